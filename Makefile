@@ -1,0 +1,61 @@
+# Orama chain node. `make run` starts a node on embedded defaults; `make test`
+# runs every check CI runs. See README.md.
+
+GO       ?= go
+GOFLAGS  ?=
+export CGO_ENABLED := 1
+
+# Sizes for the heavy checks: `make test` runs them at CI size, the dedicated
+# targets at full size. Both run the same code.
+FUZZTIME      ?= 2s
+FUZZTIME_FULL ?= 5m
+
+.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench run vet fmt-check clean
+
+all: build
+
+build:
+	$(GO) build ./...
+	@if [ -d cmd/orama ]; then $(GO) build -o bin/orama ./cmd/orama; fi
+
+## generate: regenerate generated/ and conformance/vectors/ from spec/.
+generate:
+	$(GO) run ./gen/cmd/oramagen -spec spec -go-out generated -vectors-out conformance/vectors
+
+## check-generated: fail when generated output differs from what spec/ and gen/ produce.
+check-generated:
+	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(GO) run ./gen/cmd/oramagen -spec spec -go-out $$tmp/generated -vectors-out $$tmp/vectors && \
+	diff -r generated $$tmp/generated && diff -r conformance/vectors $$tmp/vectors || \
+	{ echo "generated/ or conformance/vectors/ drifted from spec/: run 'make generate' and commit"; exit 1; }
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## test: everything CI runs (well under 30 minutes on 2 cores).
+test: check-generated fmt-check vet test-go fuzz-short
+
+test-go:
+	$(GO) test -count=1 -timeout 25m ./...
+
+## fuzz-short: every fuzz target for $(FUZZTIME) (CI size); `make fuzz` runs them longer.
+fuzz-short:
+	@FUZZTIME=$(FUZZTIME) ./tools/fuzz-all.sh
+
+fuzz:
+	@FUZZTIME=$(FUZZTIME_FULL) ./tools/fuzz-all.sh
+
+## bench: the benchmarks the issues set bars for.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./runtime/... ./generated/... ./conformance/...
+
+## run: a single-validator node with its data in ./data.
+run: build
+	./bin/orama node --data-dir ./data
+
+clean:
+	rm -rf bin data

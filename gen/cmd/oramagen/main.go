@@ -1,0 +1,23 @@
+// Command oramagen generates generated/ and conformance/vectors/ from spec/.
+// `make generate` runs it; running it twice gives byte-identical output.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/oramanetwork/orama-chain/gen"
+)
+
+func main() {
+	var o gen.Options
+	flag.StringVar(&o.SpecDir, "spec", "spec", "spec directory")
+	flag.StringVar(&o.GoOut, "go-out", "generated", "directory for generated Go packages")
+	flag.StringVar(&o.VectorsOut, "vectors-out", "conformance/vectors", "directory for conformance vectors (empty: skip)")
+	flag.Parse()
+	if err := gen.Run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "oramagen:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,38 @@
+// Package gen runs every generator target over one spec directory. Its
+// subpackages are the targets: golang (generated/ Go code) and vectors
+// (conformance/vectors/). The model they share is gen/schema.
+package gen
+
+import (
+	"fmt"
+
+	"github.com/oramanetwork/orama-chain/gen/golang"
+	"github.com/oramanetwork/orama-chain/gen/schema"
+	"github.com/oramanetwork/orama-chain/gen/vectors"
+)
+
+// Options names the inputs and outputs of one run.
+type Options struct {
+	SpecDir    string
+	GoOut      string
+	VectorsOut string
+}
+
+// Run loads the spec and writes every target.
+func Run(o Options) error {
+	s, err := schema.Load(o.SpecDir)
+	if err != nil {
+		return err
+	}
+	if o.GoOut != "" {
+		if err := golang.Generate(s, o.GoOut); err != nil {
+			return fmt.Errorf("go target: %w", err)
+		}
+	}
+	if o.VectorsOut != "" {
+		if err := vectors.Generate(s, o.SpecDir, o.VectorsOut); err != nil {
+			return fmt.Errorf("vectors target: %w", err)
+		}
+	}
+	return nil
+}
