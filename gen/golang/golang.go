@@ -59,6 +59,7 @@ func Generate(s *schema.Spec, outDir string) error {
 	emitRegistry(rf, s)
 	emitBytes(rf)
 	files[filepath.Join("types", "types.go")] = rf
+	files[filepath.Join("types", "fuzz_test.go")] = fuzzFile(s)
 
 	for _, dir := range []string{"types", "params"} {
 		old, _ := filepath.Glob(filepath.Join(outDir, dir, "*.go"))
@@ -635,6 +636,26 @@ func emitRegistry(f *File, s *schema.Spec) {
 		Return(Index().String().Values(names...)),
 	)
 	f.Line()
+}
+
+// fuzzFile emits one fuzz target per spec type, so `go test -fuzz` can
+// aim at each decoder and a crash names its type.
+func fuzzFile(s *schema.Spec) *File {
+	f := NewFilePathName(typesPkg+"_test", "types_test")
+	header(f, "spec/*.yaml")
+	f.ImportName(Module+"/runtime/borsh/borshtest", "borshtest")
+	f.ImportName(typesPkg, "types")
+	for _, t := range s.Types() {
+		comment(f, "Fuzz"+t.Name+" fuzzes the "+t.Name+" decoder, seeded from its conformance vectors.")
+		f.Func().Id("Fuzz"+t.Name).Params(Id("f").Op("*").Qual("testing", "F")).Block(
+			Qual(Module+"/runtime/borsh/borshtest", "Fuzz").Call(Id("f"),
+				Func().Params().Qual(borshPkg, "Codec").Block(Return(New(Qual(typesPkg, t.Name)))),
+				Lit("../../conformance/vectors/codec/"+t.Name+".json"),
+				Lit("../../conformance/vectors/decode_errors/"+t.Name+".json"),
+			),
+		)
+	}
+	return f
 }
 
 func emitBytes(f *File) {

@@ -212,15 +212,16 @@ func otherChain(dec string) string {
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9_-]*$`)
 
-// usernameReason is the generator's own reading of the username rules.
+// usernameReason is the generator's own reading of the username rules:
+// length in bytes first (cheap, and it bounds the work), then characters.
 func usernameReason(u string) string {
 	switch {
-	case !usernameRE.MatchString(u):
-		return "invalid_char"
 	case len(u) < 3:
 		return "too_short"
 	case len(u) > 32:
 		return "too_long"
+	case !usernameRE.MatchString(u):
+		return "invalid_char"
 	}
 	return ""
 }
