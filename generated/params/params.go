@@ -241,6 +241,9 @@ const (
 	// headroom.
 	MaxEnvelopePayloadBytes = 1048576
 
+	// MaxGenesisAllocations: Most accounts a genesis file may allocate.
+	MaxGenesisAllocations = 1000000
+
 	// MaxPeerIDBytes: Longest libp2p peer id string.
 	MaxPeerIDBytes = 128
 
@@ -258,6 +261,10 @@ const (
 
 	// TopicNewView: View-change messages.
 	TopicNewView = "/orama/chain/1/newview"
+
+	// CurveInventoryAddress: Decision: the account that receives the bonding-curve
+	// share of block rewards. No key is known for it.
+	CurveInventoryAddress = "0x0000000000000000000000000000000000000001"
 
 	// AddressDisplayPrefix: Prefix of the human-readable address form.
 	AddressDisplayPrefix = "orama:"
@@ -407,6 +414,8 @@ func Lookup(name string) (string, bool) {
 		return strconv.Itoa(MaxSigningPayloadBytes), true
 	case "MaxEnvelopePayloadBytes":
 		return strconv.Itoa(MaxEnvelopePayloadBytes), true
+	case "MaxGenesisAllocations":
+		return strconv.Itoa(MaxGenesisAllocations), true
 	case "MaxPeerIDBytes":
 		return strconv.Itoa(MaxPeerIDBytes), true
 	case "MaxSMTDepth":
@@ -419,6 +428,8 @@ func Lookup(name string) (string, bool) {
 		return TopicTxs, true
 	case "TopicNewView":
 		return TopicNewView, true
+	case "CurveInventoryAddress":
+		return CurveInventoryAddress, true
 	case "AddressDisplayPrefix":
 		return AddressDisplayPrefix, true
 	}

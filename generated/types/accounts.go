@@ -4,6 +4,7 @@
 package types
 
 import (
+	"crypto/sha256"
 	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/runtime/borsh"
 )
@@ -130,4 +131,199 @@ func (x *UsernameRecord) UnmarshalBorsh(data []byte) error {
 // DecodeBorsh decodes the value at r's position; the first error sticks in r.
 func (x *UsernameRecord) DecodeBorsh(r *borsh.Reader) {
 	r.Fixed(x.Address[:], "UsernameRecord.address")
+}
+
+// ChainSupply: Chain-wide token accounting, stored at its own leaf of the
+// state tree (spec/state.md): it makes the supply cap and the bonding-curve
+// share checkable from the state root alone.
+type ChainSupply struct {
+	// MintedRays: ORAMA created so far: genesis allocations plus block rewards.
+	// Never above SupplyCapRays.
+	MintedRays uint64 `json:"minted_rays,string"`
+	// BurnedRays: Base fees burned so far.
+	BurnedRays uint64 `json:"burned_rays,string"`
+	// CurveReceivedRays: Block rewards paid to the bonding-curve inventory; never
+	// above CurveInventoryCapRays.
+	CurveReceivedRays uint64 `json:"curve_received_rays,string"`
+}
+
+// BorshSize returns the exact length of the Borsh encoding.
+func (x *ChainSupply) BorshSize() int {
+	n := 24
+	return n
+}
+
+// AppendBorsh appends the Borsh encoding to b. It allocates only when b
+// lacks capacity and fails for a value the decoder would reject.
+func (x *ChainSupply) AppendBorsh(b []byte) ([]byte, error) {
+	b = borsh.AppendU64(b, x.MintedRays)
+	b = borsh.AppendU64(b, x.BurnedRays)
+	b = borsh.AppendU64(b, x.CurveReceivedRays)
+	return b, nil
+}
+
+// MarshalBorsh returns the Borsh encoding in a buffer of exact size.
+func (x *ChainSupply) MarshalBorsh() ([]byte, error) {
+	return x.AppendBorsh(make([]byte, 0, x.BorshSize()))
+}
+
+// UnmarshalBorsh decodes data strictly: all of it and nothing more.
+func (x *ChainSupply) UnmarshalBorsh(data []byte) error {
+	r := borsh.NewReader(data)
+	x.DecodeBorsh(&r)
+	return r.Finish("ChainSupply")
+}
+
+// DecodeBorsh decodes the value at r's position; the first error sticks in r.
+func (x *ChainSupply) DecodeBorsh(r *borsh.Reader) {
+	x.MintedRays = r.U64("ChainSupply.minted_rays")
+	x.BurnedRays = r.U64("ChainSupply.burned_rays")
+	x.CurveReceivedRays = r.U64("ChainSupply.curve_received_rays")
+}
+
+// GenesisAllocation: An account that exists at genesis.
+type GenesisAllocation struct {
+	// Address: The account.
+	Address Address `json:"address"`
+	// OramaBalance: Initial ORAMA in rays.
+	OramaBalance uint64 `json:"orama_balance,string"`
+	// BTCBalance: Initial BTC in satoshis (devnet and testnet only).
+	BTCBalance uint64 `json:"btc_balance,string"`
+	// Username: A username claimed at genesis, or empty.
+	Username string `json:"username"`
+}
+
+// BorshSize returns the exact length of the Borsh encoding.
+func (x *GenesisAllocation) BorshSize() int {
+	n := 40
+	n += len(x.Username)
+	return n
+}
+
+// AppendBorsh appends the Borsh encoding to b. It allocates only when b
+// lacks capacity and fails for a value the decoder would reject.
+func (x *GenesisAllocation) AppendBorsh(b []byte) ([]byte, error) {
+	var err error
+	b = append(b, x.Address[:]...)
+	b = borsh.AppendU64(b, x.OramaBalance)
+	b = borsh.AppendU64(b, x.BTCBalance)
+	if b, err = borsh.AppendString(b, x.Username, params.MaxUsernameBytes, "GenesisAllocation.username"); err != nil {
+		return b, err
+	}
+	return b, nil
+}
+
+// MarshalBorsh returns the Borsh encoding in a buffer of exact size.
+func (x *GenesisAllocation) MarshalBorsh() ([]byte, error) {
+	return x.AppendBorsh(make([]byte, 0, x.BorshSize()))
+}
+
+// UnmarshalBorsh decodes data strictly: all of it and nothing more.
+func (x *GenesisAllocation) UnmarshalBorsh(data []byte) error {
+	r := borsh.NewReader(data)
+	x.DecodeBorsh(&r)
+	return r.Finish("GenesisAllocation")
+}
+
+// DecodeBorsh decodes the value at r's position; the first error sticks in r.
+func (x *GenesisAllocation) DecodeBorsh(r *borsh.Reader) {
+	r.Fixed(x.Address[:], "GenesisAllocation.address")
+	x.OramaBalance = r.U64("GenesisAllocation.orama_balance")
+	x.BTCBalance = r.U64("GenesisAllocation.btc_balance")
+	x.Username = r.String(params.MaxUsernameBytes, "GenesisAllocation.username")
+}
+
+// Genesis: The genesis file: everything block 0's state is built from. Its
+// hash identifies the network together with the chain id; nodes with different
+// genesis hashes never peer. Stored as JSON (the canonical JSON form).
+type Genesis struct {
+	// ChainID: Signed into every transaction and consensus message (DECISIONS.md
+	// D3).
+	ChainID uint64 `json:"chain_id,string"`
+	// Timestamp: Unix seconds of block 0.
+	Timestamp uint64 `json:"timestamp,string"`
+	// Allocations: Initial balances, sorted by address, no repeats.
+	Allocations []GenesisAllocation `json:"allocations"`
+	// Validators: The initial validator set, sorted by address, no repeats.
+	Validators []Validator `json:"validators"`
+}
+
+// BorshSize returns the exact length of the Borsh encoding.
+func (x *Genesis) BorshSize() int {
+	n := 24
+	for i := range x.Allocations {
+		n += x.Allocations[i].BorshSize()
+	}
+	for i := range x.Validators {
+		n += x.Validators[i].BorshSize()
+	}
+	return n
+}
+
+// AppendBorsh appends the Borsh encoding to b. It allocates only when b
+// lacks capacity and fails for a value the decoder would reject.
+func (x *Genesis) AppendBorsh(b []byte) ([]byte, error) {
+	var err error
+	b = borsh.AppendU64(b, x.ChainID)
+	b = borsh.AppendU64(b, x.Timestamp)
+	if b, err = borsh.AppendLen(b, len(x.Allocations), params.MaxGenesisAllocations, "Genesis.allocations"); err != nil {
+		return b, err
+	}
+	for i := range x.Allocations {
+		if b, err = x.Allocations[i].AppendBorsh(b); err != nil {
+			return b, err
+		}
+	}
+	if b, err = borsh.AppendLen(b, len(x.Validators), params.MaxValidators, "Genesis.validators"); err != nil {
+		return b, err
+	}
+	for i := range x.Validators {
+		if b, err = x.Validators[i].AppendBorsh(b); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+// MarshalBorsh returns the Borsh encoding in a buffer of exact size.
+func (x *Genesis) MarshalBorsh() ([]byte, error) {
+	return x.AppendBorsh(make([]byte, 0, x.BorshSize()))
+}
+
+// UnmarshalBorsh decodes data strictly: all of it and nothing more.
+func (x *Genesis) UnmarshalBorsh(data []byte) error {
+	r := borsh.NewReader(data)
+	x.DecodeBorsh(&r)
+	return r.Finish("Genesis")
+}
+
+// DecodeBorsh decodes the value at r's position; the first error sticks in r.
+func (x *Genesis) DecodeBorsh(r *borsh.Reader) {
+	x.ChainID = r.U64("Genesis.chain_id")
+	x.Timestamp = r.U64("Genesis.timestamp")
+	if n := r.Len(params.MaxGenesisAllocations, 40, "Genesis.allocations"); n > 0 {
+		x.Allocations = make([]GenesisAllocation, n)
+		for i := range x.Allocations {
+			x.Allocations[i].DecodeBorsh(r)
+		}
+	} else {
+		x.Allocations = nil
+	}
+	if n := r.Len(params.MaxValidators, 33, "Genesis.validators"); n > 0 {
+		x.Validators = make([]Validator, n)
+		for i := range x.Validators {
+			x.Validators[i].DecodeBorsh(r)
+		}
+	} else {
+		x.Validators = nil
+	}
+}
+
+// Hash returns SHA-256 of the Borsh encoding, the object's identity.
+func (x *Genesis) Hash() (Hash, error) {
+	b, err := x.MarshalBorsh()
+	if err != nil {
+		return Hash{}, err
+	}
+	return Hash(sha256.Sum256(b)), nil
 }

@@ -327,7 +327,9 @@ type BlockHeader struct {
 	TransactionsRoot Hash `json:"transactions_root"`
 	// ReceiptsRoot: Merkle root of the receipt hashes in block order.
 	ReceiptsRoot Hash `json:"receipts_root"`
-	// Timestamp: Unix time in seconds, proposer-set, strictly above the parent's.
+	// Timestamp: Unix time in seconds, set by the proposer; never below the
+	// parent's (several blocks may share a second when the block time is under one
+	// second).
 	Timestamp uint64 `json:"timestamp,string"`
 	// Proposer: The proposing validator.
 	Proposer Address `json:"proposer"`

@@ -24,6 +24,27 @@ func FuzzUsernameRecord(f *testing.F) {
 	}, "../../conformance/vectors/codec/UsernameRecord.json", "../../conformance/vectors/decode_errors/UsernameRecord.json")
 }
 
+// FuzzChainSupply fuzzes the ChainSupply decoder, seeded from its conformance vectors.
+func FuzzChainSupply(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.ChainSupply)
+	}, "../../conformance/vectors/codec/ChainSupply.json", "../../conformance/vectors/decode_errors/ChainSupply.json")
+}
+
+// FuzzGenesisAllocation fuzzes the GenesisAllocation decoder, seeded from its conformance vectors.
+func FuzzGenesisAllocation(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.GenesisAllocation)
+	}, "../../conformance/vectors/codec/GenesisAllocation.json", "../../conformance/vectors/decode_errors/GenesisAllocation.json")
+}
+
+// FuzzGenesis fuzzes the Genesis decoder, seeded from its conformance vectors.
+func FuzzGenesis(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.Genesis)
+	}, "../../conformance/vectors/codec/Genesis.json", "../../conformance/vectors/decode_errors/Genesis.json")
+}
+
 // FuzzVote fuzzes the Vote decoder, seeded from its conformance vectors.
 func FuzzVote(f *testing.F) {
 	borshtest.Fuzz(f, func() borsh.Codec {
@@ -337,4 +358,25 @@ func FuzzReceipt(f *testing.F) {
 	borshtest.Fuzz(f, func() borsh.Codec {
 		return new(types.Receipt)
 	}, "../../conformance/vectors/codec/Receipt.json", "../../conformance/vectors/decode_errors/Receipt.json")
+}
+
+// FuzzTransferEvent fuzzes the TransferEvent decoder, seeded from its conformance vectors.
+func FuzzTransferEvent(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.TransferEvent)
+	}, "../../conformance/vectors/codec/TransferEvent.json", "../../conformance/vectors/decode_errors/TransferEvent.json")
+}
+
+// FuzzUsernameClaimedEvent fuzzes the UsernameClaimedEvent decoder, seeded from its conformance vectors.
+func FuzzUsernameClaimedEvent(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.UsernameClaimedEvent)
+	}, "../../conformance/vectors/codec/UsernameClaimedEvent.json", "../../conformance/vectors/decode_errors/UsernameClaimedEvent.json")
+}
+
+// FuzzBlockReceipts fuzzes the BlockReceipts decoder, seeded from its conformance vectors.
+func FuzzBlockReceipts(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.BlockReceipts)
+	}, "../../conformance/vectors/codec/BlockReceipts.json", "../../conformance/vectors/decode_errors/BlockReceipts.json")
 }

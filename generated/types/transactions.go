@@ -1820,3 +1820,158 @@ func (x *Receipt) Hash() (Hash, error) {
 	}
 	return Hash(sha256.Sum256(b)), nil
 }
+
+// TransferEvent: The data of a "transfer" event, emitted by a successful
+// Transfer.
+type TransferEvent struct {
+	// From: The sender.
+	From Address `json:"from"`
+	// To: The recipient.
+	To Address `json:"to"`
+	// Amount: Rays or satoshis.
+	Amount uint64 `json:"amount,string"`
+	// Asset: The asset.
+	Asset Asset `json:"asset"`
+}
+
+// BorshSize returns the exact length of the Borsh encoding.
+func (x *TransferEvent) BorshSize() int {
+	n := 49
+	return n
+}
+
+// AppendBorsh appends the Borsh encoding to b. It allocates only when b
+// lacks capacity and fails for a value the decoder would reject.
+func (x *TransferEvent) AppendBorsh(b []byte) ([]byte, error) {
+	b = append(b, x.From[:]...)
+	b = append(b, x.To[:]...)
+	b = borsh.AppendU64(b, x.Amount)
+	if !x.Asset.Valid() {
+		return b, borsh.EncodeError("TransferEvent.asset", borsh.ErrUnknownVariant)
+	}
+	b = append(b, byte(x.Asset))
+	return b, nil
+}
+
+// MarshalBorsh returns the Borsh encoding in a buffer of exact size.
+func (x *TransferEvent) MarshalBorsh() ([]byte, error) {
+	return x.AppendBorsh(make([]byte, 0, x.BorshSize()))
+}
+
+// UnmarshalBorsh decodes data strictly: all of it and nothing more.
+func (x *TransferEvent) UnmarshalBorsh(data []byte) error {
+	r := borsh.NewReader(data)
+	x.DecodeBorsh(&r)
+	return r.Finish("TransferEvent")
+}
+
+// DecodeBorsh decodes the value at r's position; the first error sticks in r.
+func (x *TransferEvent) DecodeBorsh(r *borsh.Reader) {
+	r.Fixed(x.From[:], "TransferEvent.from")
+	r.Fixed(x.To[:], "TransferEvent.to")
+	x.Amount = r.U64("TransferEvent.amount")
+	x.Asset = Asset(r.U8("TransferEvent.asset"))
+	if !(x.Asset).Valid() {
+		r.Reject(1, borsh.ErrUnknownVariant, "TransferEvent.asset")
+	}
+}
+
+// UsernameClaimedEvent: The data of a "username" event, emitted by a
+// successful ClaimUsername.
+type UsernameClaimedEvent struct {
+	// Address: The claimant.
+	Address Address `json:"address"`
+	// Username: The name.
+	Username string `json:"username"`
+}
+
+// BorshSize returns the exact length of the Borsh encoding.
+func (x *UsernameClaimedEvent) BorshSize() int {
+	n := 24
+	n += len(x.Username)
+	return n
+}
+
+// AppendBorsh appends the Borsh encoding to b. It allocates only when b
+// lacks capacity and fails for a value the decoder would reject.
+func (x *UsernameClaimedEvent) AppendBorsh(b []byte) ([]byte, error) {
+	var err error
+	b = append(b, x.Address[:]...)
+	if b, err = borsh.AppendString(b, x.Username, params.MaxUsernameBytes, "UsernameClaimedEvent.username"); err != nil {
+		return b, err
+	}
+	return b, nil
+}
+
+// MarshalBorsh returns the Borsh encoding in a buffer of exact size.
+func (x *UsernameClaimedEvent) MarshalBorsh() ([]byte, error) {
+	return x.AppendBorsh(make([]byte, 0, x.BorshSize()))
+}
+
+// UnmarshalBorsh decodes data strictly: all of it and nothing more.
+func (x *UsernameClaimedEvent) UnmarshalBorsh(data []byte) error {
+	r := borsh.NewReader(data)
+	x.DecodeBorsh(&r)
+	return r.Finish("UsernameClaimedEvent")
+}
+
+// DecodeBorsh decodes the value at r's position; the first error sticks in r.
+func (x *UsernameClaimedEvent) DecodeBorsh(r *borsh.Reader) {
+	r.Fixed(x.Address[:], "UsernameClaimedEvent.address")
+	x.Username = r.String(params.MaxUsernameBytes, "UsernameClaimedEvent.username")
+}
+
+// BlockReceipts: The receipts of one block, in transaction order, as blocks/
+// stores them.
+type BlockReceipts struct {
+	// Receipts: One per transaction.
+	Receipts []Receipt `json:"receipts"`
+}
+
+// BorshSize returns the exact length of the Borsh encoding.
+func (x *BlockReceipts) BorshSize() int {
+	n := 4
+	for i := range x.Receipts {
+		n += x.Receipts[i].BorshSize()
+	}
+	return n
+}
+
+// AppendBorsh appends the Borsh encoding to b. It allocates only when b
+// lacks capacity and fails for a value the decoder would reject.
+func (x *BlockReceipts) AppendBorsh(b []byte) ([]byte, error) {
+	var err error
+	if b, err = borsh.AppendLen(b, len(x.Receipts), params.MaxBlockTransactions, "BlockReceipts.receipts"); err != nil {
+		return b, err
+	}
+	for i := range x.Receipts {
+		if b, err = x.Receipts[i].AppendBorsh(b); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+// MarshalBorsh returns the Borsh encoding in a buffer of exact size.
+func (x *BlockReceipts) MarshalBorsh() ([]byte, error) {
+	return x.AppendBorsh(make([]byte, 0, x.BorshSize()))
+}
+
+// UnmarshalBorsh decodes data strictly: all of it and nothing more.
+func (x *BlockReceipts) UnmarshalBorsh(data []byte) error {
+	r := borsh.NewReader(data)
+	x.DecodeBorsh(&r)
+	return r.Finish("BlockReceipts")
+}
+
+// DecodeBorsh decodes the value at r's position; the first error sticks in r.
+func (x *BlockReceipts) DecodeBorsh(r *borsh.Reader) {
+	if n := r.Len(params.MaxBlockTransactions, 61, "BlockReceipts.receipts"); n > 0 {
+		x.Receipts = make([]Receipt, n)
+		for i := range x.Receipts {
+			x.Receipts[i].DecodeBorsh(r)
+		}
+	} else {
+		x.Receipts = nil
+	}
+}

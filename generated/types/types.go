@@ -16,6 +16,12 @@ func New(name string) (borsh.Codec, bool) {
 		return new(Account), true
 	case "UsernameRecord":
 		return new(UsernameRecord), true
+	case "ChainSupply":
+		return new(ChainSupply), true
+	case "GenesisAllocation":
+		return new(GenesisAllocation), true
+	case "Genesis":
+		return new(Genesis), true
 	case "Vote":
 		return new(Vote), true
 	case "QuorumCert":
@@ -106,13 +112,19 @@ func New(name string) (borsh.Codec, bool) {
 		return new(Event), true
 	case "Receipt":
 		return new(Receipt), true
+	case "TransferEvent":
+		return new(TransferEvent), true
+	case "UsernameClaimedEvent":
+		return new(UsernameClaimedEvent), true
+	case "BlockReceipts":
+		return new(BlockReceipts), true
 	}
 	return nil, false
 }
 
 // Names lists every spec type, file by file in spec order.
 func Names() []string {
-	return []string{"Account", "UsernameRecord", "Vote", "QuorumCert", "Timeout", "TimeoutSignature", "TimeoutCert", "BlockHeader", "Block", "Validator", "Address", "Hash", "Signature", "Bitmap256", "SigningDomain", "SigningPreimage", "ValidatorSignature", "MessageType", "Envelope", "Proposal", "NewView", "SMTProofLeaf", "SMTProof", "Asset", "TxType", "Transaction", "ClaimUsernamePayload", "OrderSide", "OrderKind", "DEXOrderPayload", "DEXCancelPayload", "BTCDeposit", "BridgeDepositPayload", "BridgeWithdrawPayload", "NamespaceCommitment", "NamespaceCommitPayload", "GovernanceTier", "GovernanceProposalPayload", "VoteChoice", "GovernanceVotePayload", "EquivocationEvidence", "ShieldPayload", "UnshieldPayload", "PrivateTransferPayload", "TxStatus", "Event", "Receipt"}
+	return []string{"Account", "UsernameRecord", "ChainSupply", "GenesisAllocation", "Genesis", "Vote", "QuorumCert", "Timeout", "TimeoutSignature", "TimeoutCert", "BlockHeader", "Block", "Validator", "Address", "Hash", "Signature", "Bitmap256", "SigningDomain", "SigningPreimage", "ValidatorSignature", "MessageType", "Envelope", "Proposal", "NewView", "SMTProofLeaf", "SMTProof", "Asset", "TxType", "Transaction", "ClaimUsernamePayload", "OrderSide", "OrderKind", "DEXOrderPayload", "DEXCancelPayload", "BTCDeposit", "BridgeDepositPayload", "BridgeWithdrawPayload", "NamespaceCommitment", "NamespaceCommitPayload", "GovernanceTier", "GovernanceProposalPayload", "VoteChoice", "GovernanceVotePayload", "EquivocationEvidence", "ShieldPayload", "UnshieldPayload", "PrivateTransferPayload", "TxStatus", "Event", "Receipt", "TransferEvent", "UsernameClaimedEvent", "BlockReceipts"}
 }
 
 // Bytes is a variable-length byte string. Its JSON form is 0x and lowercase hex.
