@@ -287,12 +287,12 @@ func runSignatures(t *testing.T, vf vectorFile) int {
 	for _, raw := range vf.Cases {
 		var c struct {
 			Name, Type, Domain, Signer, Signature, Borsh, Hash string
-			ChainID                                             string `json:"chain_id"`
-			PrivateKey                                          string `json:"private_key"`
-			SigningPayload                                      string `json:"signing_payload"`
-			Preimage                                            string `json:"preimage"`
-			SigningHash                                         string `json:"signing_hash"`
-			MustNotVerify                                       []struct {
+			ChainID                                            string `json:"chain_id"`
+			PrivateKey                                         string `json:"private_key"`
+			SigningPayload                                     string `json:"signing_payload"`
+			Preimage                                           string `json:"preimage"`
+			SigningHash                                        string `json:"signing_hash"`
+			MustNotVerify                                      []struct {
 				Domain      string `json:"domain"`
 				ChainID     string `json:"chain_id"`
 				SigningHash string `json:"signing_hash"`

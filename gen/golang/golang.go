@@ -53,8 +53,8 @@ func Generate(s *schema.Spec, outDir string) error {
 	}
 	rf := NewFilePathName(typesPkg, "types")
 	header(rf, "spec/*.yaml")
-	packageComment(rf, "Package types holds the Orama protocol types generated from spec/*.yaml:\n" +
-		"Go structs with strict, reflection-free Borsh codecs, canonical JSON forms,\n" +
+	packageComment(rf, "Package types holds the Orama protocol types generated from spec/*.yaml:\n"+
+		"Go structs with strict, reflection-free Borsh codecs, canonical JSON forms,\n"+
 		"object hashes and signing payloads. Edit spec/ or gen/, never this package.")
 	emitRegistry(rf, s)
 	emitBytes(rf)
@@ -211,7 +211,7 @@ func emitFixed(f *File, t *schema.Type) {
 	f.Func().Params(Id("x").Id(n)).Id("MarshalText").Params().Params(Index().Byte(), Error()).Block(
 		Return(Qual(borshPkg, "AppendHex").Call(Nil(), Id("x").Index(Empty(), Empty())), Nil()),
 	)
-	comment(f, "UnmarshalText parses 0x followed by exactly " + fmt.Sprint(2*t.Size) + " hex digits.")
+	comment(f, "UnmarshalText parses 0x followed by exactly "+fmt.Sprint(2*t.Size)+" hex digits.")
 	f.Func().Params(Id("x").Op("*").Id(n)).Id("UnmarshalText").Params(Id("text").Index().Byte()).Error().Block(
 		Return(Qual(borshPkg, "ParseHexFixed").Call(Id("x").Index(Empty(), Empty()), Id("text"), Lit(n))),
 	)
@@ -279,7 +279,7 @@ func emitEnum(f *File, t *schema.Type) {
 		Switch(Id("v")).Block(nameCases...),
 		Return(Qual("fmt", "Sprintf").Call(Lit(n+"(%d)"), Uint8().Call(Id("v")))),
 	)
-	comment(f, "Parse" + n + " returns the variant with the given name.")
+	comment(f, "Parse"+n+" returns the variant with the given name.")
 	f.Func().Id("Parse"+n).Params(Id("name").String()).Params(Id(n), Error()).Block(
 		Switch(Id("name")).Block(parseCases...),
 		Return(Lit(0), Qual("fmt", "Errorf").Call(Lit("types: %q is not a "+n+": %w"), Id("name"), Qual(borshPkg, "ErrUnknownVariant"))),
@@ -647,7 +647,7 @@ func fuzzFile(s *schema.Spec) *File {
 	f.ImportName(typesPkg, "types")
 	for _, t := range s.Types() {
 		comment(f, "Fuzz"+t.Name+" fuzzes the "+t.Name+" decoder, seeded from its conformance vectors.")
-		f.Func().Id("Fuzz"+t.Name).Params(Id("f").Op("*").Qual("testing", "F")).Block(
+		f.Func().Id("Fuzz" + t.Name).Params(Id("f").Op("*").Qual("testing", "F")).Block(
 			Qual(Module+"/runtime/borsh/borshtest", "Fuzz").Call(Id("f"),
 				Func().Params().Qual(borshPkg, "Codec").Block(Return(New(Qual(typesPkg, t.Name)))),
 				Lit("../../conformance/vectors/codec/"+t.Name+".json"),
