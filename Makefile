@@ -11,8 +11,9 @@ export CGO_ENABLED := 1
 # exceeded" and no crasher under Go 1.26 (golang/go#75804, fixed in Go 1.27).
 FUZZTIME      ?= 20000x
 FUZZTIME_FULL ?= 5000000x
+CRASH_CYCLES_FULL ?= 300
 
-.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench run vet fmt-check clean
+.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench soak run vet fmt-check clean
 
 all: build
 
@@ -21,14 +22,19 @@ build:
 	@if [ -d cmd/orama ]; then $(GO) build -o bin/orama ./cmd/orama; fi
 
 ## generate: regenerate generated/ and conformance/vectors/ from spec/.
+# Two steps: oramastate is compiled after generated/ is written, because its
+# vectors come from the reference executor, which uses the generated types.
 generate:
 	$(GO) run ./gen/cmd/oramagen -spec spec -go-out generated -vectors-out conformance/vectors
+	$(GO) run ./gen/cmd/oramastate -cases spec/cases/state -out conformance/vectors-state
 
 ## check-generated: fail when generated output differs from what spec/ and gen/ produce.
 check-generated:
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(GO) run ./gen/cmd/oramagen -spec spec -go-out $$tmp/generated -vectors-out $$tmp/vectors && \
-	diff -r generated $$tmp/generated && diff -r conformance/vectors $$tmp/vectors || \
+	$(GO) run ./gen/cmd/oramastate -cases spec/cases/state -out $$tmp/vectors-state && \
+	diff -r generated $$tmp/generated && diff -r conformance/vectors $$tmp/vectors && \
+	diff -r -x README.md conformance/vectors-state $$tmp/vectors-state || \
 	{ echo "generated/ or conformance/vectors/ drifted from spec/: run 'make generate' and commit"; exit 1; }
 
 vet:
@@ -51,9 +57,13 @@ fuzz-short:
 fuzz:
 	@FUZZTIME=$(FUZZTIME_FULL) ./tools/fuzz-all.sh
 
-## bench: the benchmarks the issues set bars for.
+## bench: the benchmarks the issues set bars for (SMT at 1,000,000 accounts).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./runtime/... ./generated/... ./conformance/...
+	SMT_BENCH_ACCOUNTS=1000000 $(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./runtime/... ./conformance/...
+
+## soak: the crash loop at full size (make test runs it at 12 kills).
+soak:
+	CRASH_CYCLES=$(CRASH_CYCLES_FULL) $(GO) test -count=1 -timeout 60m -run TestCrashRecovery -v ./runtime/node/
 
 ## run: a single-validator node with its data in ./data.
 run: build

@@ -1546,12 +1546,14 @@ const (
 	// TxStatusBlockGasExceeded: The transaction does not fit in the block gas
 	// left.
 	TxStatusBlockGasExceeded TxStatus = 15
+	// TxStatusInvalidAmount: Amount or Asset is set on a type that takes none.
+	TxStatusInvalidAmount TxStatus = 16
 )
 
 // Valid reports whether v is a variant the spec defines.
 func (v TxStatus) Valid() bool {
 	switch v {
-	case TxStatusSuccess, TxStatusInvalidSignature, TxStatusWrongChain, TxStatusBadNonce, TxStatusInsufficientBalance, TxStatusFeeCapBelowBaseFee, TxStatusTipAboveFeeCap, TxStatusGasLimitTooLow, TxStatusInvalidPayload, TxStatusUsernameTaken, TxStatusUsernameInvalid, TxStatusUsernameAlreadySet, TxStatusAmountOverflow, TxStatusUnsupportedType, TxStatusInvalidRecipient, TxStatusBlockGasExceeded:
+	case TxStatusSuccess, TxStatusInvalidSignature, TxStatusWrongChain, TxStatusBadNonce, TxStatusInsufficientBalance, TxStatusFeeCapBelowBaseFee, TxStatusTipAboveFeeCap, TxStatusGasLimitTooLow, TxStatusInvalidPayload, TxStatusUsernameTaken, TxStatusUsernameInvalid, TxStatusUsernameAlreadySet, TxStatusAmountOverflow, TxStatusUnsupportedType, TxStatusInvalidRecipient, TxStatusBlockGasExceeded, TxStatusInvalidAmount:
 		return true
 	}
 	return false
@@ -1592,6 +1594,8 @@ func (v TxStatus) String() string {
 		return "InvalidRecipient"
 	case TxStatusBlockGasExceeded:
 		return "BlockGasExceeded"
+	case TxStatusInvalidAmount:
+		return "InvalidAmount"
 	}
 	return fmt.Sprintf("TxStatus(%d)", uint8(v))
 }
@@ -1631,6 +1635,8 @@ func ParseTxStatus(name string) (TxStatus, error) {
 		return TxStatusInvalidRecipient, nil
 	case "BlockGasExceeded":
 		return TxStatusBlockGasExceeded, nil
+	case "InvalidAmount":
+		return TxStatusInvalidAmount, nil
 	}
 	return 0, fmt.Errorf("types: %q is not a TxStatus: %w", name, borsh.ErrUnknownVariant)
 }

@@ -1,0 +1,238 @@
+// Package statevectors generates the state-transition and SMT conformance
+// vectors under conformance/vectors-state/ (format:
+// conformance/vectors-state/README.md) from the cases in spec/cases/state/.
+//
+// Unlike gen/vectors, whose codec vectors are computed independently of the
+// code under test, these vectors are defined by the reference executor: the
+// post-state of a block is whatever runtime/exec computes, as Ethereum's
+// consensus-specs tests are dumped from the executable spec. What keeps them
+// honest is that every case states the status each transaction must get (the
+// generator fails when the executor disagrees), the SMT roots are pinned to
+// the independently cross-checked vectors of runtime/smt (see the tests), and
+// every malformed proof is checked to fail for the reason it is labelled with.
+//
+// Output is deterministic: files, cases and lists are in a fixed order and
+// nothing depends on time, randomness or map order. Running Generate twice
+// gives byte-identical trees.
+package statevectors
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// FormatVersion changes when the vector layout changes incompatibly.
+const FormatVersion = 1
+
+// Generator names the command in the manifest.
+const Generator = "gen/cmd/oramastate -cases spec/cases/state -out conformance/vectors-state"
+
+// Kinds of vector files.
+const (
+	KindSMT             = "smt"
+	KindStateTransition = "state_transition"
+)
+
+// caseFile is the YAML form of one spec/cases/state/*.yaml file. Either list
+// may be empty.
+type caseFile struct {
+	// Genesis is the default genesis of the file's state_transition cases.
+	Genesis         *genesisSpec `yaml:"genesis"`
+	SMT             []smtCase    `yaml:"smt"`
+	StateTransition []stCase     `yaml:"state_transition"`
+}
+
+// File is one generated file: its path under the output directory (slash
+// separated), its bytes and its number of cases.
+type File struct {
+	Path  string
+	Data  []byte
+	Cases int
+}
+
+// vectorFile is the top level of every vector file.
+type vectorFile struct {
+	Kind   string `json:"kind"`
+	Source string `json:"source"`
+	Cases  any    `json:"cases"`
+}
+
+type manifestEntry struct {
+	Path   string `json:"path"`
+	Cases  int    `json:"cases"`
+	SHA256 string `json:"sha256"`
+}
+
+type manifest struct {
+	FormatVersion int             `json:"format_version"`
+	Generator     string          `json:"generator"`
+	Files         []manifestEntry `json:"files"`
+}
+
+// Build reads every *.yaml file in casesDir (in name order) and returns the
+// vector files and the manifest, in the order they are listed.
+func Build(casesDir string) ([]File, error) {
+	paths, err := filepath.Glob(filepath.Join(casesDir, "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("statevectors: no *.yaml cases in %s", casesDir)
+	}
+	sort.Strings(paths)
+	var files []File
+	names := map[string]string{} // case name -> file, across all files
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		var cf caseFile
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cf); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		base := strings.TrimSuffix(filepath.Base(p), ".yaml")
+		if len(cf.SMT) == 0 && len(cf.StateTransition) == 0 {
+			return nil, fmt.Errorf("%s: no cases", p)
+		}
+		for _, n := range caseNames(cf) {
+			if prev, ok := names[n]; ok {
+				return nil, fmt.Errorf("%s: case %q already defined in %s", p, n, prev)
+			}
+			names[n] = p
+		}
+		if len(cf.SMT) > 0 {
+			out, err := smtVectors(cf.SMT)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", p, err)
+			}
+			f, err := vectorJSON(KindSMT, base, out, len(out))
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, f)
+		}
+		if len(cf.StateTransition) > 0 {
+			out, err := stVectors(cf.Genesis, cf.StateTransition)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", p, err)
+			}
+			f, err := vectorJSON(KindStateTransition, base, out, len(out))
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, f)
+		}
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	m := manifest{FormatVersion: FormatVersion, Generator: Generator}
+	for _, f := range files {
+		sum := sha256.Sum256(f.Data)
+		m.Files = append(m.Files, manifestEntry{Path: f.Path, Cases: f.Cases, SHA256: hexOf(sum[:])})
+	}
+	md, err := marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return append(files, File{Path: "manifest.json", Data: md}), nil
+}
+
+func caseNames(cf caseFile) []string {
+	var n []string
+	for _, c := range cf.SMT {
+		n = append(n, c.Name)
+	}
+	for _, c := range cf.StateTransition {
+		n = append(n, c.Name)
+	}
+	return n
+}
+
+func vectorJSON(kind, base string, cases any, n int) (File, error) {
+	data, err := marshal(vectorFile{Kind: kind, Source: "spec/cases/state/" + base + ".yaml", Cases: cases})
+	if err != nil {
+		return File{}, fmt.Errorf("%s/%s: %w", kind, base, err)
+	}
+	return File{Path: kind + "/" + base + ".json", Data: data, Cases: n}, nil
+}
+
+// marshal is the one JSON writer: two-space indent, a final newline, and no
+// HTML escaping (so "<" stays readable in docs).
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Generate writes the vectors of casesDir under out. Every file under out
+// except README.md (hand-written documentation) is replaced.
+func Generate(casesDir, out string) error {
+	files, err := Build(casesDir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	// Remove what an earlier run wrote, so renamed cases leave nothing behind.
+	var stale []string
+	err = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && !(filepath.Dir(p) == filepath.Clean(out) && d.Name() == "README.md") {
+			stale = append(stale, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range stale {
+		if err := os.Remove(p); err != nil {
+			return err
+		}
+	}
+	for _, f := range files {
+		p := filepath.Join(out, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func hexOf(b []byte) string { return "0x" + hex.EncodeToString(b) }
+
+// parseBytes reads a YAML byte string: "0x" + hex, or else the UTF-8 bytes
+// of the text itself.
+func parseBytes(s string) ([]byte, error) {
+	if strings.HasPrefix(s, "0x") {
+		b, err := hex.DecodeString(s[2:])
+		if err != nil {
+			return nil, fmt.Errorf("hex %q: %w", s, err)
+		}
+		return b, nil
+	}
+	return []byte(s), nil
+}

@@ -1,0 +1,250 @@
+// Package index maintains the node's query indexes in the index/ database:
+// transactions by hash and by address, and usernames. The index is not
+// consensus data: each node keeps its own and rebuilds it from blocks/
+// whenever it is missing or behind (Sync), so it is written after a block
+// commits and never needs to be atomic with it.
+//
+// It must never depend on execution, consensus or networking.
+package index
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/oramanetwork/orama-chain/generated/types"
+)
+
+// ErrNotFound reports a transaction the index does not know.
+var ErrNotFound = errors.New("index: not found")
+
+// Key layout (big-endian numbers so keys sort by height):
+//
+//	"m"                                  -> indexed height (8) | 1 if any block indexed
+//	"t" | tx hash                        -> height (8) | position (4)
+//	"a" | address | height (8) | pos (4) -> tx hash   (both sender and recipient)
+//	"u" | username                       -> address
+var keyMeta = []byte("m")
+
+// Location is where a transaction sits in the chain.
+type Location struct {
+	Height   uint64
+	Position uint32
+}
+
+// Index is the index/ database.
+type Index struct{ db *badger.DB }
+
+// New wraps the index database.
+func New(db *badger.DB) *Index { return &Index{db: db} }
+
+// Height returns the last indexed height, and false when nothing is indexed.
+func (ix *Index) Height() (uint64, bool, error) {
+	var h uint64
+	var ok bool
+	err := ix.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(keyMeta)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			h, ok = binary.BigEndian.Uint64(v), true
+			return nil
+		})
+	})
+	return h, ok, err
+}
+
+func addrKey(a types.Address, h uint64, pos uint32) []byte {
+	k := make([]byte, 0, 1+20+12)
+	k = append(k, 'a')
+	k = append(k, a[:]...)
+	k = binary.BigEndian.AppendUint64(k, h)
+	return binary.BigEndian.AppendUint32(k, pos)
+}
+
+// Add indexes one block; it must be the next height after Height. Blocks are
+// indexed in one transaction each, so the index is never half a block ahead.
+func (ix *Index) Add(b *types.Block, receipts []types.Receipt) error {
+	h := b.Header.Height
+	cur, ok, err := ix.Height()
+	if err != nil {
+		return err
+	}
+	if (ok && h != cur+1) || (!ok && h != 0) {
+		return fmt.Errorf("index: block %d does not follow indexed height %d", h, cur)
+	}
+	return ix.db.Update(func(txn *badger.Txn) error {
+		for i := range b.Transactions {
+			tx := &b.Transactions[i]
+			th := receipts[i].TxHash
+			loc := binary.BigEndian.AppendUint64(nil, h)
+			loc = binary.BigEndian.AppendUint32(loc, uint32(i))
+			if err := txn.Set(append([]byte{'t'}, th[:]...), loc); err != nil {
+				return err
+			}
+			if err := txn.Set(addrKey(tx.From, h, uint32(i)), th[:]); err != nil {
+				return err
+			}
+			if tx.To != tx.From && !tx.To.IsZero() {
+				if err := txn.Set(addrKey(tx.To, h, uint32(i)), th[:]); err != nil {
+					return err
+				}
+			}
+			if tx.Type == types.TxTypeClaimUsername && receipts[i].Status == types.TxStatusSuccess {
+				var p types.ClaimUsernamePayload
+				if p.UnmarshalBorsh(tx.Data) == nil {
+					if err := txn.Set(append([]byte{'u'}, p.Username...), tx.From[:]); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return txn.Set(keyMeta, binary.BigEndian.AppendUint64(nil, h))
+	})
+}
+
+// AddGenesis indexes genesis usernames (block 0 has no transactions).
+func (ix *Index) AddGenesis(g *types.Genesis, b0 *types.Block) error {
+	if err := ix.Add(b0, nil); err != nil {
+		return err
+	}
+	return ix.db.Update(func(txn *badger.Txn) error {
+		for _, a := range g.Allocations {
+			if a.Username != "" {
+				if err := txn.Set(append([]byte{'u'}, a.Username...), a.Address[:]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// Lookup returns where a transaction is.
+func (ix *Index) Lookup(h types.Hash) (Location, error) {
+	var loc Location
+	err := ix.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(append([]byte{'t'}, h[:]...))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			loc.Height = binary.BigEndian.Uint64(v)
+			loc.Position = binary.BigEndian.Uint32(v[8:])
+			return nil
+		})
+	})
+	return loc, err
+}
+
+// Cursor is an opaque position in an address's history.
+type Cursor struct {
+	Height   uint64
+	Position uint32
+}
+
+// ByAddress returns up to limit transaction hashes that involve addr, newest
+// first (desc) or oldest first, starting after cursor when one is given.
+func (ix *Index) ByAddress(addr types.Address, limit int, desc bool, after *Cursor) ([]types.Hash, []Location, error) {
+	var hashes []types.Hash
+	var locs []Location
+	prefix := append([]byte{'a'}, addr[:]...)
+	err := ix.db.View(func(txn *badger.Txn) error {
+		o := badger.DefaultIteratorOptions
+		o.Reverse = desc
+		o.Prefix = prefix
+		it := txn.NewIterator(o)
+		defer it.Close()
+		seek := prefix
+		switch {
+		case after != nil:
+			seek = addrKey(addr, after.Height, after.Position)
+		case desc:
+			seek = append(append([]byte{}, prefix...), 0xff)
+		}
+		for it.Seek(seek); it.ValidForPrefix(prefix) && len(hashes) < limit; it.Next() {
+			k := it.Item().Key()
+			loc := Location{binary.BigEndian.Uint64(k[21:]), binary.BigEndian.Uint32(k[29:])}
+			if after != nil && loc.Height == after.Height && loc.Position == after.Position {
+				continue // the cursor itself was returned on the previous page
+			}
+			var h types.Hash
+			if err := it.Item().Value(func(v []byte) error { copy(h[:], v); return nil }); err != nil {
+				return err
+			}
+			hashes = append(hashes, h)
+			locs = append(locs, loc)
+		}
+		return nil
+	})
+	return hashes, locs, err
+}
+
+// Username returns the address that claimed name, per the index.
+func (ix *Index) Username(name string) (types.Address, bool, error) {
+	var a types.Address
+	found := false
+	err := ix.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(append([]byte{'u'}, name...))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		return item.Value(func(v []byte) error { copy(a[:], v); return nil })
+	})
+	return a, found, err
+}
+
+// BlockSource is where Sync reads blocks from (runtime/store).
+type BlockSource interface {
+	Block(h uint64) (*types.Block, error)
+	Receipts(h uint64) ([]types.Receipt, error)
+}
+
+// Sync indexes every block from the index's height up to head: the rebuild
+// when index/ is missing and the catch-up after a crash.
+func (ix *Index) Sync(src BlockSource, g *types.Genesis, head uint64) (int, error) {
+	cur, ok, err := ix.Height()
+	if err != nil {
+		return 0, err
+	}
+	next := uint64(0)
+	if ok {
+		next = cur + 1
+	}
+	n := 0
+	for h := next; h <= head; h++ {
+		b, err := src.Block(h)
+		if err != nil {
+			return n, err
+		}
+		if h == 0 {
+			if err := ix.AddGenesis(g, b); err != nil {
+				return n, err
+			}
+			n++
+			continue
+		}
+		rs, err := src.Receipts(h)
+		if err != nil {
+			return n, err
+		}
+		if err := ix.Add(b, rs); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

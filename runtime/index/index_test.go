@@ -1,0 +1,114 @@
+package index
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/oramanetwork/orama-chain/generated/types"
+)
+
+func memDB(t *testing.T) *badger.DB {
+	db, err := badger.Open(badger.DefaultOptions("").WithInMemory(true).WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+type chain struct {
+	blocks   []*types.Block
+	receipts [][]types.Receipt
+}
+
+func (c *chain) Block(h uint64) (*types.Block, error)       { return c.blocks[h], nil }
+func (c *chain) Receipts(h uint64) ([]types.Receipt, error) { return c.receipts[h], nil }
+
+// build makes blocks 0..n where block h has h transfers from a to b (and a
+// username claim by b at height 2).
+func build(n int) (*chain, *types.Genesis, types.Address, types.Address) {
+	a, b := types.Address{1}, types.Address{2}
+	g := &types.Genesis{ChainID: 1, Allocations: []types.GenesisAllocation{{Address: a, Username: "alice"}}}
+	c := &chain{blocks: []*types.Block{{}}, receipts: [][]types.Receipt{nil}}
+	for h := 1; h <= n; h++ {
+		blk := &types.Block{Header: types.BlockHeader{Height: uint64(h)}}
+		var rs []types.Receipt
+		for i := 0; i < h; i++ {
+			blk.Transactions = append(blk.Transactions, types.Transaction{From: a, To: b, Nonce: uint64(len(rs))})
+			rs = append(rs, types.Receipt{TxHash: types.Hash{byte(h), byte(i)}})
+		}
+		if h == 2 {
+			p, _ := (&types.ClaimUsernamePayload{Username: "bob"}).MarshalBorsh()
+			blk.Transactions = append(blk.Transactions, types.Transaction{Type: types.TxTypeClaimUsername, From: b, Data: p})
+			rs = append(rs, types.Receipt{TxHash: types.Hash{9, 9}})
+		}
+		c.blocks = append(c.blocks, blk)
+		c.receipts = append(c.receipts, rs)
+	}
+	return c, g, a, b
+}
+
+func TestSyncLookupAndPaging(t *testing.T) {
+	c, g, a, b := build(4)
+	ix := New(memDB(t))
+	n, err := ix.Sync(c, g, 4)
+	if err != nil || n != 5 {
+		t.Fatalf("synced %d, %v", n, err)
+	}
+	if h, ok, _ := ix.Height(); !ok || h != 4 {
+		t.Fatalf("height %d %v", h, ok)
+	}
+	loc, err := ix.Lookup(types.Hash{3, 1})
+	if err != nil || loc != (Location{3, 1}) {
+		t.Fatalf("lookup %+v %v", loc, err)
+	}
+	if _, err := ix.Lookup(types.Hash{7}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown tx: %v", err)
+	}
+	if got, ok, _ := ix.Username("alice"); !ok || got != a {
+		t.Fatal("genesis username not indexed")
+	}
+	if got, ok, _ := ix.Username("bob"); !ok || got != b {
+		t.Fatal("claimed username not indexed")
+	}
+	// a sent 1+2+3+4 = 10 transactions; page through newest first, 3 at a time.
+	var all []types.Hash
+	var cur *Cursor
+	for {
+		hs, locs, err := ix.ByAddress(a, 3, true, cur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hs) == 0 {
+			break
+		}
+		all = append(all, hs...)
+		last := locs[len(locs)-1]
+		cur = &Cursor{last.Height, last.Position}
+	}
+	if len(all) != 10 || all[0] != (types.Hash{4, 3}) || all[9] != (types.Hash{1, 0}) {
+		t.Fatalf("desc history %d entries, first %v last %v", len(all), all[0], all[len(all)-1])
+	}
+	// Oldest first, b (recipient of 10 plus its own claim) has 11.
+	hs, _, _ := ix.ByAddress(b, 100, false, nil)
+	if len(hs) != 11 || hs[0] != (types.Hash{1, 0}) {
+		t.Fatalf("asc history of b: %d, first %v", len(hs), hs[0])
+	}
+}
+
+func TestAddRejectsGapsAndCatchesUp(t *testing.T) {
+	c, g, _, _ := build(5)
+	ix := New(memDB(t))
+	if _, err := ix.Sync(c, g, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Add(c.blocks[4], c.receipts[4]); err == nil {
+		t.Fatal("indexed block 4 after 2")
+	}
+	n, err := ix.Sync(c, g, 5)
+	if err != nil || n != 3 {
+		t.Fatalf("catch-up indexed %d, %v", n, err)
+	}
+}

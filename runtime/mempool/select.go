@@ -1,0 +1,93 @@
+package mempool
+
+import (
+	"bytes"
+	"container/heap"
+
+	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/txrules"
+)
+
+// Select returns the transactions for the next block at baseFee, in block
+// order, without removing them. Each sender contributes a run of
+// consecutive nonces starting at its account nonce (nothing after a gap);
+// across senders the next transaction is the one with the highest effective
+// tip at baseFee, ties broken by the lower hash. A sender's run stops at a
+// transaction whose fee cap is below baseFee or whose intrinsic gas does
+// not fit in what is left of gasLimit; other senders go on. Select stops
+// after maxTxs transactions.
+//
+// The result depends only on the pooled transactions and accounts, never on
+// arrival order.
+func (p *Pool) Select(baseFee, gasLimit uint64, maxTxs int) []*types.Transaction {
+	if maxTxs <= 0 {
+		return nil
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+
+	h := runHeap{baseFee: baseFee, runs: make([]run, 0, len(p.senders))}
+	for _, s := range p.senders {
+		if head := s.txs[0].tx; head.Nonce == s.acct.Nonce && head.GasFeeCap >= baseFee {
+			h.runs = append(h.runs, run{s: s})
+		}
+	}
+	heap.Init(&h)
+
+	out := make([]*types.Transaction, 0, min(maxTxs, len(p.all)))
+	gasLeft := gasLimit
+	for h.Len() > 0 && len(out) < maxTxs {
+		r := &h.runs[0]
+		e := r.s.txs[r.i]
+		if e.gas > gasLeft {
+			heap.Pop(&h)
+			continue
+		}
+		out = append(out, e.tx)
+		gasLeft -= e.gas
+		if r.i+1 < len(r.s.txs) {
+			if next := r.s.txs[r.i+1].tx; next.Nonce == e.tx.Nonce+1 && next.GasFeeCap >= baseFee {
+				r.i++
+				heap.Fix(&h, 0)
+				continue
+			}
+		}
+		heap.Pop(&h)
+	}
+	return out
+}
+
+// run is a sender's position in Select.
+type run struct {
+	s *sender
+	i int // index in s.txs of the next transaction
+}
+
+// runHeap orders runs by their next transaction: highest effective tip
+// first, then lowest hash.
+type runHeap struct {
+	runs    []run
+	baseFee uint64
+}
+
+func (h *runHeap) Len() int { return len(h.runs) }
+
+func (h *runHeap) Less(i, j int) bool {
+	a, b := h.runs[i].s.txs[h.runs[i].i], h.runs[j].s.txs[h.runs[j].i]
+	// Every run's next transaction has a fee cap >= baseFee.
+	ta, _ := txrules.EffectiveTip(a.tx, h.baseFee)
+	tb, _ := txrules.EffectiveTip(b.tx, h.baseFee)
+	if ta != tb {
+		return ta > tb
+	}
+	return bytes.Compare(a.hash[:], b.hash[:]) < 0
+}
+
+func (h *runHeap) Swap(i, j int) { h.runs[i], h.runs[j] = h.runs[j], h.runs[i] }
+func (h *runHeap) Push(x any)    { h.runs = append(h.runs, x.(run)) }
+func (h *runHeap) Pop() any {
+	n := len(h.runs) - 1
+	r := h.runs[n]
+	h.runs = h.runs[:n]
+	return r
+}

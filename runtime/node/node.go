@@ -1,0 +1,316 @@
+// Package node wires the parts of an Orama node together and owns their
+// goroutines and lifecycles: storage, state, the mempool and block
+// production. This is the single-validator node: it proposes and commits a
+// block every block time on its own. The multi-validator HotStuff network
+// replaces the producer loop with runtime/consensus and runtime/p2p.
+//
+// Everything below it (exec, state, smt, store, mempool) is synchronous and
+// has no goroutines of its own; this package is where concurrency lives.
+package node
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/oramanetwork/orama-chain/generated/params"
+	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/crypto"
+	"github.com/oramanetwork/orama-chain/runtime/exec"
+	"github.com/oramanetwork/orama-chain/runtime/index"
+	"github.com/oramanetwork/orama-chain/runtime/mempool"
+	"github.com/oramanetwork/orama-chain/runtime/smt"
+	"github.com/oramanetwork/orama-chain/runtime/state"
+	"github.com/oramanetwork/orama-chain/runtime/store"
+	"github.com/oramanetwork/orama-chain/runtime/txrules"
+)
+
+// Config is what a node needs beyond its genesis and key.
+type Config struct {
+	DataDir   string
+	BlockTime time.Duration // default params.BlockTimeMillis
+	// KeepVersions is how many recent state versions stay readable; older
+	// SMT nodes are pruned. 0 keeps every version (an archive node).
+	KeepVersions uint64
+	GCInterval   time.Duration // Badger value-log GC; default 10 minutes
+	NoSync       bool          // tests only: commits are not synced to disk
+	Logger       *slog.Logger
+	// Now is the clock for block timestamps; nil means time.Now. Only
+	// timestamps use it: nothing in execution reads a clock.
+	Now func() time.Time
+}
+
+// Node is a running single-validator node.
+type Node struct {
+	cfg     Config
+	log     *slog.Logger
+	genesis *types.Genesis
+	key     *crypto.PrivateKey
+	me      types.Address
+	store   *store.Store
+	smt     smt.Store
+	pool    *mempool.Pool
+	index   *index.Index
+
+	mu      sync.Mutex // guards head against concurrent readers
+	head    *types.Block
+	headSt  atomic.Pointer[state.State]
+	onBlock []func(*types.Block, []types.Receipt)
+}
+
+// New opens the node's storage in cfg.DataDir, creating block 0 from g on
+// first start, and checks that the stored chain is g's.
+func New(cfg Config, g *types.Genesis, key *crypto.PrivateKey) (*Node, error) {
+	if cfg.BlockTime <= 0 {
+		cfg.BlockTime = time.Duration(params.BlockTimeMillis) * time.Millisecond
+	}
+	if cfg.GCInterval <= 0 {
+		cfg.GCInterval = 10 * time.Minute
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if err := exec.ValidateGenesis(g); err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: cfg.Logger, genesis: g, key: key, me: key.Address()}
+	if len(g.Validators) != 1 || g.Validators[0].Address != n.me {
+		return nil, fmt.Errorf("node: this single-validator node needs a genesis whose only validator is its key %s", crypto.FormatAddress(n.me))
+	}
+	st, err := store.Open(cfg.DataDir, store.Options{NoSync: cfg.NoSync, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	n.store = st
+	n.smt = smt.NewBadgerStore(st.State, nil)
+	if err := n.loadHead(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	n.pool = mempool.New(mempool.Config{
+		ChainID: g.ChainID,
+		BaseFee: txrules.NextBaseFee(n.head.Header.BaseFee, n.head.Header.GasUsed),
+	}, headState{n})
+	n.index = index.New(st.Index)
+	if k, err := n.index.Sync(st, g, n.head.Header.Height); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("node: index: %w", err)
+	} else if k > 0 {
+		n.log.Info("indexed blocks", "count", k, "height", n.head.Header.Height)
+	}
+	return n, nil
+}
+
+// loadHead reads the head, or commits block 0 on an empty store.
+func (n *Node) loadHead() error {
+	gh, err := n.genesis.Hash()
+	if err != nil {
+		return err
+	}
+	h, ok, err := n.store.Head()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		b0, err := exec.GenesisBlock(n.smt, n.genesis)
+		if err != nil {
+			return err
+		}
+		if err := n.store.CommitBlock(b0, nil); err != nil {
+			return err
+		}
+		n.log.Info("created block 0", "genesis", gh, "state_root", b0.Header.StateRoot)
+		return n.setHead(b0)
+	}
+	b0, err := n.store.Block(0)
+	if err != nil {
+		return err
+	}
+	if b0.Header.ParentHash != gh {
+		return fmt.Errorf("node: data dir %s holds the chain of genesis %v, not %v", n.cfg.DataDir, b0.Header.ParentHash, gh)
+	}
+	// Stale-node records written by a state commit whose block never became
+	// the head (a crash between the two) must go, or pruning would delete
+	// nodes the real chain still uses.
+	if _, err := smt.DropStaleAbove(n.smt, h.Height); err != nil {
+		return fmt.Errorf("node: drop stale records above %d: %w", h.Height, err)
+	}
+	b, err := n.store.Block(h.Height)
+	if err != nil {
+		return err
+	}
+	n.log.Info("opened chain", "height", h.Height, "hash", h.Hash, "state_root", b.Header.StateRoot)
+	return n.setHead(b)
+}
+
+func (n *Node) setHead(b *types.Block) error {
+	st, err := state.Open(n.smt, b.Header.StateRoot)
+	if err != nil {
+		return fmt.Errorf("node: state at height %d: %w", b.Header.Height, err)
+	}
+	n.mu.Lock()
+	n.head = b
+	n.mu.Unlock()
+	n.headSt.Store(st)
+	return nil
+}
+
+// Head returns the last committed block.
+func (n *Node) Head() *types.Block {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.head
+}
+
+// State returns a read-only view of the state at the head. Callers must not
+// stage changes on it.
+func (n *Node) State() *state.State { return n.headSt.Load() }
+
+// Store returns the node's storage, for read-only queries.
+func (n *Node) Store() *store.Store { return n.store }
+
+// Index returns the node's query indexes.
+func (n *Node) Index() *index.Index { return n.index }
+
+// Mempool returns the node's transaction pool.
+func (n *Node) Mempool() *mempool.Pool { return n.pool }
+
+// Genesis returns the genesis the node runs.
+func (n *Node) Genesis() *types.Genesis { return n.genesis }
+
+// OnBlock registers fn to run after each block commits, on the producer
+// goroutine (keep it short). Call before Run.
+func (n *Node) OnBlock(fn func(*types.Block, []types.Receipt)) { n.onBlock = append(n.onBlock, fn) }
+
+// headState adapts the node's head state to mempool.State.
+type headState struct{ n *Node }
+
+func (h headState) Account(a types.Address) (types.Account, error) { return h.n.State().Account(a) }
+
+// Run produces a block every block time until ctx ends, then closes the
+// store. It returns the first storage error, which stops the node: a node
+// that cannot write its chain must not keep serving.
+func (n *Node) Run(ctx context.Context) error {
+	defer n.store.Close()
+	gcCtx, stopGC := context.WithCancel(ctx)
+	defer stopGC()
+	go n.store.RunGC(gcCtx, n.cfg.GCInterval)
+
+	t := time.NewTicker(n.cfg.BlockTime)
+	defer t.Stop()
+	n.log.Info("producing blocks", "validator", crypto.FormatAddress(n.me), "block_time", n.cfg.BlockTime.String())
+	for {
+		select {
+		case <-ctx.Done():
+			n.log.Info("stopped", "height", n.Head().Header.Height)
+			return nil
+		case <-t.C:
+			if _, err := n.ProduceBlock(); err != nil {
+				n.log.Error("block production failed; stopping", "err", err)
+				return err
+			}
+		}
+	}
+}
+
+// ProduceBlock builds, executes and commits the next block from the
+// mempool. It is what Run calls each block time; tests call it directly.
+func (n *Node) ProduceBlock() (*types.Block, error) {
+	parent := n.Head()
+	ph, err := parent.Header.Hash()
+	if err != nil {
+		return nil, err
+	}
+	height := parent.Header.Height + 1
+	baseFee := txrules.NextBaseFee(parent.Header.BaseFee, parent.Header.GasUsed)
+	picked := n.pool.Select(baseFee, params.BlockGasLimit, params.MaxBlockTransactions)
+	txs := make([]types.Transaction, len(picked))
+	for i, tx := range picked {
+		txs[i] = *tx
+	}
+	st, err := state.Open(n.smt, parent.Header.StateRoot)
+	if err != nil {
+		return nil, err
+	}
+	res, err := exec.Execute(st, exec.Env{Height: height, Proposer: n.me, BaseFee: baseFee}, txs)
+	if err != nil {
+		return nil, err
+	}
+	qc, err := n.selfQC(parent, ph)
+	if err != nil {
+		return nil, err
+	}
+	ts := max(uint64(n.cfg.Now().Unix()), parent.Header.Timestamp)
+	b := &types.Block{
+		Header: types.BlockHeader{
+			Height:           height,
+			ParentHash:       ph,
+			StateRoot:        res.StateRoot,
+			TransactionsRoot: res.TransactionsRoot,
+			ReceiptsRoot:     res.ReceiptsRoot,
+			Timestamp:        ts,
+			Proposer:         n.me,
+			Epoch:            height / params.EpochLength,
+			View:             height,
+			BaseFee:          baseFee,
+			GasUsed:          res.GasUsed,
+			QC:               qc,
+		},
+		Transactions: txs,
+	}
+	if err := n.store.CommitBlock(b, res.Receipts); err != nil {
+		return nil, err
+	}
+	if err := n.setHead(b); err != nil {
+		return nil, err
+	}
+	hashes := make([]types.Hash, len(res.Receipts))
+	for i := range res.Receipts {
+		hashes[i] = res.Receipts[i].TxHash
+	}
+	// The pool drops what the block included and re-checks nonces and
+	// balances; a read failure only delays that to the next block.
+	if err := n.pool.Update(hashes); err != nil {
+		n.log.Warn("mempool update", "height", height, "err", err)
+	}
+	n.pool.SetBaseFee(txrules.NextBaseFee(b.Header.BaseFee, b.Header.GasUsed))
+	n.log.Info("committed block", "height", height, "txs", len(txs), "gas", res.GasUsed, "state_root", res.StateRoot)
+	// The index is not consensus data: a failure here is logged and the
+	// next start catches it up from blocks/.
+	if err := n.index.Add(b, res.Receipts); err != nil {
+		n.log.Error("index block", "height", height, "err", err)
+	}
+	for _, fn := range n.onBlock {
+		fn(b, res.Receipts)
+	}
+	if k := n.cfg.KeepVersions; k > 0 && height >= k && height%64 == 0 {
+		if _, err := smt.Prune(n.smt, height-k+1); err != nil {
+			return nil, fmt.Errorf("node: prune: %w", err)
+		}
+	}
+	return b, nil
+}
+
+// selfQC certifies the parent with this validator's own vote: with one
+// validator its vote is all of the power.
+func (n *Node) selfQC(parent *types.Block, parentHash types.Hash) (types.QuorumCert, error) {
+	v := types.Vote{View: parent.Header.View, Height: parent.Header.Height, BlockHash: parentHash, Voter: n.me}
+	payload, err := v.SigningPayload()
+	if err != nil {
+		return types.QuorumCert{}, err
+	}
+	sig, err := crypto.SignDomain(n.key, crypto.DomainVote, n.genesis.ChainID, payload)
+	if err != nil {
+		return types.QuorumCert{}, err
+	}
+	return types.QuorumCert{
+		View: v.View, Height: v.Height, BlockHash: parentHash,
+		Votes: []types.ValidatorSignature{{Validator: n.me, Signature: sig}},
+	}, nil
+}

@@ -1,0 +1,282 @@
+package smt
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"sort"
+)
+
+// op is one change in a commit, or an existing leaf carried along while a
+// subtree is rebuilt.
+type op struct {
+	path      [HashSize]byte
+	valueHash [HashSize]byte
+	value     []byte // nil: delete (unless existing)
+	existing  bool   // an unchanged leaf already stored under hash
+	hash      [HashSize]byte
+}
+
+// maxScratch is the largest node map a Tree keeps between commits (a block
+// of a few thousand changes needs a few tens of thousands of entries).
+const maxScratch = 1 << 16
+
+// nodeWrite is a stored node created by a commit.
+type nodeWrite struct {
+	hash [HashSize]byte
+	enc  []byte
+}
+
+// committer applies one sorted set of changes to a tree in a single
+// recursive pass over binary nodes; pages are only how nodes are read and
+// written.
+//
+// Invariant that keeps the stale list exact without a set difference: an
+// internal node's hash fixes its place in the tree (its leaves' paths fix the
+// depth where they split), so a node created by a commit never equals one the
+// commit removes. Only leaves can move (when a sibling goes away the leaf
+// shortcut rises); a moving leaf keeps its hash and is neither rewritten nor
+// recorded as stale, and a leaf set to the value it already has is kept too.
+type committer struct {
+	t       *Tree
+	version uint64
+	nodes   map[[HashSize]byte][2]ref // children of internal nodes read or created
+	pages   [][HashSize]byte          // roots of new pages, children first
+	leaves  []nodeWrite               // new leaves
+	stale   [][HashSize]byte          // replaced page roots and leaves
+	pg      page                      // scratch for reading pages
+}
+
+// Commit applies the staged changes as version and returns the new root.
+//
+// The changes are sorted by path and the changed subtrees rebuilt in one
+// recursive pass: every page on a changed path is read once, every new node
+// hashed once, and all new pages and leaves (and the stale record) written in
+// one batch. Unless the tree was opened WithoutStaleRecords, the pages and
+// leaves the commit replaced are recorded under version for Prune. Versions
+// must increase along each namespace's chain of commits, with one commit per
+// version (see Prune).
+//
+// On error the tree keeps its root and its staged changes.
+func (t *Tree) Commit(version uint64) ([HashSize]byte, error) {
+	if len(t.pending) == 0 {
+		return t.root.hash, nil
+	}
+	ops := make([]op, 0, len(t.pending))
+	for p, o := range t.pending {
+		ops = append(ops, op{path: p, value: o.value, valueHash: o.valueHash})
+	}
+	slices.SortFunc(ops, func(a, b op) int { return bytes.Compare(a.path[:], b.path[:]) })
+
+	if t.scratch == nil {
+		t.scratch = make(map[[HashSize]byte][2]ref, 4*len(ops))
+	}
+	defer func() {
+		if len(t.scratch) > maxScratch {
+			t.scratch = nil // do not hold on to the memory of a huge commit
+		} else {
+			clear(t.scratch)
+		}
+	}()
+	c := &committer{t: t, version: version, nodes: t.scratch}
+	root, err := c.update(t.root, 0, ops)
+	if err != nil {
+		return t.root.hash, err
+	}
+	if root == t.root {
+		t.pending = nil
+		return root.hash, nil
+	}
+	if err := c.write(root); err != nil {
+		return t.root.hash, err
+	}
+	t.root = root
+	t.pending = nil
+	return root.hash, nil
+}
+
+// write stores the new pages and leaves and the stale record in one batch.
+func (c *committer) write(root ref) error {
+	t := c.t
+	batch := t.store.NewBatch()
+	children := func(h [HashSize]byte) ([2]ref, bool) { ch, ok := c.nodes[h]; return ch, ok }
+	err := func() error {
+		// One buffer for all pages; the batch owns it until written.
+		buf := make([]byte, 0, 160*len(c.pages))
+		for i := range c.pages {
+			start := len(buf)
+			var err error
+			if buf, err = appendPage(buf, c.version, &c.pages[i], children); err != nil {
+				return err
+			}
+			if err := batch.Set(nodeKey(t.ns, &c.pages[i]), buf[start:len(buf):len(buf)]); err != nil {
+				return err
+			}
+		}
+		for i := range c.leaves {
+			if err := batch.Set(nodeKey(t.ns, &c.leaves[i].hash), c.leaves[i].enc); err != nil {
+				return err
+			}
+		}
+		if t.noStale || len(c.stale) == 0 {
+			return nil
+		}
+		rec := make([]byte, 0, len(c.stale)*HashSize)
+		for i := range c.stale {
+			rec = append(rec, c.stale[i][:]...)
+		}
+		return batch.Set(staleKey(c.version, t.ns, &t.root.hash, &root.hash), rec)
+	}()
+	if err != nil {
+		batch.Discard()
+		return err
+	}
+	return batch.Write()
+}
+
+// children returns the children of the internal node n at depth, reading
+// its page when depth starts one.
+func (c *committer) children(n ref, depth int) (l, r ref, err error) {
+	if depth%pageLevels == 0 {
+		pg := &c.pg
+		if err := c.t.loadPage(pg, &n.hash, depth, true); err != nil {
+			return l, r, err
+		}
+		for i := range pg.n {
+			c.nodes[pg.nodes[i].hash] = pg.nodes[i].child
+		}
+	}
+	ch, ok := c.nodes[n.hash]
+	if !ok {
+		return l, r, fmt.Errorf("%w: internal node %x at depth %d not in its page", ErrCorruptNode, n.hash, depth)
+	}
+	return ch[0], ch[1], nil
+}
+
+// update applies ops (sorted, all sharing n's path prefix of depth bits) to
+// the subtree n at depth and returns the new subtree.
+func (c *committer) update(n ref, depth int, ops []op) (ref, error) {
+	if len(ops) == 0 {
+		return n, nil
+	}
+	switch n.kind {
+	case kindEmpty:
+		return c.build(depth, setsOnly(ops)), nil
+	case kindLeaf:
+		items, changed := c.mergeLeaf(ops, n)
+		if !changed {
+			return n, nil
+		}
+		return c.build(depth, items), nil
+	}
+	l, r, err := c.children(n, depth)
+	if err != nil {
+		return n, err
+	}
+	i := split(ops, depth)
+	nl, err := c.update(l, depth+1, ops[:i])
+	if err != nil {
+		return n, err
+	}
+	nr, err := c.update(r, depth+1, ops[i:])
+	if err != nil {
+		return n, err
+	}
+	if nl == l && nr == r {
+		return n, nil
+	}
+	if depth%pageLevels == 0 {
+		c.stale = append(c.stale, n.hash) // its page is replaced
+	}
+	return c.combine(nl, nr, depth), nil
+}
+
+// mergeLeaf returns the leaves of a subtree that held only the existing leaf
+// once ops are applied, sorted by path, and whether anything changed. The
+// leaf's path comes from its parent, so the leaf is not read.
+func (c *committer) mergeLeaf(ops []op, leaf ref) ([]op, bool) {
+	keep := op{path: leaf.path, existing: true, hash: leaf.hash}
+	i, found := sort.Find(len(ops), func(i int) int { return bytes.Compare(leaf.path[:], ops[i].path[:]) })
+	if found {
+		o := &ops[i]
+		if o.value != nil && LeafHash(o.path, o.valueHash) == leaf.hash {
+			o = &keep // set to the value it already has
+		} else {
+			c.stale = append(c.stale, leaf.hash)
+		}
+		items := make([]op, 0, len(ops))
+		items = append(items, setsOnly(ops[:i])...)
+		if o.existing || o.value != nil {
+			items = append(items, *o)
+		}
+		items = append(items, setsOnly(ops[i+1:])...)
+		return items, !(len(items) == 1 && items[0].existing)
+	}
+	items := make([]op, 0, len(ops)+1)
+	items = append(items, setsOnly(ops[:i])...)
+	items = append(items, keep)
+	items = append(items, setsOnly(ops[i:])...)
+	return items, len(items) > 1
+}
+
+// build returns the canonical subtree at depth holding exactly items (sorted,
+// all present, sharing a depth-bit prefix).
+func (c *committer) build(depth int, items []op) ref {
+	switch len(items) {
+	case 0:
+		return emptyRef
+	case 1:
+		it := &items[0]
+		if it.existing {
+			return ref{hash: it.hash, path: it.path, kind: kindLeaf}
+		}
+		h := LeafHash(it.path, it.valueHash)
+		c.leaves = append(c.leaves, nodeWrite{h, encodeLeaf(c.version, &it.path, &it.valueHash, it.value)})
+		return ref{hash: h, path: it.path, kind: kindLeaf}
+	}
+	i := split(items, depth)
+	return c.combine(c.build(depth+1, items[:i]), c.build(depth+1, items[i:]), depth)
+}
+
+// combine returns the node at depth over children l and r, applying the
+// collapse rule: a subtree with one leaf is that leaf, with none the empty
+// hash.
+func (c *committer) combine(l, r ref, depth int) ref {
+	switch {
+	case l.kind == kindEmpty && r.kind != kindInternal:
+		return r
+	case r.kind == kindEmpty && l.kind != kindInternal:
+		return l
+	}
+	h := InternalHash(l.hash, r.hash)
+	c.nodes[h] = [2]ref{l, r}
+	if depth%pageLevels == 0 {
+		c.pages = append(c.pages, h)
+	}
+	return ref{hash: h, kind: kindInternal}
+}
+
+// split returns the index of the first op whose path has bit depth set.
+func split(ops []op, depth int) int {
+	return sort.Search(len(ops), func(i int) bool { return bit(&ops[i].path, depth) == 1 })
+}
+
+// setsOnly returns ops without deletes, reusing ops when it has none.
+func setsOnly(ops []op) []op {
+	n := 0
+	for i := range ops {
+		if ops[i].value != nil || ops[i].existing {
+			n++
+		}
+	}
+	if n == len(ops) {
+		return ops
+	}
+	out := make([]op, 0, n)
+	for i := range ops {
+		if ops[i].value != nil || ops[i].existing {
+			out = append(out, ops[i])
+		}
+	}
+	return out
+}

@@ -1,0 +1,53 @@
+package smt
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+// FuzzProofDecode: decoding never panics, and whatever decodes re-encodes to
+// the same bytes (the encoding is canonical).
+func FuzzProofDecode(f *testing.F) {
+	tr, _ := fixture(f, 10)
+	for _, k := range []string{"key-3", "key-7", absentKey(f, tr, true), absentKey(f, tr, false)} {
+		f.Add(mustMarshal(f, mustProve(f, tr, k)))
+	}
+	f.Add(make([]byte, proofFixedSize))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var p Proof
+		if err := p.UnmarshalBinary(b); err != nil {
+			if !errors.Is(err, ErrInvalidProof) {
+				t.Fatalf("error %v does not wrap ErrInvalidProof", err)
+			}
+			return
+		}
+		out, err := p.MarshalBinary()
+		if err != nil || !bytes.Equal(out, b) {
+			t.Fatalf("decoded proof re-encodes to %x, %v; input %x", out, err, b)
+		}
+	})
+}
+
+// FuzzVerify: verification of arbitrary proof bytes, keys and values never
+// panics, and never accepts a false statement about the fixture tree.
+func FuzzVerify(f *testing.F) {
+	tr, m := fixture(f, 16)
+	root := tr.Root()
+	for _, k := range []string{"key-3", "key-11", absentKey(f, tr, true), absentKey(f, tr, false)} {
+		f.Add(mustMarshal(f, mustProve(f, tr, k)), []byte(k), m[k])
+	}
+	f.Fuzz(func(t *testing.T, enc, key, value []byte) {
+		var p Proof
+		if err := p.UnmarshalBinary(enc); err != nil {
+			return
+		}
+		want, present := m[string(key)]
+		if err := VerifyInclusion(root, key, value, p); err == nil && (!present || !bytes.Equal(value, want)) {
+			t.Fatalf("accepted %q = %q, tree has %q (present %v)", key, value, want, present)
+		}
+		if err := VerifyNonExistence(root, key, p); err == nil && present {
+			t.Fatalf("accepted absence of present key %q", key)
+		}
+	})
+}

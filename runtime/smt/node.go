@@ -1,0 +1,233 @@
+package smt
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// kind is what a hash in the tree stands for. Parents record the kind of each
+// child so that collapsing and descending never need an extra read.
+type kind uint8
+
+const (
+	kindEmpty    kind = 0
+	kindLeaf     kind = 1
+	kindInternal kind = 2
+)
+
+// ref is a child pointer: the child's hash and kind, and for a leaf its path
+// (so a commit can place or replace a leaf without reading it).
+type ref struct {
+	hash [HashSize]byte
+	path [HashSize]byte // leaves only
+	kind kind
+}
+
+var emptyRef = ref{}
+
+// pageLevels is the number of binary levels stored together in one page.
+// Pages start at the depths that are multiples of pageLevels, so one read
+// serves four levels of a path, as in Libra's Jellyfish Merkle tree. Hashing
+// is binary and does not depend on pages.
+const pageLevels = 4
+
+// maxPageNodes is the number of internal nodes a page can hold: 1+2+4+8.
+const maxPageNodes = 1<<pageLevels - 1
+
+// Stored encodings (storage only: never hashed, so they may change without
+// changing any root). Both start with a tag and the version that wrote them;
+// Prune uses the version to tell a node that became stale and was later
+// written again from one that is still stale.
+//
+//	leaf: 0x00 | uvarint(version) | path[32] | valueHash[32] | value
+//	page: 0x10 | uvarint(version) | body(root)
+//
+// A page is stored under the hash of its root, an internal node at a depth d
+// that is a multiple of pageLevels, and holds the internal nodes of depths
+// d..d+3 below it. body(n) for an internal node n at depth e is
+//
+//	lk<<2 | rk                     one byte: the child kinds
+//	then for the left child, then for the right child:
+//	  empty:    nothing
+//	  leaf:     path[32] | hash[32]
+//	  internal: hash[32] if e+1 is a multiple of pageLevels (another page),
+//	            else body(child)
+//
+// Hashes of the internal nodes inside a page are recomputed when it is read
+// (at most 15 hashes), which also checks the page against its key.
+const (
+	tagLeaf = 0x00
+	tagPage = 0x10
+)
+
+// leafNode is a decoded leaf. value aliases the stored bytes.
+type leafNode struct {
+	path      [HashSize]byte
+	valueHash [HashSize]byte
+	value     []byte
+}
+
+func encodeLeaf(version uint64, path, valueHash *[HashSize]byte, value []byte) []byte {
+	b := make([]byte, 0, 1+binary.MaxVarintLen64+2*HashSize+len(value))
+	b = append(b, tagLeaf)
+	b = binary.AppendUvarint(b, version)
+	b = append(b, path[:]...)
+	b = append(b, valueHash[:]...)
+	return append(b, value...)
+}
+
+func decodeLeaf(b []byte) (leafNode, error) {
+	var l leafNode
+	if len(b) < 2 || b[0] != tagLeaf {
+		return l, fmt.Errorf("%w: not a leaf", ErrCorruptNode)
+	}
+	_, n := binary.Uvarint(b[1:])
+	if n <= 0 || len(b) < 1+n+2*HashSize+1 {
+		return l, fmt.Errorf("%w: short leaf", ErrCorruptNode)
+	}
+	b = b[1+n:]
+	copy(l.path[:], b)
+	copy(l.valueHash[:], b[HashSize:])
+	l.value = b[2*HashSize:]
+	return l, nil
+}
+
+// nodeVersion returns the version recorded in a stored leaf or page.
+func nodeVersion(b []byte) (uint64, error) {
+	if len(b) < 2 || (b[0] != tagLeaf && b[0] != tagPage) {
+		return 0, ErrCorruptNode
+	}
+	v, n := binary.Uvarint(b[1:])
+	if n <= 0 {
+		return 0, ErrCorruptNode
+	}
+	return v, nil
+}
+
+// pageNode is an internal node of a decoded page.
+type pageNode struct {
+	hash  [HashSize]byte // set when the page was decoded with hashes
+	child [2]ref         // an inline child's hash is set only with hashes
+	inner [2]int8        // index of an inline child in the page, or -1
+}
+
+// page is a decoded page; nodes[0] is its root.
+type page struct {
+	n     int
+	nodes [maxPageNodes]pageNode
+}
+
+// encoder appends the body of the internal node with hash h at depth e; it
+// looks nodes up with children.
+type pageEncoder struct {
+	b        []byte
+	children func(h [HashSize]byte) ([2]ref, bool)
+}
+
+func (pe *pageEncoder) body(h [HashSize]byte, e int) error {
+	ch, ok := pe.children(h)
+	if !ok {
+		return fmt.Errorf("%w: internal node %x unknown while encoding a page", ErrCorruptNode, h)
+	}
+	pe.b = append(pe.b, byte(ch[0].kind)<<2|byte(ch[1].kind))
+	for i := range ch {
+		c := &ch[i]
+		switch c.kind {
+		case kindLeaf:
+			pe.b = append(pe.b, c.path[:]...)
+			pe.b = append(pe.b, c.hash[:]...)
+		case kindInternal:
+			if (e+1)%pageLevels == 0 {
+				pe.b = append(pe.b, c.hash[:]...)
+			} else if err := pe.body(c.hash, e+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// appendPage appends the stored form of the page rooted at the internal node
+// h (at a depth that is a multiple of pageLevels) to b.
+func appendPage(b []byte, version uint64, h *[HashSize]byte, children func(h [HashSize]byte) ([2]ref, bool)) ([]byte, error) {
+	pe := pageEncoder{b: b, children: children}
+	pe.b = append(pe.b, tagPage)
+	pe.b = binary.AppendUvarint(pe.b, version)
+	if err := pe.body(*h, 0); err != nil {
+		return nil, err
+	}
+	return pe.b, nil
+}
+
+// decodePage decodes into p a page whose root is at depth base. With hashed,
+// it computes the hash of every node in the page (nodes[0].hash is the
+// root's, which the caller compares with the key it read).
+func decodePage(p *page, b []byte, base int, hashed bool) error {
+	if len(b) < 2 || b[0] != tagPage {
+		return fmt.Errorf("%w: not a page", ErrCorruptNode)
+	}
+	_, n := binary.Uvarint(b[1:])
+	if n <= 0 {
+		return fmt.Errorf("%w: bad version", ErrCorruptNode)
+	}
+	p.n = 0
+	rest, err := p.parse(b[1+n:], base, hashed)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 0 {
+		return fmt.Errorf("%w: %d bytes after page", ErrCorruptNode, len(rest))
+	}
+	return nil
+}
+
+func (p *page) parse(b []byte, e int, hashed bool) ([]byte, error) {
+	if p.n == maxPageNodes || len(b) == 0 {
+		return nil, fmt.Errorf("%w: page overflow or truncated", ErrCorruptNode)
+	}
+	node := &p.nodes[p.n]
+	p.n++
+	*node = pageNode{inner: [2]int8{-1, -1}}
+	k := b[0]
+	b = b[1:]
+	node.child[0].kind, node.child[1].kind = kind(k>>2), kind(k&3)
+	if l, r := node.child[0].kind, node.child[1].kind; k > 0x0f || l > kindInternal || r > kindInternal ||
+		(l == kindEmpty && r != kindInternal) || (r == kindEmpty && l != kindInternal) {
+		return nil, fmt.Errorf("%w: non-canonical child kinds %#x", ErrCorruptNode, k)
+	}
+	for i := range node.child {
+		c := &node.child[i]
+		switch c.kind {
+		case kindLeaf:
+			if len(b) < 2*HashSize {
+				return nil, fmt.Errorf("%w: truncated page", ErrCorruptNode)
+			}
+			copy(c.path[:], b)
+			copy(c.hash[:], b[HashSize:])
+			b = b[2*HashSize:]
+		case kindInternal:
+			switch {
+			case e+1 >= Depth:
+				return nil, fmt.Errorf("%w: internal node below depth %d", ErrCorruptNode, Depth)
+			case (e+1)%pageLevels == 0:
+				if len(b) < HashSize {
+					return nil, fmt.Errorf("%w: truncated page", ErrCorruptNode)
+				}
+				copy(c.hash[:], b)
+				b = b[HashSize:]
+			default:
+				idx := p.n
+				var err error
+				if b, err = p.parse(b, e+1, hashed); err != nil {
+					return nil, err
+				}
+				node.inner[i] = int8(idx)
+				c.hash = p.nodes[idx].hash
+			}
+		}
+	}
+	if hashed {
+		node.hash = InternalHash(node.child[0].hash, node.child[1].hash)
+	}
+	return b, nil
+}

@@ -1,0 +1,263 @@
+package smt
+
+import (
+	"bytes"
+	"errors"
+	"maps"
+	"math/rand"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+func TestValueLimits(t *testing.T) {
+	tr := mustOpen(t, NewMemStore(), EmptyRoot)
+	if err := tr.Update([]byte("k"), nil); !errors.Is(err, ErrEmptyValue) {
+		t.Fatalf("nil value: %v", err)
+	}
+	if err := tr.Update([]byte("k"), []byte{}); !errors.Is(err, ErrEmptyValue) {
+		t.Fatalf("empty value: %v", err)
+	}
+	if err := tr.Update([]byte("k"), make([]byte, MaxValueSize+1)); !errors.Is(err, ErrValueTooLarge) {
+		t.Fatalf("oversized value: %v", err)
+	}
+	big := bytes.Repeat([]byte{7}, MaxValueSize)
+	if err := tr.Update([]byte("k"), big); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Commit(1); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := tr.Get([]byte("k")); err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("Get of a MaxValueSize value: %d bytes, %v", len(got), err)
+	}
+	if _, err := tr.UpdateBatch(2, [][]byte{[]byte("a")}, nil); !errors.Is(err, ErrLengthMismatch) {
+		t.Fatalf("UpdateBatch length mismatch: %v", err)
+	}
+	if _, err := tr.UpdateBatch(2, [][]byte{[]byte("a"), []byte("b")}, [][]byte{[]byte("1"), nil}); !errors.Is(err, ErrEmptyValue) || tr.Pending() != 0 {
+		t.Fatalf("UpdateBatch with an empty value: %v, %d staged", err, tr.Pending())
+	}
+	if _, err := Open(NewMemStore(), EmptyRoot, WithNamespace(make([]byte, MaxNamespaceSize+1))); !errors.Is(err, ErrNamespaceTooLong) {
+		t.Fatalf("long namespace: %v", err)
+	}
+}
+
+func TestStagingAndReadYourWrites(t *testing.T) {
+	store := NewMemStore()
+	tr := mustOpen(t, store, EmptyRoot)
+	val := []byte("v1")
+	_ = tr.Update([]byte("k"), val)
+	val[0] = 'X' // Update copied the value
+	if got, err := tr.Get([]byte("k")); err != nil || string(got) != "v1" {
+		t.Fatalf("staged Get = %q, %v", got, err)
+	}
+	if tr.Root() != EmptyRoot || store.Len() != 0 {
+		t.Fatal("staging changed the root or wrote to the store")
+	}
+	root, err := tr.Commit(1)
+	if err != nil || root == EmptyRoot {
+		t.Fatalf("Commit = %x, %v", root, err)
+	}
+	_ = tr.Delete([]byte("k"))
+	if _, err := tr.Get([]byte("k")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get after staged delete: %v", err)
+	}
+	tr.Discard()
+	if got, err := tr.Get([]byte("k")); err != nil || string(got) != "v1" {
+		t.Fatalf("Get after Discard = %q, %v", got, err)
+	}
+	// A commit that changes nothing writes nothing.
+	n := store.Len()
+	_ = tr.Update([]byte("k"), []byte("v1"))
+	_ = tr.Delete([]byte("absent"))
+	if r, err := tr.Commit(2); err != nil || r != root || store.Len() != n {
+		t.Fatalf("no-op commit: root %x (was %x), %v, store %d -> %d keys", r, root, err, n, store.Len())
+	}
+}
+
+func TestOpenUnknownRoot(t *testing.T) {
+	if _, err := Open(NewMemStore(), [HashSize]byte{1}); !errors.Is(err, ErrMissingNode) {
+		t.Fatalf("Open of an unknown root: %v", err)
+	}
+}
+
+// TestPruneKeepsRecreatedNode: a leaf removed at version 2 and created again
+// at version 3 survives Prune(3), which reclaims the stale record of
+// version 2.
+func TestPruneKeepsRecreatedNode(t *testing.T) {
+	store := NewMemStore()
+	tr := mustOpen(t, store, EmptyRoot)
+	for v, val := range []string{"one", "two", "one"} {
+		_ = tr.Update([]byte("k"), []byte(val))
+		if _, err := tr.Commit(uint64(v + 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := Prune(store, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != (PruneStats{Records: 2, Deleted: 1, Kept: 1}) {
+		t.Fatalf("Prune stats %+v", st)
+	}
+	if got, err := mustOpen(t, store, tr.Root()).Get([]byte("k")); err != nil || string(got) != "one" {
+		t.Fatalf("Get after prune = %q, %v", got, err)
+	}
+	if store.Len() != 1 {
+		t.Fatalf("%d keys stored after prune, want the one leaf", store.Len())
+	}
+}
+
+func TestPrunedRootIsMissing(t *testing.T) {
+	store := NewMemStore()
+	tr := mustOpen(t, store, EmptyRoot)
+	_ = tr.Update([]byte("a"), []byte("1"))
+	_ = tr.Update([]byte("b"), []byte("1"))
+	old, _ := tr.Commit(1)
+	_ = tr.Update([]byte("a"), []byte("2"))
+	_, _ = tr.Commit(2)
+	if _, err := Prune(store, 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(store, old); !errors.Is(err, ErrMissingNode) {
+		t.Fatalf("Open of a pruned root: %v", err)
+	}
+	if _, err := mustOpen(t, store, tr.Root()).Prove([]byte("a")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWithoutStaleRecords(t *testing.T) {
+	store := NewMemStore()
+	tr := mustOpen(t, store, EmptyRoot, WithoutStaleRecords())
+	for v := range uint64(5) {
+		_ = tr.Update([]byte("k"), []byte{byte('a' + v)})
+		if _, err := tr.Commit(v + 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, err := Prune(store, 5); err != nil || st != (PruneStats{}) {
+		t.Fatalf("Prune = %+v, %v", st, err)
+	}
+	if store.Len() != 5 {
+		t.Fatalf("%d keys, want the 5 leaves of an archive", store.Len())
+	}
+}
+
+// TestConcurrentReads runs readers of committed roots while a writer
+// commits; run with -race.
+func TestConcurrentReads(t *testing.T) {
+	tr, m := fixture(t, 200)
+	root := tr.Root()
+	var wg sync.WaitGroup
+	for range 4 {
+		r := mustOpen(t, tr.store, root)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k, v := range m {
+				got, err := r.Get([]byte(k))
+				if err != nil || !bytes.Equal(got, v) {
+					t.Errorf("Get(%s) = %q, %v", k, got, err)
+					return
+				}
+				p, err := r.Prove([]byte(k))
+				if err == nil {
+					err = VerifyInclusion(root, []byte(k), v, p)
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for v := range uint64(20) {
+		_ = tr.Update([]byte("writer"), []byte{byte(v + 1)})
+		if _, err := tr.Commit(v + 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+}
+
+func openBadger(t testing.TB, dir string) *badger.DB {
+	t.Helper()
+	db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestBadgerStore(t *testing.T) {
+	dir := t.TempDir()
+	db := openBadger(t, dir)
+	store := NewBadgerStore(db, []byte("state/"))
+	tr := mustOpen(t, store, EmptyRoot)
+	rng := rand.New(rand.NewSource(1))
+	m := map[string][]byte{}
+	type snap struct {
+		root [HashSize]byte
+		m    map[string][]byte
+	}
+	var snaps []snap
+	for v := range uint64(20) {
+		for range 30 {
+			o := tOp{Key: uint8(rng.Intn(256)), Val: uint8(rng.Intn(256)), Del: rng.Intn(4) == 0}
+			_ = o.stage(tr)
+			o.apply(m)
+		}
+		root, err := tr.Commit(v + 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snaps = append(snaps, snap{root, maps.Clone(m)})
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Reopen: every version reads back from disk.
+	db = openBadger(t, dir)
+	defer db.Close()
+	store = NewBadgerStore(db, []byte("state/"))
+	for i, s := range snaps {
+		if msg := checkState(mustOpen(t, store, s.root), s.m); msg != "" {
+			t.Fatalf("version %d after reopen: %s", i+1, msg)
+		}
+	}
+	if _, err := Prune(store, 16); err != nil {
+		t.Fatal(err)
+	}
+	live := map[[HashSize]byte]bool{}
+	for _, s := range snaps[15:] {
+		tr := mustOpen(t, store, s.root)
+		if msg := checkState(tr, s.m); msg != "" {
+			t.Fatalf("after prune: %s", msg)
+		}
+		maps.Copy(live, reachable(t, tr))
+	}
+	if got := storedNodes(t, store, nil); !maps.Equal(got, live) {
+		t.Fatalf("after Prune(16): %d nodes stored, %d live in versions 16..20", len(got), len(live))
+	}
+	if _, err := Open(store, snaps[0].root); !errors.Is(err, ErrMissingNode) {
+		t.Fatalf("Open of pruned version 1: %v", err)
+	}
+	// Everything the tree wrote is under the store's prefix.
+	err := db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			if k := it.Item().Key(); !strings.HasPrefix(string(k), "state/") && !strings.HasPrefix(string(k), "!badger!") {
+				t.Errorf("key %q outside the prefix", k)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

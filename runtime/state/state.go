@@ -1,0 +1,202 @@
+// Package state is the global state of spec/state.md on top of runtime/smt:
+// accounts (both compartments), the username registry and the chain supply
+// record, each at its leaf of one Sparse Merkle Tree.
+//
+// A State is opened at a root, read and changed by one goroutine (block
+// execution), and committed as a new version; readers open their own State
+// at a committed root, which is cheap. Changes are kept decoded in memory
+// until Commit, so a block's many touches of one account cost one encode.
+//
+// It must never depend on execution rules, consensus or networking.
+package state
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/smt"
+)
+
+// AccountKey is an account's tree key: its 20-byte address.
+func AccountKey(a types.Address) []byte { return a[:] }
+
+// UsernameKey is a username record's tree key: SHA-256("orama/username/" +
+// name). Being 32 bytes, it can never equal a 20-byte account key.
+func UsernameKey(name string) []byte {
+	h := sha256.Sum256([]byte("orama/username/" + name))
+	return h[:]
+}
+
+var supplyKey = func() []byte { h := sha256.Sum256([]byte("orama/supply")); return h[:] }()
+
+// SupplyKey is the chain supply record's tree key.
+func SupplyKey() []byte { return bytes.Clone(supplyKey) }
+
+// State is the global state at one root plus uncommitted changes.
+type State struct {
+	tree      *smt.Tree
+	accounts  map[types.Address]*types.Account
+	usernames map[string]types.Address
+	supply    *types.ChainSupply
+}
+
+// Open returns the state at root (smt.EmptyRoot for a new chain).
+func Open(store smt.Store, root types.Hash) (*State, error) {
+	t, err := smt.Open(store, root)
+	if err != nil {
+		return nil, fmt.Errorf("state: open %v: %w", root, err)
+	}
+	return &State{
+		tree:      t,
+		accounts:  map[types.Address]*types.Account{},
+		usernames: map[string]types.Address{},
+	}, nil
+}
+
+// Root returns the committed root (changes since the last Commit are not in it).
+func (s *State) Root() types.Hash { return s.tree.Root() }
+
+func (s *State) read(key []byte, into interface{ UnmarshalBorsh([]byte) error }) (bool, error) {
+	v, err := s.tree.Get(key)
+	if errors.Is(err, smt.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := into.UnmarshalBorsh(v); err != nil {
+		return false, fmt.Errorf("state: stored value for key %x: %w", key, err)
+	}
+	return true, nil
+}
+
+// Account returns the account at a, or an empty account with Address a.
+func (s *State) Account(a types.Address) (types.Account, error) {
+	if acc, ok := s.accounts[a]; ok {
+		return *acc, nil
+	}
+	var acc types.Account
+	if _, err := s.read(AccountKey(a), &acc); err != nil {
+		return types.Account{}, fmt.Errorf("state: account %v: %w", a, err)
+	}
+	acc.Address = a
+	return acc, nil
+}
+
+// SetAccount stages acc for the next Commit.
+func (s *State) SetAccount(acc types.Account) {
+	s.accounts[acc.Address] = &acc
+}
+
+// UsernameOwner returns the address that claimed name.
+func (s *State) UsernameOwner(name string) (types.Address, bool, error) {
+	if a, ok := s.usernames[name]; ok {
+		return a, true, nil
+	}
+	var rec types.UsernameRecord
+	ok, err := s.read(UsernameKey(name), &rec)
+	if err != nil {
+		return types.Address{}, false, fmt.Errorf("state: username %q: %w", name, err)
+	}
+	return rec.Address, ok, nil
+}
+
+// SetUsername stages the reverse-lookup record name -> a.
+func (s *State) SetUsername(name string, a types.Address) { s.usernames[name] = a }
+
+// Supply returns the chain supply record.
+func (s *State) Supply() (types.ChainSupply, error) {
+	if s.supply != nil {
+		return *s.supply, nil
+	}
+	var sup types.ChainSupply
+	if _, err := s.read(supplyKey, &sup); err != nil {
+		return sup, fmt.Errorf("state: supply: %w", err)
+	}
+	return sup, nil
+}
+
+// SetSupply stages the supply record.
+func (s *State) SetSupply(sup types.ChainSupply) { s.supply = &sup }
+
+// Commit writes every staged change as version and returns the new root.
+// Keys are staged in sorted order so the writes are deterministic too (the
+// root would be the same in any order).
+func (s *State) Commit(version uint64) (types.Hash, error) {
+	addrs := make([]types.Address, 0, len(s.accounts))
+	for a := range s.accounts {
+		addrs = append(addrs, a)
+	}
+	slices.SortFunc(addrs, func(x, y types.Address) int { return bytes.Compare(x[:], y[:]) })
+	for _, a := range addrs {
+		v, err := s.accounts[a].MarshalBorsh()
+		if err != nil {
+			return types.Hash{}, fmt.Errorf("state: encode account %v: %w", a, err)
+		}
+		if err := s.tree.Update(AccountKey(a), v); err != nil {
+			return types.Hash{}, err
+		}
+	}
+	names := make([]string, 0, len(s.usernames))
+	for n := range s.usernames {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		rec := types.UsernameRecord{Address: s.usernames[n]}
+		v, _ := rec.MarshalBorsh()
+		if err := s.tree.Update(UsernameKey(n), v); err != nil {
+			return types.Hash{}, err
+		}
+	}
+	if s.supply != nil {
+		v, _ := s.supply.MarshalBorsh()
+		if err := s.tree.Update(supplyKey, v); err != nil {
+			return types.Hash{}, err
+		}
+	}
+	root, err := s.tree.Commit(version)
+	if err != nil {
+		s.tree.Discard()
+		return types.Hash{}, fmt.Errorf("state: commit version %d: %w", version, err)
+	}
+	clear(s.accounts)
+	clear(s.usernames)
+	s.supply = nil
+	return root, nil
+}
+
+// Discard drops every staged change.
+func (s *State) Discard() {
+	s.tree.Discard()
+	clear(s.accounts)
+	clear(s.usernames)
+	s.supply = nil
+}
+
+// ProveAccount returns the committed account at a and a proof of it against
+// Root: an inclusion proof, or a non-existence proof when the account has no
+// leaf (then the account returned is empty, with Address a).
+func (s *State) ProveAccount(a types.Address) (types.Account, bool, smt.Proof, error) {
+	p, err := s.tree.Prove(AccountKey(a))
+	if err != nil {
+		return types.Account{}, false, smt.Proof{}, fmt.Errorf("state: prove %v: %w", a, err)
+	}
+	var acc types.Account
+	v, err := s.tree.Get(AccountKey(a))
+	switch {
+	case errors.Is(err, smt.ErrNotFound):
+		acc.Address = a
+		return acc, false, p, nil
+	case err != nil:
+		return types.Account{}, false, smt.Proof{}, err
+	}
+	if err := acc.UnmarshalBorsh(v); err != nil {
+		return types.Account{}, false, smt.Proof{}, err
+	}
+	return acc, true, p, nil
+}

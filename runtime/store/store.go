@@ -1,0 +1,286 @@
+// Package store owns the node's three BadgerDB databases, laid out as
+// Appendix G section 3 describes:
+//
+//	<data dir>/blocks/  headers, bodies and receipts by height, and the head
+//	<data dir>/state/   Sparse Merkle Tree nodes (runtime/smt's key layout)
+//	<data dir>/index/   per-node query indexes (not consensus; rebuildable)
+//
+// # Atomic block commits
+//
+// A block is committed in two steps. First the state tree's new nodes are
+// written to state/ (runtime/smt writes them content-addressed, so nodes of
+// a block that never commits are unreachable garbage, not corruption). Then
+// CommitBlock writes the block, its receipts and the new head pointer to
+// blocks/ in ONE Badger transaction, synced to disk. The head pointer is the
+// commit point: a crash at any instant leaves the node at the previous head
+// or the new one. A Badger WriteBatch may split a large batch into several
+// transactions, so it is never used for blocks/.
+//
+// The package must never depend on execution, consensus or networking.
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/oramanetwork/orama-chain/generated/types"
+)
+
+// ErrNotFound reports a block or receipt the store does not hold.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrHeightMismatch reports a CommitBlock that does not extend the head.
+var ErrHeightMismatch = errors.New("store: block does not extend the head")
+
+// Options configure Open.
+type Options struct {
+	// NoSync turns off syncing commits to disk. Only for tests and
+	// benchmarks: a crash may then lose committed blocks.
+	NoSync bool
+	// InMemory keeps all three databases in memory (tests).
+	InMemory bool
+	// Logger receives Badger's warnings and errors; nil discards them.
+	Logger *slog.Logger
+}
+
+// Store is the node's storage.
+type Store struct {
+	Blocks *badger.DB
+	State  *badger.DB
+	Index  *badger.DB
+	log    *slog.Logger
+}
+
+// Open opens (creating on first use) blocks/, state/ and index/ under dir.
+func Open(dir string, o Options) (*Store, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{log: log}
+	open := func(name string) (*badger.DB, error) {
+		p := filepath.Join(dir, name)
+		bo := badger.DefaultOptions(p).
+			WithSyncWrites(!o.NoSync).
+			WithLogger(badgerLogger{log.With("db", name)}).
+			WithInMemory(o.InMemory)
+		if o.InMemory {
+			bo = bo.WithDir("").WithValueDir("")
+		} else if err := os.MkdirAll(p, 0o700); err != nil {
+			return nil, err
+		}
+		db, err := badger.Open(bo)
+		if err != nil {
+			return nil, fmt.Errorf("store: open %s: %w", name, err)
+		}
+		return db, nil
+	}
+	var err error
+	if s.Blocks, err = open("blocks"); err != nil {
+		return nil, err
+	}
+	if s.State, err = open("state"); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.Index, err = open("index"); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the databases.
+func (s *Store) Close() error {
+	var errs []error
+	for _, db := range []*badger.DB{s.Index, s.State, s.Blocks} {
+		if db != nil {
+			errs = append(errs, db.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Keys in blocks/. Heights are big-endian so keys sort by height.
+var (
+	keyHead = []byte("head")
+)
+
+func heightKey(prefix byte, h uint64) []byte {
+	k := make([]byte, 9)
+	k[0] = prefix
+	binary.BigEndian.PutUint64(k[1:], h)
+	return k
+}
+
+const (
+	prefixBlock    = 'b'
+	prefixReceipts = 'r'
+	prefixHash     = 'h' // block hash -> height
+)
+
+// Head is the last committed block.
+type Head struct {
+	Height uint64
+	Hash   types.Hash
+}
+
+// Head returns the last committed block, or ok == false for an empty store.
+func (s *Store) Head() (Head, bool, error) {
+	var h Head
+	found := false
+	err := s.Blocks.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(keyHead)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			if len(v) != 40 {
+				return fmt.Errorf("store: head record is %d bytes", len(v))
+			}
+			h.Height = binary.BigEndian.Uint64(v)
+			copy(h.Hash[:], v[8:])
+			found = true
+			return nil
+		})
+	})
+	return h, found, err
+}
+
+// CommitBlock makes b the new head, with its receipts, in one synced Badger
+// transaction. b must be at height 0 on an empty store, or extend the head.
+func (s *Store) CommitBlock(b *types.Block, receipts []types.Receipt) error {
+	hash, err := b.Header.Hash()
+	if err != nil {
+		return fmt.Errorf("store: block hash: %w", err)
+	}
+	head, ok, err := s.Head()
+	if err != nil {
+		return err
+	}
+	switch {
+	case !ok && b.Header.Height != 0,
+		ok && (b.Header.Height != head.Height+1 || b.Header.ParentHash != head.Hash):
+		return fmt.Errorf("%w: height %d parent %v, head %+v", ErrHeightMismatch, b.Header.Height, b.Header.ParentHash, head)
+	}
+	body, err := b.MarshalBorsh()
+	if err != nil {
+		return fmt.Errorf("store: encode block: %w", err)
+	}
+	rs, err := (&types.BlockReceipts{Receipts: receipts}).MarshalBorsh()
+	if err != nil {
+		return fmt.Errorf("store: encode receipts: %w", err)
+	}
+	headRec := binary.BigEndian.AppendUint64(make([]byte, 0, 40), b.Header.Height)
+	headRec = append(headRec, hash[:]...)
+	err = s.Blocks.Update(func(txn *badger.Txn) error {
+		for _, kv := range [][2][]byte{
+			{heightKey(prefixBlock, b.Header.Height), body},
+			{heightKey(prefixReceipts, b.Header.Height), rs},
+			{append([]byte{prefixHash}, hash[:]...), binary.BigEndian.AppendUint64(nil, b.Header.Height)},
+			{keyHead, headRec},
+		} {
+			if err := txn.Set(kv[0], kv[1]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: commit block %d: %w", b.Header.Height, err)
+	}
+	return nil
+}
+
+func (s *Store) get(key []byte, into interface{ UnmarshalBorsh([]byte) error }) error {
+	return s.Blocks.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(key)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error { return into.UnmarshalBorsh(v) })
+	})
+}
+
+// Block returns the block at height h.
+func (s *Store) Block(h uint64) (*types.Block, error) {
+	var b types.Block
+	if err := s.get(heightKey(prefixBlock, h), &b); err != nil {
+		return nil, fmt.Errorf("store: block %d: %w", h, err)
+	}
+	return &b, nil
+}
+
+// Receipts returns the receipts of the block at height h.
+func (s *Store) Receipts(h uint64) ([]types.Receipt, error) {
+	var r types.BlockReceipts
+	if err := s.get(heightKey(prefixReceipts, h), &r); err != nil {
+		return nil, fmt.Errorf("store: receipts %d: %w", h, err)
+	}
+	return r.Receipts, nil
+}
+
+// HeightOf returns the height of the block with the given header hash.
+func (s *Store) HeightOf(hash types.Hash) (uint64, error) {
+	var h uint64
+	err := s.Blocks.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(append([]byte{prefixHash}, hash[:]...))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			h = binary.BigEndian.Uint64(v)
+			return nil
+		})
+	})
+	return h, err
+}
+
+// RunGC runs Badger's value-log garbage collection on every database each
+// interval until ctx ends. Badger never reclaims value-log space on its own.
+func (s *Store) RunGC(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			for name, db := range map[string]*badger.DB{"blocks": s.Blocks, "state": s.State, "index": s.Index} {
+				n := 0
+				for db.RunValueLogGC(0.5) == nil {
+					n++ // each success rewrote one value-log file; try again
+				}
+				if n > 0 {
+					s.log.Info("value-log GC", "db", name, "files", n)
+				}
+			}
+		}
+	}
+}
+
+// badgerLogger routes Badger's logging into slog, dropping its chatty info
+// and debug lines.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Infof(string, ...any)        {}
+func (b badgerLogger) Debugf(string, ...any)       {}

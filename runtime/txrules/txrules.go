@@ -1,0 +1,204 @@
+// Package txrules holds the stateless transaction rules that admission
+// (runtime/mempool) and block execution (runtime/exec) must apply
+// identically: intrinsic gas, fee arithmetic, the EIP-1559 base fee, and the
+// shape of each type's payload.
+//
+// Everything here is pure and deterministic integer arithmetic over
+// generated types and params. It must never depend on state, storage,
+// networking or consensus.
+package txrules
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+
+	"github.com/oramanetwork/orama-chain/generated/params"
+	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/crypto"
+)
+
+// Rule errors. Each maps to one types.TxStatus through Status.
+var (
+	ErrInvalidPayload     = errors.New("data is not the payload the type names")
+	ErrUnsupportedType    = errors.New("transaction type is not active")
+	ErrGasLimitTooLow     = errors.New("gas limit below the gas the transaction costs")
+	ErrTipAboveFeeCap     = errors.New("gas tip cap above gas fee cap")
+	ErrFeeCapBelowBaseFee = errors.New("gas fee cap below the base fee")
+	ErrOverflow           = errors.New("amount overflow")
+	ErrInvalidRecipient   = errors.New("recipient not valid for this type")
+	ErrInvalidAmount      = errors.New("amount or asset set on a type that takes none")
+	ErrUsernameInvalid    = errors.New("username breaks the format rules")
+)
+
+// Status returns the receipt status for a rule error (Success for nil).
+func Status(err error) types.TxStatus {
+	switch {
+	case err == nil:
+		return types.TxStatusSuccess
+	case errors.Is(err, ErrInvalidPayload):
+		return types.TxStatusInvalidPayload
+	case errors.Is(err, ErrUnsupportedType):
+		return types.TxStatusUnsupportedType
+	case errors.Is(err, ErrGasLimitTooLow):
+		return types.TxStatusGasLimitTooLow
+	case errors.Is(err, ErrTipAboveFeeCap):
+		return types.TxStatusTipAboveFeeCap
+	case errors.Is(err, ErrFeeCapBelowBaseFee):
+		return types.TxStatusFeeCapBelowBaseFee
+	case errors.Is(err, ErrOverflow):
+		return types.TxStatusAmountOverflow
+	case errors.Is(err, ErrInvalidRecipient):
+		return types.TxStatusInvalidRecipient
+	case errors.Is(err, ErrInvalidAmount):
+		return types.TxStatusInvalidAmount
+	case errors.Is(err, ErrUsernameInvalid):
+		return types.TxStatusUsernameInvalid
+	}
+	return types.TxStatusInvalidPayload
+}
+
+// Active reports whether execution supports the type yet. The others are
+// decodable (their numbers are fixed) but rejected with UnsupportedType
+// until their modules ship.
+func Active(t types.TxType) bool {
+	return t == types.TxTypeTransfer || t == types.TxTypeClaimUsername
+}
+
+// baseGas is the gas of each type before data bytes (spec/params.yaml).
+func baseGas(t types.TxType) uint64 {
+	switch t {
+	case types.TxTypeTransfer:
+		return params.GasTransfer
+	case types.TxTypeClaimUsername:
+		return params.GasClaimUsername
+	case types.TxTypeStake, types.TxTypeUnstake:
+		return params.GasStake
+	case types.TxTypeDEXOrder, types.TxTypeDEXCancel:
+		return params.GasDEXTrade
+	case types.TxTypeBridgeDeposit, types.TxTypeBridgeWithdraw:
+		return params.GasBridge
+	case types.TxTypeNamespaceCommit:
+		return params.GasNamespaceCommit
+	case types.TxTypeGovernancePropose, types.TxTypeGovernanceVote:
+		return params.GasGovernance
+	case types.TxTypeReportEquivocation:
+		return params.GasReportEquivocation
+	case types.TxTypeShield, types.TxTypeUnshield, types.TxTypePrivateTransfer:
+		return params.GasTransfer * params.PrivateGasMultiplier
+	}
+	return 0
+}
+
+// IntrinsicGas is the gas a transaction uses: its type's gas plus one per
+// byte of data. Execution charges exactly this; gas_limit must cover it.
+func IntrinsicGas(tx *types.Transaction) uint64 {
+	return baseGas(tx.Type) + uint64(len(tx.Data))*params.GasPerDataByte
+}
+
+// CheckStatic applies every rule that needs neither state nor the base fee:
+// the type is active, the payload has the type's shape, the recipient fits,
+// the gas limit covers the intrinsic gas and the tip does not exceed the cap.
+// It returns the decoded payload (nil for types without one).
+func CheckStatic(tx *types.Transaction) (any, error) {
+	if !Active(tx.Type) {
+		return nil, fmt.Errorf("txrules: %v: %w", tx.Type, ErrUnsupportedType)
+	}
+	var payload any
+	if p := tx.Type.NewPayload(); p != nil {
+		if err := p.UnmarshalBorsh(tx.Data); err != nil {
+			return nil, fmt.Errorf("txrules: %v payload: %v: %w", tx.Type, err, ErrInvalidPayload)
+		}
+		payload = p
+	} else if len(tx.Data) != 0 {
+		return nil, fmt.Errorf("txrules: %v carries no payload, got %d bytes: %w", tx.Type, len(tx.Data), ErrInvalidPayload)
+	}
+	switch tx.Type {
+	case types.TxTypeClaimUsername:
+		if !tx.To.IsZero() {
+			return nil, fmt.Errorf("txrules: ClaimUsername has no recipient: %w", ErrInvalidRecipient)
+		}
+		if tx.Amount != 0 || tx.Asset != types.AssetOrama {
+			return nil, fmt.Errorf("txrules: ClaimUsername has no amount or asset: %w", ErrInvalidAmount)
+		}
+		// The format is stateless, so it is checked here: a malformed claim
+		// never reaches a block, where rejected transactions pay nothing.
+		if err := crypto.ValidateUsername(payload.(*types.ClaimUsernamePayload).Username); err != nil {
+			return nil, fmt.Errorf("txrules: %v: %w", err, ErrUsernameInvalid)
+		}
+	case types.TxTypeTransfer:
+		if !tx.Asset.Valid() {
+			return nil, fmt.Errorf("txrules: asset %v: %w", tx.Asset, ErrInvalidPayload)
+		}
+	}
+	if g := IntrinsicGas(tx); tx.GasLimit < g {
+		return nil, fmt.Errorf("txrules: gas limit %d, needs %d: %w", tx.GasLimit, g, ErrGasLimitTooLow)
+	}
+	if tx.GasTipCap > tx.GasFeeCap {
+		return nil, fmt.Errorf("txrules: tip cap %d above fee cap %d: %w", tx.GasTipCap, tx.GasFeeCap, ErrTipAboveFeeCap)
+	}
+	return payload, nil
+}
+
+// EffectiveTip is the tip per gas the proposer receives at baseFee:
+// min(tip cap, fee cap - base fee). It fails when the fee cap is below the
+// base fee.
+func EffectiveTip(tx *types.Transaction, baseFee uint64) (uint64, error) {
+	if tx.GasFeeCap < baseFee {
+		return 0, fmt.Errorf("txrules: fee cap %d below base fee %d: %w", tx.GasFeeCap, baseFee, ErrFeeCapBelowBaseFee)
+	}
+	return min(tx.GasTipCap, tx.GasFeeCap-baseFee), nil
+}
+
+// Mul and Add are checked u64 arithmetic: amounts never wrap.
+func Mul(a, b uint64) (uint64, error) {
+	hi, lo := bits.Mul64(a, b)
+	if hi != 0 {
+		return 0, ErrOverflow
+	}
+	return lo, nil
+}
+
+func Add(a, b uint64) (uint64, error) {
+	s, c := bits.Add64(a, b, 0)
+	if c != 0 {
+		return 0, ErrOverflow
+	}
+	return s, nil
+}
+
+// MaxCost is what the sender must hold in rays before execution: gas limit
+// times fee cap, plus the amount when it is ORAMA. (A BTC amount is checked
+// against the BTC balance separately.)
+func MaxCost(tx *types.Transaction) (uint64, error) {
+	fee, err := Mul(tx.GasLimit, tx.GasFeeCap)
+	if err != nil {
+		return 0, fmt.Errorf("txrules: max fee: %w", err)
+	}
+	if tx.Type == types.TxTypeTransfer && tx.Asset == types.AssetOrama {
+		if fee, err = Add(fee, tx.Amount); err != nil {
+			return 0, fmt.Errorf("txrules: max cost: %w", err)
+		}
+	}
+	return fee, nil
+}
+
+// NextBaseFee is the EIP-1559 controller with the spec's numbers: the base
+// fee moves toward the gas target by (gas used - target) / target /
+// BaseFeeChangeDenominator of itself per block, at least 1 ray in either
+// direction (whole rays would otherwise stall small fees), within
+// [MinBaseFee, MaxBaseFee]. Gas used above BlockGasLimit (an invalid header)
+// counts as the limit, which keeps the products far from overflow.
+func NextBaseFee(parentBaseFee, parentGasUsed uint64) uint64 {
+	target := params.BlockGasTarget
+	used := min(parentGasUsed, params.BlockGasLimit)
+	base := min(max(parentBaseFee, params.MinBaseFee), params.MaxBaseFee)
+	next := base
+	switch {
+	case used > target:
+		next = base + max(base*(used-target)/target/params.BaseFeeChangeDenominator, 1)
+	case used < target:
+		next = base - min(max(base*(target-used)/target/params.BaseFeeChangeDenominator, 1), base)
+	}
+	return min(max(next, params.MinBaseFee), params.MaxBaseFee)
+}
