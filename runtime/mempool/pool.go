@@ -336,6 +336,23 @@ func (p *Pool) admit(c *candidate) error {
 		cost -= old.cost
 		btc -= old.btc
 	}
+	covered := func() bool {
+		c, err1 := txrules.Add(cost, e.cost)
+		b, err2 := txrules.Add(btc, e.btc)
+		return err1 == nil && err2 == nil && c <= s.acct.OramaBalance && b <= s.acct.BTCBalance
+	}
+	// A pooled sender's cached account can be behind by what it received
+	// (Update re-reads only the senders of a block, whose balances fell), so
+	// read it again before refusing for balance.
+	if !covered() && s.index >= 0 {
+		acct, err := p.state.Account(tx.From)
+		if err != nil {
+			return fmt.Errorf("mempool: read account %v: %w", tx.From, err)
+		}
+		if acct.Nonce == s.acct.Nonce {
+			s.acct = acct
+		}
+	}
 	if total, err := txrules.Add(cost, e.cost); err != nil || total > s.acct.OramaBalance {
 		return fmt.Errorf("mempool: ORAMA balance %d, pending %d, transaction needs %d: %w",
 			s.acct.OramaBalance, cost, e.cost, ErrInsufficientBalance)
@@ -444,15 +461,18 @@ func (p *Pool) fixSender(s *sender) {
 	}
 }
 
-// Update is called after a block commits. It removes the included
-// transactions, re-reads the account of every sender with pooled
-// transactions (a block may hold transactions this pool never saw), drops
-// every transaction whose nonce is now below its sender's account nonce,
-// and drops each sender's transactions from the first one its balance no
-// longer covers. Accounts are read without holding the pool lock, in
-// parallel. If State fails for a sender, that sender keeps its transactions
-// and Update reports the error.
-func (p *Pool) Update(included []types.Hash) error {
+// Update is called after a block commits, with the hashes of the block's
+// transactions and their senders. It removes the included transactions,
+// re-reads the accounts of the block's senders that have pooled
+// transactions (a block may hold transactions this pool never saw; only a
+// sender's nonce rises and only a sender's balance falls, so no other
+// account can invalidate a pooled transaction), drops every transaction
+// whose nonce is now below its sender's account nonce, and drops each such
+// sender's transactions from the first one its balance no longer covers.
+// Accounts are read without holding the pool lock, in parallel. If State
+// fails for a sender, that sender keeps its transactions and Update reports
+// the error.
+func (p *Pool) Update(included []types.Hash, senders []types.Address) error {
 	p.updateMu.Lock()
 	defer p.updateMu.Unlock()
 
@@ -464,9 +484,13 @@ func (p *Pool) Update(included []types.Hash) error {
 	}
 	// Accounts prefetched by Add before this point may predate the commit.
 	p.epoch.Add(1)
-	addrs := make([]types.Address, 0, len(p.senders))
-	for a := range p.senders {
-		addrs = append(addrs, a)
+	addrs := make([]types.Address, 0, len(senders))
+	seen := make(map[types.Address]bool, len(senders))
+	for _, a := range senders {
+		if p.senders[a] != nil && !seen[a] {
+			seen[a] = true
+			addrs = append(addrs, a)
+		}
 	}
 	p.mu.Unlock()
 

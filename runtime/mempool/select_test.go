@@ -56,7 +56,7 @@ func TestSelectNonceOrder(t *testing.T) {
 
 	// With a higher account nonce (after Update) the run starts there.
 	st.set(ks[1].Address(), 1, rich, rich)
-	if err := p.Update(nil); err != nil {
+	if err := p.Update(nil, []types.Address{ks[1].Address()}); err != nil {
 		t.Fatal(err)
 	}
 	wantSelection(t, p.Select(10, params.BlockGasLimit, 100), b1, c0, a0, a1, a2, a3, a4)

@@ -32,7 +32,8 @@ func TestUpdate(t *testing.T) {
 	st.set(b.Address(), 1, rich, rich)
 	st.set(c.Address(), 0, 2*2001+100, 0)
 	st.set(d.Address(), 1, rich, rich)
-	if err := p.Update([]types.Hash{hashOf(t, a0), hashOf(t, a1), {0xab}}); err != nil {
+	blockSenders := []types.Address{a.Address(), a.Address(), b.Address(), c.Address(), d.Address()}
+	if err := p.Update([]types.Hash{hashOf(t, a0), hashOf(t, a1), {0xab}}, blockSenders); err != nil {
 		t.Fatal(err)
 	}
 
@@ -76,7 +77,7 @@ func TestUpdate(t *testing.T) {
 		all = append(all, hashOf(t, tx))
 	}
 	all = append(all, hashOf(t, transferTx(t, a, 3)))
-	if err := p.Update(all); err != nil {
+	if err := p.Update(all, []types.Address{a.Address(), b.Address(), c.Address()}); err != nil {
 		t.Fatal(err)
 	}
 	if p.Len() != 0 || p.Bytes() != 0 {
@@ -94,7 +95,7 @@ func TestUpdateStateError(t *testing.T) {
 
 	boom := errors.New("disk on fire")
 	st.setErr(boom)
-	err := p.Update([]types.Hash{hashOf(t, a0)})
+	err := p.Update([]types.Hash{hashOf(t, a0)}, []types.Address{ks[0].Address(), ks[1].Address()})
 	if !errors.Is(err, boom) {
 		t.Fatalf("Update = %v, want %v", err, boom)
 	}
@@ -105,7 +106,7 @@ func TestUpdateStateError(t *testing.T) {
 	// A new sender cannot be admitted while state fails.
 	wantErr(t, p.Add([]*types.Transaction{transferTx(t, ks[0], 1)})[0], boom)
 	st.setErr(nil)
-	if err := p.Update(nil); err != nil {
+	if err := p.Update(nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	checkInvariants(t, p)
@@ -127,7 +128,7 @@ func TestAddAfterUpdateRereadsAccount(t *testing.T) {
 	}
 	// A block commits (nonce 0 used by another transaction), then Update.
 	st.set(ks[0].Address(), 1, rich, rich)
-	if err := p.Update(nil); err != nil {
+	if err := p.Update(nil, []types.Address{ks[0].Address()}); err != nil {
 		t.Fatal(err)
 	}
 	errs := []error{nil}
@@ -191,7 +192,7 @@ func TestConcurrentAdd(t *testing.T) {
 				return
 			default:
 			}
-			if err := p.Update(nil); err != nil {
+			if err := p.Update(nil, nil); err != nil {
 				t.Error(err)
 			}
 			p.SetBaseFee(10)
@@ -208,5 +209,26 @@ func TestConcurrentAdd(t *testing.T) {
 	if sel := p.Select(10, uint64(want)*params.GasTransfer, want); len(sel) != want {
 		t.Fatalf("selected %d of %d", len(sel), want)
 	}
+	checkInvariants(t, p)
+}
+
+// Update re-reads only the block's senders. A pooled sender that only
+// received funds keeps a cached balance that is too low; admission reads
+// the account again before refusing for balance.
+func TestRecipientCreditSeenAtAdmission(t *testing.T) {
+	st := newState()
+	ks := keys(t, st, 2)
+	a := ks[0]
+	st.set(a.Address(), 0, 2001, 0) // covers exactly one transfer
+	p := New(Config{ChainID: testChainID}, st)
+	mustAdd(t, p, transferTx(t, a, 0))
+	wantErr(t, p.Add([]*types.Transaction{transferTx(t, a, 1)})[0], ErrInsufficientBalance)
+
+	// A block in which a only received: it is not among the senders.
+	st.set(a.Address(), 0, 2*2001, 0)
+	if err := p.Update(nil, []types.Address{ks[1].Address()}); err != nil {
+		t.Fatal(err)
+	}
+	mustAdd(t, p, transferTx(t, a, 1))
 	checkInvariants(t, p)
 }

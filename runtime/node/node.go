@@ -88,7 +88,7 @@ func New(cfg Config, g *types.Genesis, key *crypto.PrivateKey) (*Node, error) {
 		return nil, err
 	}
 	n.store = st
-	n.smt = smt.NewBadgerStore(st.State, nil)
+	n.smt = smt.NewCachedStore(smt.NewBadgerStore(st.State, nil), 0)
 	if err := n.loadHead(); err != nil {
 		st.Close()
 		return nil, err
@@ -264,6 +264,11 @@ func (n *Node) ProduceBlock() (*types.Block, error) {
 		},
 		Transactions: txs,
 	}
+	if !n.cfg.NoSync {
+		if err := n.store.SyncState(); err != nil {
+			return nil, err
+		}
+	}
 	if err := n.store.CommitBlock(b, res.Receipts); err != nil {
 		return nil, err
 	}
@@ -271,12 +276,14 @@ func (n *Node) ProduceBlock() (*types.Block, error) {
 		return nil, err
 	}
 	hashes := make([]types.Hash, len(res.Receipts))
+	senders := make([]types.Address, len(txs))
 	for i := range res.Receipts {
 		hashes[i] = res.Receipts[i].TxHash
+		senders[i] = txs[i].From
 	}
 	// The pool drops what the block included and re-checks nonces and
 	// balances; a read failure only delays that to the next block.
-	if err := n.pool.Update(hashes); err != nil {
+	if err := n.pool.Update(hashes, senders); err != nil {
 		n.log.Warn("mempool update", "height", height, "err", err)
 	}
 	n.pool.SetBaseFee(txrules.NextBaseFee(b.Header.BaseFee, b.Header.GasUsed))

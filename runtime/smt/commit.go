@@ -17,8 +17,8 @@ type op struct {
 	hash      [HashSize]byte
 }
 
-// maxScratch is the largest node map a Tree keeps between commits (a block
-// of a few thousand changes needs a few tens of thousands of entries).
+// maxScratch is the largest nodeSet a Tree keeps between commits (a block of
+// a few thousand changes needs a few tens of thousands of entries).
 const maxScratch = 1 << 16
 
 // nodeWrite is a stored node created by a commit.
@@ -38,13 +38,45 @@ type nodeWrite struct {
 // shortcut rises); a moving leaf keeps its hash and is neither rewritten nor
 // recorded as stale, and a leaf set to the value it already has is kept too.
 type committer struct {
-	t       *Tree
-	version uint64
-	nodes   map[[HashSize]byte][2]ref // children of internal nodes read or created
-	pages   [][HashSize]byte          // roots of new pages, children first
-	leaves  []nodeWrite               // new leaves
-	stale   [][HashSize]byte          // replaced page roots and leaves
-	pg      page                      // scratch for reading pages
+	t        *Tree
+	version  uint64
+	*nodeSet                  // internal nodes read or created
+	pages    [][HashSize]byte // roots of new pages, children first
+	leaves   []nodeWrite      // new leaves
+	stale    [][HashSize]byte // replaced page roots and leaves
+	pg       page             // scratch for reading pages
+}
+
+// nodeSet holds the children of the internal nodes a commit has read or
+// created. The map holds small indexes rather than the children themselves,
+// which keeps it fast; a Tree reuses one nodeSet across commits.
+type nodeSet struct {
+	index    map[[HashSize]byte]int32
+	children [][2]ref
+}
+
+func (s *nodeSet) put(h [HashSize]byte, ch [2]ref) {
+	s.index[h] = int32(len(s.children))
+	s.children = append(s.children, ch)
+}
+
+func (s *nodeSet) get(h [HashSize]byte) ([2]ref, bool) {
+	i, ok := s.index[h]
+	if !ok {
+		return [2]ref{}, false
+	}
+	return s.children[i], true
+}
+
+// reset empties s for the next commit, or reports false if s grew too big to
+// be worth keeping.
+func (s *nodeSet) reset() bool {
+	if len(s.children) > maxScratch {
+		return false
+	}
+	clear(s.index)
+	s.children = s.children[:0]
+	return true
 }
 
 // Commit applies the staged changes as version and returns the new root.
@@ -69,16 +101,14 @@ func (t *Tree) Commit(version uint64) ([HashSize]byte, error) {
 	slices.SortFunc(ops, func(a, b op) int { return bytes.Compare(a.path[:], b.path[:]) })
 
 	if t.scratch == nil {
-		t.scratch = make(map[[HashSize]byte][2]ref, 4*len(ops))
+		t.scratch = &nodeSet{index: make(map[[HashSize]byte]int32, 4*len(ops))}
 	}
 	defer func() {
-		if len(t.scratch) > maxScratch {
+		if !t.scratch.reset() {
 			t.scratch = nil // do not hold on to the memory of a huge commit
-		} else {
-			clear(t.scratch)
 		}
 	}()
-	c := &committer{t: t, version: version, nodes: t.scratch}
+	c := &committer{t: t, version: version, nodeSet: t.scratch}
 	root, err := c.update(t.root, 0, ops)
 	if err != nil {
 		return t.root.hash, err
@@ -99,14 +129,13 @@ func (t *Tree) Commit(version uint64) ([HashSize]byte, error) {
 func (c *committer) write(root ref) error {
 	t := c.t
 	batch := t.store.NewBatch()
-	children := func(h [HashSize]byte) ([2]ref, bool) { ch, ok := c.nodes[h]; return ch, ok }
 	err := func() error {
 		// One buffer for all pages; the batch owns it until written.
 		buf := make([]byte, 0, 160*len(c.pages))
 		for i := range c.pages {
 			start := len(buf)
 			var err error
-			if buf, err = appendPage(buf, c.version, &c.pages[i], children); err != nil {
+			if buf, err = appendPage(buf, c.version, &c.pages[i], c.get); err != nil {
 				return err
 			}
 			if err := batch.Set(nodeKey(t.ns, &c.pages[i]), buf[start:len(buf):len(buf)]); err != nil {
@@ -143,10 +172,10 @@ func (c *committer) children(n ref, depth int) (l, r ref, err error) {
 			return l, r, err
 		}
 		for i := range pg.n {
-			c.nodes[pg.nodes[i].hash] = pg.nodes[i].child
+			c.put(pg.nodes[i].hash, pg.nodes[i].child)
 		}
 	}
-	ch, ok := c.nodes[n.hash]
+	ch, ok := c.get(n.hash)
 	if !ok {
 		return l, r, fmt.Errorf("%w: internal node %x at depth %d not in its page", ErrCorruptNode, n.hash, depth)
 	}
@@ -249,7 +278,7 @@ func (c *committer) combine(l, r ref, depth int) ref {
 		return l
 	}
 	h := InternalHash(l.hash, r.hash)
-	c.nodes[h] = [2]ref{l, r}
+	c.put(h, [2]ref{l, r})
 	if depth%pageLevels == 0 {
 		c.pages = append(c.pages, h)
 	}

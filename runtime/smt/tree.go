@@ -51,7 +51,7 @@ type Tree struct {
 	noStale bool
 	root    ref
 	pending map[[HashSize]byte]pendingOp // by path
-	scratch map[[HashSize]byte][2]ref    // reused by Commit
+	scratch *nodeSet                     // reused by Commit
 }
 
 // pendingOp is a staged change: value nil means delete.

@@ -8,8 +8,9 @@
 // # Atomic block commits
 //
 // A block is committed in two steps. First the state tree's new nodes are
-// written to state/ (runtime/smt writes them content-addressed, so nodes of
-// a block that never commits are unreachable garbage, not corruption). Then
+// written to state/ and synced once (SyncState; runtime/smt writes them
+// content-addressed, so nodes of a block that never commits are unreachable
+// garbage, not corruption). Then
 // CommitBlock writes the block, its receipts and the new head pointer to
 // blocks/ in ONE Badger transaction, synced to disk. The head pointer is the
 // commit point: a crash at any instant leaves the node at the previous head
@@ -30,6 +31,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/oramanetwork/orama-chain/generated/types"
 )
@@ -68,10 +70,22 @@ func Open(dir string, o Options) (*Store, error) {
 	s := &Store{log: log}
 	open := func(name string) (*badger.DB, error) {
 		p := filepath.Join(dir, name)
+		// Only blocks/ syncs each write. state/ is synced once per block by
+		// SyncState, before the block commits (see the package comment);
+		// index/ is rebuilt from blocks/ whenever it is behind (it records
+		// its own height), so it never needs a synced write.
 		bo := badger.DefaultOptions(p).
-			WithSyncWrites(!o.NoSync).
+			WithSyncWrites(!o.NoSync && name == "blocks").
 			WithLogger(badgerLogger{log.With("db", name)}).
-			WithInMemory(o.InMemory)
+			WithInMemory(o.InMemory).
+			// Each database has a single writer (the node's commit path), so
+			// Badger's optimistic conflict tracking is pure overhead.
+			WithDetectConflicts(false)
+		if name == "state" {
+			// Tree nodes are mostly SHA-256 hashes, which do not compress:
+			// compressing them only costs CPU.
+			bo = bo.WithCompression(options.None)
+		}
 		if o.InMemory {
 			bo = bo.WithDir("").WithValueDir("")
 		} else if err := os.MkdirAll(p, 0o700); err != nil {
@@ -126,6 +140,16 @@ const (
 	prefixReceipts = 'r'
 	prefixHash     = 'h' // block hash -> height
 )
+
+// SyncState makes every write to state/ so far durable. The node calls it
+// after writing a block's state nodes and before CommitBlock: one fsync per
+// block, however many internal transactions Badger split the nodes into.
+func (s *Store) SyncState() error {
+	if err := s.State.Sync(); err != nil {
+		return fmt.Errorf("store: sync state: %w", err)
+	}
+	return nil
+}
 
 // Head is the last committed block.
 type Head struct {
