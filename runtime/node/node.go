@@ -10,6 +10,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -171,6 +172,29 @@ func (n *Node) Head() *types.Block {
 // State returns a read-only view of the state at the head. Callers must not
 // stage changes on it.
 func (n *Node) State() *state.State { return n.headSt.Load() }
+
+// ErrStatePruned reports a height whose state the node no longer keeps.
+var ErrStatePruned = errors.New("node: state at that height was pruned")
+
+// StateAt returns a read-only state at block height h and that block.
+func (n *Node) StateAt(h uint64) (*state.State, *types.Block, error) {
+	b, err := n.store.Block(h)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := state.Open(n.smt, b.Header.StateRoot)
+	if errors.Is(err, smt.ErrMissingNode) {
+		return nil, nil, fmt.Errorf("%w: height %d", ErrStatePruned, h)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, b, nil
+}
+
+// FinalizedHeight is the highest final block. A single validator's commit
+// is final at once; under HotStuff it trails the head by the pipeline.
+func (n *Node) FinalizedHeight() uint64 { return n.Head().Header.Height }
 
 // Store returns the node's storage, for read-only queries.
 func (n *Node) Store() *store.Store { return n.store }

@@ -2,7 +2,6 @@ package smt
 
 import (
 	"bytes"
-	"fmt"
 	"slices"
 	"sort"
 )
@@ -16,10 +15,6 @@ type op struct {
 	existing  bool   // an unchanged leaf already stored under hash
 	hash      [HashSize]byte
 }
-
-// maxScratch is the largest nodeSet a Tree keeps between commits (a block of
-// a few thousand changes needs a few tens of thousands of entries).
-const maxScratch = 1 << 16
 
 // nodeWrite is a stored node created by a commit.
 type nodeWrite struct {
@@ -38,45 +33,12 @@ type nodeWrite struct {
 // shortcut rises); a moving leaf keeps its hash and is neither rewritten nor
 // recorded as stale, and a leaf set to the value it already has is kept too.
 type committer struct {
-	t        *Tree
-	version  uint64
-	*nodeSet                  // internal nodes read or created
-	pages    [][HashSize]byte // roots of new pages, children first
-	leaves   []nodeWrite      // new leaves
-	stale    [][HashSize]byte // replaced page roots and leaves
-	pg       page             // scratch for reading pages
-}
-
-// nodeSet holds the children of the internal nodes a commit has read or
-// created. The map holds small indexes rather than the children themselves,
-// which keeps it fast; a Tree reuses one nodeSet across commits.
-type nodeSet struct {
-	index    map[[HashSize]byte]int32
-	children [][2]ref
-}
-
-func (s *nodeSet) put(h [HashSize]byte, ch [2]ref) {
-	s.index[h] = int32(len(s.children))
-	s.children = append(s.children, ch)
-}
-
-func (s *nodeSet) get(h [HashSize]byte) ([2]ref, bool) {
-	i, ok := s.index[h]
-	if !ok {
-		return [2]ref{}, false
-	}
-	return s.children[i], true
-}
-
-// reset empties s for the next commit, or reports false if s grew too big to
-// be worth keeping.
-func (s *nodeSet) reset() bool {
-	if len(s.children) > maxScratch {
-		return false
-	}
-	clear(s.index)
-	s.children = s.children[:0]
-	return true
+	t       *Tree
+	version uint64
+	pages   []ref            // roots of new pages, children first
+	leaves  []nodeWrite      // new leaves
+	stale   [][HashSize]byte // replaced page roots and leaves
+	pg      page             // scratch for reading pages
 }
 
 // Commit applies the staged changes as version and returns the new root.
@@ -100,19 +62,12 @@ func (t *Tree) Commit(version uint64) ([HashSize]byte, error) {
 	}
 	slices.SortFunc(ops, func(a, b op) int { return bytes.Compare(a.path[:], b.path[:]) })
 
-	if t.scratch == nil {
-		t.scratch = &nodeSet{index: make(map[[HashSize]byte]int32, 4*len(ops))}
-	}
-	defer func() {
-		if !t.scratch.reset() {
-			t.scratch = nil // do not hold on to the memory of a huge commit
-		}
-	}()
-	c := &committer{t: t, version: version, nodeSet: t.scratch}
+	c := &committer{t: t, version: version}
 	root, err := c.update(t.root, 0, ops)
 	if err != nil {
 		return t.root.hash, err
 	}
+	root.node = nil // let the commit's nodes go
 	if root == t.root {
 		t.pending = nil
 		return root.hash, nil
@@ -135,10 +90,10 @@ func (c *committer) write(root ref) error {
 		for i := range c.pages {
 			start := len(buf)
 			var err error
-			if buf, err = appendPage(buf, c.version, &c.pages[i], c.get); err != nil {
+			if buf, err = appendPage(buf, c.version, &c.pages[i]); err != nil {
 				return err
 			}
-			if err := batch.Set(nodeKey(t.ns, &c.pages[i]), buf[start:len(buf):len(buf)]); err != nil {
+			if err := batch.Set(nodeKey(t.ns, &c.pages[i].hash), buf[start:len(buf):len(buf)]); err != nil {
 				return err
 			}
 		}
@@ -164,22 +119,15 @@ func (c *committer) write(root ref) error {
 }
 
 // children returns the children of the internal node n at depth, reading
-// its page when depth starts one.
+// its page unless n is in memory already.
 func (c *committer) children(n ref, depth int) (l, r ref, err error) {
-	if depth%pageLevels == 0 {
-		pg := &c.pg
-		if err := c.t.loadPage(pg, &n.hash, depth, true); err != nil {
+	if n.node == nil {
+		if err := c.t.loadPage(&c.pg, &n.hash, depth, true); err != nil {
 			return l, r, err
 		}
-		for i := range pg.n {
-			c.put(pg.nodes[i].hash, pg.nodes[i].child)
-		}
+		n.node = &c.pg.inMemory()[0]
 	}
-	ch, ok := c.get(n.hash)
-	if !ok {
-		return l, r, fmt.Errorf("%w: internal node %x at depth %d not in its page", ErrCorruptNode, n.hash, depth)
-	}
-	return ch[0], ch[1], nil
+	return n.node.child[0], n.node.child[1], nil
 }
 
 // update applies ops (sorted, all sharing n's path prefix of depth bits) to
@@ -277,12 +225,11 @@ func (c *committer) combine(l, r ref, depth int) ref {
 	case r.kind == kindEmpty && l.kind != kindInternal:
 		return l
 	}
-	h := InternalHash(l.hash, r.hash)
-	c.put(h, [2]ref{l, r})
+	n := ref{hash: InternalHash(l.hash, r.hash), kind: kindInternal, node: &inode{child: [2]ref{l, r}}}
 	if depth%pageLevels == 0 {
-		c.pages = append(c.pages, h)
+		c.pages = append(c.pages, n)
 	}
-	return ref{hash: h, kind: kindInternal}
+	return n
 }
 
 // split returns the index of the first op whose path has bit depth set.

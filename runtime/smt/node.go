@@ -16,11 +16,18 @@ const (
 )
 
 // ref is a child pointer: the child's hash and kind, and for a leaf its path
-// (so a commit can place or replace a leaf without reading it).
+// (so a commit can place or replace a leaf without reading it). During a
+// commit, node holds an internal node's children once they are in memory.
 type ref struct {
 	hash [HashSize]byte
 	path [HashSize]byte // leaves only
 	kind kind
+	node *inode // internal nodes a commit has read or created; nil otherwise
+}
+
+// inode is an internal node in memory during a commit.
+type inode struct {
+	child [2]ref
 }
 
 var emptyRef = ref{}
@@ -117,46 +124,55 @@ type page struct {
 	nodes [maxPageNodes]pageNode
 }
 
-// encoder appends the body of the internal node with hash h at depth e; it
-// looks nodes up with children.
-type pageEncoder struct {
-	b        []byte
-	children func(h [HashSize]byte) ([2]ref, bool)
+// appendPage appends to b the stored form of the page rooted at the internal
+// node n, whose children and in-page descendants must be in memory.
+func appendPage(b []byte, version uint64, n *ref) ([]byte, error) {
+	b = append(b, tagPage)
+	b = binary.AppendUvarint(b, version)
+	return appendBody(b, n, 0)
 }
 
-func (pe *pageEncoder) body(h [HashSize]byte, e int) error {
-	ch, ok := pe.children(h)
-	if !ok {
-		return fmt.Errorf("%w: internal node %x unknown while encoding a page", ErrCorruptNode, h)
+// appendBody appends the body of the internal node n at offset e (0 to
+// pageLevels-1) inside its page.
+func appendBody(b []byte, n *ref, e int) ([]byte, error) {
+	if n.node == nil {
+		return nil, fmt.Errorf("%w: internal node %x not in memory while encoding a page", ErrCorruptNode, n.hash)
 	}
-	pe.b = append(pe.b, byte(ch[0].kind)<<2|byte(ch[1].kind))
+	ch := &n.node.child
+	b = append(b, byte(ch[0].kind)<<2|byte(ch[1].kind))
 	for i := range ch {
 		c := &ch[i]
 		switch c.kind {
 		case kindLeaf:
-			pe.b = append(pe.b, c.path[:]...)
-			pe.b = append(pe.b, c.hash[:]...)
+			b = append(b, c.path[:]...)
+			b = append(b, c.hash[:]...)
 		case kindInternal:
-			if (e+1)%pageLevels == 0 {
-				pe.b = append(pe.b, c.hash[:]...)
-			} else if err := pe.body(c.hash, e+1); err != nil {
-				return err
+			if e+1 == pageLevels {
+				b = append(b, c.hash[:]...)
+				continue
+			}
+			var err error
+			if b, err = appendBody(b, c, e+1); err != nil {
+				return nil, err
 			}
 		}
 	}
-	return nil
+	return b, nil
 }
 
-// appendPage appends the stored form of the page rooted at the internal node
-// h (at a depth that is a multiple of pageLevels) to b.
-func appendPage(b []byte, version uint64, h *[HashSize]byte, children func(h [HashSize]byte) ([2]ref, bool)) ([]byte, error) {
-	pe := pageEncoder{b: b, children: children}
-	pe.b = append(pe.b, tagPage)
-	pe.b = binary.AppendUvarint(pe.b, version)
-	if err := pe.body(*h, 0); err != nil {
-		return nil, err
+// inMemory returns the internal nodes of the decoded page p linked through
+// their refs; the first is the page root.
+func (p *page) inMemory() []inode {
+	nodes := make([]inode, p.n)
+	for i := range nodes {
+		nodes[i].child = p.nodes[i].child
+		for side, j := range p.nodes[i].inner {
+			if j >= 0 {
+				nodes[i].child[side].node = &nodes[j]
+			}
+		}
 	}
-	return pe.b, nil
+	return nodes
 }
 
 // decodePage decodes into p a page whose root is at depth base. With hashed,

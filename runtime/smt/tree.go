@@ -51,7 +51,6 @@ type Tree struct {
 	noStale bool
 	root    ref
 	pending map[[HashSize]byte]pendingOp // by path
-	scratch *nodeSet                     // reused by Commit
 }
 
 // pendingOp is a staged change: value nil means delete.
