@@ -34,8 +34,8 @@ check-generated:
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(GO) run ./gen/cmd/oramagen -spec spec -go-out $$tmp/generated -vectors-out $$tmp/vectors && \
 	$(GO) run ./gen/cmd/oramastate -cases spec/cases/state -out $$tmp/vectors-state && \
-	mkdir -p $$tmp/generated/api && \
-	$(GO) tool oapi-codegen -config gen/openapi/oapi-codegen.yaml -o $$tmp/generated/api/api.go spec/openapi.yaml && \
+	mkdir -p $$tmp/generated/api && oapi=$$($(GO) tool -n oapi-codegen) && \
+	(cd $$tmp && $$oapi -config $(CURDIR)/gen/openapi/oapi-codegen.yaml $(CURDIR)/spec/openapi.yaml) && \
 	diff -r generated $$tmp/generated && diff -r conformance/vectors $$tmp/vectors && \
 	diff -r -x README.md conformance/vectors-state $$tmp/vectors-state || \
 	{ echo "generated/ or conformance/vectors/ drifted from spec/: run 'make generate' and commit"; exit 1; }

@@ -2,6 +2,8 @@ package smt
 
 import (
 	"bytes"
+	"math/bits"
+	"runtime"
 	"slices"
 	"sort"
 )
@@ -33,12 +35,13 @@ type nodeWrite struct {
 // shortcut rises); a moving leaf keeps its hash and is neither rewritten nor
 // recorded as stale, and a leaf set to the value it already has is kept too.
 type committer struct {
-	t       *Tree
-	version uint64
-	pages   []ref            // roots of new pages, children first
-	leaves  []nodeWrite      // new leaves
-	stale   [][HashSize]byte // replaced page roots and leaves
-	pg      page             // scratch for reading pages
+	t        *Tree
+	version  uint64
+	parDepth int              // update subtrees concurrently above this depth
+	pages    []ref            // roots of new pages, children first
+	leaves   []nodeWrite      // new leaves
+	stale    [][HashSize]byte // replaced page roots and leaves
+	pg       page             // scratch for reading pages
 }
 
 // Commit applies the staged changes as version and returns the new root.
@@ -62,7 +65,8 @@ func (t *Tree) Commit(version uint64) ([HashSize]byte, error) {
 	}
 	slices.SortFunc(ops, func(a, b op) int { return bytes.Compare(a.path[:], b.path[:]) })
 
-	c := &committer{t: t, version: version}
+	// Split the work near the root over about GOMAXPROCS goroutines.
+	c := &committer{t: t, version: version, parDepth: bits.Len(uint(runtime.GOMAXPROCS(0) - 1))}
 	root, err := c.update(t.root, 0, ops)
 	if err != nil {
 		return t.root.hash, err
@@ -151,11 +155,14 @@ func (c *committer) update(n ref, depth int, ops []op) (ref, error) {
 		return n, err
 	}
 	i := split(ops, depth)
-	nl, err := c.update(l, depth+1, ops[:i])
-	if err != nil {
-		return n, err
+	var nl, nr ref
+	if depth < c.parDepth && min(i, len(ops)-i) >= minParallelOps {
+		nl, nr, err = c.updateBoth(l, r, depth+1, ops[:i], ops[i:])
+	} else {
+		if nl, err = c.update(l, depth+1, ops[:i]); err == nil {
+			nr, err = c.update(r, depth+1, ops[i:])
+		}
 	}
-	nr, err := c.update(r, depth+1, ops[i:])
 	if err != nil {
 		return n, err
 	}
@@ -166,6 +173,32 @@ func (c *committer) update(n ref, depth int, ops []op) (ref, error) {
 		c.stale = append(c.stale, n.hash) // its page is replaced
 	}
 	return c.combine(nl, nr, depth), nil
+}
+
+// minParallelOps is the fewest changes on each side of a node near the root
+// for which Commit updates the two subtrees concurrently: page reads (the
+// bulk of a commit) then overlap.
+const minParallelOps = 64
+
+// updateBoth updates sibling subtrees l and r at depth concurrently and
+// gathers what the other goroutine wrote into c.
+func (c *committer) updateBoth(l, r ref, depth int, lops, rops []op) (nl, nr ref, err error) {
+	sub := &committer{t: c.t, version: c.version, parDepth: c.parDepth}
+	var lerr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		nl, lerr = sub.update(l, depth, lops)
+	}()
+	nr, err = c.update(r, depth, rops)
+	<-done
+	if err == nil {
+		err = lerr
+	}
+	c.pages = append(c.pages, sub.pages...)
+	c.leaves = append(c.leaves, sub.leaves...)
+	c.stale = append(c.stale, sub.stale...)
+	return nl, nr, err
 }
 
 // mergeLeaf returns the leaves of a subtree that held only the existing leaf
