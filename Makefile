@@ -34,7 +34,7 @@ check-generated:
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(GO) run ./gen/cmd/oramagen -spec spec -go-out $$tmp/generated -vectors-out $$tmp/vectors && \
 	$(GO) run ./gen/cmd/oramastate -cases spec/cases/state -out $$tmp/vectors-state && \
-	mkdir -p $$tmp/generated/api && oapi=$$($(GO) tool -n oapi-codegen) && \
+	mkdir -p $$tmp/generated/api && printf "module tmp\ngo 1.26\n" > $$tmp/go.mod && oapi=$$($(GO) tool -n oapi-codegen) && \
 	(cd $$tmp && $$oapi -config $(CURDIR)/gen/openapi/oapi-codegen.yaml $(CURDIR)/spec/openapi.yaml) && \
 	diff -r generated $$tmp/generated && diff -r conformance/vectors $$tmp/vectors && \
 	diff -r -x README.md conformance/vectors-state $$tmp/vectors-state || \
