@@ -11,6 +11,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -35,10 +37,91 @@ type Location struct {
 }
 
 // Index is the index/ database.
-type Index struct{ db *badger.DB }
+//
+// The node indexes blocks off its commit path: Enqueue hands a committed
+// block to one background writer (Start). Every read first waits until all
+// blocks enqueued before it was called are written, so a caller that saw a
+// block committed (or a transaction leave the mempool) always finds it in
+// the index. Without Start, reads do not wait and Add is called directly.
+type Index struct {
+	db *badger.DB
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	queued  uint64 // blocks enqueued
+	written uint64 // enqueued blocks the writer has finished
+	jobs    chan job
+	stopped chan struct{}
+	started bool
+}
+
+type job struct {
+	b        *types.Block
+	receipts []types.Receipt
+}
 
 // New wraps the index database.
-func New(db *badger.DB) *Index { return &Index{db: db} }
+func New(db *badger.DB) *Index {
+	ix := &Index{db: db}
+	ix.cond = sync.NewCond(&ix.mu)
+	return ix
+}
+
+// Start runs the background writer for Enqueue. If writing a block fails
+// (a disk error), the writer logs it and catches up from src, so one bad
+// write does not wedge the index.
+func (ix *Index) Start(src BlockSource, g *types.Genesis, log *slog.Logger) {
+	ix.mu.Lock()
+	ix.started = true
+	ix.jobs = make(chan job, 256)
+	ix.stopped = make(chan struct{})
+	ix.mu.Unlock()
+	go func() {
+		defer close(ix.stopped)
+		for j := range ix.jobs {
+			if err := ix.Add(j.b, j.receipts); err != nil {
+				log.Error("index block; catching up from blocks/", "height", j.b.Header.Height, "err", err)
+				if _, err := ix.Sync(src, g, j.b.Header.Height); err != nil {
+					log.Error("index catch-up", "err", err)
+				}
+			}
+			ix.mu.Lock()
+			ix.written++
+			ix.cond.Broadcast()
+			ix.mu.Unlock()
+		}
+	}()
+}
+
+// Enqueue hands a committed block to the writer. It blocks only when the
+// writer is far behind (back-pressure).
+func (ix *Index) Enqueue(b *types.Block, receipts []types.Receipt) {
+	ix.mu.Lock()
+	ix.queued++
+	ix.mu.Unlock()
+	ix.jobs <- job{b, receipts}
+}
+
+// Stop finishes the queued writes and stops the writer.
+func (ix *Index) Stop() {
+	ix.mu.Lock()
+	started := ix.started
+	ix.started = false
+	ix.mu.Unlock()
+	if started {
+		close(ix.jobs)
+		<-ix.stopped
+	}
+}
+
+// settle waits until every block enqueued before the call is written.
+func (ix *Index) settle() {
+	ix.mu.Lock()
+	for target := ix.queued; ix.written < target; {
+		ix.cond.Wait()
+	}
+	ix.mu.Unlock()
+}
 
 // Height returns the last indexed height, and false when nothing is indexed.
 func (ix *Index) Height() (uint64, bool, error) {
@@ -128,6 +211,7 @@ func (ix *Index) AddGenesis(g *types.Genesis, b0 *types.Block) error {
 
 // Lookup returns where a transaction is.
 func (ix *Index) Lookup(h types.Hash) (Location, error) {
+	ix.settle()
 	var loc Location
 	err := ix.db.View(func(txn *badger.Txn) error {
 		item, err := txn.Get(append([]byte{'t'}, h[:]...))
@@ -155,6 +239,7 @@ type Cursor struct {
 // ByAddress returns up to limit transaction hashes that involve addr, newest
 // first (desc) or oldest first, starting after cursor when one is given.
 func (ix *Index) ByAddress(addr types.Address, limit int, desc bool, after *Cursor) ([]types.Hash, []Location, error) {
+	ix.settle()
 	var hashes []types.Hash
 	var locs []Location
 	prefix := append([]byte{'a'}, addr[:]...)
@@ -191,6 +276,7 @@ func (ix *Index) ByAddress(addr types.Address, limit int, desc bool, after *Curs
 
 // Username returns the address that claimed name, per the index.
 func (ix *Index) Username(name string) (types.Address, bool, error) {
+	ix.settle()
 	var a types.Address
 	found := false
 	err := ix.db.View(func(txn *badger.Txn) error {

@@ -2,6 +2,7 @@ package index
 
 import (
 	"errors"
+	"log/slog"
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
@@ -110,5 +111,44 @@ func TestAddRejectsGapsAndCatchesUp(t *testing.T) {
 	n, err := ix.Sync(c, g, 5)
 	if err != nil || n != 3 {
 		t.Fatalf("catch-up indexed %d, %v", n, err)
+	}
+}
+
+// With the background writer, a read issued after Enqueue returns sees the
+// block: reads settle first.
+func TestEnqueueThenReadSeesBlock(t *testing.T) {
+	c, g, a, _ := build(30)
+	ix := New(memDB(t))
+	if _, err := ix.Sync(c, g, 0); err != nil {
+		t.Fatal(err)
+	}
+	ix.Start(c, g, slog.New(slog.DiscardHandler))
+	defer ix.Stop()
+	for h := 1; h <= 30; h++ {
+		ix.Enqueue(c.blocks[h], c.receipts[h])
+		// Immediately readable, without sleeping.
+		if loc, err := ix.Lookup(types.Hash{byte(h), 0}); err != nil || loc.Height != uint64(h) {
+			t.Fatalf("block %d: lookup right after Enqueue: %+v %v", h, loc, err)
+		}
+	}
+	hs, _, err := ix.ByAddress(a, 1000, true, nil)
+	if err != nil || len(hs) != 30*31/2 {
+		t.Fatalf("history %d entries, %v", len(hs), err)
+	}
+}
+
+// A failed background write (here: a block out of order) is repaired by
+// catching up from the block source.
+func TestWriterCatchesUpAfterFailure(t *testing.T) {
+	c, g, _, _ := build(5)
+	ix := New(memDB(t))
+	if _, err := ix.Sync(c, g, 1); err != nil {
+		t.Fatal(err)
+	}
+	ix.Start(c, g, slog.New(slog.DiscardHandler))
+	ix.Enqueue(c.blocks[4], c.receipts[4]) // 2 and 3 were never enqueued
+	ix.Stop()
+	if h, ok, _ := ix.Height(); !ok || h != 4 {
+		t.Fatalf("indexed height %d, want 4 after catch-up", h)
 	}
 }

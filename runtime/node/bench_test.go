@@ -35,7 +35,7 @@ func benchSetup(b *testing.B) (*Node, []*crypto.PrivateKey, *types.Genesis) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { n.store.Close() })
+	b.Cleanup(func() { n.Close() })
 	return n, keys, g
 }
 

@@ -60,6 +60,9 @@ type Node struct {
 	head    *types.Block
 	headSt  atomic.Pointer[state.State]
 	onBlock []func(*types.Block, []types.Receipt)
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New opens the node's storage in cfg.DataDir, creating block 0 from g on
@@ -105,6 +108,7 @@ func New(cfg Config, g *types.Genesis, key *crypto.PrivateKey) (*Node, error) {
 	} else if k > 0 {
 		n.log.Info("indexed blocks", "count", k, "height", n.head.Header.Height)
 	}
+	n.index.Start(st, g, n.log)
 	return n, nil
 }
 
@@ -199,6 +203,16 @@ func (n *Node) FinalizedHeight() uint64 { return n.Head().Header.Height }
 // Store returns the node's storage, for read-only queries.
 func (n *Node) Store() *store.Store { return n.store }
 
+// Close finishes pending index writes and closes the storage. Run calls it
+// on return; a node used without Run (tests, tools) must call it.
+func (n *Node) Close() error {
+	n.closeOnce.Do(func() {
+		n.index.Stop()
+		n.closeErr = n.store.Close()
+	})
+	return n.closeErr
+}
+
 // Index returns the node's query indexes.
 func (n *Node) Index() *index.Index { return n.index }
 
@@ -221,7 +235,7 @@ func (h headState) Account(a types.Address) (types.Account, error) { return h.n.
 // store. It returns the first storage error, which stops the node: a node
 // that cannot write its chain must not keep serving.
 func (n *Node) Run(ctx context.Context) error {
-	defer n.store.Close()
+	defer n.Close()
 	gcCtx, stopGC := context.WithCancel(ctx)
 	defer stopGC()
 	go n.store.RunGC(gcCtx, n.cfg.GCInterval)
@@ -312,11 +326,9 @@ func (n *Node) ProduceBlock() (*types.Block, error) {
 	}
 	n.pool.SetBaseFee(txrules.NextBaseFee(b.Header.BaseFee, b.Header.GasUsed))
 	n.log.Info("committed block", "height", height, "txs", len(txs), "gas", res.GasUsed, "state_root", res.StateRoot)
-	// The index is not consensus data: a failure here is logged and the
-	// next start catches it up from blocks/.
-	if err := n.index.Add(b, res.Receipts); err != nil {
-		n.log.Error("index block", "height", height, "err", err)
-	}
+	// The index is not consensus data and is written off the commit path;
+	// its reads wait for what was enqueued before them.
+	n.index.Enqueue(b, res.Receipts)
 	for _, fn := range n.onBlock {
 		fn(b, res.Receipts)
 	}

@@ -55,14 +55,14 @@ func TestProduceBlocksAndRestart(t *testing.T) {
 		}
 	}
 	head := n.Head()
-	n.store.Close()
+	n.Close()
 
 	// Restart: same head, same balances.
 	n2, err := New(Config{DataDir: dir, NoSync: true}, g, keys[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer n2.store.Close()
+	defer n2.Close()
 	if h := n2.Head(); h.Header.Height != 4 || h.Header.StateRoot != head.Header.StateRoot {
 		t.Fatalf("after restart head %d %v, want 4 %v", h.Header.Height, h.Header.StateRoot, head.Header.StateRoot)
 	}
@@ -87,7 +87,7 @@ func TestRefusesOtherGenesis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.store.Close()
+	n.Close()
 	g.ChainID++
 	if _, err := New(Config{DataDir: dir, NoSync: true}, g, keys[0]); err == nil {
 		t.Fatal("opened a data dir of another genesis")
@@ -100,7 +100,7 @@ func TestRejectsForgedTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer n.store.Close()
+	defer n.Close()
 	tx := signedTransfer(keys[1], g.ChainID, 0, keys[0].Address(), 1)
 	tx.Amount = 2 // breaks the signature
 	errs := n.Mempool().Add([]*types.Transaction{tx})
