@@ -186,14 +186,9 @@ func readGenesis(path string) (*types.Genesis, error) {
 // the same file imports into Ethereum wallets. Devnet keys use light scrypt
 // parameters so that a node starts quickly.
 func writeKeystore(path string, key *crypto.PrivateKey, password string) error {
-	k := &keystore.Key{Id: uuid.New(), Address: key.Address(), PrivateKey: key.ECDSA()}
-	n, p := keystore.StandardScryptN, keystore.StandardScryptP
-	if password == "" {
-		n, p = keystore.LightScryptN, keystore.LightScryptP
-	}
-	b, err := keystore.EncryptKey(k, password, n, p)
+	b, err := encryptKey(key, uuid.New(), password, password == "")
 	if err != nil {
-		return fmt.Errorf("keystore: %w", err)
+		return err
 	}
 	return os.WriteFile(path, b, 0o600)
 }

@@ -1,86 +1,190 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/oramanetwork/orama-chain/runtime/config"
 	"github.com/oramanetwork/orama-chain/runtime/node"
+	"github.com/oramanetwork/orama-chain/runtime/rpc"
+)
+
+// HTTP server limits. Requests are small JSON documents; the timeouts bound
+// what a slow or idle client can hold.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10
+	// shutdownTimeout is how long in-flight requests get to finish.
+	shutdownTimeout = 10 * time.Second
 )
 
 func nodeCmd() *cobra.Command {
-	var (
-		dataDir, genesisPath, keyPath, passwordFile, logLevel string
-		blockTime                                             time.Duration
-		keepVersions                                          uint64
-	)
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Run a node",
 		Long: `node runs a single-validator node on an embedded BadgerDB in --data-dir,
-producing a block every --block-time. On first start in an empty data
-directory it runs init first (a devnet genesis and a fresh validator key).`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var level slog.Level
-			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
-				return err
-			}
-			log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-			if genesisPath == "" {
-				genesisPath = filepath.Join(dataDir, genesisFile)
-			}
-			if keyPath == "" {
-				keyPath = filepath.Join(dataDir, validatorFile)
-			}
-			ok, err := exists(genesisPath)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				log.Info("no genesis: initialising a devnet", "data_dir", dataDir)
-				if _, _, err := runInit(initOptions{dataDir: dataDir, chainID: DevnetChainID, passwordFile: passwordFile}); err != nil {
-					return err
-				}
-			}
-			g, err := readGenesis(genesisPath)
-			if err != nil {
-				return err
-			}
-			pw, err := readPassword(passwordFile)
-			if err != nil {
-				return err
-			}
-			key, err := readKeystore(keyPath, pw)
-			if err != nil {
-				return err
-			}
-			n, err := node.New(node.Config{
-				DataDir:      dataDir,
-				BlockTime:    blockTime,
-				KeepVersions: keepVersions,
-				Logger:       log,
-			}, g, key)
-			if err != nil {
-				return err
-			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			return n.Run(ctx)
-		},
+producing a block every --block-time, and serves the REST API on
+--api-listen. On first start in an empty data directory it runs init first
+(a devnet genesis and a fresh validator key).
+
+--config names a YAML file with the same settings (keys data_dir, genesis,
+key, password_file, block_time, keep_versions, api.listen,
+api.max_body_bytes, log.level, log.format). Unknown keys are errors. Flags
+given on the command line override the file; relative paths in the file
+are relative to the file's directory.
+
+SIGINT or SIGTERM stops the node: the API finishes its requests, then the
+node stops producing and closes its storage.`,
+		Args: noArgs,
 	}
-	f := cmd.Flags()
-	f.StringVar(&dataDir, "data-dir", "./data", "data directory (blocks/, state/, index/, genesis.json, validator.json)")
-	f.StringVar(&genesisPath, "genesis", "", "genesis file (default <data-dir>/genesis.json)")
-	f.StringVar(&keyPath, "key", "", "validator keystore (default <data-dir>/validator.json)")
-	f.StringVar(&passwordFile, "password-file", "", "file holding the keystore password (default: empty password)")
-	f.DurationVar(&blockTime, "block-time", 6*time.Second, "time between blocks")
-	f.Uint64Var(&keepVersions, "keep-versions", 0, "state versions kept readable; older state is pruned (0: keep all)")
-	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	flags := config.AddFlags(cmd.Flags())
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		cfg, err := flags.Resolve()
+		if err != nil {
+			return err
+		}
+		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return runNode(ctx, cfg, cmd.ErrOrStderr(), nil)
+	}
 	return cmd
+}
+
+// runNode runs a node and its REST API until ctx ends or either fails.
+// ready, when not nil, is told the API's address once it listens.
+func runNode(ctx context.Context, cfg config.Config, logw io.Writer, ready func(net.Addr)) error {
+	log, err := cfg.Log.Logger(logw)
+	if err != nil {
+		return err
+	}
+	genesisPath, keyPath := cfg.GenesisPath(), cfg.KeyPath()
+	ok, err := exists(genesisPath)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if cfg.Genesis != "" || cfg.Key != "" {
+			return fmt.Errorf("genesis %s does not exist (a devnet is initialised only in the default <data-dir>/genesis.json)", genesisPath)
+		}
+		log.Info("no genesis: initialising a devnet", "data_dir", cfg.DataDir)
+		if _, _, err := runInit(initOptions{dataDir: cfg.DataDir, chainID: DevnetChainID, passwordFile: cfg.PasswordFile}); err != nil {
+			return err
+		}
+	}
+	g, err := readGenesis(genesisPath)
+	if err != nil {
+		return err
+	}
+	pw, err := readPassword(cfg.PasswordFile)
+	if err != nil {
+		return err
+	}
+	key, err := readKeystore(keyPath, pw)
+	if err != nil {
+		return err
+	}
+
+	// ORAMA_PPROF_LISTEN serves net/http/pprof on a separate, operator-only
+	// address for profiling a live node (never expose it publicly).
+	if addr := os.Getenv("ORAMA_PPROF_LISTEN"); addr != "" {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		go func() {
+			log.Warn("pprof listening", "addr", addr, "err", (&http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: readHeaderTimeout}).ListenAndServe())
+		}()
+	}
+
+	// Listen before opening storage, so a taken port fails at once.
+	var ln net.Listener
+	if cfg.API.Listen != "" {
+		if ln, err = net.Listen("tcp", cfg.API.Listen); err != nil {
+			return fmt.Errorf("api.listen: %w", err)
+		}
+		defer ln.Close()
+	}
+	n, err := node.New(node.Config{
+		DataDir:      cfg.DataDir,
+		BlockTime:    time.Duration(cfg.BlockTime),
+		KeepVersions: cfg.KeepVersions,
+		Logger:       log,
+	}, g, key)
+	if err != nil {
+		return err
+	}
+	var srv *http.Server
+	if ln != nil {
+		h, err := rpc.New(n, rpc.Config{Logger: log, MaxBodyBytes: cfg.API.MaxBodyBytes})
+		if err != nil {
+			n.Close()
+			return fmt.Errorf("REST API: %w", err)
+		}
+		srv = &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: readHeaderTimeout,
+			ReadTimeout:       readTimeout,
+			WriteTimeout:      writeTimeout,
+			IdleTimeout:       idleTimeout,
+			MaxHeaderBytes:    maxHeaderBytes,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+	}
+
+	// The node runs under its own context, cancelled only after the API has
+	// shut down, so no request reads storage the node has closed.
+	nodeCtx, stopNode := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopNode()
+	nodeErr := make(chan error, 1)
+	go func() { nodeErr <- n.Run(nodeCtx) }()
+	srvErr := make(chan error, 1)
+	if srv != nil {
+		go func() { srvErr <- srv.Serve(ln) }()
+		log.Info("REST API listening", "addr", ln.Addr().String())
+		if ready != nil {
+			ready(ln.Addr())
+		}
+	}
+
+	nodeDone := false
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err = <-nodeErr:
+		nodeDone = true
+		if err == nil {
+			err = errors.New("node stopped")
+		}
+	case err = <-srvErr:
+		err = fmt.Errorf("REST API: %w", err)
+	}
+	if srv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		if serr := srv.Shutdown(sctx); serr != nil {
+			log.Warn("REST API shutdown", "err", serr)
+			srv.Close()
+		}
+		cancel()
+	}
+	stopNode()
+	if !nodeDone {
+		if nerr := <-nodeErr; err == nil {
+			err = nerr
+		}
+	}
+	return err
 }

@@ -319,16 +319,18 @@ func (n *Node) ProduceBlock() (*types.Block, error) {
 		hashes[i] = res.Receipts[i].TxHash
 		senders[i] = txs[i].From
 	}
+	n.log.Info("committed block", "height", height, "txs", len(txs), "gas", res.GasUsed, "state_root", res.StateRoot)
+	// The index is not consensus data and is written off the commit path;
+	// its reads wait for what was enqueued before them.
+	n.index.Enqueue(b, res.Receipts)
+	// Enqueued before the pool drops the block's transactions: a status
+	// lookup that misses the pool then finds them in the (settled) index.
 	// The pool drops what the block included and re-checks nonces and
 	// balances; a read failure only delays that to the next block.
 	if err := n.pool.Update(hashes, senders); err != nil {
 		n.log.Warn("mempool update", "height", height, "err", err)
 	}
 	n.pool.SetBaseFee(txrules.NextBaseFee(b.Header.BaseFee, b.Header.GasUsed))
-	n.log.Info("committed block", "height", height, "txs", len(txs), "gas", res.GasUsed, "state_root", res.StateRoot)
-	// The index is not consensus data and is written off the commit path;
-	// its reads wait for what was enqueued before them.
-	n.index.Enqueue(b, res.Receipts)
 	for _, fn := range n.onBlock {
 		fn(b, res.Receipts)
 	}

@@ -43,16 +43,22 @@
 //
 // # Storage and pruning
 //
-// Nodes are stored under their hash (within the tree's namespace) with a
-// compact encoding that also records the child kinds and the version that
-// wrote the node; a leaf keeps its value. Each commit records the nodes it
-// removed, under its version; Prune(upto) deletes those of versions <= upto
-// unless a later commit wrote them again. See Prune for the preconditions.
+// Nodes are stored content addressed, within the tree's namespace: a leaf
+// under its hash with its value; internal nodes four binary levels to a page,
+// under the hash of the page's top node (as in the Jellyfish Merkle tree), so
+// a path through a million keys is about five reads. A page records each
+// child's kind and each leaf's path, so a commit never reads a leaf. Every
+// entry records the version that wrote it. Each commit records the entries
+// it replaced, under its version; Prune(upto) deletes those of versions
+// <= upto unless a later commit wrote them again. See Prune for the
+// preconditions and spec/smt.md section 7 for the layout.
 //
 // # Concurrency
 //
 // Reads (Get, Prove) of a Tree are safe concurrently; a Tree's writes
 // (Update, Delete, Commit) are single-writer. Open another Tree to read a
-// committed root while one is being written. The package has no global
-// mutable state.
+// committed root while one is being written. Commit itself reads the two
+// halves of a large change set in parallel (up to GOMAXPROCS goroutines),
+// which needs only the Store's promise of concurrent reads. The package has
+// no global mutable state.
 package smt

@@ -60,8 +60,10 @@ const maxPageNodes = 1<<pageLevels - 1
 //	  internal: hash[32] if e+1 is a multiple of pageLevels (another page),
 //	            else body(child)
 //
-// Hashes of the internal nodes inside a page are recomputed when it is read
-// (at most 15 hashes), which also checks the page against its key.
+// The hashes of the internal nodes inside a page are not stored: a commit or
+// a proof that needs them recomputes them (at most 15), which also checks the
+// page's kinds and child hashes against its key (not the leaf paths, which
+// are a storage-side index of the leaves' contents). Get needs none.
 const (
 	tagLeaf = 0x00
 	tagPage = 0x10

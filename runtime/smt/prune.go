@@ -8,31 +8,31 @@ import (
 // PruneStats reports what Prune did.
 type PruneStats struct {
 	Records int // stale records processed and deleted
-	Deleted int // nodes deleted
-	Kept    int // stale-listed nodes kept because a later commit wrote them again
+	Deleted int // pages and leaves deleted
+	Kept    int // stale-listed entries kept because a later commit wrote them again
 }
 
 // pruneChunk is how many stale records Prune reads before deleting.
 const pruneChunk = 16
 
-// Prune deletes, in every namespace of store, the nodes that commits at
-// versions <= upto recorded as stale, and those records. Afterwards every
-// root committed at version >= upto is still readable in full; roots of
-// earlier versions may not be. To keep the last K versions of a chain whose
+// Prune deletes, in every namespace of store, the pages and leaves that
+// commits at versions <= upto recorded as stale, and those records.
+// Afterwards every root committed at version >= upto is still readable in
+// full; roots of earlier versions may not be. To keep the last K versions of a chain whose
 // latest commit is version v, call Prune(store, v-K+1).
 //
-// A node is listed as stale by the commit that removed it from its tree. The
-// same node (same hash, same namespace) can be created again by a later
-// commit, for instance when a deleted key is set back to its old value; that
-// commit stores the node with its own, higher version, and Prune keeps a
-// node whose stored version is above the record's.
+// An entry is listed as stale by the commit that removed it from its tree.
+// The same entry (same hash, same namespace) can be created again by a later
+// commit, for instance when a key is set back to its old value; that commit
+// stores the entry with its own, higher version, and Prune keeps an entry
+// whose stored version is above the record's.
 //
 // Preconditions, which the caller guarantees:
 //   - In each namespace, commits form one chain with increasing versions and
 //     at most one commit per version. A commit on an abandoned fork must not
-//     leave stale records behind (commit only final state, or open the
-//     speculative tree WithoutStaleRecords), or Prune would delete nodes the
-//     chain still uses.
+//     leave stale records behind (commit only final state, open the
+//     speculative tree WithoutStaleRecords, or remove them with
+//     DropStaleAbove), or Prune would delete nodes the chain still uses.
 //   - Prune does not run concurrently with a Commit on the same store.
 //
 // Prune is idempotent and may be interrupted: work done stays done.

@@ -261,3 +261,38 @@ func TestBadgerStore(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLargeCommits: commits big enough to be split over goroutines (see
+// minParallelOps) give the reference root and read back; run with -race.
+func TestLargeCommits(t *testing.T) {
+	store := NewMemStore()
+	tr := mustOpen(t, store, EmptyRoot)
+	rng := rand.New(rand.NewSource(3))
+	m := map[string][]byte{}
+	for v := range uint64(3) {
+		for range 1500 {
+			k := []byte{byte(rng.Intn(8)), byte(rng.Intn(256)), byte(rng.Intn(256))}
+			if rng.Intn(3) == 0 {
+				_ = tr.Delete(k)
+				delete(m, string(k))
+				continue
+			}
+			val := []byte{byte(rng.Intn(256)), 1}
+			_ = tr.Update(k, val)
+			m[string(k)] = val
+		}
+		root, err := tr.Commit(v + 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := newRefTree(m).root(); root != want {
+			t.Fatalf("version %d: root %x, reference %x", v+1, root, want)
+		}
+	}
+	for k, want := range m {
+		if got, err := tr.Get([]byte(k)); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("Get(%x) = %x, %v; want %x", k, got, err, want)
+		}
+	}
+	reachable(t, tr) // every stored node decodes canonically and hashes to its key
+}

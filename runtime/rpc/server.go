@@ -1,0 +1,253 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/oramanetwork/orama-chain/generated/api"
+	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/index"
+	"github.com/oramanetwork/orama-chain/runtime/mempool"
+	"github.com/oramanetwork/orama-chain/runtime/state"
+	"github.com/oramanetwork/orama-chain/runtime/store"
+)
+
+// Backend is what the API reads; *node.Node implements it. Every method
+// must be safe for concurrent use: the server calls them from many request
+// goroutines while the node commits blocks.
+type Backend interface {
+	Genesis() *types.Genesis
+	// Head returns the last committed block.
+	Head() *types.Block
+	// State returns the read-only state at the head (it may briefly lag
+	// Head; the server checks the root).
+	State() *state.State
+	// StateAt returns the read-only state at height h and that block:
+	// store.ErrNotFound for a height with no block, node.ErrStatePruned
+	// for a state no longer kept.
+	StateAt(h uint64) (*state.State, *types.Block, error)
+	FinalizedHeight() uint64
+	Store() *store.Store
+	Index() *index.Index
+	Mempool() *mempool.Pool
+}
+
+// Config configures New. The zero value is usable.
+type Config struct {
+	// Logger receives access logs (debug level) and internal errors
+	// (error level); nil discards them.
+	Logger *slog.Logger
+	// Registry is where the API's and the chain's metrics are registered
+	// and what GET /metrics serves. nil: a new registry, with the Go and
+	// process collectors added.
+	Registry *prometheus.Registry
+	// MaxBodyBytes bounds a request body; a larger one is answered 413
+	// before it is read further. Default DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+}
+
+// DefaultMaxBodyBytes is Config.MaxBodyBytes' default: room for the largest
+// transaction (mempool.MaxTxBytes) in hex with its JSON wrapping.
+const DefaultMaxBodyBytes = 64 << 10
+
+// server implements api.StrictServerInterface over a Backend.
+type server struct {
+	b           Backend
+	log         *slog.Logger
+	genesisHash types.Hash
+	metrics     *metrics
+	reqs        *requestValidator
+	specYAML    []byte
+	docsHTML    []byte
+}
+
+// New returns the API's http.Handler for b. It fails if the embedded spec
+// does not load or the metrics cannot be registered in cfg.Registry (for
+// example, a second server on the same registry).
+func New(b Backend, cfg Config) (http.Handler, error) {
+	if b == nil {
+		return nil, errors.New("rpc: nil backend")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	gh, err := b.Genesis().Hash()
+	if err != nil {
+		return nil, fmt.Errorf("rpc: genesis hash: %w", err)
+	}
+	s := &server{b: b, log: cfg.Logger, genesisHash: gh}
+
+	// The validator and the pages each load their own copy of the spec:
+	// the router and validator keep pointers into theirs.
+	doc, err := api.GetSwagger()
+	if err != nil {
+		return nil, fmt.Errorf("rpc: load spec: %w", err)
+	}
+	if s.reqs, err = newRequestValidator(doc, cfg.MaxBodyBytes); err != nil {
+		return nil, err
+	}
+	if s.specYAML, err = specYAML(); err != nil {
+		return nil, err
+	}
+	if s.docsHTML, err = docsPage(); err != nil {
+		return nil, err
+	}
+	if s.metrics, err = newMetrics(cfg.Registry, b, cfg.Logger); err != nil {
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	// Validation answers unknown routes before they reach the mux; this is
+	// the fallback that keeps the error shape should one get through.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errNotFound("no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	strict := api.NewStrictHandlerWithOptions(s, nil, api.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			writeError(w, newError(http.StatusBadRequest, CodeBadRequest, "request body: %v", err))
+		},
+		ResponseErrorHandlerFunc: s.handlerError,
+	})
+	api.HandlerWithOptions(strict, api.StdHTTPServerOptions{
+		BaseRouter: mux,
+		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			writeError(w, errInvalidParameter("%v", err))
+		},
+	})
+
+	var h http.Handler = mux
+	h = s.reqs.middleware(h)
+	h = s.extraRoutes(h)
+	h = s.recoverer(h)
+	h = s.observe(h)
+	return h, nil
+}
+
+// handlerError writes the error a handler returned. Client errors carry
+// their own message; anything else is logged and answered 500 internal.
+func (s *server) handlerError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		ae = errInternal(err)
+	}
+	if ae.Status >= 500 {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = &apiError{Status: ae.Status, Code: ae.Code, Message: internalMessage}
+	}
+	writeError(w, ae)
+}
+
+// recoverer turns a panic below it into a logged 500 and keeps serving.
+func (s *server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v) // the deliberate way to abort a response
+			}
+			s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			writeError(w, errInternal(nil))
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// extraRoutes serves what is not part of the spec's operations.
+func (s *server) extraRoutes(next http.Handler) http.Handler {
+	metrics := s.metrics.handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var serve func(http.ResponseWriter, *http.Request)
+		switch r.URL.Path {
+		case "/metrics":
+			serve = metrics.ServeHTTP
+		case "/v1/openapi.yaml":
+			serve = s.staticPage("application/yaml", s.specYAML)
+		case "/v1/docs":
+			serve = s.staticPage("text/html; charset=utf-8", s.docsHTML)
+		default:
+			next.ServeHTTP(w, r)
+			return
+		}
+		setRoute(r.Context(), r.URL.Path)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "%s allows GET and HEAD, not %s", r.URL.Path, r.Method))
+			return
+		}
+		if r.URL.Path != "/metrics" && r.URL.RawQuery != "" {
+			writeError(w, newError(http.StatusBadRequest, CodeUnknownParameter, "%s takes no query parameters", r.URL.Path))
+			return
+		}
+		serve(w, r)
+	})
+}
+
+func (s *server) staticPage(contentType string, body []byte) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if strings.HasPrefix(contentType, "text/html") {
+			// The page is self-contained: no scripts at all, inline styles.
+			w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+		}
+		if r.Method == http.MethodHead {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		_, _ = w.Write(body)
+	}
+}
+
+// reqInfo carries what inner layers learn about a request (its route
+// template) out to the metrics and the access log.
+type reqInfo struct{ route string }
+
+type reqInfoKey struct{}
+
+func setRoute(ctx context.Context, route string) {
+	if info, ok := ctx.Value(reqInfoKey{}).(*reqInfo); ok {
+		info.route = route
+	}
+}
+
+// statusWriter records the status and size of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status      int
+	bytes       int64
+	wroteHeader bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.wroteHeader {
+		return
+	}
+	w.status, w.wroteHeader = code, true
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

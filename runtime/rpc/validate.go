@@ -1,0 +1,232 @@
+package rpc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+)
+
+// requestValidator checks every request against the spec before a handler
+// sees it.
+type requestValidator struct {
+	router  routers.Router
+	maxBody int64
+	opts    *openapi3filter.Options
+	// query holds each operation's declared query parameters: anything else
+	// is unknown_parameter (kin-openapi ignores undeclared parameters).
+	query map[*openapi3.Operation]map[string]bool
+	// methods are the methods the spec uses, tried to tell 405 from 404.
+	methods []string
+	// literal maps each path without parameters to its methods: GET
+	// /v1/transactions/send matches /v1/transactions/{hash}, but the caller
+	// meant the literal path, so it is answered 405, not "bad hash".
+	literal map[string][]string
+}
+
+func newRequestValidator(doc *openapi3.T, maxBody int64) (*requestValidator, error) {
+	// Match on the path alone: the spec's server URL names a host and port
+	// the node is not necessarily reached at.
+	doc.Servers = nil
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("rpc: spec router: %w", err)
+	}
+	v := &requestValidator{
+		router:  router,
+		maxBody: maxBody,
+		query:   map[*openapi3.Operation]map[string]bool{},
+		literal: map[string][]string{},
+		opts: &openapi3filter.Options{
+			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+			SkipSettingDefaults: true, // handlers apply defaults; the request stays as sent
+		},
+	}
+	v.opts.WithCustomSchemaErrorFunc(schemaErrorMessage)
+	for p, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if !slices.Contains(v.methods, method) {
+				v.methods = append(v.methods, method)
+			}
+			if !strings.Contains(p, "{") {
+				v.literal[p] = append(v.literal[p], method)
+				slices.Sort(v.literal[p])
+			}
+			names := map[string]bool{}
+			for _, ps := range []openapi3.Parameters{item.Parameters, op.Parameters} {
+				for _, p := range ps {
+					if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
+						names[p.Value.Name] = true
+					}
+				}
+			}
+			v.query[op] = names
+		}
+	}
+	slices.Sort(v.methods)
+	return v, nil
+}
+
+// schemaErrorMessage keeps schema errors to one line: where and why,
+// without kin-openapi's dump of the schema and the value.
+func schemaErrorMessage(e *openapi3.SchemaError) string {
+	reason := e.Reason
+	if reason == "" {
+		reason = fmt.Sprintf("does not match the schema's %q", e.SchemaField)
+	}
+	if p := e.JSONPointer(); len(p) > 0 {
+		return fmt.Sprintf("at /%s: %s", strings.Join(p, "/"), reason)
+	}
+	return reason
+}
+
+// middleware validates, then passes the request on with its body buffered.
+func (v *requestValidator) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e := v.check(w, r); e != nil {
+			writeError(w, e)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (v *requestValidator) check(w http.ResponseWriter, r *http.Request) *apiError {
+	// Only canonical paths name endpoints: "." and ".." segments, empty
+	// segments and trailing slashes do not (net/http's mux would redirect
+	// them).
+	if p := r.URL.Path; p == "" || path.Clean(p) != p {
+		return errNotFound("no such endpoint: %s %s", r.Method, p)
+	}
+	route, pathParams, err := v.router.FindRoute(r)
+	if err != nil {
+		return v.routeError(w, r)
+	}
+	if allowed, ok := v.literal[r.URL.Path]; ok && route.Path != r.URL.Path {
+		return methodNotAllowed(w, r, allowed)
+	}
+	setRoute(r.Context(), route.Path)
+
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return newError(http.StatusBadRequest, CodeInvalidParameter, "malformed query string: %v", err)
+	}
+	declared := v.query[route.Operation]
+	for _, name := range sortedKeys(query) {
+		if !declared[name] {
+			return newError(http.StatusBadRequest, CodeUnknownParameter, "unknown query parameter %q for %s %s", name, route.Method, route.Path)
+		}
+		if len(query[name]) > 1 {
+			return errInvalidParameter("query parameter %q is given %d times", name, len(query[name]))
+		}
+	}
+
+	if e := v.bufferBody(w, r); e != nil {
+		return e
+	}
+	err = openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
+		Request:    r,
+		PathParams: pathParams,
+		Route:      route,
+		Options:    v.opts,
+	})
+	if err != nil {
+		return requestError(route, err)
+	}
+	return nil
+}
+
+// routeError answers a request no operation matches: 405 when the path
+// exists under other methods, else 404.
+func (v *requestValidator) routeError(w http.ResponseWriter, r *http.Request) *apiError {
+	var allowed []string
+	for _, m := range v.methods {
+		if m == r.Method {
+			continue
+		}
+		r2 := r.Clone(context.Background())
+		r2.Method = m
+		if _, _, err := v.router.FindRoute(r2); err == nil {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		return methodNotAllowed(w, r, allowed)
+	}
+	return errNotFound("no such endpoint: %s %s", r.Method, r.URL.Path)
+}
+
+func methodNotAllowed(w http.ResponseWriter, r *http.Request, allowed []string) *apiError {
+	setRoute(r.Context(), "method_not_allowed")
+	w.Header().Set("Allow", strings.Join(allowed, ", "))
+	return newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "%s %s is not allowed; allowed: %s", r.Method, r.URL.Path, strings.Join(allowed, ", "))
+}
+
+// bufferBody reads the body, at most maxBody bytes, and puts it back as a
+// replayable reader for the validator and the handler.
+func (v *requestValidator) bufferBody(w http.ResponseWriter, r *http.Request) *apiError {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	tooLarge := newError(http.StatusRequestEntityTooLarge, CodeTooLarge, "request body over %d bytes", v.maxBody)
+	if r.ContentLength > v.maxBody {
+		return tooLarge
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, v.maxBody))
+	_ = r.Body.Close()
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge
+		}
+		return newError(http.StatusBadRequest, CodeBadRequest, "reading the request body failed")
+	}
+	r.ContentLength = int64(len(data))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	r.Body, _ = r.GetBody()
+	return nil
+}
+
+// requestError maps a kin-openapi validation error to the API.
+func requestError(route *routers.Route, err error) *apiError {
+	var re *openapi3filter.RequestError
+	if !errors.As(err, &re) {
+		return newError(http.StatusBadRequest, CodeBadRequest, "%v", err)
+	}
+	var se *openapi3.SchemaError
+	switch {
+	case re.Parameter != nil:
+		p := re.Parameter
+		if p.In == openapi3.ParameterInPath && p.Name == "id" && strings.HasPrefix(route.Path, "/v1/accounts/") {
+			return newError(http.StatusBadRequest, CodeInvalidAccount, "%v", re)
+		}
+		return errInvalidParameter("%v", re)
+	case re.RequestBody != nil && strings.HasPrefix(re.Reason, "header Content-Type has unexpected value"):
+		return newError(http.StatusUnsupportedMediaType, CodeBadRequest, "the body must be application/json")
+	case re.RequestBody != nil && errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
+		return newError(http.StatusBadRequest, CodeBadRequest, "a JSON body is required")
+	case re.RequestBody != nil && errors.As(re.Err, &se) && se.SchemaField == "maxLength":
+		return newError(http.StatusRequestEntityTooLarge, CodeTooLarge, "%v", re)
+	}
+	return newError(http.StatusBadRequest, CodeBadRequest, "%v", re)
+}
+
+func sortedKeys(q url.Values) []string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
