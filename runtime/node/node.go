@@ -155,7 +155,7 @@ func (n *Node) loadHead() error {
 }
 
 func (n *Node) setHead(b *types.Block) error {
-	st, err := state.Open(n.smt, b.Header.StateRoot)
+	st, err := state.OpenReadOnly(n.smt, b.Header.StateRoot)
 	if err != nil {
 		return fmt.Errorf("node: state at height %d: %w", b.Header.Height, err)
 	}
@@ -186,7 +186,7 @@ func (n *Node) StateAt(h uint64) (*state.State, *types.Block, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := state.Open(n.smt, b.Header.StateRoot)
+	st, err := state.OpenReadOnly(n.smt, b.Header.StateRoot)
 	if errors.Is(err, smt.ErrMissingNode) {
 		return nil, nil, fmt.Errorf("%w: height %d", ErrStatePruned, h)
 	}

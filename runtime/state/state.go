@@ -16,6 +16,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/smt"
@@ -42,6 +44,33 @@ type State struct {
 	accounts  map[types.Address]*types.Account
 	usernames map[string]types.Address
 	supply    *types.ChainSupply
+
+	// A read-only State (OpenReadOnly) is shared by concurrent readers and
+	// keeps the accounts it decoded: the head state serves every API read
+	// until the next block replaces it, cache and all.
+	readOnly bool
+	cache    sync.Map // types.Address -> types.Account
+	cached   atomic.Int64
+}
+
+// maxCachedAccounts bounds a read-only State's cache (about 200 bytes each).
+const maxCachedAccounts = 1 << 20
+
+// OpenReadOnly returns the state at root for concurrent readers. It caches
+// decoded accounts; any attempt to stage a change on it panics.
+func OpenReadOnly(store smt.Store, root types.Hash) (*State, error) {
+	s, err := Open(store, root)
+	if err != nil {
+		return nil, err
+	}
+	s.readOnly = true
+	return s, nil
+}
+
+func (s *State) mustBeWritable() {
+	if s.readOnly {
+		panic("state: change staged on a read-only State")
+	}
 }
 
 // Open returns the state at root (smt.EmptyRoot for a new chain).
@@ -76,7 +105,11 @@ func (s *State) read(key []byte, into interface{ UnmarshalBorsh([]byte) error })
 
 // Account returns the account at a, or an empty account with Address a.
 func (s *State) Account(a types.Address) (types.Account, error) {
-	if acc, ok := s.accounts[a]; ok {
+	if s.readOnly {
+		if v, ok := s.cache.Load(a); ok {
+			return v.(types.Account), nil
+		}
+	} else if acc, ok := s.accounts[a]; ok {
 		return *acc, nil
 	}
 	var acc types.Account
@@ -84,11 +117,19 @@ func (s *State) Account(a types.Address) (types.Account, error) {
 		return types.Account{}, fmt.Errorf("state: account %v: %w", a, err)
 	}
 	acc.Address = a
+	if s.readOnly && s.cached.Load() < maxCachedAccounts {
+		// Account holds slices only in Username (a string): the cached copy
+		// shares nothing a caller could modify.
+		if _, loaded := s.cache.LoadOrStore(a, acc); !loaded {
+			s.cached.Add(1)
+		}
+	}
 	return acc, nil
 }
 
 // SetAccount stages acc for the next Commit.
 func (s *State) SetAccount(acc types.Account) {
+	s.mustBeWritable()
 	s.accounts[acc.Address] = &acc
 }
 
@@ -106,7 +147,10 @@ func (s *State) UsernameOwner(name string) (types.Address, bool, error) {
 }
 
 // SetUsername stages the reverse-lookup record name -> a.
-func (s *State) SetUsername(name string, a types.Address) { s.usernames[name] = a }
+func (s *State) SetUsername(name string, a types.Address) {
+	s.mustBeWritable()
+	s.usernames[name] = a
+}
 
 // Supply returns the chain supply record.
 func (s *State) Supply() (types.ChainSupply, error) {
@@ -121,7 +165,10 @@ func (s *State) Supply() (types.ChainSupply, error) {
 }
 
 // SetSupply stages the supply record.
-func (s *State) SetSupply(sup types.ChainSupply) { s.supply = &sup }
+func (s *State) SetSupply(sup types.ChainSupply) {
+	s.mustBeWritable()
+	s.supply = &sup
+}
 
 // Commit writes every staged change as version and returns the new root.
 // Keys are staged in sorted order so the writes are deterministic too (the

@@ -1,17 +1,18 @@
--- GET /v1/accounts/{addr} over the genesis accounts, each wrk thread
--- starting at its own offset.
-local addrs = {}
-for line in io.lines(os.getenv("BENCH_DIR") .. "/bench-addresses.txt") do
-  addrs[#addrs + 1] = line
-end
-local counter = 0
-local threads = 0
-function setup(thread)
-  thread:set("offset", threads * 7919)
-  threads = threads + 1
+-- GET /v1/accounts/{addr} over the genesis accounts. Requests are formatted
+-- once per thread in init, so wrk spends its CPU sending them, not building
+-- them (per-request Lua formatting costs wrk a third of its throughput).
+local reqs = {}
+local n = 0
+local i = 0
+function init(args)
+  for line in io.lines(os.getenv("BENCH_DIR") .. "/bench-addresses.txt") do
+    n = n + 1
+    reqs[n] = wrk.format("GET", "/v1/accounts/" .. line)
+  end
+  -- Threads start at different places in the list.
+  i = math.random(n)
 end
 function request()
-  counter = counter + 1
-  local a = addrs[((offset or 0) + counter) % #addrs + 1]
-  return wrk.format("GET", "/v1/accounts/" .. a)
+  i = i % n + 1
+  return reqs[i]
 end
