@@ -2,13 +2,10 @@ package conformance
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -21,21 +18,6 @@ import (
 )
 
 const vectorsDir = "vectors"
-
-type manifest struct {
-	FormatVersion int `json:"format_version"`
-	Files         []struct {
-		Path   string `json:"path"`
-		Cases  int    `json:"cases"`
-		SHA256 string `json:"sha256"`
-	} `json:"files"`
-}
-
-type vectorFile struct {
-	Kind  string            `json:"kind"`
-	Type  string            `json:"type"`
-	Cases []json.RawMessage `json:"cases"`
-}
 
 func unhex(t *testing.T, s string) []byte {
 	t.Helper()
@@ -52,65 +34,14 @@ func unhex(t *testing.T, s string) []byte {
 // TestVectors runs every case of every file the manifest lists, and fails
 // when a file in the tree is not in the manifest or a case goes unchecked.
 func TestVectors(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(vectorsDir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	if m.FormatVersion != 1 {
-		t.Fatalf("format_version %d, runner knows 1", m.FormatVersion)
-	}
-	listed := map[string]bool{"manifest.json": true}
 	checked := 0
-	for _, f := range m.Files {
-		listed[f.Path] = true
-		raw, err := os.ReadFile(filepath.Join(vectorsDir, filepath.FromSlash(f.Path)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum := sha256.Sum256(raw)
-		if "0x"+hex.EncodeToString(sum[:]) != f.SHA256 {
-			t.Errorf("%s: sha256 differs from the manifest", f.Path)
-		}
-		var vf vectorFile
-		if err := json.Unmarshal(raw, &vf); err != nil {
-			t.Fatalf("%s: %v", f.Path, err)
-		}
-		if len(vf.Cases) != f.Cases {
-			t.Errorf("%s: %d cases, manifest says %d", f.Path, len(vf.Cases), f.Cases)
-		}
-		run := runners[vf.Kind]
-		if run == nil {
-			t.Errorf("%s: no runner for kind %q", f.Path, vf.Kind)
-			continue
-		}
-		n := 0
-		t.Run(f.Path, func(t *testing.T) { n = run(t, vf) })
-		if n != len(vf.Cases) {
-			t.Errorf("%s: checked %d of %d cases", f.Path, n, len(vf.Cases))
-		}
+	for _, n := range runManifest(t, vectorsDir, nil, runners) {
 		checked += n
-	}
-	err = filepath.WalkDir(vectorsDir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(vectorsDir, p)
-		if !listed[filepath.ToSlash(rel)] {
-			t.Errorf("%s is not in the manifest, so no runner reads it", rel)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	if checked < 200 {
 		t.Errorf("only %d cases checked", checked)
 	}
-	t.Logf("%d vector files, %d cases checked", len(m.Files), checked)
+	t.Logf("%d cases checked", checked)
 }
 
 var runners = map[string]func(*testing.T, vectorFile) int{

@@ -2,12 +2,9 @@ package conformance
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -26,21 +23,6 @@ import (
 // the manifest or a case goes unchecked.
 
 const svDir = "vectors-state"
-
-type svManifest struct {
-	FormatVersion int `json:"format_version"`
-	Files         []struct {
-		Path   string `json:"path"`
-		Cases  int    `json:"cases"`
-		SHA256 string `json:"sha256"`
-	} `json:"files"`
-}
-
-type svFile struct {
-	Kind   string            `json:"kind"`
-	Source string            `json:"source"`
-	Cases  []json.RawMessage `json:"cases"`
-}
 
 // svProofErrors maps the README's malformed-proof reasons to runtime/smt.
 var svProofErrors = map[string]error{
@@ -150,47 +132,9 @@ func svDecode(t *testing.T, what string, v svCodec, borshHex string, js json.Raw
 
 // TestStateVectors runs every case of every file in the manifest.
 func TestStateVectors(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(svDir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m svManifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	if m.FormatVersion != 1 {
-		t.Fatalf("format_version %d, runner knows 1", m.FormatVersion)
-	}
-	runners := map[string]func(*testing.T, json.RawMessage) string{
-		"smt":              svRunSMT,
-		"state_transition": svRunTransition,
-	}
-	listed := map[string]bool{"manifest.json": true, "README.md": true}
-	checked := map[string]int{}
-	for _, f := range m.Files {
-		listed[f.Path] = true
-		raw, err := os.ReadFile(filepath.Join(svDir, filepath.FromSlash(f.Path)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum := sha256.Sum256(raw)
-		if "0x"+hex.EncodeToString(sum[:]) != f.SHA256 {
-			t.Errorf("%s: sha256 differs from the manifest", f.Path)
-		}
-		var vf svFile
-		if err := json.Unmarshal(raw, &vf); err != nil {
-			t.Fatalf("%s: %v", f.Path, err)
-		}
-		if len(vf.Cases) != f.Cases {
-			t.Errorf("%s: %d cases, manifest says %d", f.Path, len(vf.Cases), f.Cases)
-		}
-		run := runners[vf.Kind]
-		if run == nil {
-			t.Errorf("%s: no runner for kind %q", f.Path, vf.Kind)
-			continue
-		}
-		n := 0
-		t.Run(f.Path, func(t *testing.T) {
+	perCase := func(run func(*testing.T, json.RawMessage) string) func(*testing.T, vectorFile) int {
+		return func(t *testing.T, vf vectorFile) int {
+			n := 0
 			for _, c := range vf.Cases {
 				var head struct{ Name string }
 				if err := json.Unmarshal(c, &head); err != nil || head.Name == "" {
@@ -203,29 +147,17 @@ func TestStateVectors(t *testing.T) {
 				})
 				n++
 			}
-		})
-		if n != len(vf.Cases) {
-			t.Errorf("%s: checked %d of %d cases", f.Path, n, len(vf.Cases))
+			return n
 		}
-		checked[vf.Kind] += n
 	}
-	err = filepath.WalkDir(svDir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(svDir, p)
-		if !listed[filepath.ToSlash(rel)] {
-			t.Errorf("%s is not in the manifest, so no runner reads it", rel)
-		}
-		return nil
+	checked := runManifest(t, svDir, []string{"README.md"}, map[string]func(*testing.T, vectorFile) int{
+		"smt":              perCase(svRunSMT),
+		"state_transition": perCase(svRunTransition),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if checked["state_transition"] < 15 || checked["smt"] < 5 {
 		t.Errorf("only %v cases checked", checked)
 	}
-	t.Logf("%d files, cases checked: %v", len(m.Files), checked)
+	t.Logf("cases checked: %v", checked)
 }
 
 // --- SMT ---
