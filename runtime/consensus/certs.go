@@ -1,0 +1,245 @@
+package consensus
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/oramanetwork/orama-chain/generated/types"
+)
+
+// Errors for certificates and signed messages. All are expected for
+// messages from the network: the core drops the message and returns the
+// error from Step.
+var (
+	ErrBadSignature   = errors.New("consensus: bad signature")
+	ErrNoQuorum       = errors.New("consensus: signers hold no more than 2/3 of power")
+	ErrUnsortedSigner = errors.New("consensus: signers not strictly ascending (duplicate?)")
+	ErrBadTC          = errors.New("consensus: invalid timeout certificate")
+)
+
+// isGenesisQC reports whether qc is the genesis QC: all zero, no votes.
+func isGenesisQC(qc *types.QuorumCert) bool {
+	return qc.View == 0 && qc.Height == 0 && qc.BlockHash == (types.Hash{}) && len(qc.Votes) == 0
+}
+
+func votePayload(view, height uint64, h types.Hash, voter types.Address) ([]byte, error) {
+	v := types.Vote{View: view, Height: height, BlockHash: h, Voter: voter}
+	return v.SigningPayload()
+}
+
+func timeoutPayload(view, highQCView uint64, sender types.Address) ([]byte, error) {
+	t := types.Timeout{View: view, HighQCView: highQCView, Sender: sender}
+	return t.SigningPayload()
+}
+
+type qcKey struct {
+	view uint64
+	hash types.Hash
+}
+
+// certVerifier checks certificates and remembers the ones already verified.
+type certVerifier struct {
+	set      *ValidatorSet
+	verifier Verifier
+	seenQC   map[qcKey]struct{}
+	seenTC   map[uint64]struct{}
+}
+
+func newCertVerifier(set *ValidatorSet, v Verifier) *certVerifier {
+	return &certVerifier{set: set, verifier: v, seenQC: map[qcKey]struct{}{}, seenTC: map[uint64]struct{}{}}
+}
+
+// verifyQC checks that qc is the genesis QC or carries valid votes, one per
+// known validator in ascending order, of more than 2/3 of the power.
+func (c *certVerifier) verifyQC(qc *types.QuorumCert) error {
+	if isGenesisQC(qc) {
+		return nil
+	}
+	k := qcKey{qc.View, qc.BlockHash}
+	if _, ok := c.seenQC[k]; ok {
+		return nil
+	}
+	var power uint64
+	for i, v := range qc.Votes {
+		if i > 0 && !addrLess(qc.Votes[i-1].Validator, v.Validator) {
+			return ErrUnsortedSigner
+		}
+		p, ok := c.set.Power(v.Validator)
+		if !ok {
+			return fmt.Errorf("%w: %x", ErrUnknownValidator, v.Validator)
+		}
+		payload, err := votePayload(qc.View, qc.Height, qc.BlockHash, v.Validator)
+		if err != nil {
+			return err
+		}
+		if err := c.verifier.Verify(types.SigningDomainVote, payload, v.Signature, v.Validator); err != nil {
+			return fmt.Errorf("%w: %v", ErrBadSignature, err)
+		}
+		power += p
+	}
+	if !c.set.IsQuorum(power) {
+		return ErrNoQuorum
+	}
+	c.seenQC[k] = struct{}{}
+	return nil
+}
+
+// verifyTC checks tc's timeouts like verifyQC.
+func (c *certVerifier) verifyTC(tc *types.TimeoutCert) error {
+	if _, ok := c.seenTC[tc.View]; ok {
+		return nil
+	}
+	var power uint64
+	for i, t := range tc.Timeouts {
+		if i > 0 && !addrLess(tc.Timeouts[i-1].Validator, t.Validator) {
+			return ErrUnsortedSigner
+		}
+		if t.HighQCView >= tc.View {
+			return fmt.Errorf("%w: high QC view %d not below view %d", ErrBadTC, t.HighQCView, tc.View)
+		}
+		p, ok := c.set.Power(t.Validator)
+		if !ok {
+			return fmt.Errorf("%w: %x", ErrUnknownValidator, t.Validator)
+		}
+		payload, err := timeoutPayload(tc.View, t.HighQCView, t.Validator)
+		if err != nil {
+			return err
+		}
+		if err := c.verifier.Verify(types.SigningDomainTimeout, payload, t.Signature, t.Validator); err != nil {
+			return fmt.Errorf("%w: %v", ErrBadSignature, err)
+		}
+		power += p
+	}
+	if !c.set.IsQuorum(power) {
+		return ErrNoQuorum
+	}
+	c.seenTC[tc.View] = struct{}{}
+	return nil
+}
+
+// maxHighQCView is the highest high QC view in tc.
+func maxHighQCView(tc *types.TimeoutCert) uint64 {
+	var m uint64
+	for _, t := range tc.Timeouts {
+		m = max(m, t.HighQCView)
+	}
+	return m
+}
+
+type voteTarget struct {
+	height uint64
+	hash   types.Hash
+}
+
+type voteTally struct {
+	power uint64
+	sigs  []types.ValidatorSignature
+}
+
+// voteCollector gathers votes per view. Each validator counts once per view:
+// its first vote in a view is kept, later ones (double votes) are ignored.
+type voteCollector struct {
+	set    *ValidatorSet
+	voters map[uint64]map[types.Address]struct{}
+	tally  map[uint64]map[voteTarget]*voteTally
+	done   map[uint64]bool
+}
+
+func newVoteCollector(set *ValidatorSet) *voteCollector {
+	return &voteCollector{set: set, voters: map[uint64]map[types.Address]struct{}{},
+		tally: map[uint64]map[voteTarget]*voteTally{}, done: map[uint64]bool{}}
+}
+
+// add records a verified vote and returns a QC when it completes a quorum.
+func (c *voteCollector) add(v *types.Vote, power uint64) *types.QuorumCert {
+	if c.done[v.View] {
+		return nil
+	}
+	vs := c.voters[v.View]
+	if vs == nil {
+		vs = map[types.Address]struct{}{}
+		c.voters[v.View] = vs
+		c.tally[v.View] = map[voteTarget]*voteTally{}
+	}
+	if _, dup := vs[v.Voter]; dup {
+		return nil
+	}
+	vs[v.Voter] = struct{}{}
+	k := voteTarget{v.Height, v.BlockHash}
+	t := c.tally[v.View][k]
+	if t == nil {
+		t = &voteTally{}
+		c.tally[v.View][k] = t
+	}
+	t.power += power
+	t.sigs = append(t.sigs, types.ValidatorSignature{Validator: v.Voter, Signature: v.Signature})
+	if !c.set.IsQuorum(t.power) {
+		return nil
+	}
+	c.done[v.View] = true
+	sigs := append([]types.ValidatorSignature(nil), t.sigs...)
+	sort.Slice(sigs, func(i, j int) bool { return addrLess(sigs[i].Validator, sigs[j].Validator) })
+	return &types.QuorumCert{View: v.View, Height: v.Height, BlockHash: v.BlockHash, Votes: sigs}
+}
+
+// prune forgets views below v.
+func (c *voteCollector) prune(v uint64) {
+	for view := range c.voters {
+		if view < v {
+			delete(c.voters, view)
+			delete(c.tally, view)
+			delete(c.done, view)
+		}
+	}
+}
+
+// timeoutCollector gathers timeouts per view, one per validator.
+type timeoutCollector struct {
+	set   *ValidatorSet
+	sigs  map[uint64]map[types.Address]types.TimeoutSignature
+	power map[uint64]uint64
+	done  map[uint64]bool
+}
+
+func newTimeoutCollector(set *ValidatorSet) *timeoutCollector {
+	return &timeoutCollector{set: set, sigs: map[uint64]map[types.Address]types.TimeoutSignature{},
+		power: map[uint64]uint64{}, done: map[uint64]bool{}}
+}
+
+// add records a verified timeout and returns a TC when it completes a quorum.
+func (c *timeoutCollector) add(t *types.Timeout, power uint64) *types.TimeoutCert {
+	if c.done[t.View] {
+		return nil
+	}
+	m := c.sigs[t.View]
+	if m == nil {
+		m = map[types.Address]types.TimeoutSignature{}
+		c.sigs[t.View] = m
+	}
+	if _, dup := m[t.Sender]; dup {
+		return nil
+	}
+	m[t.Sender] = types.TimeoutSignature{Validator: t.Sender, HighQCView: t.HighQCView, Signature: t.Signature}
+	c.power[t.View] += power
+	if !c.set.IsQuorum(c.power[t.View]) {
+		return nil
+	}
+	c.done[t.View] = true
+	tc := &types.TimeoutCert{View: t.View}
+	for _, s := range m {
+		tc.Timeouts = append(tc.Timeouts, s)
+	}
+	sort.Slice(tc.Timeouts, func(i, j int) bool { return addrLess(tc.Timeouts[i].Validator, tc.Timeouts[j].Validator) })
+	return tc
+}
+
+func (c *timeoutCollector) prune(v uint64) {
+	for view := range c.sigs {
+		if view < v {
+			delete(c.sigs, view)
+			delete(c.power, view)
+			delete(c.done, view)
+		}
+	}
+}

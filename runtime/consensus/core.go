@@ -1,0 +1,396 @@
+package consensus
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/oramanetwork/orama-chain/generated/types"
+)
+
+// Config configures a Core. All fields but the two tuning knobs are required.
+type Config struct {
+	Validators *ValidatorSet
+	Elector    LeaderElector
+	Signer     Signer
+	Verifier   Verifier
+	// Genesis is the height-0 header; the genesis QC certifies it.
+	Genesis types.BlockHeader
+	// BaseTimeoutTicks is the view timeout in ticks before backoff.
+	BaseTimeoutTicks uint64
+	// MaxBackoffExp caps the exponential backoff at BaseTimeoutTicks << MaxBackoffExp.
+	MaxBackoffExp uint64
+	// DisableConsecutiveViewCheck removes the consecutive-view condition from
+	// the commit rule. UNSAFE: it exists only for negative-control tests.
+	DisableConsecutiveViewCheck bool
+}
+
+// Errors returned by Step for messages the core rejects.
+var (
+	ErrWrongProposer = errors.New("consensus: proposer is not the view's leader")
+	ErrBadProposal   = errors.New("consensus: malformed proposal")
+	ErrNotLeader     = errors.New("consensus: vote sent to a node that does not lead the next view")
+)
+
+// Core is the consensus state machine of one validator. It is not safe for
+// concurrent use; the outer layer serialises calls to Step.
+type Core struct {
+	cfg         Config
+	self        types.Address
+	genesisHash types.Hash
+
+	safety   SafetyData
+	pm       pacemaker
+	lastTC   *types.TimeoutCert
+	proposed uint64 // highest view this node asked to propose in
+
+	forks    *forks
+	pending  map[types.Hash][]types.BlockHeader // children waiting for a parent
+	fetching map[types.Hash]bool
+	execReq  map[types.Hash]bool
+
+	certs    *certVerifier
+	votes    *voteCollector
+	timeouts *timeoutCollector
+
+	acts []Action
+}
+
+// NewCore returns a core. safety is the persisted SafetyData of a restarted
+// node, or nil for a fresh one.
+func NewCore(cfg Config, safety *SafetyData) (*Core, error) {
+	if cfg.Validators == nil || cfg.Elector == nil || cfg.Signer == nil || cfg.Verifier == nil {
+		return nil, errors.New("consensus: incomplete config")
+	}
+	gh, err := cfg.Genesis.Hash()
+	if err != nil {
+		return nil, err
+	}
+	c := &Core{
+		cfg: cfg, self: cfg.Signer.Address(), genesisHash: gh,
+		forks:   newForks(cfg.Genesis, gh),
+		pending: map[types.Hash][]types.BlockHeader{}, fetching: map[types.Hash]bool{}, execReq: map[types.Hash]bool{},
+		certs:    newCertVerifier(cfg.Validators, cfg.Verifier),
+		votes:    newVoteCollector(cfg.Validators),
+		timeouts: newTimeoutCollector(cfg.Validators),
+	}
+	if safety != nil {
+		c.safety = safety.Clone()
+	}
+	view := max(uint64(1), c.safety.HighQC.View+1, c.safety.LastVotedView, c.safety.LastTimeoutView)
+	c.pm = newPacemaker(view, cfg.BaseTimeoutTicks, cfg.MaxBackoffExp)
+	return c, nil
+}
+
+// View returns the current view.
+func (c *Core) View() uint64 { return c.pm.view }
+
+// Safety returns a copy of the safety data.
+func (c *Core) Safety() SafetyData { return c.safety.Clone() }
+
+// Committed returns the last committed header.
+func (c *Core) Committed() types.BlockHeader { return c.forks.committed.header }
+
+// Step processes one event and returns the actions to execute, in order.
+// An error means the event was rejected (e.g. a bad signature); actions
+// returned alongside it must still be executed.
+func (c *Core) Step(ev Event) ([]Action, error) {
+	c.acts = nil
+	var err error
+	switch e := ev.(type) {
+	case Tick:
+		if c.pm.tick() {
+			err = c.onLocalTimeout()
+		}
+	case ProposalReceived:
+		err = c.onProposal(&e.Header)
+	case BlockFetched:
+		err = c.onProposal(&e.Header)
+	case ProposalBuilt:
+		err = c.onBuilt(&e.Header)
+	case BlockExecuted:
+		if e.Valid {
+			err = c.tryVote(e.Hash)
+		}
+	case VoteReceived:
+		err = c.onVote(&e.Vote)
+	case NewViewReceived:
+		err = c.onNewView(&e.Msg)
+	default:
+		err = fmt.Errorf("consensus: unknown event %T", ev)
+	}
+	acts := c.acts
+	c.acts = nil
+	return acts, err
+}
+
+func (c *Core) emit(a Action) { c.acts = append(c.acts, a) }
+
+func (c *Core) leader(view uint64) types.Address { return c.cfg.Elector.Leader(view) }
+
+// verifyHeader checks a proposal's consensus fields and certificates.
+func (c *Core) verifyHeader(h *types.BlockHeader) error {
+	if h.Proposer != c.leader(h.View) {
+		return ErrWrongProposer
+	}
+	if h.View <= h.QC.View || h.Height != h.QC.Height+1 {
+		return fmt.Errorf("%w: view %d height %d over QC view %d height %d", ErrBadProposal, h.View, h.Height, h.QC.View, h.QC.Height)
+	}
+	parent := h.QC.BlockHash
+	if isGenesisQC(&h.QC) {
+		parent = c.genesisHash
+	}
+	if h.ParentHash != parent {
+		return fmt.Errorf("%w: parent hash is not the QC's block", ErrBadProposal)
+	}
+	if err := c.certs.verifyQC(&h.QC); err != nil {
+		return err
+	}
+	if tc := h.TimeoutCert; tc != nil {
+		if err := c.certs.verifyTC(tc); err != nil {
+			return err
+		}
+	}
+	if h.View != h.QC.View+1 {
+		tc := h.TimeoutCert
+		if tc == nil || tc.View+1 != h.View || h.QC.View < maxHighQCView(tc) {
+			return fmt.Errorf("%w: view gap without a matching TC", ErrBadProposal)
+		}
+	}
+	return nil
+}
+
+func (c *Core) onBuilt(h *types.BlockHeader) error {
+	if h.Proposer != c.self || h.View != c.pm.view {
+		return fmt.Errorf("%w: built block is not ours for the current view", ErrBadProposal)
+	}
+	c.emit(BroadcastProposal{Header: *h})
+	return c.onProposal(h)
+}
+
+func (c *Core) onProposal(h *types.BlockHeader) error {
+	hash, err := h.Hash()
+	if err != nil {
+		return err
+	}
+	if _, known := c.forks.blocks[hash]; known {
+		return nil
+	}
+	if err := c.verifyHeader(h); err != nil {
+		return err
+	}
+	c.processQC(h.QC)
+	if h.TimeoutCert != nil {
+		c.processTC(h.TimeoutCert)
+	}
+	return c.insert(*h, hash)
+}
+
+// insert adds a verified header to the tree, or parks it until its parent
+// arrives, then applies the lock and commit rules.
+func (c *Core) insert(h types.BlockHeader, hash types.Hash) error {
+	parent := c.forks.certified(&h.QC)
+	if parent == nil {
+		c.pending[h.QC.BlockHash] = append(c.pending[h.QC.BlockHash], h)
+		if !c.fetching[h.QC.BlockHash] {
+			c.fetching[h.QC.BlockHash] = true
+			c.emit(FetchBlock{Hash: h.QC.BlockHash})
+		}
+		return nil
+	}
+	if parent.header.View != h.QC.View || parent.header.Height != h.QC.Height {
+		return fmt.Errorf("%w: QC view/height do not match the parent", ErrBadProposal)
+	}
+	b := &block{hash: hash, header: h, parent: parent}
+	c.forks.blocks[hash] = b
+	delete(c.fetching, hash)
+	if b0 := commitCandidate(b, &c.safety, !c.cfg.DisableConsecutiveViewCheck); b0 != nil {
+		if hs := c.forks.commit(b0); len(hs) > 0 {
+			c.emit(CommitBlocks{Headers: hs})
+		}
+	}
+	if h.View == c.pm.view && !c.execReq[hash] {
+		c.execReq[hash] = true
+		c.emit(RequestExecute{Header: h})
+	}
+	children := c.pending[hash]
+	delete(c.pending, hash)
+	for _, ch := range children {
+		chHash, err := ch.Hash()
+		if err != nil {
+			return err
+		}
+		if _, known := c.forks.blocks[chHash]; known {
+			continue
+		}
+		if err := c.insert(ch, chHash); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tryVote votes for an executed block if the safety rules allow.
+func (c *Core) tryVote(hash types.Hash) error {
+	b := c.forks.blocks[hash]
+	if b == nil {
+		return nil
+	}
+	if err := c.safety.safeToVote(&b.header, c.pm.view); err != nil {
+		return nil // not an error of the event: the rule simply refuses
+	}
+	v := types.Vote{View: b.header.View, Height: b.header.Height, BlockHash: hash, Voter: c.self}
+	payload, err := v.SigningPayload()
+	if err != nil {
+		return err
+	}
+	if v.Signature, err = c.cfg.Signer.Sign(types.SigningDomainVote, payload); err != nil {
+		return err
+	}
+	c.safety.LastVotedView = v.View
+	c.emit(PersistSafety{Data: c.safety.Clone()})
+	to := c.leader(v.View + 1)
+	c.emit(SendVote{To: to, Vote: v})
+	if to == c.self {
+		return c.onVote(&v)
+	}
+	return nil
+}
+
+func (c *Core) onVote(v *types.Vote) error {
+	power, ok := c.cfg.Validators.Power(v.Voter)
+	if !ok {
+		return fmt.Errorf("%w: voter %x", ErrUnknownValidator, v.Voter)
+	}
+	if c.leader(v.View+1) != c.self {
+		return ErrNotLeader
+	}
+	if v.View < c.safety.HighQC.View {
+		return nil // stale: a higher QC exists
+	}
+	payload, err := v.SigningPayload()
+	if err != nil {
+		return err
+	}
+	if err := c.cfg.Verifier.Verify(types.SigningDomainVote, payload, v.Signature, v.Voter); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadSignature, err)
+	}
+	if qc := c.votes.add(v, power); qc != nil {
+		c.certs.seenQC[qcKey{qc.View, qc.BlockHash}] = struct{}{}
+		c.processQC(*qc)
+	}
+	return nil
+}
+
+func (c *Core) onNewView(nv *types.NewView) error {
+	t := &nv.Timeout
+	power, ok := c.cfg.Validators.Power(t.Sender)
+	if !ok {
+		return fmt.Errorf("%w: sender %x", ErrUnknownValidator, t.Sender)
+	}
+	if t.HighQCView >= t.View || nv.HighQC.View < t.HighQCView {
+		return fmt.Errorf("%w: inconsistent NewView", ErrBadTC)
+	}
+	if err := c.certs.verifyQC(&nv.HighQC); err != nil {
+		return err
+	}
+	if nv.LastTC != nil {
+		if err := c.certs.verifyTC(nv.LastTC); err != nil {
+			return err
+		}
+	}
+	payload, err := t.SigningPayload()
+	if err != nil {
+		return err
+	}
+	if err := c.cfg.Verifier.Verify(types.SigningDomainTimeout, payload, t.Signature, t.Sender); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadSignature, err)
+	}
+	c.processQC(nv.HighQC)
+	if nv.LastTC != nil {
+		c.processTC(nv.LastTC)
+	}
+	return c.addTimeout(t, power)
+}
+
+func (c *Core) addTimeout(t *types.Timeout, power uint64) error {
+	if t.View < c.pm.view {
+		return nil
+	}
+	if tc := c.timeouts.add(t, power); tc != nil {
+		c.certs.seenTC[tc.View] = struct{}{}
+		c.processTC(tc)
+	}
+	return nil
+}
+
+// onLocalTimeout signs a timeout for the current view (once), or
+// rebroadcasts the one already signed so a lost NewView cannot stall.
+func (c *Core) onLocalTimeout() error {
+	view := c.pm.view
+	if c.safety.LastTimeout != nil && c.safety.LastTimeout.View == view {
+		c.emit(BroadcastNewView{Msg: c.newView(*c.safety.LastTimeout)})
+		return nil
+	}
+	if err := c.safety.safeToTimeout(view, c.pm.view); err != nil {
+		return nil
+	}
+	t := types.Timeout{View: view, HighQCView: c.safety.HighQC.View, Sender: c.self}
+	payload, err := t.SigningPayload()
+	if err != nil {
+		return err
+	}
+	if t.Signature, err = c.cfg.Signer.Sign(types.SigningDomainTimeout, payload); err != nil {
+		return err
+	}
+	c.safety.LastTimeoutView = view
+	c.safety.LastTimeout = &t
+	c.emit(PersistSafety{Data: c.safety.Clone()})
+	c.emit(BroadcastNewView{Msg: c.newView(t)})
+	power, _ := c.cfg.Validators.Power(c.self)
+	return c.addTimeout(&t, power)
+}
+
+func (c *Core) newView(t types.Timeout) types.NewView {
+	nv := types.NewView{Timeout: t, HighQC: cloneQC(c.safety.HighQC)}
+	if c.lastTC != nil {
+		tc := *c.lastTC
+		nv.LastTC = &tc
+	}
+	return nv
+}
+
+// processQC records a verified QC and enters the view after it.
+func (c *Core) processQC(qc types.QuorumCert) {
+	c.safety.updateHighQC(qc)
+	c.advance(qc.View+1, false)
+}
+
+// processTC records a verified TC and enters the view after it.
+func (c *Core) processTC(tc *types.TimeoutCert) {
+	if c.lastTC == nil || tc.View > c.lastTC.View {
+		c.lastTC = tc
+	}
+	c.advance(tc.View+1, true)
+}
+
+// advance enters view v and, if this node leads it, asks for a proposal.
+func (c *Core) advance(v uint64, byTC bool) {
+	if !c.pm.advance(v, byTC) {
+		return
+	}
+	c.votes.prune(v - 1)
+	c.timeouts.prune(v)
+	if c.leader(v) != c.self || c.proposed >= v {
+		return
+	}
+	req := RequestProposal{View: v, QC: cloneQC(c.safety.HighQC)}
+	if c.safety.HighQC.View+1 != v {
+		tc := c.lastTC
+		if tc == nil || tc.View+1 != v || c.safety.HighQC.View < maxHighQCView(tc) {
+			return // cannot justify a proposal; the view will time out
+		}
+		req.TC = tc
+	}
+	c.proposed = v
+	c.emit(req)
+}

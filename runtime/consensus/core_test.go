@@ -1,0 +1,320 @@
+package consensus
+
+import (
+	"crypto/sha256"
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/oramanetwork/orama-chain/generated/types"
+)
+
+type fakeSigner struct{ a types.Address }
+type fakeVerifier struct{}
+
+func fsig(d types.SigningDomain, a types.Address, p []byte) (s types.Signature) {
+	h := sha256.Sum256(append(append([]byte{byte(d)}, a[:]...), p...))
+	copy(s[:], h[:])
+	return
+}
+func (f fakeSigner) Address() types.Address { return f.a }
+func (f fakeSigner) Sign(d types.SigningDomain, p []byte) (types.Signature, error) {
+	return fsig(d, f.a, p), nil
+}
+func (fakeVerifier) Verify(d types.SigningDomain, p []byte, s types.Signature, a types.Address) error {
+	if fsig(d, a, p) != s {
+		return errors.New("bad")
+	}
+	return nil
+}
+
+func addr(i int) (a types.Address) { a[19] = byte(i + 1); return }
+
+func TestQuorumArithmetic(t *testing.T) {
+	cases := []struct {
+		p, total uint64
+		want     bool
+	}{
+		{2, 3, false}, // exactly 2/3
+		{3, 3, true},
+		{66, 99, false}, // exactly 2/3
+		{67, 99, true},
+		{2, 4, false},
+		{3, 4, true},
+		{math.MaxUint64 / 3 * 2, math.MaxUint64 / 3 * 3, false}, // exact 2/3, no overflow
+		{math.MaxUint64/3*2 + 1, math.MaxUint64 / 3 * 3, true},
+		{0, 1, false},
+	}
+	for _, c := range cases {
+		if got := IsQuorum(c.p, c.total); got != c.want {
+			t.Errorf("IsQuorum(%d, %d) = %v, want %v", c.p, c.total, got, c.want)
+		}
+	}
+}
+
+func TestValidatorSetRejects(t *testing.T) {
+	if _, err := NewValidatorSet(nil); !errors.Is(err, ErrEmptySet) {
+		t.Errorf("empty: %v", err)
+	}
+	if _, err := NewValidatorSet([]Member{{addr(1), 1}, {addr(1), 2}}); !errors.Is(err, ErrDuplicateMember) {
+		t.Errorf("dup: %v", err)
+	}
+	if _, err := NewValidatorSet([]Member{{addr(1), 0}}); !errors.Is(err, ErrZeroPower) {
+		t.Errorf("zero: %v", err)
+	}
+	if _, err := NewValidatorSet([]Member{{addr(1), math.MaxUint64}, {addr(2), 1}}); !errors.Is(err, ErrPowerOverflow) {
+		t.Errorf("overflow: %v", err)
+	}
+	p, _ := EffectivePower(types.Validator{Stake: 1000, TrustedOS: true})
+	if p != 1500 {
+		t.Errorf("trusted OS power %d, want 1500", p)
+	}
+}
+
+func testSet(t *testing.T, powers ...uint64) *ValidatorSet {
+	ms := make([]Member, len(powers))
+	for i, p := range powers {
+		ms[i] = Member{addr(i), p}
+	}
+	s, err := NewValidatorSet(ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func signedVote(i int, view uint64, h types.Hash) types.Vote {
+	v := types.Vote{View: view, Height: 1, BlockHash: h, Voter: addr(i)}
+	p, _ := v.SigningPayload()
+	v.Signature = fsig(types.SigningDomainVote, addr(i), p)
+	return v
+}
+
+// fixedElector makes addr(0) lead every view.
+type fixedElector struct{}
+
+func (fixedElector) Leader(uint64) types.Address { return addr(0) }
+
+func newTestCore(t *testing.T, set *ValidatorSet, self int, sd *SafetyData) *Core {
+	c, err := NewCore(Config{Validators: set, Elector: fixedElector{}, Signer: fakeSigner{addr(self)},
+		Verifier: fakeVerifier{}, Genesis: types.BlockHeader{Timestamp: 1}, BaseTimeoutTicks: 4, MaxBackoffExp: 3}, sd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestVotesDuplicateAndUnknown: powers 1,1,1,1: two votes are not a quorum
+// even when one voter votes twice; an unknown voter is rejected; the third
+// distinct voter forms the QC and the leader enters the next view.
+func TestVotesDuplicateAndUnknown(t *testing.T) {
+	c := newTestCore(t, testSet(t, 1, 1, 1, 1), 0, nil)
+	h := types.Hash{7}
+	for _, v := range []types.Vote{signedVote(1, 1, h), signedVote(1, 1, h), signedVote(2, 1, h)} {
+		if _, err := c.Step(VoteReceived{Vote: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.View() != 1 {
+		t.Fatalf("QC formed from a duplicate vote: view %d", c.View())
+	}
+	if _, err := c.Step(VoteReceived{Vote: signedVote(9, 1, h)}); !errors.Is(err, ErrUnknownValidator) {
+		t.Fatalf("unknown voter: %v", err)
+	}
+	bad := signedVote(3, 1, h)
+	bad.Signature[0] ^= 1
+	if _, err := c.Step(VoteReceived{Vote: bad}); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("bad signature: %v", err)
+	}
+	acts, err := c.Step(VoteReceived{Vote: signedVote(3, 1, h)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.View() != 2 || c.Safety().HighQC.View != 1 || len(c.Safety().HighQC.Votes) != 3 {
+		t.Fatalf("view %d highQC %+v", c.View(), c.Safety().HighQC)
+	}
+	var req *RequestProposal
+	for _, a := range acts {
+		if r, ok := a.(RequestProposal); ok {
+			req = &r
+		}
+	}
+	if req == nil || req.View != 2 || req.QC.View != 1 {
+		t.Fatalf("leader did not ask to propose on the new QC: %+v", acts)
+	}
+}
+
+func TestCommitRuleConsecutiveViews(t *testing.T) {
+	hs := func(v0, v1, v2 uint64) (a, b, c *types.BlockHeader) {
+		return &types.BlockHeader{View: v0}, &types.BlockHeader{View: v1}, &types.BlockHeader{View: v2}
+	}
+	if !ConsecutiveViews(hs(4, 5, 6)) {
+		t.Error("4,5,6 must commit")
+	}
+	for _, v := range [][3]uint64{{4, 6, 7}, {4, 5, 7}, {4, 4, 5}, {1, 3, 5}} {
+		if ConsecutiveViews(hs(v[0], v[1], v[2])) {
+			t.Errorf("%v must not commit", v)
+		}
+	}
+	// Through commitCandidate on a chain g(0) <- b0 <- b1 <- b2 <- b3.
+	chain := func(views ...uint64) *block {
+		var p *block
+		for i, v := range views {
+			p = &block{header: types.BlockHeader{View: v, Height: uint64(i), QC: types.QuorumCert{View: v - 1}}, parent: p}
+		}
+		return p
+	}
+	var sd SafetyData
+	if b0 := commitCandidate(chain(0, 1, 2, 3, 4), &sd, true); b0 == nil || b0.header.View != 1 {
+		t.Errorf("consecutive chain: commit %v", b0)
+	}
+	if sd.LockedQC.View != 2 {
+		t.Errorf("lock %d, want b2.QC, the QC of the two-chain head b1 (view 2)", sd.LockedQC.View)
+	}
+	if b0 := commitCandidate(chain(0, 1, 3, 4, 5), &sd, true); b0 != nil {
+		t.Errorf("gap between b0 and b1 committed %d", b0.header.View)
+	}
+	if b0 := commitCandidate(chain(0, 1, 3, 4, 5), &sd, false); b0 == nil {
+		t.Error("with the check disabled the gap chain commits (negative control of the switch)")
+	}
+}
+
+func TestPacemakerBackoff(t *testing.T) {
+	p := newPacemaker(1, 4, 2)
+	fire := func() (n uint64) {
+		for n = 1; !p.tick(); n++ {
+		}
+		return
+	}
+	if got := fire(); got != 4 {
+		t.Fatalf("first timeout after %d ticks, want 4", got)
+	}
+	if got := fire(); got != 8 {
+		t.Fatalf("rebroadcast after %d ticks, want 8", got)
+	}
+	p.advance(2, true) // TC: backoff 1
+	if got := fire(); got != 8 {
+		t.Fatalf("after one TC: %d, want 8", got)
+	}
+	p.advance(3, true) // backoff 2 = cap
+	if got := fire(); got != 16 {
+		t.Fatalf("after two TCs: %d, want 16", got)
+	}
+	if got := fire(); got != 16 {
+		t.Fatalf("capped: %d, want 16", got)
+	}
+	p.advance(4, false) // QC resets
+	if got := fire(); got != 4 {
+		t.Fatalf("after QC: %d, want 4", got)
+	}
+	if p.advance(3, false) {
+		t.Fatal("went back a view")
+	}
+}
+
+func TestLeaderSelectionWeighted(t *testing.T) {
+	set := testSet(t, 10, 20, 30, 40)
+	e := NewWeightedElector(set, [32]byte{1})
+	e2 := NewWeightedElector(set, [32]byte{1})
+	counts := map[types.Address]int{}
+	const views = 200000
+	for v := uint64(1); v <= views; v++ {
+		l := e.Leader(v)
+		if l != e2.Leader(v) {
+			t.Fatal("not deterministic")
+		}
+		counts[l]++
+	}
+	for _, m := range set.Members() {
+		want := float64(views) * float64(m.Power) / float64(set.TotalPower())
+		if got := float64(counts[m.Address]); math.Abs(got-want) > 0.02*views {
+			t.Errorf("%x led %v views, want %v", m.Address, got, want)
+		}
+	}
+	other := NewWeightedElector(set, [32]byte{2})
+	same := 0
+	for v := uint64(1); v <= 1000; v++ {
+		if other.Leader(v) == e.Leader(v) {
+			same++
+		}
+	}
+	if same > 500 {
+		t.Errorf("seed has little effect: %d/1000 equal", same)
+	}
+}
+
+// TestRestartNeverEquivocates: a node votes in view 1, crashes, restarts
+// from its persisted safety data and receives a conflicting proposal for
+// view 1: it must not vote. It times out in view 2, restarts, and on its
+// next timeout rebroadcasts the identical timeout instead of signing anew.
+func TestRestartNeverEquivocates(t *testing.T) {
+	set := testSet(t, 1, 1, 1, 1)
+	c := newTestCore(t, set, 1, nil)
+	prop := func(ts uint64) (types.BlockHeader, types.Hash) {
+		gh, _ := (&types.BlockHeader{Timestamp: 1}).Hash()
+		h := types.BlockHeader{Height: 1, ParentHash: gh, Proposer: addr(0), View: 1, Timestamp: ts}
+		hash, _ := h.Hash()
+		return h, hash
+	}
+	var persisted SafetyData
+	var votes []types.Vote
+	run := func(c *Core, ev Event) {
+		acts, err := c.Step(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, a := range acts {
+			switch a := a.(type) {
+			case PersistSafety:
+				persisted = a.Data.Clone()
+			case SendVote:
+				votes = append(votes, a.Vote)
+				if i == 0 {
+					t.Fatal("vote before persist")
+				}
+			case BroadcastNewView:
+				if persisted.LastTimeout == nil || persisted.LastTimeout.Signature != a.Msg.Timeout.Signature {
+					t.Fatal("timeout sent that was not persisted first")
+				}
+			}
+		}
+	}
+	h1, hash1 := prop(1)
+	run(c, ProposalReceived{Header: h1})
+	run(c, BlockExecuted{Hash: hash1, Valid: true})
+	if len(votes) != 1 {
+		t.Fatalf("votes %d", len(votes))
+	}
+	c = newTestCore(t, set, 1, &persisted) // crash + restart
+	h2, hash2 := prop(2)
+	run(c, ProposalReceived{Header: h2})
+	run(c, BlockExecuted{Hash: hash2, Valid: true})
+	if len(votes) != 1 {
+		t.Fatal("restarted node voted twice in view 1")
+	}
+	for range 4 {
+		run(c, Tick{})
+	}
+	first := *persisted.LastTimeout
+	c = newTestCore(t, set, 1, &persisted)
+	var resent []types.Timeout
+	for range 100 {
+		acts, _ := c.Step(Tick{})
+		for _, a := range acts {
+			if nv, ok := a.(BroadcastNewView); ok {
+				resent = append(resent, nv.Msg.Timeout)
+			}
+			if _, ok := a.(PersistSafety); ok {
+				t.Fatal("restarted node signed a new timeout for a view it already timed out in")
+			}
+		}
+	}
+	if len(resent) == 0 {
+		t.Fatal("no rebroadcast after restart")
+	}
+	for _, r := range resent {
+		if r != first {
+			t.Fatalf("rebroadcast %+v differs from %+v", r, first)
+		}
+	}
+}
