@@ -31,7 +31,7 @@ type ProofLeaf struct {
 
 // Prove returns a proof for key against the committed root (staged changes
 // are not in it): an inclusion proof if key is present, else a non-existence
-// proof. Get tells which.
+// proof. Get on a tree with nothing staged tells which.
 func (t *Tree) Prove(key []byte) (Proof, error) {
 	var p Proof
 	path := Path(key)
