@@ -272,7 +272,9 @@ func (n *Node) ProduceBlock() (*types.Block, error) {
 	for i, tx := range picked {
 		txs[i] = *tx
 	}
-	st, err := state.Open(n.smt, parent.Header.StateRoot)
+	// The head state is the parent's: fork it so that execution reads the
+	// accounts admission has just cached instead of walking the tree again.
+	st, err := n.State().Fork()
 	if err != nil {
 		return nil, err
 	}

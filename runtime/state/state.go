@@ -40,6 +40,7 @@ func SupplyKey() []byte { return bytes.Clone(supplyKey) }
 
 // State is the global state at one root plus uncommitted changes.
 type State struct {
+	store     smt.Store
 	tree      *smt.Tree
 	accounts  map[types.Address]*types.Account
 	usernames map[string]types.Address
@@ -51,6 +52,29 @@ type State struct {
 	readOnly bool
 	cache    sync.Map // types.Address -> types.Account
 	cached   atomic.Int64
+
+	// base, when set, is the read-only State this one was forked from, at
+	// the same root: reads of accounts not staged here go through its cache.
+	// Commit moves the root, so it drops base.
+	base *State
+}
+
+// Fork returns a writable State at the same root as the read-only s, whose
+// reads of unchanged accounts use s's cache. Block execution forks the head
+// state, so the accounts admission just read are not read from the tree
+// again.
+func (s *State) Fork() (*State, error) {
+	if !s.readOnly {
+		panic("state: Fork of a writable State")
+	}
+	// Its own tree: staging and committing must never touch the tree that
+	// concurrent readers of s walk.
+	f, err := Open(s.store, s.tree.Root())
+	if err != nil {
+		return nil, err
+	}
+	f.base = s
+	return f, nil
 }
 
 // maxCachedAccounts bounds a read-only State's cache (about 200 bytes each).
@@ -80,6 +104,7 @@ func Open(store smt.Store, root types.Hash) (*State, error) {
 		return nil, fmt.Errorf("state: open %v: %w", root, err)
 	}
 	return &State{
+		store:     store,
 		tree:      t,
 		accounts:  map[types.Address]*types.Account{},
 		usernames: map[string]types.Address{},
@@ -111,6 +136,8 @@ func (s *State) Account(a types.Address) (types.Account, error) {
 		}
 	} else if acc, ok := s.accounts[a]; ok {
 		return *acc, nil
+	} else if s.base != nil {
+		return s.base.Account(a)
 	}
 	var acc types.Account
 	if _, err := s.read(AccountKey(a), &acc); err != nil {
@@ -214,6 +241,7 @@ func (s *State) Commit(version uint64) (types.Hash, error) {
 	clear(s.accounts)
 	clear(s.usernames)
 	s.supply = nil
+	s.base = nil
 	return root, nil
 }
 
