@@ -70,33 +70,6 @@ func svU64(t *testing.T, s string) uint64 {
 	return n
 }
 
-// svCanon re-reads JSON into generic values with null and [] both read as
-// an empty list, so that Go's nil-slice null and the vectors' [] compare.
-func svCanon(t *testing.T, b []byte) any {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("JSON %s: %v", b, err)
-	}
-	var norm func(any) any
-	norm = func(v any) any {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				x[k] = norm(e)
-			}
-		case []any:
-			if len(x) == 0 {
-				return nil
-			}
-			for i := range x {
-				x[i] = norm(x[i])
-			}
-		}
-		return v
-	}
-	return norm(v)
-}
 
 type svCodec interface {
 	MarshalBorsh() ([]byte, error)
@@ -118,7 +91,7 @@ func svDecode(t *testing.T, what string, v svCodec, borshHex string, js json.Raw
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g, w := svCanon(t, got), svCanon(t, js); !reflect.DeepEqual(g, w) {
+	if g, w := canonical(t, got), canonical(t, js); !reflect.DeepEqual(g, w) {
 		t.Errorf("%s: JSON\n got %s\nwant %s", what, got, js)
 	}
 	v2 := reflect.New(reflect.TypeOf(v).Elem()).Interface().(svCodec)
@@ -421,7 +394,7 @@ func svRunTransition(t *testing.T, raw json.RawMessage) string {
 			t.Errorf("account %s: proof differs", a.Address)
 		}
 		js, _ := json.Marshal(&acc)
-		if !reflect.DeepEqual(svCanon(t, js), svCanon(t, a.Value)) {
+		if !reflect.DeepEqual(canonical(t, js), canonical(t, a.Value)) {
 			t.Errorf("account %s:\n got %s\nwant %s", a.Address, js, a.Value)
 		}
 		// The vector's own proof verifies against the vector's root.
