@@ -70,7 +70,6 @@ func svU64(t *testing.T, s string) uint64 {
 	return n
 }
 
-
 type svCodec interface {
 	MarshalBorsh() ([]byte, error)
 	UnmarshalBorsh([]byte) error
