@@ -3,14 +3,15 @@
 # accounts, measured with wrk (Debian package; installed here if missing).
 #   GET  /v1/accounts/{addr}      bar: >= 20,000 req/s, p99 < 10 ms
 #   POST /v1/transactions/send    bar: >= 5,000 valid transactions/s admitted
-# Every request goes to 127.0.0.1; loops are bounded by DURATION.
+# Every request goes to 127.0.0.1; loops are bounded by DURATION. One wrk
+# thread by default: wrk shares the 2 cores with the node under test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ACCOUNTS=${ACCOUNTS:-100000}
 TXS=${TXS:-80000}
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-16}
-THREADS=${THREADS:-2}
+THREADS=${THREADS:-1}
 PORT=${PORT:-18545}
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }

@@ -102,7 +102,7 @@ func (s *server) GetAccount(_ context.Context, req api.GetAccountRequestObject) 
 		if err != nil {
 			return nil, readError(err, what)
 		}
-		return api.GetAccount200JSONResponse{Account: toAccount(&acc), Height: u64(b.Header.Height)}, nil
+		return &accountResponse{acc: acc, address: displayAddress(acc.Address, req.Id, addr), height: b.Header.Height}, nil
 	}
 
 	acc, exists, proof, err := st.ProveAccount(addr)

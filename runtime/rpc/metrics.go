@@ -1,7 +1,6 @@
 package rpc
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -19,6 +18,24 @@ import (
 type metrics struct {
 	reg      *prometheus.Registry
 	duration *prometheus.HistogramVec
+	// observers caches duration's child per route and status: the label
+	// lookup (hashing both values) is otherwise paid on every request.
+	observers sync.Map // observerKey -> prometheus.Observer
+}
+
+type observerKey struct {
+	route  string
+	status int
+}
+
+func (m *metrics) observer(route string, status int) prometheus.Observer {
+	k := observerKey{route, status}
+	if o, ok := m.observers.Load(k); ok {
+		return o.(prometheus.Observer)
+	}
+	o := m.duration.WithLabelValues(route, strconv.Itoa(status))
+	m.observers.Store(k, o)
+	return o
 }
 
 func newMetrics(reg *prometheus.Registry, b Backend, log *slog.Logger) (*metrics, error) {
@@ -103,18 +120,15 @@ func (c *txCounter) value() float64 {
 func (s *server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &reqInfo{route: "unmatched"}
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		r = r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, info))
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK, route: "unmatched"}
 		next.ServeHTTP(sw, r)
 		d := time.Since(start)
-		status := strconv.Itoa(sw.status)
-		s.metrics.duration.WithLabelValues(info.route, status).Observe(d.Seconds())
+		s.metrics.observer(sw.route, sw.status).Observe(d.Seconds())
 		if s.log.Enabled(r.Context(), slog.LevelDebug) {
 			s.log.LogAttrs(r.Context(), slog.LevelDebug, "http request",
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
-				slog.String("route", info.route),
+				slog.String("route", sw.route),
 				slog.Int("status", sw.status),
 				slog.Int64("bytes", sw.bytes),
 				slog.Duration("duration", d),

@@ -1,7 +1,6 @@
 package rpc
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -119,7 +118,7 @@ func New(b Backend, cfg Config) (http.Handler, error) {
 		ResponseErrorHandlerFunc: s.handlerError,
 	})
 	api.HandlerWithOptions(strict, api.StdHTTPServerOptions{
-		BaseRouter: mux,
+		BaseRouter: s.reqs.dispatchTo(mux),
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			writeError(w, errInvalidParameter("%v", err))
 		},
@@ -182,7 +181,7 @@ func (s *server) extraRoutes(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		setRoute(r.Context(), r.URL.Path)
+		setRoute(w, r.URL.Path)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			writeError(w, newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "%s allows GET and HEAD, not %s", r.URL.Path, r.Method))
@@ -212,21 +211,18 @@ func (s *server) staticPage(contentType string, body []byte) func(http.ResponseW
 	}
 }
 
-// reqInfo carries what inner layers learn about a request (its route
-// template) out to the metrics and the access log.
-type reqInfo struct{ route string }
-
-type reqInfoKey struct{}
-
-func setRoute(ctx context.Context, route string) {
-	if info, ok := ctx.Value(reqInfoKey{}).(*reqInfo); ok {
-		info.route = route
+// setRoute records the request's route template (for the metrics and the
+// access log) on the statusWriter the outermost layer (observe) gave it.
+func setRoute(w http.ResponseWriter, route string) {
+	if sw, ok := w.(*statusWriter); ok {
+		sw.route = route
 	}
 }
 
 // statusWriter records the status and size of a response.
 type statusWriter struct {
 	http.ResponseWriter
+	route       string // the route template; see setRoute
 	status      int
 	bytes       int64
 	wroteHeader bool

@@ -16,6 +16,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/oramanetwork/orama-chain/generated/api"
 )
 
 // requestValidator checks every request against the spec before a handler
@@ -33,6 +35,10 @@ type requestValidator struct {
 	// /v1/transactions/send matches /v1/transactions/{hash}, but the caller
 	// meant the literal path, so it is answered 405, not "bad hash".
 	literal map[string][]string
+	// ops finds an operation by "METHOD /path/{template}"; direct maps
+	// operations to their generated handlers (see dispatchTo).
+	ops    map[string]*openapi3.Operation
+	direct map[*openapi3.Operation]http.HandlerFunc
 }
 
 func newRequestValidator(doc *openapi3.T, maxBody int64) (*requestValidator, error) {
@@ -48,6 +54,8 @@ func newRequestValidator(doc *openapi3.T, maxBody int64) (*requestValidator, err
 		maxBody: maxBody,
 		query:   map[*openapi3.Operation]map[string]bool{},
 		literal: map[string][]string{},
+		ops:     map[string]*openapi3.Operation{},
+		direct:  map[*openapi3.Operation]http.HandlerFunc{},
 		opts: &openapi3filter.Options{
 			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
 			SkipSettingDefaults: true, // handlers apply defaults; the request stays as sent
@@ -63,6 +71,7 @@ func newRequestValidator(doc *openapi3.T, maxBody int64) (*requestValidator, err
 				v.literal[p] = append(v.literal[p], method)
 				slices.Sort(v.literal[p])
 			}
+			v.ops[method+" "+p] = op
 			names := map[string]bool{}
 			for _, ps := range []openapi3.Parameters{item.Parameters, op.Parameters} {
 				for _, p := range ps {
@@ -91,33 +100,87 @@ func schemaErrorMessage(e *openapi3.SchemaError) string {
 	return reason
 }
 
+// dispatchTo wraps mux so that the generated handler of each spec
+// operation registered through it is recorded: a request the validator
+// has matched to an operation then goes straight to that handler, without
+// the mux matching the path a second time.
+func (v *requestValidator) dispatchTo(mux *http.ServeMux) api.ServeMux {
+	return &recordingMux{ServeMux: mux, v: v}
+}
+
+type recordingMux struct {
+	*http.ServeMux
+	v *requestValidator
+}
+
+func (m *recordingMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	if op, ok := m.v.ops[pattern]; ok {
+		m.v.direct[op] = h
+	}
+	m.ServeMux.HandleFunc(pattern, h)
+}
+
 // middleware validates, then passes the request on with its body buffered.
 func (v *requestValidator) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if e := v.check(w, r); e != nil {
+		route, pathParams, e := v.check(w, r)
+		if e != nil {
 			writeError(w, e)
+			return
+		}
+		// With no escaped form of its own (RawPath, as for %2F), the
+		// request's path segments are what the mux would match: set its
+		// path values as the mux would and call the operation's handler.
+		if h := v.direct[route.Operation]; h != nil && r.URL.RawPath == "" {
+			for name, value := range pathParams {
+				r.SetPathValue(name, value)
+			}
+			h(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-func (v *requestValidator) check(w http.ResponseWriter, r *http.Request) *apiError {
+func (v *requestValidator) check(w http.ResponseWriter, r *http.Request) (*routers.Route, map[string]string, *apiError) {
 	// Only canonical paths name endpoints: "." and ".." segments, empty
 	// segments and trailing slashes do not (net/http's mux would redirect
 	// them).
 	if p := r.URL.Path; p == "" || path.Clean(p) != p {
-		return errNotFound("no such endpoint: %s %s", r.Method, p)
+		return nil, nil, errNotFound("no such endpoint: %s %s", r.Method, p)
 	}
 	route, pathParams, err := v.router.FindRoute(r)
 	if err != nil {
-		return v.routeError(w, r)
+		return nil, nil, v.routeError(w, r)
 	}
 	if allowed, ok := v.literal[r.URL.Path]; ok && route.Path != r.URL.Path {
-		return methodNotAllowed(w, r, allowed)
+		return nil, nil, methodNotAllowed(w, r, allowed)
 	}
-	setRoute(r.Context(), route.Path)
+	setRoute(w, route.Path)
 
+	if r.URL.RawQuery != "" {
+		if e := v.checkQuery(r, route); e != nil {
+			return nil, nil, e
+		}
+	}
+
+	if e := v.bufferBody(w, r); e != nil {
+		return nil, nil, e
+	}
+	err = openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
+		Request:    r,
+		PathParams: pathParams,
+		Route:      route,
+		Options:    v.opts,
+	})
+	if err != nil {
+		return nil, nil, requestError(route, err)
+	}
+	return route, pathParams, nil
+}
+
+// checkQuery rejects undeclared and repeated query parameters.
+func (v *requestValidator) checkQuery(r *http.Request, route *routers.Route) *apiError {
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return newError(http.StatusBadRequest, CodeInvalidParameter, "malformed query string: %v", err)
@@ -130,19 +193,6 @@ func (v *requestValidator) check(w http.ResponseWriter, r *http.Request) *apiErr
 		if len(query[name]) > 1 {
 			return errInvalidParameter("query parameter %q is given %d times", name, len(query[name]))
 		}
-	}
-
-	if e := v.bufferBody(w, r); e != nil {
-		return e
-	}
-	err = openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
-		Request:    r,
-		PathParams: pathParams,
-		Route:      route,
-		Options:    v.opts,
-	})
-	if err != nil {
-		return requestError(route, err)
 	}
 	return nil
 }
@@ -168,7 +218,7 @@ func (v *requestValidator) routeError(w http.ResponseWriter, r *http.Request) *a
 }
 
 func methodNotAllowed(w http.ResponseWriter, r *http.Request, allowed []string) *apiError {
-	setRoute(r.Context(), "method_not_allowed")
+	setRoute(w, "method_not_allowed")
 	w.Header().Set("Allow", strings.Join(allowed, ", "))
 	return newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "%s %s is not allowed; allowed: %s", r.Method, r.URL.Path, strings.Join(allowed, ", "))
 }
