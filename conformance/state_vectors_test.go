@@ -7,7 +7,6 @@ import (
 	"errors"
 	"reflect"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/oramanetwork/orama-chain/generated/types"
@@ -38,22 +37,10 @@ var svProofErrors = map[string]error{
 	"root_mismatch":          smt.ErrRootMismatch,
 }
 
-func svHex(t *testing.T, s string) []byte {
-	t.Helper()
-	if !strings.HasPrefix(s, "0x") {
-		t.Fatalf("hex %q lacks 0x", s)
-	}
-	b, err := hex.DecodeString(s[2:])
-	if err != nil {
-		t.Fatalf("hex %q: %v", s, err)
-	}
-	return b
-}
-
 func svHash(t *testing.T, s string) [32]byte {
 	t.Helper()
 	var h [32]byte
-	b := svHex(t, s)
+	b := unhex(t, s)
 	if len(b) != 32 {
 		t.Fatalf("hash %q is %d bytes", s, len(b))
 	}
@@ -79,7 +66,7 @@ type svCodec interface {
 // js, that js decodes to the same bytes, and that re-encoding is exact.
 func svDecode(t *testing.T, what string, v svCodec, borshHex string, js json.RawMessage) {
 	t.Helper()
-	want := svHex(t, borshHex)
+	want := unhex(t, borshHex)
 	if err := v.UnmarshalBorsh(want); err != nil {
 		t.Fatalf("%s: decode: %v", what, err)
 	}
@@ -173,9 +160,9 @@ func svRunSMT(t *testing.T, raw json.RawMessage) string {
 	for i, s := range c.Steps {
 		switch {
 		case s.Op == "set" && s.Value != nil:
-			err = tr.Update(svHex(t, s.Key), svHex(t, *s.Value))
+			err = tr.Update(unhex(t, s.Key), unhex(t, *s.Value))
 		case s.Op == "delete" && s.Value == nil:
-			err = tr.Delete(svHex(t, s.Key))
+			err = tr.Delete(unhex(t, s.Key))
 		default:
 			t.Fatalf("step %d: op %q", i, s.Op)
 		}
@@ -195,7 +182,7 @@ func svRunSMT(t *testing.T, raw json.RawMessage) string {
 		t.Fatalf("final root %x, want %s", root, c.Root)
 	}
 	for _, p := range c.Proofs {
-		key, enc := svHex(t, p.Key), svHex(t, p.Proof)
+		key, enc := unhex(t, p.Key), unhex(t, p.Proof)
 		if svHash(t, p.Root) != root {
 			t.Errorf("proof of %s: root %s is not the case's", p.Key, p.Root)
 		}
@@ -208,7 +195,7 @@ func svRunSMT(t *testing.T, raw json.RawMessage) string {
 			t.Errorf("proof of %s re-encodes as %x %v", p.Key, re, err)
 		}
 		if p.Value != nil {
-			err = smt.VerifyInclusion(root, key, svHex(t, *p.Value), dec)
+			err = smt.VerifyInclusion(root, key, unhex(t, *p.Value), dec)
 		} else {
 			err = smt.VerifyNonExistence(root, key, dec)
 		}
@@ -234,12 +221,12 @@ func svRunSMT(t *testing.T, raw json.RawMessage) string {
 			continue
 		}
 		var dec smt.Proof
-		err := dec.UnmarshalBinary(svHex(t, m.Proof))
+		err := dec.UnmarshalBinary(unhex(t, m.Proof))
 		if err == nil {
-			r, key := svHash(t, m.Root), svHex(t, m.Key)
+			r, key := svHash(t, m.Root), unhex(t, m.Key)
 			switch {
 			case m.Claim == "inclusion" && m.Value != nil:
-				err = smt.VerifyInclusion(r, key, svHex(t, *m.Value), dec)
+				err = smt.VerifyInclusion(r, key, unhex(t, *m.Value), dec)
 			case m.Claim == "non_existence" && m.Value == nil:
 				err = smt.VerifyNonExistence(r, key, dec)
 			default:
@@ -303,7 +290,7 @@ type svTransitionCase struct {
 func svProof(t *testing.T, s string) smt.Proof {
 	t.Helper()
 	var p smt.Proof
-	if err := p.UnmarshalBinary(svHex(t, s)); err != nil {
+	if err := p.UnmarshalBinary(unhex(t, s)); err != nil {
 		t.Fatalf("proof %s: %v", s, err)
 	}
 	return p
@@ -336,7 +323,7 @@ func svRunTransition(t *testing.T, raw json.RawMessage) string {
 		}
 	}
 	var proposer types.Address
-	copy(proposer[:], svHex(t, c.Env.Proposer))
+	copy(proposer[:], unhex(t, c.Env.Proposer))
 	env := exec.Env{Height: svU64(t, c.Env.Height), Proposer: proposer, BaseFee: svU64(t, c.Env.BaseFee)}
 	st, err := state.Open(store, blk.Header.StateRoot)
 	if err != nil {
@@ -380,7 +367,7 @@ func svRunTransition(t *testing.T, raw json.RawMessage) string {
 	}
 	for _, a := range p.Accounts {
 		var addr types.Address
-		copy(addr[:], svHex(t, a.Address))
+		copy(addr[:], unhex(t, a.Address))
 		acc, ok, proof, err := post.ProveAccount(addr)
 		if err != nil {
 			t.Fatal(err)
@@ -401,7 +388,7 @@ func svRunTransition(t *testing.T, raw json.RawMessage) string {
 		if a.Exists {
 			var want types.Account
 			svDecode(t, "account", &want, *a.Borsh, a.Value)
-			err = smt.VerifyInclusion(root, state.AccountKey(addr), svHex(t, *a.Borsh), vp)
+			err = smt.VerifyInclusion(root, state.AccountKey(addr), unhex(t, *a.Borsh), vp)
 		} else {
 			err = smt.VerifyNonExistence(root, state.AccountKey(addr), vp)
 		}
@@ -415,7 +402,7 @@ func svRunTransition(t *testing.T, raw json.RawMessage) string {
 	if got, err := post.Supply(); err != nil || got != sup {
 		t.Errorf("supply %+v %v, want %+v", got, err, sup)
 	}
-	if err := smt.VerifyInclusion(root, state.SupplyKey(), svHex(t, p.Supply.Borsh), svProof(t, p.Supply.Proof)); err != nil {
+	if err := smt.VerifyInclusion(root, state.SupplyKey(), unhex(t, p.Supply.Borsh), svProof(t, p.Supply.Proof)); err != nil {
 		t.Errorf("supply proof: %v", err)
 	}
 
@@ -431,7 +418,7 @@ func svRunTransition(t *testing.T, raw json.RawMessage) string {
 		vp := svProof(t, u.Proof)
 		if ok {
 			var rec types.UsernameRecord
-			copy(rec.Address[:], svHex(t, *u.Address))
+			copy(rec.Address[:], unhex(t, *u.Address))
 			b, _ := rec.MarshalBorsh()
 			if "0x"+hex.EncodeToString(b) != *u.Borsh {
 				t.Errorf("username %q: record %x, vector %s", u.Username, b, *u.Borsh)
