@@ -7,19 +7,11 @@ import (
 	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/crypto"
+	"github.com/oramanetwork/orama-chain/runtime/crypto/cryptotest"
 )
 
 // testKey returns a deterministic key (i >= 1).
-func testKey(i int) *crypto.PrivateKey {
-	var b [32]byte
-	b[31] = byte(i)
-	b[30] = byte(i >> 8)
-	k, err := crypto.PrivateKeyFromBytes(b[:])
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
+func testKey(i int) *crypto.PrivateKey { return cryptotest.Key(i) }
 
 // testGenesis funds n deterministic keys; keys[0] is the validator.
 func testGenesis(n int) (*types.Genesis, []*crypto.PrivateKey) {

@@ -111,10 +111,11 @@ func TestRejectsForgedTransaction(t *testing.T) {
 	if errs := n.Mempool().Add([]*types.Transaction{wrongChain}); !errors.Is(errs[0], mempool.ErrInvalidSignature) {
 		t.Fatalf("other chain's tx: %v", errs[0])
 	}
-	root := n.Head().Header.StateRoot
-	b, _ := n.ProduceBlock()
-	if len(b.Transactions) != 0 {
-		t.Fatal("a rejected tx reached a block")
+	b, err := n.ProduceBlock()
+	if err != nil || len(b.Transactions) != 0 {
+		t.Fatalf("a rejected tx reached a block (%v)", err)
 	}
-	_ = root
+	if n.Mempool().Len() != 0 {
+		t.Fatal("a rejected tx is pooled")
+	}
 }

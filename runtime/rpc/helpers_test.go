@@ -23,22 +23,14 @@ import (
 	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/crypto"
+	"github.com/oramanetwork/orama-chain/runtime/crypto/cryptotest"
 	"github.com/oramanetwork/orama-chain/runtime/node"
 )
 
 const testChainID = 4242
 
 // testKey returns a deterministic key (i >= 1).
-func testKey(i int) *crypto.PrivateKey {
-	var b [32]byte
-	b[31] = byte(i)
-	b[30] = byte(i >> 8)
-	k, err := crypto.PrivateKeyFromBytes(b[:])
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
+func testKey(i int) *crypto.PrivateKey { return cryptotest.Key(i) }
 
 // Named test accounts: keys[0] validates, alice (keys[1]) holds the genesis
 // username "alice", bob (keys[2]) has none, carol (keys[3]) holds exactly
