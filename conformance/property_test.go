@@ -53,10 +53,14 @@ const propMinTests = 500
 // decodes wrongly whenever that option is None:
 //
 //   - BlockHeader: timeout_cert is option<TimeoutCert>
-//   - Block:       header is a BlockHeader
-//   - Proposal:    block is a Block
-//   - NewView:     last_tc is option<TimeoutCert>
-//   - SMTProof:    leaf is option<SMTProofLeaf>
+//   - Block:         header is a BlockHeader
+//   - SafetyRecord:  last_timeout is option<Timeout>
+//   - Proposal:      block is a Block
+//   - NewView:       last_tc is option<TimeoutCert>
+//   - CommitProof:   child is a BlockHeader
+//   - SyncResponse:  proof is option<CommitProof>
+//   - BlockResponse: block is option<Block>
+//   - SMTProof:      leaf is option<SMTProofLeaf>
 //
 // TestBorshGoDecodeExclusions checks that this list is exactly the set of
 // types the schema gives an option somewhere (so it must be updated with the
@@ -68,7 +72,7 @@ const propMinTests = 500
 // has no length limits, UTF-8 checks, enum variant checks or trailing-byte
 // check, but those only matter for invalid input, which the oracle never feeds
 // it.
-var borshGoDecodeExcluded = []string{"BlockHeader", "Block", "Proposal", "NewView", "SMTProof"}
+var borshGoDecodeExcluded = []string{"BlockHeader", "Block", "SafetyRecord", "Proposal", "NewView", "CommitProof", "SyncResponse", "BlockResponse", "SMTProof"}
 
 // --- spec loading ---
 

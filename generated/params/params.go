@@ -241,6 +241,13 @@ const (
 	// headroom.
 	MaxEnvelopePayloadBytes = 1048576
 
+	// MaxSyncBlocks: Most blocks in one SyncResponse.
+	MaxSyncBlocks = 16
+
+	// MaxSyncResponseBytes: Largest SyncResponse: MaxSyncBlocks full blocks with
+	// headroom.
+	MaxSyncResponseBytes = 20971520
+
 	// MaxGenesisAllocations: Most accounts a genesis file may allocate.
 	MaxGenesisAllocations = 1000000
 
@@ -261,6 +268,12 @@ const (
 
 	// TopicNewView: View-change messages.
 	TopicNewView = "/orama/chain/1/newview"
+
+	// ProtocolSyncRange: libp2p protocol: SyncRequest in, SyncResponse out.
+	ProtocolSyncRange = "/orama/chain/1/sync/range/1"
+
+	// ProtocolSyncBlock: libp2p protocol: BlockRequest in, BlockResponse out.
+	ProtocolSyncBlock = "/orama/chain/1/sync/block/1"
 
 	// CurveInventoryAddress: Decision: the account that receives the bonding-curve
 	// share of block rewards. No key is known for it.
@@ -414,6 +427,10 @@ func Lookup(name string) (string, bool) {
 		return strconv.Itoa(MaxSigningPayloadBytes), true
 	case "MaxEnvelopePayloadBytes":
 		return strconv.Itoa(MaxEnvelopePayloadBytes), true
+	case "MaxSyncBlocks":
+		return strconv.Itoa(MaxSyncBlocks), true
+	case "MaxSyncResponseBytes":
+		return strconv.Itoa(MaxSyncResponseBytes), true
 	case "MaxGenesisAllocations":
 		return strconv.Itoa(MaxGenesisAllocations), true
 	case "MaxPeerIDBytes":
@@ -428,6 +445,10 @@ func Lookup(name string) (string, bool) {
 		return TopicTxs, true
 	case "TopicNewView":
 		return TopicNewView, true
+	case "ProtocolSyncRange":
+		return ProtocolSyncRange, true
+	case "ProtocolSyncBlock":
+		return ProtocolSyncBlock, true
 	case "CurveInventoryAddress":
 		return CurveInventoryAddress, true
 	case "AddressDisplayPrefix":

@@ -546,3 +546,79 @@ func (x *Validator) DecodeBorsh(r *borsh.Reader) {
 	x.TrustedOS = r.Bool("Validator.trusted_os")
 	x.PeerID = r.String(params.MaxPeerIDBytes, "Validator.peer_id")
 }
+
+// SafetyRecord: A validator's persisted consensus safety data
+// (spec/consensus.md), written and synced before any vote or timeout that
+// depends on it leaves the node. Storage only; never sent.
+type SafetyRecord struct {
+	// LastVotedView: The highest view voted in.
+	LastVotedView uint64 `json:"last_voted_view,string"`
+	// LockedQC: The lock.
+	LockedQC QuorumCert `json:"locked_qc"`
+	// HighQC: The highest QC seen.
+	HighQC QuorumCert `json:"high_qc"`
+	// LastTimeoutView: The highest view a timeout was signed for.
+	LastTimeoutView uint64 `json:"last_timeout_view,string"`
+	// LastTimeout: That timeout, rebroadcast unchanged.
+	LastTimeout *Timeout `json:"last_timeout"`
+}
+
+// BorshSize returns the exact length of the Borsh encoding.
+func (x *SafetyRecord) BorshSize() int {
+	n := 17
+	n += x.LockedQC.BorshSize()
+	n += x.HighQC.BorshSize()
+	if x.LastTimeout != nil {
+		n += x.LastTimeout.BorshSize()
+	}
+	return n
+}
+
+// AppendBorsh appends the Borsh encoding to b. It allocates only when b
+// lacks capacity and fails for a value the decoder would reject.
+func (x *SafetyRecord) AppendBorsh(b []byte) ([]byte, error) {
+	var err error
+	b = borsh.AppendU64(b, x.LastVotedView)
+	if b, err = x.LockedQC.AppendBorsh(b); err != nil {
+		return b, err
+	}
+	if b, err = x.HighQC.AppendBorsh(b); err != nil {
+		return b, err
+	}
+	b = borsh.AppendU64(b, x.LastTimeoutView)
+	if x.LastTimeout == nil {
+		b = append(b, 0)
+	} else {
+		b = append(b, 1)
+		if b, err = x.LastTimeout.AppendBorsh(b); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+// MarshalBorsh returns the Borsh encoding in a buffer of exact size.
+func (x *SafetyRecord) MarshalBorsh() ([]byte, error) {
+	return x.AppendBorsh(make([]byte, 0, x.BorshSize()))
+}
+
+// UnmarshalBorsh decodes data strictly: all of it and nothing more.
+func (x *SafetyRecord) UnmarshalBorsh(data []byte) error {
+	r := borsh.NewReader(data)
+	x.DecodeBorsh(&r)
+	return r.Finish("SafetyRecord")
+}
+
+// DecodeBorsh decodes the value at r's position; the first error sticks in r.
+func (x *SafetyRecord) DecodeBorsh(r *borsh.Reader) {
+	x.LastVotedView = r.U64("SafetyRecord.last_voted_view")
+	x.LockedQC.DecodeBorsh(r)
+	x.HighQC.DecodeBorsh(r)
+	x.LastTimeoutView = r.U64("SafetyRecord.last_timeout_view")
+	if r.Option("SafetyRecord.last_timeout") {
+		x.LastTimeout = new(Timeout)
+		x.LastTimeout.DecodeBorsh(r)
+	} else {
+		x.LastTimeout = nil
+	}
+}

@@ -101,6 +101,13 @@ func FuzzValidator(f *testing.F) {
 	}, "../../conformance/vectors/codec/Validator.json", "../../conformance/vectors/decode_errors/Validator.json")
 }
 
+// FuzzSafetyRecord fuzzes the SafetyRecord decoder, seeded from its conformance vectors.
+func FuzzSafetyRecord(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.SafetyRecord)
+	}, "../../conformance/vectors/codec/SafetyRecord.json", "../../conformance/vectors/decode_errors/SafetyRecord.json")
+}
+
 // FuzzAddress fuzzes the Address decoder, seeded from its conformance vectors.
 func FuzzAddress(f *testing.F) {
 	borshtest.Fuzz(f, func() borsh.Codec {
@@ -176,6 +183,41 @@ func FuzzNewView(f *testing.F) {
 	borshtest.Fuzz(f, func() borsh.Codec {
 		return new(types.NewView)
 	}, "../../conformance/vectors/codec/NewView.json", "../../conformance/vectors/decode_errors/NewView.json")
+}
+
+// FuzzCommitProof fuzzes the CommitProof decoder, seeded from its conformance vectors.
+func FuzzCommitProof(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.CommitProof)
+	}, "../../conformance/vectors/codec/CommitProof.json", "../../conformance/vectors/decode_errors/CommitProof.json")
+}
+
+// FuzzSyncRequest fuzzes the SyncRequest decoder, seeded from its conformance vectors.
+func FuzzSyncRequest(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.SyncRequest)
+	}, "../../conformance/vectors/codec/SyncRequest.json", "../../conformance/vectors/decode_errors/SyncRequest.json")
+}
+
+// FuzzSyncResponse fuzzes the SyncResponse decoder, seeded from its conformance vectors.
+func FuzzSyncResponse(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.SyncResponse)
+	}, "../../conformance/vectors/codec/SyncResponse.json", "../../conformance/vectors/decode_errors/SyncResponse.json")
+}
+
+// FuzzBlockRequest fuzzes the BlockRequest decoder, seeded from its conformance vectors.
+func FuzzBlockRequest(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.BlockRequest)
+	}, "../../conformance/vectors/codec/BlockRequest.json", "../../conformance/vectors/decode_errors/BlockRequest.json")
+}
+
+// FuzzBlockResponse fuzzes the BlockResponse decoder, seeded from its conformance vectors.
+func FuzzBlockResponse(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.BlockResponse)
+	}, "../../conformance/vectors/codec/BlockResponse.json", "../../conformance/vectors/decode_errors/BlockResponse.json")
 }
 
 // FuzzSMTProofLeaf fuzzes the SMTProofLeaf decoder, seeded from its conformance vectors.

@@ -308,3 +308,272 @@ func (x *NewView) DecodeBorsh(r *borsh.Reader) {
 		x.LastTC = nil
 	}
 }
+
+// CommitProof: Why a block is final, in a form a syncing node checks without
+// running consensus: the block's child and grandchild, proposed in the two
+// views right after it (the consecutive-view commit rule), and a QC for the
+// grandchild. Its hash chain then proves every ancestor final too.
+type CommitProof struct {
+	// Child: The child of the final block; its QC certifies the final block.
+	Child BlockHeader `json:"child"`
+	// Grandchild: The child of child; its QC certifies child.
+	Grandchild BlockHeader `json:"grandchild"`
+	// QC: A QC for grandchild.
+	QC QuorumCert `json:"qc"`
+}
+
+// BorshSize returns the exact length of the Borsh encoding.
+func (x *CommitProof) BorshSize() int {
+	n := 0
+	n += x.Child.BorshSize()
+	n += x.Grandchild.BorshSize()
+	n += x.QC.BorshSize()
+	return n
+}
+
+// AppendBorsh appends the Borsh encoding to b. It allocates only when b
+// lacks capacity and fails for a value the decoder would reject.
+func (x *CommitProof) AppendBorsh(b []byte) ([]byte, error) {
+	var err error
+	if b, err = x.Child.AppendBorsh(b); err != nil {
+		return b, err
+	}
+	if b, err = x.Grandchild.AppendBorsh(b); err != nil {
+		return b, err
+	}
+	if b, err = x.QC.AppendBorsh(b); err != nil {
+		return b, err
+	}
+	return b, nil
+}
+
+// MarshalBorsh returns the Borsh encoding in a buffer of exact size.
+func (x *CommitProof) MarshalBorsh() ([]byte, error) {
+	return x.AppendBorsh(make([]byte, 0, x.BorshSize()))
+}
+
+// UnmarshalBorsh decodes data strictly: all of it and nothing more.
+func (x *CommitProof) UnmarshalBorsh(data []byte) error {
+	r := borsh.NewReader(data)
+	x.DecodeBorsh(&r)
+	return r.Finish("CommitProof")
+}
+
+// DecodeBorsh decodes the value at r's position; the first error sticks in r.
+func (x *CommitProof) DecodeBorsh(r *borsh.Reader) {
+	x.Child.DecodeBorsh(r)
+	x.Grandchild.DecodeBorsh(r)
+	x.QC.DecodeBorsh(r)
+}
+
+// SyncRequest: Block sync, protocol ProtocolSyncRange: final blocks from
+// from_height on, at most max_blocks (capped at MaxSyncBlocks) and
+// MaxSyncResponseBytes.
+type SyncRequest struct {
+	// FromHeight: The first height wanted.
+	FromHeight uint64 `json:"from_height,string"`
+	// MaxBlocks: How many blocks at most; the server caps it at MaxSyncBlocks.
+	MaxBlocks uint32 `json:"max_blocks"`
+}
+
+// BorshSize returns the exact length of the Borsh encoding.
+func (x *SyncRequest) BorshSize() int {
+	n := 12
+	return n
+}
+
+// AppendBorsh appends the Borsh encoding to b. It allocates only when b
+// lacks capacity and fails for a value the decoder would reject.
+func (x *SyncRequest) AppendBorsh(b []byte) ([]byte, error) {
+	b = borsh.AppendU64(b, x.FromHeight)
+	b = borsh.AppendU32(b, x.MaxBlocks)
+	return b, nil
+}
+
+// MarshalBorsh returns the Borsh encoding in a buffer of exact size.
+func (x *SyncRequest) MarshalBorsh() ([]byte, error) {
+	return x.AppendBorsh(make([]byte, 0, x.BorshSize()))
+}
+
+// UnmarshalBorsh decodes data strictly: all of it and nothing more.
+func (x *SyncRequest) UnmarshalBorsh(data []byte) error {
+	r := borsh.NewReader(data)
+	x.DecodeBorsh(&r)
+	return r.Finish("SyncRequest")
+}
+
+// DecodeBorsh decodes the value at r's position; the first error sticks in r.
+func (x *SyncRequest) DecodeBorsh(r *borsh.Reader) {
+	x.FromHeight = r.U64("SyncRequest.from_height")
+	x.MaxBlocks = r.U32("SyncRequest.max_blocks")
+}
+
+// SyncResponse: Consecutive final blocks from the requested height, and the
+// commit proof of the last one when the server holds it. A client applies
+// blocks only once it holds a proof for them or a later block of the same
+// chain.
+type SyncResponse struct {
+	// Blocks: Consecutive final blocks, lowest first; empty when the server has
+	// none from that height.
+	Blocks []Block `json:"blocks"`
+	// Proof: The commit proof of the last block.
+	Proof *CommitProof `json:"proof"`
+	// HeadHeight: The server's highest final height.
+	HeadHeight uint64 `json:"head_height,string"`
+}
+
+// BorshSize returns the exact length of the Borsh encoding.
+func (x *SyncResponse) BorshSize() int {
+	n := 13
+	for i := range x.Blocks {
+		n += x.Blocks[i].BorshSize()
+	}
+	if x.Proof != nil {
+		n += x.Proof.BorshSize()
+	}
+	return n
+}
+
+// AppendBorsh appends the Borsh encoding to b. It allocates only when b
+// lacks capacity and fails for a value the decoder would reject.
+func (x *SyncResponse) AppendBorsh(b []byte) ([]byte, error) {
+	var err error
+	if b, err = borsh.AppendLen(b, len(x.Blocks), params.MaxSyncBlocks, "SyncResponse.blocks"); err != nil {
+		return b, err
+	}
+	for i := range x.Blocks {
+		if b, err = x.Blocks[i].AppendBorsh(b); err != nil {
+			return b, err
+		}
+	}
+	if x.Proof == nil {
+		b = append(b, 0)
+	} else {
+		b = append(b, 1)
+		if b, err = x.Proof.AppendBorsh(b); err != nil {
+			return b, err
+		}
+	}
+	b = borsh.AppendU64(b, x.HeadHeight)
+	return b, nil
+}
+
+// MarshalBorsh returns the Borsh encoding in a buffer of exact size.
+func (x *SyncResponse) MarshalBorsh() ([]byte, error) {
+	return x.AppendBorsh(make([]byte, 0, x.BorshSize()))
+}
+
+// UnmarshalBorsh decodes data strictly: all of it and nothing more.
+func (x *SyncResponse) UnmarshalBorsh(data []byte) error {
+	r := borsh.NewReader(data)
+	x.DecodeBorsh(&r)
+	return r.Finish("SyncResponse")
+}
+
+// DecodeBorsh decodes the value at r's position; the first error sticks in r.
+func (x *SyncResponse) DecodeBorsh(r *borsh.Reader) {
+	if n := r.Len(params.MaxSyncBlocks, 253, "SyncResponse.blocks"); n > 0 {
+		x.Blocks = make([]Block, n)
+		for i := range x.Blocks {
+			x.Blocks[i].DecodeBorsh(r)
+		}
+	} else {
+		x.Blocks = nil
+	}
+	if r.Option("SyncResponse.proof") {
+		x.Proof = new(CommitProof)
+		x.Proof.DecodeBorsh(r)
+	} else {
+		x.Proof = nil
+	}
+	x.HeadHeight = r.U64("SyncResponse.head_height")
+}
+
+// BlockRequest: Fetch one block by header hash, protocol ProtocolSyncBlock (a
+// consensus core's FetchBlock).
+type BlockRequest struct {
+	// Hash: The header hash.
+	Hash Hash `json:"hash"`
+}
+
+// BorshSize returns the exact length of the Borsh encoding.
+func (x *BlockRequest) BorshSize() int {
+	n := 32
+	return n
+}
+
+// AppendBorsh appends the Borsh encoding to b. It allocates only when b
+// lacks capacity and fails for a value the decoder would reject.
+func (x *BlockRequest) AppendBorsh(b []byte) ([]byte, error) {
+	b = append(b, x.Hash[:]...)
+	return b, nil
+}
+
+// MarshalBorsh returns the Borsh encoding in a buffer of exact size.
+func (x *BlockRequest) MarshalBorsh() ([]byte, error) {
+	return x.AppendBorsh(make([]byte, 0, x.BorshSize()))
+}
+
+// UnmarshalBorsh decodes data strictly: all of it and nothing more.
+func (x *BlockRequest) UnmarshalBorsh(data []byte) error {
+	r := borsh.NewReader(data)
+	x.DecodeBorsh(&r)
+	return r.Finish("BlockRequest")
+}
+
+// DecodeBorsh decodes the value at r's position; the first error sticks in r.
+func (x *BlockRequest) DecodeBorsh(r *borsh.Reader) {
+	r.Fixed(x.Hash[:], "BlockRequest.hash")
+}
+
+// BlockResponse: The block, final or only proposed, if the server knows it.
+type BlockResponse struct {
+	// Block: The block, or none.
+	Block *Block `json:"block"`
+}
+
+// BorshSize returns the exact length of the Borsh encoding.
+func (x *BlockResponse) BorshSize() int {
+	n := 1
+	if x.Block != nil {
+		n += x.Block.BorshSize()
+	}
+	return n
+}
+
+// AppendBorsh appends the Borsh encoding to b. It allocates only when b
+// lacks capacity and fails for a value the decoder would reject.
+func (x *BlockResponse) AppendBorsh(b []byte) ([]byte, error) {
+	var err error
+	if x.Block == nil {
+		b = append(b, 0)
+	} else {
+		b = append(b, 1)
+		if b, err = x.Block.AppendBorsh(b); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+// MarshalBorsh returns the Borsh encoding in a buffer of exact size.
+func (x *BlockResponse) MarshalBorsh() ([]byte, error) {
+	return x.AppendBorsh(make([]byte, 0, x.BorshSize()))
+}
+
+// UnmarshalBorsh decodes data strictly: all of it and nothing more.
+func (x *BlockResponse) UnmarshalBorsh(data []byte) error {
+	r := borsh.NewReader(data)
+	x.DecodeBorsh(&r)
+	return r.Finish("BlockResponse")
+}
+
+// DecodeBorsh decodes the value at r's position; the first error sticks in r.
+func (x *BlockResponse) DecodeBorsh(r *borsh.Reader) {
+	if r.Option("BlockResponse.block") {
+		x.Block = new(Block)
+		x.Block.DecodeBorsh(r)
+	} else {
+		x.Block = nil
+	}
+}

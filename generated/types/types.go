@@ -38,6 +38,8 @@ func New(name string) (borsh.Codec, bool) {
 		return new(Block), true
 	case "Validator":
 		return new(Validator), true
+	case "SafetyRecord":
+		return new(SafetyRecord), true
 	case "Address":
 		return new(Address), true
 	case "Hash":
@@ -60,6 +62,16 @@ func New(name string) (borsh.Codec, bool) {
 		return new(Proposal), true
 	case "NewView":
 		return new(NewView), true
+	case "CommitProof":
+		return new(CommitProof), true
+	case "SyncRequest":
+		return new(SyncRequest), true
+	case "SyncResponse":
+		return new(SyncResponse), true
+	case "BlockRequest":
+		return new(BlockRequest), true
+	case "BlockResponse":
+		return new(BlockResponse), true
 	case "SMTProofLeaf":
 		return new(SMTProofLeaf), true
 	case "SMTProof":
@@ -124,7 +136,7 @@ func New(name string) (borsh.Codec, bool) {
 
 // Names lists every spec type, file by file in spec order.
 func Names() []string {
-	return []string{"Account", "UsernameRecord", "ChainSupply", "GenesisAllocation", "Genesis", "Vote", "QuorumCert", "Timeout", "TimeoutSignature", "TimeoutCert", "BlockHeader", "Block", "Validator", "Address", "Hash", "Signature", "Bitmap256", "SigningDomain", "SigningPreimage", "ValidatorSignature", "MessageType", "Envelope", "Proposal", "NewView", "SMTProofLeaf", "SMTProof", "Asset", "TxType", "Transaction", "ClaimUsernamePayload", "OrderSide", "OrderKind", "DEXOrderPayload", "DEXCancelPayload", "BTCDeposit", "BridgeDepositPayload", "BridgeWithdrawPayload", "NamespaceCommitment", "NamespaceCommitPayload", "GovernanceTier", "GovernanceProposalPayload", "VoteChoice", "GovernanceVotePayload", "EquivocationEvidence", "ShieldPayload", "UnshieldPayload", "PrivateTransferPayload", "TxStatus", "Event", "Receipt", "TransferEvent", "UsernameClaimedEvent", "BlockReceipts"}
+	return []string{"Account", "UsernameRecord", "ChainSupply", "GenesisAllocation", "Genesis", "Vote", "QuorumCert", "Timeout", "TimeoutSignature", "TimeoutCert", "BlockHeader", "Block", "Validator", "SafetyRecord", "Address", "Hash", "Signature", "Bitmap256", "SigningDomain", "SigningPreimage", "ValidatorSignature", "MessageType", "Envelope", "Proposal", "NewView", "CommitProof", "SyncRequest", "SyncResponse", "BlockRequest", "BlockResponse", "SMTProofLeaf", "SMTProof", "Asset", "TxType", "Transaction", "ClaimUsernamePayload", "OrderSide", "OrderKind", "DEXOrderPayload", "DEXCancelPayload", "BTCDeposit", "BridgeDepositPayload", "BridgeWithdrawPayload", "NamespaceCommitment", "NamespaceCommitPayload", "GovernanceTier", "GovernanceProposalPayload", "VoteChoice", "GovernanceVotePayload", "EquivocationEvidence", "ShieldPayload", "UnshieldPayload", "PrivateTransferPayload", "TxStatus", "Event", "Receipt", "TransferEvent", "UsernameClaimedEvent", "BlockReceipts"}
 }
 
 // Bytes is a variable-length byte string. Its JSON form is 0x and lowercase hex.
