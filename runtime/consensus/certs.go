@@ -33,9 +33,26 @@ func timeoutPayload(view, highQCView uint64, sender types.Address) ([]byte, erro
 	return t.SigningPayload()
 }
 
+// qcKey identifies a verified QC by everything its votes sign except the
+// voter, so a forged QC differing in any signed field is verified afresh.
 type qcKey struct {
-	view uint64
-	hash types.Hash
+	view, height uint64
+	hash         types.Hash
+}
+
+// prune forgets verified certificates below view: they can no longer
+// matter once a block of that view is final.
+func (c *certVerifier) prune(view uint64) {
+	for k := range c.seenQC {
+		if k.view < view {
+			delete(c.seenQC, k)
+		}
+	}
+	for v := range c.seenTC {
+		if v < view {
+			delete(c.seenTC, v)
+		}
+	}
 }
 
 // certVerifier checks certificates and remembers the ones already verified.
@@ -56,7 +73,7 @@ func (c *certVerifier) verifyQC(qc *types.QuorumCert) error {
 	if isGenesisQC(qc) {
 		return nil
 	}
-	k := qcKey{qc.View, qc.BlockHash}
+	k := qcKey{qc.View, qc.Height, qc.BlockHash}
 	if _, ok := c.seenQC[k]; ok {
 		return nil
 	}

@@ -15,6 +15,11 @@ type Config struct {
 	Verifier   Verifier
 	// Genesis is the height-0 header; the genesis QC certifies it.
 	Genesis types.BlockHeader
+	// Root, when set, is the last block the outer layer already holds as
+	// final (a restarted or synced node). The core starts its block tree
+	// there: nothing at or below Root's height is fetched or voted on again.
+	// Nil means Genesis.
+	Root *types.BlockHeader
 	// BaseTimeoutTicks is the view timeout in ticks before backoff.
 	BaseTimeoutTicks uint64
 	// MaxBackoffExp caps the exponential backoff at BaseTimeoutTicks << MaxBackoffExp.
@@ -28,7 +33,6 @@ type Config struct {
 var (
 	ErrWrongProposer = errors.New("consensus: proposer is not the view's leader")
 	ErrBadProposal   = errors.New("consensus: malformed proposal")
-	ErrNotLeader     = errors.New("consensus: vote sent to a node that does not lead the next view")
 )
 
 // Core is the consensus state machine of one validator. It is not safe for
@@ -65,9 +69,16 @@ func NewCore(cfg Config, safety *SafetyData) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
+	root, rootHash := cfg.Genesis, gh
+	if cfg.Root != nil && cfg.Root.Height > 0 {
+		root = *cfg.Root
+		if rootHash, err = root.Hash(); err != nil {
+			return nil, err
+		}
+	}
 	c := &Core{
 		cfg: cfg, self: cfg.Signer.Address(), genesisHash: gh,
-		forks:   newForks(cfg.Genesis, gh),
+		forks:   newForks(root, rootHash),
 		pending: map[types.Hash][]types.BlockHeader{}, fetching: map[types.Hash]bool{}, execReq: map[types.Hash]bool{},
 		certs:    newCertVerifier(cfg.Validators, cfg.Verifier),
 		votes:    newVoteCollector(cfg.Validators),
@@ -175,6 +186,9 @@ func (c *Core) onProposal(h *types.BlockHeader) error {
 	if _, known := c.forks.blocks[hash]; known {
 		return nil
 	}
+	if h.Height <= c.forks.committed.header.Height {
+		return nil // at or below the final block: too late to matter
+	}
 	if err := c.verifyHeader(h); err != nil {
 		return err
 	}
@@ -189,6 +203,9 @@ func (c *Core) onProposal(h *types.BlockHeader) error {
 // arrives, then applies the lock and commit rules.
 func (c *Core) insert(h types.BlockHeader, hash types.Hash) error {
 	parent := c.forks.certified(&h.QC)
+	if parent == nil && h.QC.Height <= c.forks.committed.header.Height {
+		return nil // extends a block that is final (not the root) or lost to it
+	}
 	if parent == nil {
 		c.pending[h.QC.BlockHash] = append(c.pending[h.QC.BlockHash], h)
 		if !c.fetching[h.QC.BlockHash] {
@@ -203,11 +220,7 @@ func (c *Core) insert(h types.BlockHeader, hash types.Hash) error {
 	b := &block{hash: hash, header: h, parent: parent}
 	c.forks.blocks[hash] = b
 	delete(c.fetching, hash)
-	if b0 := commitCandidate(b, &c.safety, !c.cfg.DisableConsecutiveViewCheck); b0 != nil {
-		if hs := c.forks.commit(b0); len(hs) > 0 {
-			c.emit(CommitBlocks{Headers: hs})
-		}
-	}
+	c.onCertified(parent, &h.QC)
 	if h.View == c.pm.view && !c.execReq[hash] {
 		c.execReq[hash] = true
 		c.emit(RequestExecute{Header: h})
@@ -256,13 +269,15 @@ func (c *Core) tryVote(hash types.Hash) error {
 	return nil
 }
 
+// onVote aggregates a vote. Every node aggregates, not only the next leader:
+// votes travel on a gossip topic that reaches all validators, and a node
+// that forms the QC for a block learns of the commit it implies one message
+// delay after the votes, instead of a block time later when the next
+// proposal carries the QC (spec/consensus.md, "Votes").
 func (c *Core) onVote(v *types.Vote) error {
 	power, ok := c.cfg.Validators.Power(v.Voter)
 	if !ok {
 		return fmt.Errorf("%w: voter %x", ErrUnknownValidator, v.Voter)
-	}
-	if c.leader(v.View+1) != c.self {
-		return ErrNotLeader
 	}
 	if v.View < c.safety.HighQC.View {
 		return nil // stale: a higher QC exists
@@ -275,7 +290,7 @@ func (c *Core) onVote(v *types.Vote) error {
 		return fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
 	if qc := c.votes.add(v, power); qc != nil {
-		c.certs.seenQC[qcKey{qc.View, qc.BlockHash}] = struct{}{}
+		c.certs.seenQC[qcKey{qc.View, qc.Height, qc.BlockHash}] = struct{}{}
 		c.processQC(*qc)
 	}
 	return nil
@@ -359,10 +374,63 @@ func (c *Core) newView(t types.Timeout) types.NewView {
 	return nv
 }
 
-// processQC records a verified QC and enters the view after it.
+// processQC records a verified QC, applies the lock and commit rules to the
+// block it certifies if that block is known, and enters the view after it.
 func (c *Core) processQC(qc types.QuorumCert) {
 	c.safety.updateHighQC(qc)
+	if !isGenesisQC(&qc) {
+		if b := c.forks.blocks[qc.BlockHash]; b != nil && b.header.View == qc.View && b.header.Height == qc.Height {
+			c.onCertified(b, &qc)
+		}
+	}
 	c.advance(qc.View+1, false)
+}
+
+// onCertified applies the lock and commit rules to b2, which qc certifies:
+// when b2's parent b1 and grandparent b0 were proposed in consecutive views,
+// b0 and its ancestors are final. The CommitBlocks action carries the
+// CommitProof (b1, b2, qc) a syncing node checks.
+func (c *Core) onCertified(b2 *block, qc *types.QuorumCert) {
+	b0 := commitCandidate(b2, &c.safety, !c.cfg.DisableConsecutiveViewCheck)
+	if b0 == nil {
+		return
+	}
+	b1 := b2.parent
+	hs := c.forks.commit(b0)
+	if len(hs) == 0 {
+		return
+	}
+	c.emit(CommitBlocks{Headers: hs, Proof: types.CommitProof{Child: b1.header, Grandchild: b2.header, QC: cloneQC(*qc)}})
+	c.pruneBelow(b0.header.Height, b0.header.View)
+}
+
+// pruneBelow drops what a final block at height and view makes useless:
+// tree blocks below it, parked children of such blocks, and certificates of
+// earlier views. The final block's parent link is cut so its ancestors can
+// be garbage collected.
+func (c *Core) pruneBelow(height, view uint64) {
+	for h, b := range c.forks.blocks {
+		if b.header.Height < height {
+			delete(c.forks.blocks, h)
+			delete(c.execReq, h)
+		}
+	}
+	c.forks.committed.parent = nil
+	for h, hs := range c.pending {
+		kept := hs[:0]
+		for _, x := range hs {
+			if x.Height > height {
+				kept = append(kept, x)
+			}
+		}
+		if len(kept) == 0 {
+			delete(c.pending, h)
+			delete(c.fetching, h)
+		} else {
+			c.pending[h] = kept
+		}
+	}
+	c.certs.prune(view)
 }
 
 // processTC records a verified TC and enters the view after it.

@@ -156,7 +156,7 @@ func TestCommitRuleConsecutiveViews(t *testing.T) {
 			t.Errorf("%v must not commit", v)
 		}
 	}
-	// Through commitCandidate on a chain g(0) <- b0 <- b1 <- b2 <- b3.
+	// Through commitCandidate on a chain g(0) <- b0 <- b1 <- b2 <- b3 (b3's QC certifies b2).
 	chain := func(views ...uint64) *block {
 		var p *block
 		for i, v := range views {
@@ -165,16 +165,16 @@ func TestCommitRuleConsecutiveViews(t *testing.T) {
 		return p
 	}
 	var sd SafetyData
-	if b0 := commitCandidate(chain(0, 1, 2, 3, 4), &sd, true); b0 == nil || b0.header.View != 1 {
+	if b0 := commitCandidate(chain(0, 1, 2, 3, 4).parent, &sd, true); b0 == nil || b0.header.View != 1 {
 		t.Errorf("consecutive chain: commit %v", b0)
 	}
 	if sd.LockedQC.View != 2 {
 		t.Errorf("lock %d, want b2.QC, the QC of the two-chain head b1 (view 2)", sd.LockedQC.View)
 	}
-	if b0 := commitCandidate(chain(0, 1, 3, 4, 5), &sd, true); b0 != nil {
+	if b0 := commitCandidate(chain(0, 1, 3, 4, 5).parent, &sd, true); b0 != nil {
 		t.Errorf("gap between b0 and b1 committed %d", b0.header.View)
 	}
-	if b0 := commitCandidate(chain(0, 1, 3, 4, 5), &sd, false); b0 == nil {
+	if b0 := commitCandidate(chain(0, 1, 3, 4, 5).parent, &sd, false); b0 == nil {
 		t.Error("with the check disabled the gap chain commits (negative control of the switch)")
 	}
 }

@@ -23,7 +23,8 @@ type BlockExecuted struct {
 // BlockFetched: a block header the core asked for with FetchBlock.
 type BlockFetched struct{ Header types.BlockHeader }
 
-// VoteReceived: a vote addressed to this node as the next leader.
+// VoteReceived: a vote. The next leader aggregates it to propose; every
+// other node aggregates it to learn of commits early.
 type VoteReceived struct{ Vote types.Vote }
 
 // NewViewReceived: a NewView (signed timeout, high QC, last TC).
@@ -76,8 +77,13 @@ type RequestExecute struct{ Header types.BlockHeader }
 // FetchBlock: obtain the header with this hash and answer with BlockFetched.
 type FetchBlock struct{ Hash types.Hash }
 
-// CommitBlocks: the blocks are final, oldest first, each the parent of the next.
-type CommitBlocks struct{ Headers []types.BlockHeader }
+// CommitBlocks: the blocks are final, oldest first, each the parent of the
+// next. Proof shows the last one final to a node that does not run this
+// core (block sync serves it).
+type CommitBlocks struct {
+	Headers []types.BlockHeader
+	Proof   types.CommitProof
+}
 
 func (PersistSafety) isAction()     {}
 func (BroadcastProposal) isAction() {}

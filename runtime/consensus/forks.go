@@ -10,7 +10,8 @@ type block struct {
 }
 
 // forks is the tree of known blocks. Invariant: a block is inserted only
-// after its parent, so every block's ancestry reaches genesis.
+// after its parent, so every block's ancestry reaches the root (genesis,
+// or the final block a restarted node started from; field genesis).
 type forks struct {
 	genesis   *block
 	blocks    map[types.Hash]*block
@@ -25,6 +26,9 @@ func newForks(genesis types.BlockHeader, hash types.Hash) *forks {
 // certified returns the block qc certifies, or nil when unknown.
 func (f *forks) certified(qc *types.QuorumCert) *block {
 	if isGenesisQC(qc) {
+		if f.genesis.header.Height != 0 {
+			return nil // the tree starts at a later root
+		}
 		return f.genesis
 	}
 	return f.blocks[qc.BlockHash]
@@ -36,14 +40,13 @@ func ConsecutiveViews(b0, b1, b2 *types.BlockHeader) bool {
 	return b1.View == b0.View+1 && b2.View == b1.View+1
 }
 
-// commitCandidate applies the locking and commit rules to a newly inserted
-// block b3. b3.QC certifies b2 (its parent), b2.QC certifies b1, b1.QC
-// certifies b0. The lock rises to b2.QC (the QC of the two-chain head b1).
-// If b0, b1, b2 have consecutive views (checkViews), b0 is returned: it and
-// all its ancestors are final. Disabling checkViews is unsafe and exists
-// only so the negative-control tests can show the harness detects it.
-func commitCandidate(b3 *block, s *SafetyData, checkViews bool) *block {
-	b2 := b3.parent
+// commitCandidate applies the locking and commit rules to b2, a block a QC
+// has just certified. b2.QC certifies b1 (its parent), b1.QC certifies b0.
+// The lock rises to b2.QC (the QC of the two-chain head b1). If b0, b1, b2
+// have consecutive views (checkViews), b0 is returned: it and all its
+// ancestors are final. Disabling checkViews is unsafe and exists only so the
+// negative-control tests can show the harness detects it.
+func commitCandidate(b2 *block, s *SafetyData, checkViews bool) *block {
 	if b2 == nil || b2.parent == nil {
 		return nil
 	}

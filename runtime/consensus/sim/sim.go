@@ -80,6 +80,9 @@ type Options struct {
 	Elector           func(set *consensus.ValidatorSet, addrs []types.Address) consensus.LeaderElector
 	Network           Network
 	UnsafeNoViewCheck bool
+	// VotesToAll sends each vote to every node (the gossip topic), not only
+	// to the next leader; every core then aggregates votes.
+	VotesToAll bool
 }
 
 // Sim is a running simulation.
@@ -96,6 +99,7 @@ type Sim struct {
 	Violation error
 	cfg       consensus.Config
 	addrs     []types.Address
+	opts      Options
 }
 
 // Addr returns the address of validator i.
@@ -137,7 +141,7 @@ func New(o Options) (*Sim, error) {
 	}
 	o.Network.MaxDelay = max(o.Network.MaxDelay, o.Network.MinDelay)
 	s := &Sim{rng: rand.New(rand.NewPCG(o.Seed, 0x5eed)), net: o.Network,
-		headers: map[types.Hash]types.BlockHeader{}, committed: map[uint64]types.Hash{}, addrs: addrs}
+		headers: map[types.Hash]types.BlockHeader{}, committed: map[uint64]types.Hash{}, addrs: addrs, opts: o}
 	s.cfg = consensus.Config{Validators: set, Elector: el, Verifier: FakeVerifier{}, Genesis: Genesis,
 		BaseTimeoutTicks: o.BaseTimeoutTicks, MaxBackoffExp: o.MaxBackoffExp,
 		DisableConsecutiveViewCheck: o.UnsafeNoViewCheck}
@@ -170,11 +174,16 @@ func New(o Options) (*Sim, error) {
 }
 
 // Restart replaces node id's core by one rebuilt from its persisted safety
-// data, as after a crash. Unpersisted state is lost.
+// data and rooted at its last committed block, as a node restarting from its
+// store does. Unpersisted state is lost.
 func (s *Sim) Restart(id int) error {
 	n := s.Nodes[id]
 	cfg := s.cfg
 	cfg.Signer = FakeSigner{Addr: n.Addr}
+	if len(n.Commits) > 0 {
+		root := n.Commits[len(n.Commits)-1]
+		cfg.Root = &root
+	}
 	p := n.Persisted.Clone()
 	c, err := consensus.NewCore(cfg, &p)
 	if err != nil {
@@ -252,7 +261,7 @@ func (s *Sim) deliver(id int, ev consensus.Event) {
 			case consensus.SendVote:
 				s.recordSigned(n, 'v', a.Vote.View, a.Vote.Signature)
 				for _, m := range s.Nodes {
-					if m.Addr == a.To && m.ID != id {
+					if (m.Addr == a.To || s.opts.VotesToAll) && m.ID != id {
 						s.send(id, m.ID, a.Vote.View, consensus.VoteReceived{Vote: a.Vote})
 					}
 				}
@@ -269,6 +278,7 @@ func (s *Sim) deliver(id int, ev consensus.Event) {
 					s.push(&msg{to: id, from: id, ev: consensus.BlockFetched{Header: h}, at: s.Now + s.net.MinDelay})
 				}
 			case consensus.CommitBlocks:
+				s.checkProof(n, a)
 				s.commit(n, a.Headers)
 			}
 		}
@@ -300,6 +310,31 @@ func (s *Sim) build(n *Node, r consensus.RequestProposal) types.BlockHeader {
 		Proposer: n.Addr, View: r.View, QC: r.QC, TimeoutCert: r.TC}
 	h.StateRoot[0] = byte(n.ID) // twins build different blocks: equivocation
 	return h
+}
+
+// checkProof flags an honest node whose CommitBlocks carries a commit proof
+// that does not prove its last block final: a child and grandchild linked
+// by hash, a QC for the grandchild, and (unless the unsafe switch is on)
+// consecutive views.
+func (s *Sim) checkProof(n *Node, a consensus.CommitBlocks) {
+	if !n.Honest || s.Violation != nil || len(a.Headers) == 0 {
+		return
+	}
+	last := a.Headers[len(a.Headers)-1]
+	p := a.Proof
+	lh, _ := last.Hash()
+	ch, _ := p.Child.Hash()
+	gh, _ := p.Grandchild.Hash()
+	switch {
+	case p.Child.QC.BlockHash != lh || p.Child.ParentHash != lh:
+		s.Violation = fmt.Errorf("node %d: commit proof child does not certify height %d", n.ID, last.Height)
+	case p.Grandchild.QC.BlockHash != ch:
+		s.Violation = fmt.Errorf("node %d: commit proof grandchild does not certify the child", n.ID)
+	case p.QC.BlockHash != gh || p.QC.View != p.Grandchild.View || p.QC.Height != p.Grandchild.Height:
+		s.Violation = fmt.Errorf("node %d: commit proof QC does not certify the grandchild", n.ID)
+	case !s.opts.UnsafeNoViewCheck && !consensus.ConsecutiveViews(&last, &p.Child, &p.Grandchild):
+		s.Violation = fmt.Errorf("node %d: commit proof views %d, %d, %d are not consecutive", n.ID, last.View, p.Child.View, p.Grandchild.View)
+	}
 }
 
 func (s *Sim) commit(n *Node, hs []types.BlockHeader) {

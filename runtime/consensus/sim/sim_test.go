@@ -54,3 +54,43 @@ func TestPartitionHealsLiveness(t *testing.T) {
 		t.Logf("seed %d: committed %d before heal, %d at view %d (heal view %d)", seed, before, s.MinHonestCommitted(), s.MaxHonestView(), viewAtHeal)
 	}
 }
+
+// TestRestartFromRoot restarts a validator from its persisted safety data
+// and last committed block, again and again: it must rejoin (fetching what
+// it missed above its root), keep committing, and never break safety.
+func TestRestartFromRoot(t *testing.T) {
+	s, err := New(Options{Seed: 7, Validators: 4, BaseTimeoutTicks: 12, MaxBackoffExp: 3, VotesToAll: true,
+		Network: Network{MinDelay: 1, MaxDelay: 3, DropP: 0.02}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 8 {
+		s.Run(150)
+		before := len(s.Nodes[2].Commits)
+		if err := s.Restart(2); err != nil {
+			t.Fatal(err)
+		}
+		if round > 0 && before == 0 {
+			t.Fatalf("round %d: restarted node has committed nothing", round)
+		}
+	}
+	s.Run(400)
+	if s.Violation != nil {
+		t.Fatal(s.Violation)
+	}
+	n := s.Nodes[2]
+	if len(n.Commits) == 0 {
+		t.Fatal("no commits")
+	}
+	top := n.Commits[len(n.Commits)-1].Height
+	best := uint64(0)
+	for _, m := range s.Nodes {
+		if len(m.Commits) > 0 {
+			best = max(best, m.Commits[len(m.Commits)-1].Height)
+		}
+	}
+	if top+5 < best {
+		t.Fatalf("restarted node at height %d, the others at %d", top, best)
+	}
+	t.Logf("restarted node final height %d, best %d", top, best)
+}
