@@ -139,7 +139,11 @@ const (
 	prefixBlock    = 'b'
 	prefixReceipts = 'r'
 	prefixHash     = 'h' // block hash -> height
+	prefixProof    = 'p' // height -> CommitProof of that final block
 )
+
+// keySafety holds the validator's consensus SafetyRecord.
+var keySafety = []byte("safety")
 
 // SyncState makes every write to state/ so far durable. The node calls it
 // after writing a block's state nodes and before CommitBlock: one fsync per
@@ -185,6 +189,13 @@ func (s *Store) Head() (Head, bool, error) {
 // CommitBlock makes b the new head, with its receipts, in one synced Badger
 // transaction. b must be at height 0 on an empty store, or extend the head.
 func (s *Store) CommitBlock(b *types.Block, receipts []types.Receipt) error {
+	return s.CommitFinal(b, receipts, nil)
+}
+
+// CommitFinal is CommitBlock that also records proof, the CommitProof that
+// shows b final, in the same transaction. Block sync serves blocks up to a
+// height with a recorded proof.
+func (s *Store) CommitFinal(b *types.Block, receipts []types.Receipt, proof *types.CommitProof) error {
 	hash, err := b.Header.Hash()
 	if err != nil {
 		return fmt.Errorf("store: block hash: %w", err)
@@ -208,13 +219,21 @@ func (s *Store) CommitBlock(b *types.Block, receipts []types.Receipt) error {
 	}
 	headRec := binary.BigEndian.AppendUint64(make([]byte, 0, 40), b.Header.Height)
 	headRec = append(headRec, hash[:]...)
+	kvs := [][2][]byte{
+		{heightKey(prefixBlock, b.Header.Height), body},
+		{heightKey(prefixReceipts, b.Header.Height), rs},
+		{append([]byte{prefixHash}, hash[:]...), binary.BigEndian.AppendUint64(nil, b.Header.Height)},
+		{keyHead, headRec},
+	}
+	if proof != nil {
+		pb, err := proof.MarshalBorsh()
+		if err != nil {
+			return fmt.Errorf("store: encode commit proof: %w", err)
+		}
+		kvs = append(kvs, [2][]byte{heightKey(prefixProof, b.Header.Height), pb})
+	}
 	err = s.Blocks.Update(func(txn *badger.Txn) error {
-		for _, kv := range [][2][]byte{
-			{heightKey(prefixBlock, b.Header.Height), body},
-			{heightKey(prefixReceipts, b.Header.Height), rs},
-			{append([]byte{prefixHash}, hash[:]...), binary.BigEndian.AppendUint64(nil, b.Header.Height)},
-			{keyHead, headRec},
-		} {
+		for _, kv := range kvs {
 			if err := txn.Set(kv[0], kv[1]); err != nil {
 				return err
 			}
@@ -308,3 +327,59 @@ func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(fmt.Sprintf(f, a.
 func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(fmt.Sprintf(f, a...)) }
 func (b badgerLogger) Infof(string, ...any)        {}
 func (b badgerLogger) Debugf(string, ...any)       {}
+
+// CommitProof returns the recorded CommitProof of the final block at h.
+func (s *Store) CommitProof(h uint64) (*types.CommitProof, error) {
+	var p types.CommitProof
+	if err := s.get(heightKey(prefixProof, h), &p); err != nil {
+		return nil, fmt.Errorf("store: commit proof %d: %w", h, err)
+	}
+	return &p, nil
+}
+
+// NextProofHeight returns the lowest height >= from that has a recorded
+// CommitProof.
+func (s *Store) NextProofHeight(from uint64) (uint64, bool, error) {
+	var h uint64
+	var found bool
+	err := s.Blocks.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixProof}})
+		defer it.Close()
+		it.Seek(heightKey(prefixProof, from))
+		if it.Valid() {
+			k := it.Item().Key()
+			if len(k) == 9 {
+				h, found = binary.BigEndian.Uint64(k[1:]), true
+			}
+		}
+		return nil
+	})
+	return h, found, err
+}
+
+// SaveSafety writes the validator's safety record in one synced
+// transaction (blocks/ syncs every write): the consensus layer calls it
+// before any vote or timeout that depends on it leaves the node.
+func (s *Store) SaveSafety(r *types.SafetyRecord) error {
+	b, err := r.MarshalBorsh()
+	if err != nil {
+		return fmt.Errorf("store: encode safety record: %w", err)
+	}
+	if err := s.Blocks.Update(func(txn *badger.Txn) error { return txn.Set(keySafety, b) }); err != nil {
+		return fmt.Errorf("store: save safety record: %w", err)
+	}
+	return nil
+}
+
+// Safety returns the saved safety record, or ok == false if none was saved.
+func (s *Store) Safety() (*types.SafetyRecord, bool, error) {
+	var r types.SafetyRecord
+	err := s.get(keySafety, &r)
+	if errors.Is(err, ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("store: safety record: %w", err)
+	}
+	return &r, true, nil
+}
