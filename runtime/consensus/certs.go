@@ -260,3 +260,11 @@ func (c *timeoutCollector) prune(v uint64) {
 		}
 	}
 }
+
+// VerifyQC checks qc against set as a core does: the genesis QC, or valid
+// votes of distinct known validators in ascending order holding more than
+// 2/3 of the power. Block sync uses it to check blocks it did not see
+// proposed.
+func VerifyQC(set *ValidatorSet, v Verifier, qc *types.QuorumCert) error {
+	return newCertVerifier(set, v).verifyQC(qc)
+}

@@ -111,6 +111,10 @@ func (c *Core) Step(ev Event) ([]Action, error) {
 	case Tick:
 		if c.pm.tick() {
 			err = c.onLocalTimeout()
+		} else {
+			// A node that starts (or restarts) in a view it leads has not
+			// entered it through advance: propose now if it can.
+			c.lead(c.pm.view)
 		}
 	case ProposalReceived:
 		err = c.onProposal(&e.Header)
@@ -448,6 +452,13 @@ func (c *Core) advance(v uint64, byTC bool) {
 	}
 	c.votes.prune(v - 1)
 	c.timeouts.prune(v)
+	c.lead(v)
+}
+
+// lead asks for a proposal if this node leads view v, has not asked yet,
+// and can justify a block in v (a QC of v-1, or a TC of v-1 with a QC at
+// least as high as the TC's highest).
+func (c *Core) lead(v uint64) {
 	if c.leader(v) != c.self || c.proposed >= v {
 		return
 	}

@@ -1,8 +1,10 @@
 // Package node wires the parts of an Orama node together and owns their
-// goroutines and lifecycles: storage, state, the mempool and block
-// production. This is the single-validator node: it proposes and commits a
-// block every block time on its own. The multi-validator HotStuff network
-// replaces the producer loop with runtime/consensus and runtime/p2p.
+// goroutines and lifecycles: storage, state, the mempool, and the consensus
+// driver (validator.go) that runs runtime/consensus over a Network
+// (runtime/p2p in production) and executes what it decides. Blocks reach
+// the store only once final; proposals are executed speculatively into
+// smt.Overlays. Block sync (sync.go) serves and fetches final blocks with
+// their commit proofs.
 //
 // Everything below it (exec, state, smt, store, mempool) is synchronous and
 // has no goroutines of its own; this package is where concurrency lives.
@@ -42,6 +44,11 @@ type Config struct {
 	// Now is the clock for block timestamps; nil means time.Now. Only
 	// timestamps use it: nothing in execution reads a clock.
 	Now func() time.Time
+	// ViewTimeout is how long after the expected proposal time a silent
+	// leader is replaced; default params.ViewTimeoutMillis.
+	ViewTimeout time.Duration
+	// TickInterval is the consensus clock's resolution; default 50 ms.
+	TickInterval time.Duration
 }
 
 // Node is a running single-validator node.
@@ -60,6 +67,8 @@ type Node struct {
 	head    *types.Block
 	headSt  atomic.Pointer[state.State]
 	onBlock []func(*types.Block, []types.Receipt)
+	driver  *driver
+	net     Network
 
 	closeOnce sync.Once
 	closeErr  error
@@ -80,13 +89,16 @@ func New(cfg Config, g *types.Genesis, key *crypto.PrivateKey) (*Node, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ViewTimeout <= 0 {
+		cfg.ViewTimeout = time.Duration(params.ViewTimeoutMillis) * time.Millisecond
+	}
+	if cfg.TickInterval <= 0 {
+		cfg.TickInterval = DefaultTickInterval
+	}
 	if err := exec.ValidateGenesis(g); err != nil {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger, genesis: g, key: key, me: key.Address()}
-	if len(g.Validators) != 1 || g.Validators[0].Address != n.me {
-		return nil, fmt.Errorf("node: this single-validator node needs a genesis whose only validator is its key %s", crypto.FormatAddress(n.me))
-	}
 	st, err := store.Open(cfg.DataDir, store.Options{NoSync: cfg.NoSync, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
@@ -196,8 +208,8 @@ func (n *Node) StateAt(h uint64) (*state.State, *types.Block, error) {
 	return st, b, nil
 }
 
-// FinalizedHeight is the highest final block. A single validator's commit
-// is final at once; under HotStuff it trails the head by the pipeline.
+// FinalizedHeight is the highest final block. Only final blocks are
+// stored, so it is the head's height.
 func (n *Node) FinalizedHeight() uint64 { return n.Head().Header.Height }
 
 // Store returns the node's storage, for read-only queries.
@@ -231,34 +243,54 @@ type headState struct{ n *Node }
 
 func (h headState) Account(a types.Address) (types.Account, error) { return h.n.State().Account(a) }
 
-// Run produces a block every block time until ctx ends, then closes the
-// store. It returns the first storage error, which stops the node: a node
-// that cannot write its chain must not keep serving.
+// AttachNetwork connects the node to its peers; call it before Run. A node
+// without a network runs consensus alone, which makes progress only when
+// its key holds more than 2/3 of the power (a single-validator devnet).
+func (n *Node) AttachNetwork(net Network) { n.net = net }
+
+// Run runs consensus until ctx ends, then closes the store. It returns the
+// first storage error, which stops the node: a node that cannot write its
+// chain must not keep serving.
 func (n *Node) Run(ctx context.Context) error {
 	defer n.Close()
 	gcCtx, stopGC := context.WithCancel(ctx)
 	defer stopGC()
 	go n.store.RunGC(gcCtx, n.cfg.GCInterval)
 
-	t := time.NewTicker(n.cfg.BlockTime)
-	defer t.Stop()
-	n.log.Info("producing blocks", "validator", crypto.FormatAddress(n.me), "block_time", n.cfg.BlockTime.String())
-	for {
-		select {
-		case <-ctx.Done():
-			n.log.Info("stopped", "height", n.Head().Header.Height)
-			return nil
-		case <-t.C:
-			if _, err := n.ProduceBlock(); err != nil {
-				n.log.Error("block production failed; stopping", "err", err)
-				return err
-			}
+	d, err := newDriver(n, n.net)
+	if err != nil {
+		return err
+	}
+	n.driver = d
+	n.log.Info("starting consensus", "address", crypto.FormatAddress(n.me), "block_time", n.cfg.BlockTime.String(),
+		"view_timeout", n.cfg.ViewTimeout.String())
+	if err := d.run(ctx); err != nil {
+		n.log.Error("consensus stopped", "err", err)
+		return err
+	}
+	n.log.Info("stopped", "height", n.Head().Header.Height)
+	return nil
+}
+
+// Submit admits a signed transaction from a client and gossips it to the
+// other nodes' mempools.
+func (n *Node) Submit(raw []byte) (types.Hash, error) {
+	h, err := n.pool.AddRaw(raw)
+	if err != nil {
+		return h, err
+	}
+	if n.net != nil {
+		if err := n.net.Publish(context.Background(), types.MessageTypeTransaction, raw); err != nil {
+			n.log.Warn("gossip transaction", "hash", h, "err", err)
 		}
 	}
+	return h, nil
 }
 
 // ProduceBlock builds, executes and commits the next block from the
-// mempool. It is what Run calls each block time; tests call it directly.
+// mempool with this node's own vote as its parent's QC: the chain of a
+// validator holding all the power, without running consensus. Tests and
+// tools use it; Run uses consensus.
 func (n *Node) ProduceBlock() (*types.Block, error) {
 	parent := n.Head()
 	ph, err := parent.Header.Hash()
@@ -304,16 +336,29 @@ func (n *Node) ProduceBlock() (*types.Block, error) {
 		},
 		Transactions: txs,
 	}
+	if err := n.finish(b, res.Receipts, nil); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// finish makes b, whose state nodes are in n.smt, the new head: it syncs
+// the state, commits the block (with its commit proof, if any), then
+// updates the index, the mempool and the hooks, and prunes.
+func (n *Node) finish(b *types.Block, receipts []types.Receipt, proof *types.CommitProof) error {
+	height := b.Header.Height
+	txs := b.Transactions
+	res := struct{ Receipts []types.Receipt }{receipts}
 	if !n.cfg.NoSync {
 		if err := n.store.SyncState(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := n.store.CommitBlock(b, res.Receipts); err != nil {
-		return nil, err
+	if err := n.store.CommitFinal(b, res.Receipts, proof); err != nil {
+		return err
 	}
 	if err := n.setHead(b); err != nil {
-		return nil, err
+		return err
 	}
 	hashes := make([]types.Hash, len(res.Receipts))
 	senders := make([]types.Address, len(txs))
@@ -321,7 +366,7 @@ func (n *Node) ProduceBlock() (*types.Block, error) {
 		hashes[i] = res.Receipts[i].TxHash
 		senders[i] = txs[i].From
 	}
-	n.log.Info("committed block", "height", height, "txs", len(txs), "gas", res.GasUsed, "state_root", res.StateRoot)
+	n.log.Info("committed block", "height", height, "view", b.Header.View, "txs", len(txs), "gas", b.Header.GasUsed, "state_root", b.Header.StateRoot)
 	// The index is not consensus data and is written off the commit path;
 	// its reads wait for what was enqueued before them.
 	n.index.Enqueue(b, res.Receipts)
@@ -338,10 +383,10 @@ func (n *Node) ProduceBlock() (*types.Block, error) {
 	}
 	if k := n.cfg.KeepVersions; k > 0 && height >= k && height%64 == 0 {
 		if _, err := smt.Prune(n.smt, height-k+1); err != nil {
-			return nil, fmt.Errorf("node: prune: %w", err)
+			return fmt.Errorf("node: prune: %w", err)
 		}
 	}
-	return b, nil
+	return nil
 }
 
 // selfQC certifies the parent with this validator's own vote: with one

@@ -297,7 +297,7 @@ func (s *server) SendTransaction(_ context.Context, req api.SendTransactionReque
 	if err != nil || len(b) == 0 {
 		return nil, newError(http.StatusBadRequest, CodeBadRequest, "transaction must be 0x followed by an even number of hex digits")
 	}
-	h, err := s.b.Mempool().AddRaw(b)
+	h, err := s.b.Submit(b)
 	if err != nil {
 		ae := admissionError(err)
 		if ae.Status < 500 {
@@ -429,6 +429,10 @@ func (s *server) GetValidators(_ context.Context, _ api.GetValidatorsRequestObje
 // GetChainStatus implements GET /v1/chain/status.
 func (s *server) GetChainStatus(_ context.Context, _ api.GetChainStatusRequestObject) (api.GetChainStatusResponseObject, error) {
 	b := s.b.Head()
+	cs := s.b.Consensus()
+	if cs.View == 0 { // consensus not running (tests, tools): the head's
+		cs.View, cs.Leader = b.Header.View, b.Header.Proposer
+	}
 	hdr := &b.Header
 	bh, err := hdr.Hash()
 	if err != nil {
@@ -444,9 +448,9 @@ func (s *server) GetChainStatus(_ context.Context, _ api.GetChainStatusRequestOb
 		Timestamp:       u64(hdr.Timestamp),
 		BaseFee:         u64(txrules.NextBaseFee(hdr.BaseFee, hdr.GasUsed)),
 		MempoolSize:     s.b.Mempool().Len(),
-		View:            u64(hdr.View),
-		Leader:          address(hdr.Proposer),
-		Peers:           0,
-		Syncing:         false,
+		View:            u64(cs.View),
+		Leader:          address(cs.Leader),
+		Peers:           cs.Peers,
+		Syncing:         cs.Syncing,
 	}, nil
 }

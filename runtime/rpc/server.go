@@ -14,6 +14,7 @@ import (
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/index"
 	"github.com/oramanetwork/orama-chain/runtime/mempool"
+	"github.com/oramanetwork/orama-chain/runtime/node"
 	"github.com/oramanetwork/orama-chain/runtime/state"
 	"github.com/oramanetwork/orama-chain/runtime/store"
 )
@@ -36,6 +37,11 @@ type Backend interface {
 	Store() *store.Store
 	Index() *index.Index
 	Mempool() *mempool.Pool
+	// Submit admits a signed transaction's bytes and gossips it to peers.
+	Submit(raw []byte) (types.Hash, error)
+	// Consensus reports the view, its leader, the peer count and whether
+	// the node is catching up.
+	Consensus() node.ConsensusStatus
 }
 
 // Config configures New. The zero value is usable.

@@ -140,6 +140,7 @@ const (
 	prefixReceipts = 'r'
 	prefixHash     = 'h' // block hash -> height
 	prefixProof    = 'p' // height -> CommitProof of that final block
+	prefixPending  = 'u' // height | hash -> a proposed block not yet final
 )
 
 // keySafety holds the validator's consensus SafetyRecord.
@@ -382,4 +383,76 @@ func (s *Store) Safety() (*types.SafetyRecord, bool, error) {
 		return nil, false, fmt.Errorf("store: safety record: %w", err)
 	}
 	return &r, true, nil
+}
+
+func pendingKey(height uint64, h types.Hash) []byte {
+	return append(heightKey(prefixPending, height), h[:]...)
+}
+
+// PutPending records a proposed block that is not final yet, so that a
+// restarted validator still has the blocks its safety data refers to (its
+// high QC may certify one that only it holds).
+func (s *Store) PutPending(b *types.Block) error {
+	h, err := b.Header.Hash()
+	if err != nil {
+		return err
+	}
+	v, err := b.MarshalBorsh()
+	if err != nil {
+		return fmt.Errorf("store: encode pending block: %w", err)
+	}
+	if err := s.Blocks.Update(func(txn *badger.Txn) error { return txn.Set(pendingKey(b.Header.Height, h), v) }); err != nil {
+		return fmt.Errorf("store: pending block %d: %w", b.Header.Height, err)
+	}
+	return nil
+}
+
+// PendingBlocks returns the recorded proposed blocks above height, lowest
+// first.
+func (s *Store) PendingBlocks(above uint64) ([]*types.Block, error) {
+	var out []*types.Block
+	err := s.Blocks.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixPending}, PrefetchValues: true})
+		defer it.Close()
+		for it.Seek(heightKey(prefixPending, above+1)); it.Valid(); it.Next() {
+			var b types.Block
+			if err := it.Item().Value(func(v []byte) error { return b.UnmarshalBorsh(v) }); err != nil {
+				return err
+			}
+			out = append(out, &b)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: pending blocks: %w", err)
+	}
+	return out, nil
+}
+
+// DeletePending forgets the proposed blocks at or below height.
+func (s *Store) DeletePending(upto uint64) error {
+	var keys [][]byte
+	err := s.Blocks.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixPending}})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().KeyCopy(nil)
+			if len(k) < 9 || binary.BigEndian.Uint64(k[1:9]) > upto {
+				break
+			}
+			keys = append(keys, k)
+		}
+		return nil
+	})
+	if err != nil || len(keys) == 0 {
+		return err
+	}
+	return s.Blocks.Update(func(txn *badger.Txn) error {
+		for _, k := range keys {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -55,7 +55,7 @@ func msgKind(n *Node, view uint64) string {
 // view and kind may go from one node to another. Views >= 8 are connected,
 // except that node ncA has left for good (it is crashed from view 7 on).
 //
-//	view 1  no proposal (cores start in view 1); all time out; TC(1).
+//	view 1  H1's proposal is lost (cores start in view 1); all time out; TC(1).
 //	view 2  H1 proposes A1 (height 1) on genesis. Everyone votes, but the
 //	        votes reach only node ncA (the leader of view 3): QC(A1) is
 //	        known to ncA alone. The others time out: TC(2), high QCs 0.
@@ -104,10 +104,13 @@ func ncConnected(s **Sim) func(from, to int, view, now uint64) bool {
 		if view >= 7 && (from == ncA || to == ncA) {
 			return false
 		}
-		if view == 0 || view == 1 || view >= 8 {
+		if view == 0 || view >= 8 {
 			return true
 		}
 		kind := msgKind((*s).Nodes[from], view)
+		if view == 1 {
+			return kind != kindProposal // H1's view-1 proposal is lost
+		}
 		switch view {
 		case 2:
 			if kind == kindVote { // QC(A1) forms at ncA only
