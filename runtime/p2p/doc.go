@@ -1,0 +1,115 @@
+// Package p2p is the node's network layer: a libp2p host that gossips
+// signed envelopes on the four topics of Appendix G section 5 and serves
+// and requests blocks over two request/response protocols for block sync.
+//
+// It moves bytes between nodes and checks what can be checked without
+// chain state: encodings, envelope signatures, validator membership and
+// topic rules. Everything that needs state (is this proposal valid, is
+// this transaction payable) belongs to the caller, which plugs in through
+// Config.Validate, Server and Penalize. The package must never import
+// runtime/node, runtime/consensus, runtime/exec, runtime/state or
+// runtime/mempool: those layers use it, not the other way round. It keeps
+// no global mutable state; every Host is independent.
+//
+// # Transport
+//
+// TCP only, with Noise security and the yamux multiplexer; QUIC,
+// WebTransport, WebRTC, relays, NAT port mapping, hole punching, mDNS and
+// libp2p's Prometheus registration are all off. The node's secp256k1 key is
+// also its libp2p identity, so PeerIDFromKey gives a node's peer id before
+// it starts. Bootstrap peers are dialled at start and re-dialled while
+// disconnected: a check every second, a first retry after two seconds,
+// doubling up to thirty seconds (with jitter) while dials keep failing.
+//
+// # Gossip
+//
+// Every gossip message is the Borsh encoding of a types.Envelope published
+// on the topic of its MessageType (params.TopicBlocks, TopicVotes, TopicTxs,
+// TopicNewView). Pubsub's own message signing is off (StrictNoSign): the
+// envelope signature authenticates the sender, and the message id is the
+// SHA-256 of the message bytes, so identical envelopes deduplicate whoever
+// relays them. Before a message is delivered or relayed, a topic validator
+// checks, cheapest first:
+//
+//   - the bytes decode strictly as an Envelope, with no trailing bytes;
+//   - its Type belongs to the topic;
+//   - on the blocks, votes and newview topics, the sender is a validator;
+//   - the payload decodes strictly as the Type's payload, and the signer
+//     named inside it (Block.Header.Proposer, Vote.Voter, Timeout.Sender)
+//     is the envelope sender;
+//   - the signature verifies for the sender under signing domain Envelope
+//     and the chain id;
+//   - then Config.Validate, if set.
+//
+// A failed check rejects the message, which gossipsub scores against the
+// peer that sent it; Config.Validate can instead ignore a message
+// (ErrIgnore) with no penalty. The host's own messages go through the same
+// checks when published, and are never delivered back on Messages.
+//
+// Messages returns a small channel fed from two queues: consensus messages
+// (proposals, votes, new views; up to 65,536 held, always delivered first)
+// and transactions (up to 4,096 held; when full the oldest is dropped).
+// Pubsub never blocks on a slow reader; a consensus message is dropped only
+// if 65,536 are waiting, and that is logged as an error.
+//
+// # Peer scoring
+//
+// Gossipsub peer scoring is on. The numbers, and why:
+//
+//   - Topic weights: blocks, votes and newview 1, txs 0.5 (a bad
+//     transaction is less harmful than a bad consensus message).
+//   - P1 time in mesh: +0.01 a second, capped at 600 s (+6): a small,
+//     slow reward so long-lived peers are preferred when the mesh prunes.
+//   - P2 first deliveries: +1 each, capped at 10, decaying to zero over
+//     10 minutes: rewards peers that forward useful messages first.
+//   - The positive total is capped at 30 (TopicScoreCap), so good
+//     behaviour never buys room for much bad behaviour.
+//   - P3/P3b mesh delivery rates: off. Consensus traffic is a few messages
+//     a view from a small validator set; a rate threshold would punish
+//     honest peers in quiet periods.
+//   - P4 invalid messages: weight -100, on the square of a counter that
+//     decays to zero over an hour. One invalid consensus message (-100)
+//     takes a peer below the gossip and publish thresholds at once; two on
+//     one topic (-400) graylist it. The squared penalty halves in about
+//     4.5 minutes.
+//   - P5 application score: -10 per Penalize call, halving every 10
+//     minutes, floored at -1,000: five recent penalties stop gossip with
+//     the peer, thirty graylist it.
+//   - P6 IP colocation: off. Devnets and tests run many nodes on one
+//     address, and validators are admitted by the validator set, not by IP
+//     diversity.
+//   - P7 behaviour penalty (broken GRAFT backoff, unanswered IWANT):
+//     weight -10 on the square of the excess over 6, decaying over 10
+//     minutes.
+//   - Thresholds: gossip -50, publish -100, graylist -300; PX is off
+//     (accept-PX threshold 100 would apply if it were on), opportunistic
+//     grafting at a median mesh score below 5.
+//   - Counters decay every second (to zero below 0.01) and are retained
+//     for an hour after a peer disconnects, so reconnecting does not wash
+//     a penalty away.
+//
+// Peers reports the scores gossipsub's inspector last sampled (every
+// second).
+//
+// # Sync protocols
+//
+// Two request/response protocols carry block sync: params.ProtocolSyncRange
+// (a types.SyncRequest in, a types.SyncResponse out) and
+// params.ProtocolSyncBlock (a types.BlockRequest in, a types.BlockResponse
+// out). One request and one response per stream. Both directions use the
+// same framing:
+//
+//	frame = length (u32, little-endian) || Borsh encoding (length bytes)
+//
+// The client writes the request frame and closes its write side; the
+// server writes the response frame and closes the stream, so the response
+// frame is followed by end of stream. A request frame longer than 64 bytes,
+// a response frame longer than params.MaxSyncResponseBytes (range) or
+// params.MaxEnvelopePayloadBytes+1 (block), bytes after the frame, or a
+// body that does not decode strictly is an error. A server that cannot
+// answer (its Server returned an error) resets the stream. The client also
+// checks that a range response holds at most the blocks asked for, at
+// consecutive heights from the requested one, each the parent of the next,
+// and that a fetched block's header hash is the one asked for; a peer that
+// fails these checks is penalised and the next peer is tried.
+package p2p

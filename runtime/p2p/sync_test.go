@@ -1,0 +1,189 @@
+package p2p
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"sync/atomic"
+	"testing"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/oramanetwork/orama-chain/generated/params"
+	"github.com/oramanetwork/orama-chain/generated/types"
+)
+
+// chainServer serves a fixed chain; wrong, when set, makes BlockByHash
+// answer every request with a block other than the one asked for.
+type chainServer struct {
+	blocks []types.Block
+	byHash map[types.Hash]*types.Block
+	wrong  atomic.Bool
+}
+
+func newChainServer(t *testing.T, n int) *chainServer {
+	s := &chainServer{byHash: map[types.Hash]*types.Block{}}
+	var parent types.Hash
+	for i := range n {
+		b := testBlock(addr(1), uint64(i), parent)
+		h, err := b.Header.Hash()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.blocks = append(s.blocks, b)
+		parent = h
+	}
+	for i := range s.blocks {
+		h, _ := s.blocks[i].Header.Hash()
+		s.byHash[h] = &s.blocks[i]
+	}
+	return s
+}
+
+func (s *chainServer) hash(i int) types.Hash {
+	h, _ := s.blocks[i].Header.Hash()
+	return h
+}
+
+func (s *chainServer) SyncRange(from uint64, max int) (*types.SyncResponse, error) {
+	resp := &types.SyncResponse{HeadHeight: uint64(len(s.blocks) - 1)}
+	for h := from; h < uint64(len(s.blocks)) && len(resp.Blocks) < max; h++ {
+		resp.Blocks = append(resp.Blocks, s.blocks[h])
+	}
+	return resp, nil
+}
+
+func (s *chainServer) BlockByHash(h types.Hash) (*types.Block, bool) {
+	if s.wrong.Load() {
+		return &s.blocks[0], true
+	}
+	b, ok := s.byHash[h]
+	return b, ok
+}
+
+func TestSync(t *testing.T) {
+	srv := newChainServer(t, 20)
+	server := newHost(t, 2, func(c *Config) { c.Server = srv })
+	client := newHost(t, 1, bootstrapTo(server))
+	waitFor(t, "the client to connect", func() bool { return client.connected(server.ID()) })
+	ctx := context.Background()
+
+	resp, from, err := client.SyncRange(ctx, 2, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if from != server.ID() || len(resp.Blocks) != 3 || resp.HeadHeight != 19 {
+		t.Fatalf("got %d blocks, head %d, from %s", len(resp.Blocks), resp.HeadHeight, from)
+	}
+	for i := range resp.Blocks {
+		if !bytes.Equal(mustEncode(t, &resp.Blocks[i]), mustEncode(t, &srv.blocks[2+i])) {
+			t.Fatalf("block %d differs", i)
+		}
+	}
+	resp, _, err = client.SyncRange(ctx, 0, 1000)
+	if err != nil || len(resp.Blocks) != params.MaxSyncBlocks {
+		t.Fatalf("capped request: %d blocks, %v", len(resp.Blocks), err)
+	}
+	resp, _, err = client.SyncRange(ctx, 100, 5)
+	if err != nil || len(resp.Blocks) != 0 {
+		t.Fatalf("past the head: %v, %v", resp, err)
+	}
+
+	blk, err := client.FetchBlock(ctx, srv.hash(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := blk.Header.Hash(); got != srv.hash(5) {
+		t.Fatal("fetched the wrong block")
+	}
+	if _, err := client.FetchBlock(ctx, types.Hash{0xee}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown block: %v", err)
+	}
+	srv.wrong.Store(true)
+	blk, err = client.FetchBlock(ctx, srv.hash(5))
+	if blk != nil || !errors.Is(err, ErrBadResponse) {
+		t.Fatalf("server sending the wrong block: %v, %v", blk, err)
+	}
+}
+
+func TestSyncNoPeers(t *testing.T) {
+	h := newHost(t, 1, nil)
+	if _, _, err := h.SyncRange(context.Background(), 0, 1); !errors.Is(err, ErrNoPeers) {
+		t.Fatalf("SyncRange: %v", err)
+	}
+	if _, err := h.FetchBlock(context.Background(), types.Hash{}); !errors.Is(err, ErrNoPeers) {
+		t.Fatalf("FetchBlock: %v", err)
+	}
+}
+
+// TestSyncBadServer: a server that breaks the framing, the size limit or
+// the strict encoding gives the client an error, never a panic or a
+// half-read answer.
+func TestSyncBadServer(t *testing.T) {
+	srv := newChainServer(t, 3)
+	good := mustEncode(t, &types.SyncResponse{Blocks: srv.blocks[:2], HeadHeight: 2})
+	frame := func(body []byte) []byte {
+		out := binary.LittleEndian.AppendUint32(nil, uint32(len(body)))
+		return append(out, body...)
+	}
+	notChain := mustEncode(t, &types.SyncResponse{Blocks: []types.Block{srv.blocks[0], srv.blocks[2]}, HeadHeight: 2})
+	cases := []struct {
+		name string
+		resp []byte
+	}{
+		{"over the size limit", binary.LittleEndian.AppendUint32(nil, params.MaxSyncResponseBytes+1)},
+		{"bytes after the frame", append(frame(good), 0)},
+		{"trailing byte inside the frame", frame(append(bytes.Clone(good), 0))},
+		{"truncated frame", frame(good)[:len(good)/2]},
+		{"short length", []byte{1, 0}},
+		{"garbage body", frame([]byte{0xff, 0xff, 0xff, 0xff, 1})},
+		{"blocks not a chain", frame(notChain)},
+		{"empty", nil},
+	}
+	var mode atomic.Int32
+	server := newHost(t, 2, nil)
+	server.host.SetStreamHandler(protocol.ID(params.ProtocolSyncRange), func(s network.Stream) {
+		_, _ = io.Copy(io.Discard, s)
+		_, _ = s.Write(cases[mode.Load()].resp)
+		_ = s.Close()
+	})
+	client := newHost(t, 1, bootstrapTo(server))
+	waitFor(t, "the client to connect", func() bool { return client.connected(server.ID()) })
+
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			mode.Store(int32(i))
+			resp, _, err := client.SyncRange(context.Background(), 0, 2)
+			if err == nil || resp != nil {
+				t.Fatalf("got %v, %v; want an error", resp, err)
+			}
+		})
+	}
+	mode.Store(1)
+	if _, _, err := client.SyncRange(context.Background(), 0, 2); !errors.Is(err, ErrBadResponse) {
+		t.Fatalf("trailing bytes: %v, want ErrBadResponse", err)
+	}
+}
+
+func TestReadFrame(t *testing.T) {
+	body := []byte("hello")
+	in := binary.LittleEndian.AppendUint32(nil, uint32(len(body)))
+	in = append(in, body...)
+	got, err := readFrame(bytes.NewReader(in), 5)
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("readFrame = %q, %v", got, err)
+	}
+	if _, err := readFrame(bytes.NewReader(in), 4); !errors.Is(err, ErrBadResponse) {
+		t.Fatalf("over limit: %v", err)
+	}
+	if _, err := readFrame(bytes.NewReader(append(in, 0)), 5); !errors.Is(err, ErrBadResponse) {
+		t.Fatalf("trailing: %v", err)
+	}
+	var buf bytes.Buffer
+	if err := writeFrame(&buf, body); err != nil || !bytes.Equal(buf.Bytes(), in) {
+		t.Fatalf("writeFrame = %x, %v", buf.Bytes(), err)
+	}
+}

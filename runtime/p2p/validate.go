@@ -1,0 +1,151 @@
+package p2p
+
+import (
+	"fmt"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/oramanetwork/orama-chain/generated/params"
+	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/crypto"
+)
+
+// Message is a validated gossip message.
+type Message struct {
+	Type types.MessageType
+	// Sender is the envelope's sender, whose signature was verified.
+	Sender types.Address
+	// Payload is the Borsh payload, already checked to decode strictly as
+	// Type's payload type.
+	Payload []byte
+	// From is the peer that relayed it to us (not necessarily its author).
+	From peer.ID
+	// Decoded is the decoded payload: *types.Proposal, *types.Vote,
+	// *types.Transaction or *types.NewView.
+	Decoded any
+}
+
+// messageTypes lists the gossip message types, one per topic.
+func messageTypes() []types.MessageType {
+	return []types.MessageType{
+		types.MessageTypeProposal, types.MessageTypeVote,
+		types.MessageTypeTransaction, types.MessageTypeNewView,
+	}
+}
+
+// TopicOf returns the gossip topic that carries messages of type mt.
+func TopicOf(mt types.MessageType) (string, bool) {
+	switch mt {
+	case types.MessageTypeProposal:
+		return params.TopicBlocks, true
+	case types.MessageTypeVote:
+		return params.TopicVotes, true
+	case types.MessageTypeTransaction:
+		return params.TopicTxs, true
+	case types.MessageTypeNewView:
+		return params.TopicNewView, true
+	}
+	return "", false
+}
+
+// validatorOnly reports whether only validators may send messages of type
+// mt.
+func validatorOnly(mt types.MessageType) bool {
+	return mt != types.MessageTypeTransaction
+}
+
+// validatorSet is an immutable set of validator addresses.
+type validatorSet map[types.Address]struct{}
+
+func newValidatorSet(addrs []types.Address) validatorSet {
+	s := make(validatorSet, len(addrs))
+	for _, a := range addrs {
+		s[a] = struct{}{}
+	}
+	return s
+}
+
+// envelopeOverhead is the Borsh size of an Envelope minus its payload:
+// type (1), payload length (4), sender (20), signature (65).
+const envelopeOverhead = 1 + 4 + crypto.AddressLength + crypto.SignatureLength
+
+// maxEnvelopeBytes is the largest encoded Envelope.
+const maxEnvelopeBytes = params.MaxEnvelopePayloadBytes + envelopeOverhead
+
+// checkEnvelope runs every check that needs no chain state on a gossip
+// message: the bytes must be exactly the Borsh encoding of an Envelope
+// whose type belongs to topic, whose sender is in validators when the type
+// is validator-only, whose payload decodes strictly with the signer it
+// names equal to the sender, and whose signature verifies under domain
+// Envelope and chainID. It returns the message with From unset. It is pure
+// and safe for concurrent use.
+func checkEnvelope(data []byte, topic string, chainID uint64, validators validatorSet) (*Message, error) {
+	if len(data) > maxEnvelopeBytes {
+		return nil, fmt.Errorf("p2p: envelope is %d bytes, max %d: %w", len(data), maxEnvelopeBytes, ErrBadEnvelope)
+	}
+	var env types.Envelope
+	if err := env.UnmarshalBorsh(data); err != nil {
+		return nil, fmt.Errorf("p2p: decode envelope: %w: %w", ErrBadEnvelope, err)
+	}
+	if want, ok := TopicOf(env.Type); !ok || want != topic {
+		return nil, fmt.Errorf("p2p: %s message on topic %q: %w", env.Type, topic, ErrWrongTopic)
+	}
+	if validatorOnly(env.Type) {
+		if _, ok := validators[env.Sender]; !ok {
+			return nil, fmt.Errorf("p2p: %s from %s: %w", env.Type, env.Sender, ErrUnknownSender)
+		}
+	}
+	decoded := env.Type.NewPayload()
+	if decoded == nil {
+		return nil, fmt.Errorf("p2p: %s has no payload type: %w", env.Type, ErrBadEnvelope)
+	}
+	if err := decoded.UnmarshalBorsh(env.Payload); err != nil {
+		return nil, fmt.Errorf("p2p: decode %s payload: %w: %w", env.Type, ErrBadPayload, err)
+	}
+	var signer types.Address
+	switch p := decoded.(type) {
+	case *types.Proposal:
+		signer = p.Block.Header.Proposer
+	case *types.Vote:
+		signer = p.Voter
+	case *types.NewView:
+		signer = p.Timeout.Sender
+	case *types.Transaction:
+		// Anyone may relay anyone's transaction; its own signature is the
+		// mempool's business.
+		signer = env.Sender
+	default:
+		return nil, fmt.Errorf("p2p: %s payload %T: %w", env.Type, decoded, ErrBadPayload)
+	}
+	if signer != env.Sender {
+		return nil, fmt.Errorf("p2p: %s signed inside by %s, envelope sender %s: %w",
+			env.Type, signer, env.Sender, ErrBadPayload)
+	}
+	sp, err := env.SigningPayload()
+	if err != nil {
+		return nil, fmt.Errorf("p2p: envelope signing payload: %w: %w", ErrBadEnvelope, err)
+	}
+	if err := crypto.VerifyDomain(crypto.Domain(env.SigningDomain()), chainID, sp, env.Signature, env.Sender); err != nil {
+		return nil, fmt.Errorf("p2p: %s from %s: %w: %w", env.Type, env.Sender, ErrBadSignature, err)
+	}
+	return &Message{Type: env.Type, Sender: env.Sender, Payload: env.Payload, Decoded: decoded}, nil
+}
+
+// signEnvelope returns the encoded Envelope of payload, signed by key.
+func signEnvelope(key *crypto.PrivateKey, chainID uint64, mt types.MessageType, payload []byte) ([]byte, error) {
+	env := types.Envelope{Type: mt, Payload: payload, Sender: key.Address()}
+	sp, err := env.SigningPayload()
+	if err != nil {
+		return nil, fmt.Errorf("p2p: envelope signing payload: %w", err)
+	}
+	sig, err := crypto.SignDomain(key, crypto.Domain(env.SigningDomain()), chainID, sp)
+	if err != nil {
+		return nil, fmt.Errorf("p2p: sign envelope: %w", err)
+	}
+	env.Signature = sig
+	data, err := env.MarshalBorsh()
+	if err != nil {
+		return nil, fmt.Errorf("p2p: encode envelope: %w", err)
+	}
+	return data, nil
+}
