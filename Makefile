@@ -13,7 +13,7 @@ FUZZTIME      ?= 20000x
 FUZZTIME_FULL ?= 5000000x
 CRASH_CYCLES_FULL ?= 300
 
-.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench soak run vet fmt-check clean
+.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench soak run devnet vet fmt-check clean
 
 all: build
 
@@ -72,5 +72,9 @@ soak:
 run: build
 	./bin/orama node --data-dir ./data
 
+## devnet: four validators as separate processes on loopback (files in ./devnet; APIs on 127.0.0.1:8600-8603).
+devnet: build
+	./bin/orama devnet --validators 4 --dir ./devnet
+
 clean:
-	rm -rf bin data
+	rm -rf bin data devnet

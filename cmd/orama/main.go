@@ -121,7 +121,7 @@ on stdout for scripts. Errors go to stderr; the exit status is 0 on success,
 	pf.StringVar(&a.nodeURL, "node", nodeDefault, "node REST API URL (env ORAMA_NODE)")
 	pf.BoolVar(&a.jsonOut, "json", false, "print JSON on stdout (and errors as JSON on stderr) for scripts")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(initCmd(), nodeCmd(), versionCmd(a),
+	root.AddCommand(initCmd(), nodeCmd(), devnetCmd(), versionCmd(a),
 		keysCmd(a), accountCmd(a), sendCmd(a), usernameCmd(a), txCmd(a), blockCmd(a), statusCmd(a))
 	return root
 }

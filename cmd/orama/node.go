@@ -121,11 +121,18 @@ func runNode(ctx context.Context, cfg config.Config, logw io.Writer, ready func(
 	n, err := node.New(node.Config{
 		DataDir:      cfg.DataDir,
 		BlockTime:    time.Duration(cfg.BlockTime),
+		ViewTimeout:  time.Duration(cfg.ViewTimeout),
 		KeepVersions: cfg.KeepVersions,
 		Logger:       log,
 	}, g, key)
 	if err != nil {
 		return err
+	}
+	if len(cfg.P2P.Listen) > 0 || len(cfg.P2P.Bootstrap) > 0 {
+		if _, err := n.StartP2P(ctx, cfg.P2P.Listen, cfg.P2P.Bootstrap); err != nil {
+			n.Close()
+			return err
+		}
 	}
 	var srv *http.Server
 	if ln != nil {

@@ -7,10 +7,15 @@
 //	key: validator.json           # default <data_dir>/validator.json
 //	password_file: password.txt   # default: the empty password
 //	block_time: 6s                # a Go duration: 500ms, 6s, 1m
+//	view_timeout: 4s              # a silent leader is replaced after this
 //	keep_versions: 0              # 0 keeps every state version
 //	api:
 //	  listen: 127.0.0.1:8545      # "" disables the REST API
 //	  max_body_bytes: 65536
+//	p2p:
+//	  listen: [/ip4/0.0.0.0/tcp/7700]   # [] runs without a network (one validator)
+//	  bootstrap:                  # peers to dial, with their /p2p/<peer id>
+//	    - /ip4/10.0.0.2/tcp/7700/p2p/16Uiu2HAm...
 //	log:
 //	  level: info                 # debug, info, warn, error
 //	  format: json                # json or text
@@ -30,6 +35,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -39,6 +45,7 @@ import (
 const (
 	DefaultDataDir      = "./data"
 	DefaultBlockTime    = 6 * time.Second
+	DefaultViewTimeout  = 4 * time.Second
 	DefaultListen       = "127.0.0.1:8545"
 	DefaultMaxBodyBytes = 64 << 10 // rpc.DefaultMaxBodyBytes: room for the largest transaction
 	DefaultLogLevel     = "info"
@@ -55,8 +62,10 @@ type Config struct {
 	Key          string   `yaml:"key"`           // "" means <data_dir>/validator.json
 	PasswordFile string   `yaml:"password_file"` // "" means the empty password
 	BlockTime    Duration `yaml:"block_time"`
+	ViewTimeout  Duration `yaml:"view_timeout"`
 	KeepVersions uint64   `yaml:"keep_versions"`
 	API          API      `yaml:"api"`
+	P2P          P2P      `yaml:"p2p"`
 	Log          Log      `yaml:"log"`
 }
 
@@ -64,6 +73,12 @@ type Config struct {
 type API struct {
 	Listen       string `yaml:"listen"` // host:port; "" disables the server
 	MaxBodyBytes int64  `yaml:"max_body_bytes"`
+}
+
+// P2P configures the peer-to-peer network.
+type P2P struct {
+	Listen    []string `yaml:"listen"`    // libp2p multiaddrs; empty: no network
+	Bootstrap []string `yaml:"bootstrap"` // multiaddrs ending in /p2p/<peer id>
 }
 
 // Log configures the node's structured log on stderr.
@@ -76,10 +91,11 @@ type Log struct {
 // and no flags.
 func Default() Config {
 	return Config{
-		DataDir:   DefaultDataDir,
-		BlockTime: Duration(DefaultBlockTime),
-		API:       API{Listen: DefaultListen, MaxBodyBytes: DefaultMaxBodyBytes},
-		Log:       Log{Level: DefaultLogLevel, Format: DefaultLogFormat},
+		DataDir:     DefaultDataDir,
+		BlockTime:   Duration(DefaultBlockTime),
+		ViewTimeout: Duration(DefaultViewTimeout),
+		API:         API{Listen: DefaultListen, MaxBodyBytes: DefaultMaxBodyBytes},
+		Log:         Log{Level: DefaultLogLevel, Format: DefaultLogFormat},
 	}
 }
 
@@ -150,6 +166,14 @@ func (c *Config) Validate() error {
 	}
 	if c.BlockTime <= 0 {
 		return fmt.Errorf("block_time: %v: must be positive", time.Duration(c.BlockTime))
+	}
+	if c.ViewTimeout <= 0 {
+		return fmt.Errorf("view_timeout: %v: must be positive", time.Duration(c.ViewTimeout))
+	}
+	for _, a := range append(append([]string(nil), c.P2P.Listen...), c.P2P.Bootstrap...) {
+		if !strings.HasPrefix(a, "/") {
+			return fmt.Errorf("p2p: %q: want a multiaddr such as /ip4/127.0.0.1/tcp/7700", a)
+		}
 	}
 	if c.API.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.API.Listen); err != nil {

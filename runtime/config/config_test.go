@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -16,10 +17,15 @@ genesis: /etc/orama/genesis.json
 key: /etc/orama/validator.json
 password_file: /etc/orama/password
 block_time: 500ms
+view_timeout: 2s
 keep_versions: 1000
 api:
   listen: 0.0.0.0:9000
   max_body_bytes: 65536
+p2p:
+  listen: [/ip4/0.0.0.0/tcp/7700]
+  bootstrap:
+    - /ip4/10.0.0.2/tcp/7700/p2p/16Uiu2HAmExample
 log:
   level: debug
   format: text
@@ -36,11 +42,13 @@ func TestParseFull(t *testing.T) {
 		Key:          "/etc/orama/validator.json",
 		PasswordFile: "/etc/orama/password",
 		BlockTime:    Duration(500 * time.Millisecond),
+		ViewTimeout:  Duration(2 * time.Second),
 		KeepVersions: 1000,
 		API:          API{Listen: "0.0.0.0:9000", MaxBodyBytes: 65536},
+		P2P:          P2P{Listen: []string{"/ip4/0.0.0.0/tcp/7700"}, Bootstrap: []string{"/ip4/10.0.0.2/tcp/7700/p2p/16Uiu2HAmExample"}},
 		Log:          Log{Level: "debug", Format: "text"},
 	}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got %+v\nwant %+v", c, want)
 	}
 }
@@ -51,7 +59,7 @@ func TestParseEmptyIsDefault(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", doc, err)
 		}
-		if c != Default() {
+		if !reflect.DeepEqual(c, Default()) {
 			t.Fatalf("%q: got %+v, want defaults %+v", doc, c, Default())
 		}
 	}
@@ -181,7 +189,7 @@ func TestFlagsWithoutFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c != Default() {
+	if !reflect.DeepEqual(c, Default()) {
 		t.Fatalf("got %+v, want defaults", c)
 	}
 	c, err = parseFlags(t, "--keep-versions", "5", "--api-max-body-bytes", "10", "--log-level", "warn", "--api-listen", "").Resolve()

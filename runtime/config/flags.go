@@ -36,6 +36,12 @@ func AddFlags(fs *pflag.FlagSet) *Flags {
 		func(dst, src *Config) { dst.PasswordFile = src.PasswordFile })
 	fs.DurationVar((*time.Duration)(&f.v.BlockTime), "block-time", time.Duration(d.BlockTime), "time between blocks")
 	f.bind("block-time", func(dst, src *Config) { dst.BlockTime = src.BlockTime })
+	fs.DurationVar((*time.Duration)(&f.v.ViewTimeout), "view-timeout", time.Duration(d.ViewTimeout), "how long a silent leader is waited for after the block time")
+	f.bind("view-timeout", func(dst, src *Config) { dst.ViewTimeout = src.ViewTimeout })
+	fs.StringSliceVar(&f.v.P2P.Listen, "p2p-listen", d.P2P.Listen, "libp2p listen multiaddrs (comma-separated; none: no network)")
+	f.bind("p2p-listen", func(dst, src *Config) { dst.P2P.Listen = src.P2P.Listen })
+	fs.StringSliceVar(&f.v.P2P.Bootstrap, "p2p-bootstrap", d.P2P.Bootstrap, "peers to dial: multiaddrs ending in /p2p/<peer id> (comma-separated)")
+	f.bind("p2p-bootstrap", func(dst, src *Config) { dst.P2P.Bootstrap = src.P2P.Bootstrap })
 	fs.Uint64Var(&f.v.KeepVersions, "keep-versions", d.KeepVersions, "state versions kept readable; older state is pruned (0: keep all)")
 	f.bind("keep-versions", func(dst, src *Config) { dst.KeepVersions = src.KeepVersions })
 	f.str("api-listen", &f.v.API.Listen, d.API.Listen, `REST API address host:port ("" disables the API)`,

@@ -25,6 +25,7 @@ import (
 	"github.com/oramanetwork/orama-chain/runtime/exec"
 	"github.com/oramanetwork/orama-chain/runtime/index"
 	"github.com/oramanetwork/orama-chain/runtime/mempool"
+	"github.com/oramanetwork/orama-chain/runtime/p2p"
 	"github.com/oramanetwork/orama-chain/runtime/smt"
 	"github.com/oramanetwork/orama-chain/runtime/state"
 	"github.com/oramanetwork/orama-chain/runtime/store"
@@ -69,6 +70,7 @@ type Node struct {
 	onBlock []func(*types.Block, []types.Receipt)
 	driver  *driver
 	net     Network
+	host    *p2p.Host // when StartP2P ran
 
 	closeOnce sync.Once
 	closeErr  error
@@ -219,6 +221,9 @@ func (n *Node) Store() *store.Store { return n.store }
 // on return; a node used without Run (tests, tools) must call it.
 func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
+		if n.host != nil {
+			n.host.Close()
+		}
 		n.index.Stop()
 		n.closeErr = n.store.Close()
 	})

@@ -1,0 +1,86 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/p2p"
+)
+
+// StartP2P starts the node's libp2p host on listen, dials bootstrap, and
+// attaches it as the node's Network. Close stops it. Call before Run.
+func (n *Node) StartP2P(ctx context.Context, listen, bootstrap []string) (*p2p.Host, error) {
+	vals := make([]types.Address, len(n.genesis.Validators))
+	for i, v := range n.genesis.Validators {
+		vals[i] = v.Address
+	}
+	h, err := p2p.New(ctx, p2p.Config{
+		Key: n.key, ChainID: n.genesis.ChainID,
+		Listen: listen, Bootstrap: bootstrap, Validators: vals,
+		Logger: n.log.With("component", "p2p"), Validate: n.validateGossip, Server: n,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("node: p2p: %w", err)
+	}
+	n.host = h
+	n.AttachNetwork(p2pNet{h})
+	go func() {
+		for m := range h.Messages() {
+			if m.Type == types.MessageTypeTransaction {
+				continue // admitted by validateGossip
+			}
+			n.Deliver(Incoming{Type: m.Type, Decoded: m.Decoded, From: m.From.String()})
+		}
+	}()
+	n.log.Info("p2p listening", "peer_id", h.ID().String(), "addrs", h.Addrs())
+	return h, nil
+}
+
+// validateGossip admits gossiped transactions into the mempool before they
+// are relayed: a transaction that cannot enter the pool is not passed on.
+func (n *Node) validateGossip(m *p2p.Message) error {
+	tx, ok := m.Decoded.(*types.Transaction)
+	if !ok {
+		return nil
+	}
+	ignore, err := n.AdmitGossip(tx)
+	if err == nil {
+		return nil
+	}
+	if ignore {
+		return fmt.Errorf("%w: %w", p2p.ErrIgnore, err)
+	}
+	return err
+}
+
+// p2pNet adapts a p2p.Host to Network.
+type p2pNet struct{ h *p2p.Host }
+
+func (p p2pNet) Publish(ctx context.Context, mt types.MessageType, payload []byte) error {
+	err := p.h.Publish(ctx, mt, payload)
+	if errors.Is(err, p2p.ErrNoPeers) {
+		return nil
+	}
+	return err
+}
+
+func (p p2pNet) FetchBlock(ctx context.Context, h types.Hash) (*types.Block, error) {
+	return p.h.FetchBlock(ctx, h)
+}
+
+func (p p2pNet) SyncRange(ctx context.Context, from uint64, max int) (*types.SyncResponse, error) {
+	r, _, err := p.h.SyncRange(ctx, from, max)
+	return r, err
+}
+
+func (p p2pNet) Penalize(from, reason string) {
+	if id, err := peer.Decode(from); err == nil {
+		p.h.Penalize(id, reason)
+	}
+}
+
+func (p p2pNet) PeerCount() int { return len(p.h.Peers()) }
