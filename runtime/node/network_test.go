@@ -107,7 +107,7 @@ func (m *memNet) SyncRange(_ context.Context, from uint64, max int) (*types.Sync
 }
 
 func (m *memNet) Penalize(string, string) {}
-func (m *memNet) PeerCount() int           { return len(m.peers()) }
+func (m *memNet) PeerCount() int          { return len(m.peers()) }
 
 // cluster runs validators in one process over a memHub.
 type cluster struct {
