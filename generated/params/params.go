@@ -233,9 +233,10 @@ const (
 	// MaxEventsPerReceipt: Most events per transaction.
 	MaxEventsPerReceipt = 64
 
-	// MaxSigningPayloadBytes: Largest signed payload (an envelope holding a full
-	// block).
-	MaxSigningPayloadBytes = 1048576
+	// MaxSigningPayloadBytes: Largest signed payload: an envelope holding a
+	// MaxEnvelopePayloadBytes payload plus its type, sender and length (1 KiB
+	// headroom).
+	MaxSigningPayloadBytes = 1049600
 
 	// MaxEnvelopePayloadBytes: Largest envelope payload: a full block with
 	// headroom.

@@ -28,7 +28,9 @@ const (
 // MaxSigningPayload is the largest payload SigningPreimage accepts. It bounds
 // the work an unauthenticated message can cause and keeps the Borsh length
 // prefix far from the u32 limit.
-const MaxSigningPayload = 1 << 20
+// It is params.MaxSigningPayloadBytes (a conformance test keeps them equal):
+// an envelope holding the largest payload plus its header fits.
+const MaxSigningPayload = 1<<20 + 1024
 
 // signingHeaderLength is domain (1) + chain id (8) + payload length (4).
 const signingHeaderLength = 1 + 8 + 4

@@ -122,7 +122,8 @@ func TestSigningPayloadLimit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("payload of exactly MaxSigningPayload rejected: %v", err)
 	}
-	if len(pre) != 13+MaxSigningPayload || !bytes.Equal(pre[9:13], []byte{0, 0, 0x10, 0}) {
+	// The u32 little-endian length prefix of 1<<20 + 1024 is 00 04 10 00.
+	if len(pre) != 13+MaxSigningPayload || !bytes.Equal(pre[9:13], []byte{0, 0x04, 0x10, 0}) {
 		t.Fatalf("bad length prefix %x / len %d", pre[9:13], len(pre))
 	}
 	if _, err := SigningHash(DomainEnvelope, 7, max); err != nil {

@@ -255,12 +255,18 @@ func (d *driver) onMessage(ctx context.Context, m Incoming) error {
 	switch msg := m.Decoded.(type) {
 	case *types.Proposal:
 		b := &msg.Block
-		if b.Header.Height > d.n.Head().Header.Height+syncLag && d.net != nil {
+		// Far above the head on a parent this node has never seen: it fell
+		// behind (a restart, a partition). Range sync is much faster than
+		// fetching the chain back block by block. A long uncommitted chain
+		// whose blocks are all here is not a reason to sync.
+		if head := d.n.Head().Header.Height; b.Header.Height > head+syncLag && d.net != nil && d.body(b.Header.QC.BlockHash) == nil {
 			if err := d.syncRange(ctx); err != nil {
 				return err
 			}
-			if err := d.restartCore(); err != nil {
-				return err
+			if d.n.Head().Header.Height > head {
+				if err := d.restartCore(); err != nil {
+					return err
+				}
 			}
 		}
 		if b.Header.Height <= d.n.Head().Header.Height {
