@@ -242,6 +242,10 @@ const (
 	// headroom.
 	MaxEnvelopePayloadBytes = 1048576
 
+	// MaxTxBatch: Most transactions in one TransactionBatch (its envelope is also
+	// bounded by MaxEnvelopePayloadBytes).
+	MaxTxBatch = 1024
+
 	// MaxSyncBlocks: Most blocks in one SyncResponse.
 	MaxSyncBlocks = 16
 
@@ -428,6 +432,8 @@ func Lookup(name string) (string, bool) {
 		return strconv.Itoa(MaxSigningPayloadBytes), true
 	case "MaxEnvelopePayloadBytes":
 		return strconv.Itoa(MaxEnvelopePayloadBytes), true
+	case "MaxTxBatch":
+		return strconv.Itoa(MaxTxBatch), true
 	case "MaxSyncBlocks":
 		return strconv.Itoa(MaxSyncBlocks), true
 	case "MaxSyncResponseBytes":

@@ -171,6 +171,13 @@ func FuzzEnvelope(f *testing.F) {
 	}, "../../conformance/vectors/codec/Envelope.json", "../../conformance/vectors/decode_errors/Envelope.json")
 }
 
+// FuzzTransactionBatch fuzzes the TransactionBatch decoder, seeded from its conformance vectors.
+func FuzzTransactionBatch(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.TransactionBatch)
+	}, "../../conformance/vectors/codec/TransactionBatch.json", "../../conformance/vectors/decode_errors/TransactionBatch.json")
+}
+
 // FuzzProposal fuzzes the Proposal decoder, seeded from its conformance vectors.
 func FuzzProposal(f *testing.F) {
 	borshtest.Fuzz(f, func() borsh.Codec {

@@ -25,12 +25,16 @@ const (
 	MessageTypeTransaction MessageType = 3
 	// MessageTypeNewView: View change, topic /orama/chain/1/newview.
 	MessageTypeNewView MessageType = 4
+	// MessageTypeTransactionBatch: Mempool gossip of several transactions in one
+	// envelope, topic /orama/chain/1/txs (one envelope signature and check per
+	// batch instead of per transaction).
+	MessageTypeTransactionBatch MessageType = 5
 )
 
 // Valid reports whether v is a variant the spec defines.
 func (v MessageType) Valid() bool {
 	switch v {
-	case MessageTypeProposal, MessageTypeVote, MessageTypeTransaction, MessageTypeNewView:
+	case MessageTypeProposal, MessageTypeVote, MessageTypeTransaction, MessageTypeNewView, MessageTypeTransactionBatch:
 		return true
 	}
 	return false
@@ -47,6 +51,8 @@ func (v MessageType) String() string {
 		return "Transaction"
 	case MessageTypeNewView:
 		return "NewView"
+	case MessageTypeTransactionBatch:
+		return "TransactionBatch"
 	}
 	return fmt.Sprintf("MessageType(%d)", uint8(v))
 }
@@ -62,6 +68,8 @@ func ParseMessageType(name string) (MessageType, error) {
 		return MessageTypeTransaction, nil
 	case "NewView":
 		return MessageTypeNewView, nil
+	case "TransactionBatch":
+		return MessageTypeTransactionBatch, nil
 	}
 	return 0, fmt.Errorf("types: %q is not a MessageType: %w", name, borsh.ErrUnknownVariant)
 }
@@ -96,6 +104,8 @@ func (v MessageType) NewPayload() borsh.Codec {
 		return new(Transaction)
 	case MessageTypeNewView:
 		return new(NewView)
+	case MessageTypeTransactionBatch:
+		return new(TransactionBatch)
 	}
 	return nil
 }
@@ -200,6 +210,63 @@ func (x *Envelope) SigningPayload() ([]byte, error) {
 		return nil, err
 	}
 	return b[:len(b)-65], nil
+}
+
+// TransactionBatch: Transactions gossiped together. Nodes batch what clients
+// submit for a few milliseconds: at thousands of transactions a second, one
+// envelope per transaction would cost more signature checks than the
+// transactions themselves.
+type TransactionBatch struct {
+	// Transactions: The transactions, each signed by its sender.
+	Transactions []Transaction `json:"transactions"`
+}
+
+// BorshSize returns the exact length of the Borsh encoding.
+func (x *TransactionBatch) BorshSize() int {
+	n := 4
+	for i := range x.Transactions {
+		n += x.Transactions[i].BorshSize()
+	}
+	return n
+}
+
+// AppendBorsh appends the Borsh encoding to b. It allocates only when b
+// lacks capacity and fails for a value the decoder would reject.
+func (x *TransactionBatch) AppendBorsh(b []byte) ([]byte, error) {
+	var err error
+	if b, err = borsh.AppendLen(b, len(x.Transactions), params.MaxTxBatch, "TransactionBatch.transactions"); err != nil {
+		return b, err
+	}
+	for i := range x.Transactions {
+		if b, err = x.Transactions[i].AppendBorsh(b); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+// MarshalBorsh returns the Borsh encoding in a buffer of exact size.
+func (x *TransactionBatch) MarshalBorsh() ([]byte, error) {
+	return x.AppendBorsh(make([]byte, 0, x.BorshSize()))
+}
+
+// UnmarshalBorsh decodes data strictly: all of it and nothing more.
+func (x *TransactionBatch) UnmarshalBorsh(data []byte) error {
+	r := borsh.NewReader(data)
+	x.DecodeBorsh(&r)
+	return r.Finish("TransactionBatch")
+}
+
+// DecodeBorsh decodes the value at r's position; the first error sticks in r.
+func (x *TransactionBatch) DecodeBorsh(r *borsh.Reader) {
+	if n := r.Len(params.MaxTxBatch, 151, "TransactionBatch.transactions"); n > 0 {
+		x.Transactions = make([]Transaction, n)
+		for i := range x.Transactions {
+			x.Transactions[i].DecodeBorsh(r)
+		}
+	} else {
+		x.Transactions = nil
+	}
 }
 
 // Proposal: A leader's proposal.

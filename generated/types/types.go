@@ -58,6 +58,8 @@ func New(name string) (borsh.Codec, bool) {
 		return new(MessageType), true
 	case "Envelope":
 		return new(Envelope), true
+	case "TransactionBatch":
+		return new(TransactionBatch), true
 	case "Proposal":
 		return new(Proposal), true
 	case "NewView":
@@ -136,7 +138,7 @@ func New(name string) (borsh.Codec, bool) {
 
 // Names lists every spec type, file by file in spec order.
 func Names() []string {
-	return []string{"Account", "UsernameRecord", "ChainSupply", "GenesisAllocation", "Genesis", "Vote", "QuorumCert", "Timeout", "TimeoutSignature", "TimeoutCert", "BlockHeader", "Block", "Validator", "SafetyRecord", "Address", "Hash", "Signature", "Bitmap256", "SigningDomain", "SigningPreimage", "ValidatorSignature", "MessageType", "Envelope", "Proposal", "NewView", "CommitProof", "SyncRequest", "SyncResponse", "BlockRequest", "BlockResponse", "SMTProofLeaf", "SMTProof", "Asset", "TxType", "Transaction", "ClaimUsernamePayload", "OrderSide", "OrderKind", "DEXOrderPayload", "DEXCancelPayload", "BTCDeposit", "BridgeDepositPayload", "BridgeWithdrawPayload", "NamespaceCommitment", "NamespaceCommitPayload", "GovernanceTier", "GovernanceProposalPayload", "VoteChoice", "GovernanceVotePayload", "EquivocationEvidence", "ShieldPayload", "UnshieldPayload", "PrivateTransferPayload", "TxStatus", "Event", "Receipt", "TransferEvent", "UsernameClaimedEvent", "BlockReceipts"}
+	return []string{"Account", "UsernameRecord", "ChainSupply", "GenesisAllocation", "Genesis", "Vote", "QuorumCert", "Timeout", "TimeoutSignature", "TimeoutCert", "BlockHeader", "Block", "Validator", "SafetyRecord", "Address", "Hash", "Signature", "Bitmap256", "SigningDomain", "SigningPreimage", "ValidatorSignature", "MessageType", "Envelope", "TransactionBatch", "Proposal", "NewView", "CommitProof", "SyncRequest", "SyncResponse", "BlockRequest", "BlockResponse", "SMTProofLeaf", "SMTProof", "Asset", "TxType", "Transaction", "ClaimUsernamePayload", "OrderSide", "OrderKind", "DEXOrderPayload", "DEXCancelPayload", "BTCDeposit", "BridgeDepositPayload", "BridgeWithdrawPayload", "NamespaceCommitment", "NamespaceCommitPayload", "GovernanceTier", "GovernanceProposalPayload", "VoteChoice", "GovernanceVotePayload", "EquivocationEvidence", "ShieldPayload", "UnshieldPayload", "PrivateTransferPayload", "TxStatus", "Event", "Receipt", "TransferEvent", "UsernameClaimedEvent", "BlockReceipts"}
 }
 
 // Bytes is a variable-length byte string. Its JSON form is 0x and lowercase hex.

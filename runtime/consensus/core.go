@@ -265,12 +265,11 @@ func (c *Core) tryVote(hash types.Hash) error {
 	}
 	c.safety.LastVotedView = v.View
 	c.emit(PersistSafety{Data: c.safety.Clone()})
-	to := c.leader(v.View + 1)
-	c.emit(SendVote{To: to, Vote: v})
-	if to == c.self {
-		return c.onVote(&v)
-	}
-	return nil
+	c.emit(SendVote{To: c.leader(v.View + 1), Vote: v})
+	// Counted here too, whoever leads next: every node aggregates votes,
+	// so the QC forms even when the next leader is down, and the view after
+	// it then times out on its own instead of taking this block with it.
+	return c.onVote(&v)
 }
 
 // onVote aggregates a vote. Every node aggregates, not only the next leader:

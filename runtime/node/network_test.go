@@ -59,6 +59,15 @@ func (m *memNet) Publish(_ context.Context, mt types.MessageType, payload []byte
 			}
 			n.AdmitGossip(&tx)
 			continue
+		case types.MessageTypeTransactionBatch:
+			var b types.TransactionBatch
+			if err := b.UnmarshalBorsh(payload); err != nil {
+				return err
+			}
+			for i := range b.Transactions {
+				n.AdmitGossip(&b.Transactions[i])
+			}
+			continue
 		case types.MessageTypeProposal:
 			var p types.Proposal
 			if err := p.UnmarshalBorsh(payload); err != nil {

@@ -71,6 +71,7 @@ type Node struct {
 	driver  *driver
 	net     Network
 	host    *p2p.Host // when StartP2P ran
+	out     txBatcher // submitted transactions waiting to be gossiped
 
 	closeOnce sync.Once
 	closeErr  error
@@ -267,6 +268,9 @@ func (n *Node) Run(ctx context.Context) error {
 		return err
 	}
 	n.driver = d
+	if n.net != nil {
+		go n.out.run(ctx, n.net, n.log)
+	}
 	n.log.Info("starting consensus", "address", crypto.FormatAddress(n.me), "block_time", n.cfg.BlockTime.String(),
 		"view_timeout", n.cfg.ViewTimeout.String())
 	if err := d.run(ctx); err != nil {
@@ -277,17 +281,15 @@ func (n *Node) Run(ctx context.Context) error {
 	return nil
 }
 
-// Submit admits a signed transaction from a client and gossips it to the
-// other nodes' mempools.
+// Submit admits a signed transaction from a client and queues it for
+// gossip to the other nodes' mempools.
 func (n *Node) Submit(raw []byte) (types.Hash, error) {
 	h, err := n.pool.AddRaw(raw)
 	if err != nil {
 		return h, err
 	}
 	if n.net != nil {
-		if err := n.net.Publish(context.Background(), types.MessageTypeTransaction, raw); err != nil {
-			n.log.Warn("gossip transaction", "hash", h, "err", err)
-		}
+		n.out.add(raw)
 	}
 	return h, nil
 }

@@ -30,7 +30,7 @@ func (n *Node) StartP2P(ctx context.Context, listen, bootstrap []string) (*p2p.H
 	n.AttachNetwork(p2pNet{h})
 	go func() {
 		for m := range h.Messages() {
-			if m.Type == types.MessageTypeTransaction {
+			if m.Type == types.MessageTypeTransaction || m.Type == types.MessageTypeTransactionBatch {
 				continue // admitted by validateGossip
 			}
 			n.Deliver(Incoming{Type: m.Type, Decoded: m.Decoded, From: m.From.String()})
@@ -43,11 +43,19 @@ func (n *Node) StartP2P(ctx context.Context, listen, bootstrap []string) (*p2p.H
 // validateGossip admits gossiped transactions into the mempool before they
 // are relayed: a transaction that cannot enter the pool is not passed on.
 func (n *Node) validateGossip(m *p2p.Message) error {
-	tx, ok := m.Decoded.(*types.Transaction)
-	if !ok {
+	var txs []*types.Transaction
+	switch p := m.Decoded.(type) {
+	case *types.Transaction:
+		txs = []*types.Transaction{p}
+	case *types.TransactionBatch:
+		txs = make([]*types.Transaction, len(p.Transactions))
+		for i := range p.Transactions {
+			txs[i] = &p.Transactions[i]
+		}
+	default:
 		return nil
 	}
-	ignore, err := n.AdmitGossip(tx)
+	ignore, err := n.AdmitGossip(txs...)
 	if err == nil {
 		return nil
 	}

@@ -343,17 +343,21 @@ func (d *driver) act(ctx context.Context, a consensus.Action) (consensus.Event, 
 			return nil, fatal{err}
 		}
 	case consensus.BroadcastProposal:
+		d.n.log.Debug("proposing", "view", a.Header.View, "height", a.Header.Height)
 		h, _ := a.Header.Hash()
 		if b := d.body(h); b != nil {
 			d.publish(ctx, types.MessageTypeProposal, &types.Proposal{Block: *b})
 		}
 	case consensus.SendVote:
+		d.n.log.Debug("voting", "view", a.Vote.View, "height", a.Vote.Height)
 		// Published on the votes topic, which every validator reads: the
 		// next leader aggregates it, the others learn commits from it.
 		d.publish(ctx, types.MessageTypeVote, &a.Vote)
 	case consensus.BroadcastNewView:
+		d.n.log.Debug("view timed out", "view", a.Msg.Timeout.View, "high_qc", a.Msg.HighQC.View)
 		d.publish(ctx, types.MessageTypeNewView, &a.Msg)
 	case consensus.RequestProposal:
+		d.n.log.Debug("leading", "view", a.View, "qc", a.QC.View, "tc", a.TC != nil)
 		r := a
 		d.pending = &r
 		return nil, d.maybePropose(ctx)
@@ -424,6 +428,7 @@ func (d *driver) maybePropose(ctx context.Context) error {
 	}
 	parentHash, parentHeader, ok := d.parentOf(r.QC)
 	if !ok {
+		d.n.log.Debug("proposal waits for its parent", "view", r.View, "parent", r.QC.BlockHash)
 		return nil // the parent's body is not here yet
 	}
 	wait := d.n.cfg.BlockTime
@@ -757,17 +762,27 @@ func (n *Node) Deliver(m Incoming) {
 	}
 }
 
-// AdmitGossip admits a transaction received by gossip. It returns nil to
-// relay it, an error wrapping mempool.ErrAlreadyKnown (or another benign
-// refusal) to drop it quietly, and any other error to reject the sender.
-func (n *Node) AdmitGossip(tx *types.Transaction) (ignore bool, err error) {
-	errs := n.pool.Add([]*types.Transaction{tx})
-	if errs[0] == nil {
+// AdmitGossip admits transactions received by gossip. It returns nil when
+// at least one entered the pool (relay the message), ignore with an error
+// when none did for benign reasons (already known, nonce used, pool full:
+// drop the message quietly), and an error without ignore when one is
+// invalid in itself (bad signature, malformed: the sender is penalised).
+func (n *Node) AdmitGossip(txs ...*types.Transaction) (ignore bool, err error) {
+	errs := n.pool.Add(txs)
+	admitted := 0
+	var benign error
+	for _, e := range errs {
+		switch {
+		case e == nil:
+			admitted++
+		case errors.Is(e, mempool.ErrInvalidSignature), errors.Is(e, mempool.ErrMalformed), errors.Is(e, mempool.ErrTooLarge):
+			return false, e
+		default:
+			benign = e
+		}
+	}
+	if admitted > 0 || benign == nil {
 		return false, nil
 	}
-	switch {
-	case errors.Is(errs[0], mempool.ErrInvalidSignature), errors.Is(errs[0], mempool.ErrMalformed), errors.Is(errs[0], mempool.ErrTooLarge):
-		return false, errs[0]
-	}
-	return true, errs[0]
+	return true, benign
 }

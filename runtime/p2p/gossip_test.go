@@ -34,6 +34,8 @@ func TestGossipRelaysThroughLine(t *testing.T) {
 		types.MessageTypeVote:        mustEncode(t, testVote(ka)),
 		types.MessageTypeTransaction: mustEncode(t, testTx(addr(20), 4)),
 		types.MessageTypeNewView:     mustEncode(t, testNewView(ka)),
+		types.MessageTypeTransactionBatch: mustEncode(t, &types.TransactionBatch{
+			Transactions: []types.Transaction{*testTx(addr(21), 5), *testTx(addr(22), 6)}}),
 	}
 	ctx := context.Background()
 	for _, mt := range messageTypes() {
@@ -61,6 +63,7 @@ func TestGossipRelaysThroughLine(t *testing.T) {
 			wantType := map[types.MessageType]string{
 				types.MessageTypeProposal: "*types.Proposal", types.MessageTypeVote: "*types.Vote",
 				types.MessageTypeTransaction: "*types.Transaction", types.MessageTypeNewView: "*types.NewView",
+				types.MessageTypeTransactionBatch: "*types.TransactionBatch",
 			}[m.Type]
 			if got := fmt.Sprintf("%T", m.Decoded); got != wantType {
 				t.Fatalf("%s decoded as %s", m.Type, got)

@@ -236,8 +236,9 @@ func (h *Host) start(cfg Config, boot []peer.AddrInfo) error {
 	}
 	names := make([]string, 0, 4)
 	for _, mt := range messageTypes() {
-		t, _ := TopicOf(mt)
-		names = append(names, t)
+		if t, _ := TopicOf(mt); !slices.Contains(names, t) {
+			names = append(names, t)
+		}
 	}
 	ps, err := pubsub.NewGossipSub(h.ctx, h.host,
 		pubsub.WithGossipSubParams(gsp),
@@ -256,8 +257,13 @@ func (h *Host) start(cfg Config, boot []peer.AddrInfo) error {
 		return fmt.Errorf("p2p: start gossipsub: %w", err)
 	}
 	h.ps = ps
+	joined := map[string]*pubsub.Topic{}
 	for _, mt := range messageTypes() {
 		name, _ := TopicOf(mt)
+		if t, ok := joined[name]; ok { // several types share the txs topic
+			h.topics[mt] = t
+			continue
+		}
 		if err := ps.RegisterTopicValidator(name, h.topicValidator(name)); err != nil {
 			return fmt.Errorf("p2p: register validator for %s: %w", name, err)
 		}
@@ -270,6 +276,7 @@ func (h *Host) start(cfg Config, boot []peer.AddrInfo) error {
 			return fmt.Errorf("p2p: subscribe %s: %w", name, err)
 		}
 		h.topics[mt] = t
+		joined[name] = t
 		h.subs = append(h.subs, sub)
 	}
 	if h.server != nil {

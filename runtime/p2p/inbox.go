@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"sync"
-
-	"github.com/oramanetwork/orama-chain/generated/types"
 )
 
 // Inbox bounds; the package doc explains them.
@@ -85,7 +83,7 @@ func newInbox(log *slog.Logger) *inbox {
 // push queues m without blocking.
 func (in *inbox) push(m *Message) {
 	in.mu.Lock()
-	if m.Type == types.MessageTypeTransaction {
+	if isTransactions(m.Type) {
 		if in.txs.push(m) {
 			in.droppedTx++
 			if n := in.droppedTx; n == 1 || n%1000 == 0 {

@@ -30,6 +30,7 @@ func messageTypes() []types.MessageType {
 	return []types.MessageType{
 		types.MessageTypeProposal, types.MessageTypeVote,
 		types.MessageTypeTransaction, types.MessageTypeNewView,
+		types.MessageTypeTransactionBatch,
 	}
 }
 
@@ -40,7 +41,7 @@ func TopicOf(mt types.MessageType) (string, bool) {
 		return params.TopicBlocks, true
 	case types.MessageTypeVote:
 		return params.TopicVotes, true
-	case types.MessageTypeTransaction:
+	case types.MessageTypeTransaction, types.MessageTypeTransactionBatch:
 		return params.TopicTxs, true
 	case types.MessageTypeNewView:
 		return params.TopicNewView, true
@@ -51,7 +52,12 @@ func TopicOf(mt types.MessageType) (string, bool) {
 // validatorOnly reports whether only validators may send messages of type
 // mt.
 func validatorOnly(mt types.MessageType) bool {
-	return mt != types.MessageTypeTransaction
+	return !isTransactions(mt)
+}
+
+// isTransactions reports whether mt carries mempool gossip.
+func isTransactions(mt types.MessageType) bool {
+	return mt == types.MessageTypeTransaction || mt == types.MessageTypeTransactionBatch
 }
 
 // validatorSet is an immutable set of validator addresses.
@@ -110,7 +116,7 @@ func checkEnvelope(data []byte, topic string, chainID uint64, validators validat
 		signer = p.Voter
 	case *types.NewView:
 		signer = p.Timeout.Sender
-	case *types.Transaction:
+	case *types.Transaction, *types.TransactionBatch:
 		// Anyone may relay anyone's transaction; its own signature is the
 		// mempool's business.
 		signer = env.Sender
