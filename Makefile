@@ -12,8 +12,9 @@ export CGO_ENABLED := 1
 FUZZTIME      ?= 20000x
 FUZZTIME_FULL ?= 5000000x
 CRASH_CYCLES_FULL ?= 300
+DEVNET_BENCH_DURATION ?= 60s
 
-.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench soak run devnet vet fmt-check clean
+.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-devnet devnet-short soak run devnet vet fmt-check clean
 
 all: build
 
@@ -48,7 +49,7 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 ## test: everything CI runs (well under 30 minutes on 2 cores).
-test: check-generated fmt-check vet test-go fuzz-short
+test: check-generated fmt-check vet test-go fuzz-short devnet-short
 
 test-go:
 	$(GO) test -count=1 -timeout 25m ./...
@@ -71,6 +72,14 @@ soak:
 ## run: a single-validator node with its data in ./data.
 run: build
 	./bin/orama node --data-dir ./data
+
+## devnet-short: tools/devnet-bench.sh at CI size (part of make test).
+devnet-short:
+	@DURATION=10s MIN_TPS=500 ./tools/devnet-bench.sh
+
+## bench-devnet: the issue-5 bars on a 4-process devnet (finality latency, 2,000 tx/s for a minute).
+bench-devnet:
+	@DURATION=$(DEVNET_BENCH_DURATION) ./tools/devnet-bench.sh
 
 ## devnet: four validators as separate processes on loopback (files in ./devnet; APIs on 127.0.0.1:8600-8603).
 devnet: build

@@ -43,7 +43,8 @@ func FuzzAddRaw(f *testing.F) {
 		ErrMalformed, ErrTooLarge, ErrInvalidSignature, ErrFeeCapTooLow, ErrAlreadyKnown,
 		ErrNonceTooLow, ErrNonceGap, ErrInsufficientBalance, ErrReplacementUnderpriced, ErrPoolFull,
 		txrules.ErrInvalidPayload, txrules.ErrUnsupportedType, txrules.ErrGasLimitTooLow,
-		txrules.ErrTipAboveFeeCap, txrules.ErrInvalidRecipient,
+		txrules.ErrTipAboveFeeCap, txrules.ErrInvalidRecipient, txrules.ErrInvalidAmount,
+		txrules.ErrUsernameInvalid, txrules.ErrOverflow, txrules.ErrFeeCapBelowBaseFee,
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		p := New(Config{ChainID: testChainID, MaxTxs: 4, MaxBytes: 4 * 200, Workers: 1}, st)

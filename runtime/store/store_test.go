@@ -1,0 +1,98 @@
+package store
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/oramanetwork/orama-chain/generated/types"
+)
+
+func block(h uint64, parent types.Hash) *types.Block {
+	return &types.Block{Header: types.BlockHeader{Height: h, ParentHash: parent, View: h + 1, Timestamp: 1}}
+}
+
+// TestFinalBlocksProofsAndSafety covers what consensus adds to the store:
+// commit proofs found by NextProofHeight, the safety record and pending
+// blocks, across a reopen (the data must be on disk, not in memory).
+func TestFinalBlocksProofsAndSafety(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parent types.Hash
+	for h := uint64(0); h <= 5; h++ {
+		b := block(h, parent)
+		var proof *types.CommitProof
+		if h == 2 || h == 5 {
+			proof = &types.CommitProof{Child: types.BlockHeader{Height: h + 1}, QC: types.QuorumCert{View: h + 3}}
+		}
+		if err := s.CommitFinal(b, nil, proof); err != nil {
+			t.Fatal(err)
+		}
+		parent, _ = b.Header.Hash()
+	}
+	if err := s.CommitBlock(block(9, parent), nil); !errors.Is(err, ErrHeightMismatch) {
+		t.Fatalf("a gap: %v", err)
+	}
+	for i, b := range []*types.Block{block(6, parent), block(7, types.Hash{1}), block(3, types.Hash{2})} {
+		if err := s.PutPending(b); err != nil {
+			t.Fatalf("pending %d: %v", i, err)
+		}
+	}
+	rec := &types.SafetyRecord{LastVotedView: 7, HighQC: types.QuorumCert{View: 6}, LastTimeout: &types.Timeout{View: 5}}
+	if err := s.SaveSafety(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, c := range []struct {
+		from, want uint64
+		ok         bool
+	}{{0, 2, true}, {2, 2, true}, {3, 5, true}, {6, 0, false}} {
+		h, ok, err := s.NextProofHeight(c.from)
+		if err != nil || ok != c.ok || (ok && h != c.want) {
+			t.Errorf("NextProofHeight(%d) = %d, %v, %v; want %d, %v", c.from, h, ok, err, c.want, c.ok)
+		}
+	}
+	p, err := s.CommitProof(5)
+	if err != nil || p.QC.View != 8 {
+		t.Fatalf("proof 5: %+v, %v", p, err)
+	}
+	if _, err := s.CommitProof(4); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("proof 4: %v", err)
+	}
+	got, ok, err := s.Safety()
+	if err != nil || !ok || got.LastVotedView != 7 || got.HighQC.View != 6 || got.LastTimeout == nil || got.LastTimeout.View != 5 {
+		t.Fatalf("safety after reopen: %+v, %v, %v", got, ok, err)
+	}
+	pend, err := s.PendingBlocks(5)
+	if err != nil || len(pend) != 2 || pend[0].Header.Height != 6 || pend[1].Header.Height != 7 {
+		t.Fatalf("pending above 5: %d blocks, %v", len(pend), err)
+	}
+	if err := s.DeletePending(6); err != nil {
+		t.Fatal(err)
+	}
+	pend, _ = s.PendingBlocks(0)
+	if len(pend) != 1 || pend[0].Header.Height != 7 {
+		t.Fatalf("after DeletePending(6): %d blocks", len(pend))
+	}
+}
+
+func TestNoSafetyRecord(t *testing.T) {
+	s, err := Open("", Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, ok, err := s.Safety(); ok || err != nil {
+		t.Fatalf("fresh store: %v, %v", ok, err)
+	}
+}
