@@ -316,3 +316,64 @@ func TestValidatorsFinalizeTogether(t *testing.T) {
 		return
 	}())
 }
+
+// TestSyncVerification checks what a syncing node accepts: a real range
+// with its commit proof passes; a forged vote signature, a missing block, a
+// proof whose views are not consecutive or whose QC lacks a quorum do not.
+func TestSyncVerification(t *testing.T) {
+	c := newCluster(t, 4)
+	defer c.stopAll()
+	for i := range 4 {
+		c.start(i)
+	}
+	c.waitHeight(8, 30*time.Second)
+	var resp *types.SyncResponse
+	for try := 0; ; try++ {
+		r, err := c.nodes[0].SyncRange(1, 6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Proof != nil && len(r.Blocks) >= 3 {
+			resp = r
+			break
+		}
+		if try > 100 {
+			t.Fatalf("no proven range: %d blocks, proof %v", len(r.Blocks), r.Proof != nil)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	d := c.nodes[1].driver
+	b0, err := c.nodes[1].store.Block(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.checkChain(b0.Header, resp); err != nil {
+		t.Fatalf("a genuine range refused: %v", err)
+	}
+	clone := func() *types.SyncResponse {
+		raw, _ := resp.MarshalBorsh()
+		var r types.SyncResponse
+		if err := r.UnmarshalBorsh(raw); err != nil {
+			t.Fatal(err)
+		}
+		return &r
+	}
+	for _, m := range []struct {
+		name   string
+		mutate func(r *types.SyncResponse)
+	}{
+		{"forged vote signature", func(r *types.SyncResponse) { r.Blocks[2].Header.QC.Votes[0].Signature[10] ^= 1 }},
+		{"missing block", func(r *types.SyncResponse) { r.Blocks = append(r.Blocks[:1], r.Blocks[2:]...) }},
+		{"wrong start", func(r *types.SyncResponse) { r.Blocks = r.Blocks[1:] }},
+		{"proof views not consecutive", func(r *types.SyncResponse) { r.Proof.Grandchild.View++ }},
+		{"proof QC without quorum", func(r *types.SyncResponse) { r.Proof.QC.Votes = r.Proof.QC.Votes[:2] }},
+		{"proof QC for another block", func(r *types.SyncResponse) { r.Proof.QC.BlockHash[0] ^= 1 }},
+		{"proof detached", func(r *types.SyncResponse) { r.Proof.Child.ParentHash[0] ^= 1 }},
+	} {
+		r := clone()
+		m.mutate(r)
+		if err := d.checkChain(b0.Header, r); err == nil {
+			t.Errorf("%s: accepted", m.name)
+		}
+	}
+}

@@ -20,8 +20,9 @@ var ErrBadSync = errors.New("node: invalid sync response")
 const maxSyncBuffer = 1024
 
 // SyncRange serves block sync (runtime/p2p's Server): final blocks from
-// from on, up to and including the first height with a recorded commit
-// proof when that is within max blocks, else max blocks without a proof.
+// from on, up to and including the highest height within max blocks that
+// has a recorded commit proof, with that proof; or max blocks without a
+// proof when none of them has one (the client asks on).
 func (n *Node) SyncRange(from uint64, max int) (*types.SyncResponse, error) {
 	head := n.Head().Header.Height
 	resp := &types.SyncResponse{HeadHeight: head}
@@ -29,11 +30,11 @@ func (n *Node) SyncRange(from uint64, max int) (*types.SyncResponse, error) {
 		return resp, nil
 	}
 	end := min(from+uint64(max)-1, head)
-	ph, ok, err := n.store.NextProofHeight(from)
+	ph, ok, err := n.store.LastProofHeight(end)
 	if err != nil {
 		return nil, err
 	}
-	withProof := ok && ph <= end
+	withProof := ok && ph >= from
 	if withProof {
 		end = ph
 	}

@@ -338,15 +338,15 @@ func (s *Store) CommitProof(h uint64) (*types.CommitProof, error) {
 	return &p, nil
 }
 
-// NextProofHeight returns the lowest height >= from that has a recorded
+// LastProofHeight returns the highest height <= upto that has a recorded
 // CommitProof.
-func (s *Store) NextProofHeight(from uint64) (uint64, bool, error) {
+func (s *Store) LastProofHeight(upto uint64) (uint64, bool, error) {
 	var h uint64
 	var found bool
 	err := s.Blocks.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixProof}})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixProof}, Reverse: true})
 		defer it.Close()
-		it.Seek(heightKey(prefixProof, from))
+		it.Seek(heightKey(prefixProof, upto))
 		if it.Valid() {
 			k := it.Item().Key()
 			if len(k) == 9 {

@@ -12,7 +12,7 @@ func block(h uint64, parent types.Hash) *types.Block {
 }
 
 // TestFinalBlocksProofsAndSafety covers what consensus adds to the store:
-// commit proofs found by NextProofHeight, the safety record and pending
+// commit proofs found by LastProofHeight, the safety record and pending
 // blocks, across a reopen (the data must be on disk, not in memory).
 func TestFinalBlocksProofsAndSafety(t *testing.T) {
 	dir := t.TempDir()
@@ -54,12 +54,12 @@ func TestFinalBlocksProofsAndSafety(t *testing.T) {
 	}
 	defer s.Close()
 	for _, c := range []struct {
-		from, want uint64
+		upto, want uint64
 		ok         bool
-	}{{0, 2, true}, {2, 2, true}, {3, 5, true}, {6, 0, false}} {
-		h, ok, err := s.NextProofHeight(c.from)
+	}{{1, 0, false}, {2, 2, true}, {4, 2, true}, {5, 5, true}, {100, 5, true}} {
+		h, ok, err := s.LastProofHeight(c.upto)
 		if err != nil || ok != c.ok || (ok && h != c.want) {
-			t.Errorf("NextProofHeight(%d) = %d, %v, %v; want %d, %v", c.from, h, ok, err, c.want, c.ok)
+			t.Errorf("LastProofHeight(%d) = %d, %v, %v; want %d, %v", c.upto, h, ok, err, c.want, c.ok)
 		}
 	}
 	p, err := s.CommitProof(5)
