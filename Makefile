@@ -14,7 +14,7 @@ FUZZTIME_FULL ?= 5000000x
 CRASH_CYCLES_FULL ?= 300
 DEVNET_BENCH_DURATION ?= 60s
 
-.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-devnet devnet-short soak run devnet vet fmt-check clean
+.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-devnet devnet-short test-js soak run devnet vet fmt-check clean
 
 all: build
 
@@ -26,14 +26,14 @@ build:
 # Two steps: oramastate is compiled after generated/ is written, because its
 # vectors come from the reference executor, which uses the generated types.
 generate:
-	$(GO) run ./gen/cmd/oramagen -spec spec -go-out generated -vectors-out conformance/vectors
+	$(GO) run ./gen/cmd/oramagen -spec spec -go-out generated -vectors-out conformance/vectors -js-out generated/js
 	$(GO) run ./gen/cmd/oramastate -cases spec/cases/state -out conformance/vectors-state
 	$(GO) tool oapi-codegen -config gen/openapi/oapi-codegen.yaml spec/openapi.yaml
 
 ## check-generated: fail when generated output differs from what spec/ and gen/ produce.
 check-generated:
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
-	$(GO) run ./gen/cmd/oramagen -spec spec -go-out $$tmp/generated -vectors-out $$tmp/vectors && \
+	$(GO) run ./gen/cmd/oramagen -spec spec -go-out $$tmp/generated -vectors-out $$tmp/vectors -js-out $$tmp/generated/js && \
 	$(GO) run ./gen/cmd/oramastate -cases spec/cases/state -out $$tmp/vectors-state && \
 	mkdir -p $$tmp/generated/api && printf "module tmp\ngo 1.26\n" > $$tmp/go.mod && oapi=$$($(GO) tool -n oapi-codegen) && \
 	(cd $$tmp && $$oapi -config $(CURDIR)/gen/openapi/oapi-codegen.yaml $(CURDIR)/spec/openapi.yaml) && \
@@ -49,10 +49,14 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 ## test: everything CI runs (well under 30 minutes on 2 cores).
-test: check-generated fmt-check vet test-go fuzz-short devnet-short
+test: check-generated fmt-check vet test-go test-js fuzz-short devnet-short
 
 test-go:
 	$(GO) test -count=1 -timeout 25m ./...
+
+## test-js: the JavaScript conformance runner over every vector (npm ci installs its pinned packages).
+test-js:
+	cd conformance/js && npm ci --no-audit --no-fund && npm test
 
 ## fuzz-short: every fuzz target for $(FUZZTIME) executions (CI size); `make fuzz` runs them longer.
 fuzz-short:
