@@ -29,6 +29,7 @@ generate:
 	$(GO) run ./gen/cmd/oramagen -spec spec -go-out generated -vectors-out conformance/vectors -js-out generated/js
 	$(GO) run ./gen/cmd/oramastate -cases spec/cases/state -out conformance/vectors-state
 	$(GO) tool oapi-codegen -config gen/openapi/oapi-codegen.yaml spec/openapi.yaml
+	cd clients/ts && npm ci --no-audit --no-fund && npm run generate
 
 ## check-generated: fail when generated output differs from what spec/ and gen/ produce.
 check-generated:
@@ -40,6 +41,8 @@ check-generated:
 	diff -r generated $$tmp/generated && diff -r conformance/vectors $$tmp/vectors && \
 	diff -r -x README.md conformance/vectors-state $$tmp/vectors-state || \
 	{ echo "generated/ or conformance/vectors/ drifted from spec/: run 'make generate' and commit"; exit 1; }
+	@cd clients/ts && npm ci --no-audit --no-fund >/dev/null && npm run --silent check-generated || \
+	{ echo "clients/ts/src/generated drifted from spec/openapi.yaml: run 'make generate' and commit"; exit 1; }
 
 vet:
 	$(GO) vet ./...
@@ -54,9 +57,11 @@ test: check-generated fmt-check vet test-go test-js fuzz-short devnet-short
 test-go:
 	$(GO) test -count=1 -timeout 25m ./...
 
-## test-js: the JavaScript conformance runner over every vector (npm ci installs its pinned packages).
+## test-js: the JavaScript conformance runner over every vector, and the TypeScript client
+## (unit tests, and end to end against a node built from this tree); npm ci installs pinned packages.
 test-js:
 	cd conformance/js && npm ci --no-audit --no-fund && npm test
+	cd clients/ts && npm ci --no-audit --no-fund && npm run build && npm test
 
 ## fuzz-short: every fuzz target for $(FUZZTIME) executions (CI size); `make fuzz` runs them longer.
 fuzz-short:
