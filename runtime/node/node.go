@@ -169,11 +169,12 @@ func (n *Node) loadHead() error {
 	return n.setHead(b)
 }
 
-func (n *Node) setHead(b *types.Block) error {
+func (n *Node) setHead(b *types.Block, written ...types.Account) error {
 	st, err := state.OpenReadOnly(n.smt, b.Header.StateRoot)
 	if err != nil {
 		return fmt.Errorf("node: state at height %d: %w", b.Header.Height, err)
 	}
+	st.Seed(written)
 	n.mu.Lock()
 	n.head = b
 	n.mu.Unlock()
@@ -343,7 +344,7 @@ func (n *Node) ProduceBlock() (*types.Block, error) {
 		},
 		Transactions: txs,
 	}
-	if err := n.finish(b, res.Receipts, nil); err != nil {
+	if err := n.finish(b, res.Receipts, nil, st.Written()); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -352,7 +353,9 @@ func (n *Node) ProduceBlock() (*types.Block, error) {
 // finish makes b, whose state nodes are in n.smt, the new head: it syncs
 // the state, commits the block (with its commit proof, if any), then
 // updates the index, the mempool and the hooks, and prunes.
-func (n *Node) finish(b *types.Block, receipts []types.Receipt, proof *types.CommitProof) error {
+// written, when known, are the accounts the block wrote (state.Written):
+// they seed the new head state's cache.
+func (n *Node) finish(b *types.Block, receipts []types.Receipt, proof *types.CommitProof, written []types.Account) error {
 	height := b.Header.Height
 	txs := b.Transactions
 	res := struct{ Receipts []types.Receipt }{receipts}
@@ -364,7 +367,7 @@ func (n *Node) finish(b *types.Block, receipts []types.Receipt, proof *types.Com
 	if err := n.store.CommitFinal(b, res.Receipts, proof); err != nil {
 		return err
 	}
-	if err := n.setHead(b); err != nil {
+	if err := n.setHead(b, written...); err != nil {
 		return err
 	}
 	hashes := make([]types.Hash, len(res.Receipts))

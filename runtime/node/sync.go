@@ -216,7 +216,7 @@ func (d *driver) applyFinal(b *types.Block, proof *types.CommitProof) error {
 		// this node off the chain.
 		return fatal{fmt.Errorf("node: final block %d: state root %v, header says %v", b.Header.Height, res.StateRoot, b.Header.StateRoot)}
 	}
-	if err := d.n.finish(b, res.Receipts, proof); err != nil {
+	if err := d.n.finish(b, res.Receipts, proof, st.Written()); err != nil {
 		return fatal{err}
 	}
 	return nil

@@ -66,7 +66,8 @@ type speculative struct {
 	hash     types.Hash
 	overlay  *smt.Overlay
 	receipts []types.Receipt
-	parent   *speculative // nil: the parent is the head
+	written  []types.Account // what the block wrote, to seed the head state
+	parent   *speculative    // nil: the parent is the head
 }
 
 // driver runs runtime/consensus for a node: it feeds the core events and
@@ -562,7 +563,7 @@ func (d *driver) run1(b *types.Block, parentHash types.Hash, parent types.BlockH
 	if err != nil {
 		return nil, err
 	}
-	return &ran{spec: &speculative{block: b, overlay: ov, receipts: res.Receipts, parent: pspec}, result: res}, nil
+	return &ran{spec: &speculative{block: b, overlay: ov, receipts: res.Receipts, written: st.Written(), parent: pspec}, result: res}, nil
 }
 
 // Reasons a proposal is refused.
@@ -693,7 +694,7 @@ func (d *driver) commit(a consensus.CommitBlocks) error {
 		if i == len(a.Headers)-1 {
 			proof = &a.Proof
 		}
-		if err := d.n.finish(sp.block, sp.receipts, proof); err != nil {
+		if err := d.n.finish(sp.block, sp.receipts, proof, sp.written); err != nil {
 			return err
 		}
 		d.forget(sp)

@@ -57,6 +57,9 @@ type State struct {
 	// the same root: reads of accounts not staged here go through its cache.
 	// Commit moves the root, so it drops base.
 	base *State
+
+	// written holds the accounts the last Commit wrote, in address order.
+	written []types.Account
 }
 
 // Fork returns a writable State at the same root as the read-only s, whose
@@ -206,7 +209,9 @@ func (s *State) Commit(version uint64) (types.Hash, error) {
 		addrs = append(addrs, a)
 	}
 	slices.SortFunc(addrs, func(x, y types.Address) int { return bytes.Compare(x[:], y[:]) })
+	s.written = s.written[:0]
 	for _, a := range addrs {
+		s.written = append(s.written, *s.accounts[a])
 		v, err := s.accounts[a].MarshalBorsh()
 		if err != nil {
 			return types.Hash{}, fmt.Errorf("state: encode account %v: %w", a, err)
@@ -243,6 +248,28 @@ func (s *State) Commit(version uint64) (types.Hash, error) {
 	s.supply = nil
 	s.base = nil
 	return root, nil
+}
+
+// Written returns the accounts the last Commit wrote, in address order:
+// exactly the values stored at the new root.
+func (s *State) Written() []types.Account { return s.written }
+
+// Seed puts accounts known to be stored at s's root into the read-only
+// cache, so readers of a new head do not walk the tree for the accounts its
+// block just wrote (the next block's senders, mostly). accs must be the
+// values at s.Root(): Written of the Commit that produced it.
+func (s *State) Seed(accs []types.Account) {
+	if !s.readOnly {
+		panic("state: Seed of a writable State")
+	}
+	for _, acc := range accs {
+		if s.cached.Load() >= maxCachedAccounts {
+			return
+		}
+		if _, loaded := s.cache.LoadOrStore(acc.Address, acc); !loaded {
+			s.cached.Add(1)
+		}
+	}
 }
 
 // Discard drops every staged change.
