@@ -81,10 +81,7 @@ func Render(s *schema.Spec) ([]byte, error) {
 	w.line("// lengths over `limits` and invalid UTF-8 (spec/README.md, Strictness).")
 	w.line("")
 
-	order, err := depOrder(s)
-	if err != nil {
-		return nil, err
-	}
+	order := s.DependencyOrder()
 	w.line("// --- borsh-js schemas, each declared after the types it uses ---")
 	w.line("")
 	for _, t := range order {
@@ -302,43 +299,6 @@ func renderDTS(s *schema.Spec) []byte {
 	w.line("}>;")
 	w.line("export declare const paramTypes: Readonly<Record<keyof typeof params, 'u64' | 'size' | 'string'>>;")
 	return w.buf.Bytes()
-}
-
-// depOrder lists every type after the types its fields use: a depth-first
-// walk in spec order, so the order is a function of the spec alone.
-func depOrder(s *schema.Spec) ([]*schema.Type, error) {
-	var out []*schema.Type
-	state := map[*schema.Type]int{}
-	var visit func(t *schema.Type) error
-	visit = func(t *schema.Type) error {
-		switch state[t] {
-		case 1:
-			return fmt.Errorf("gen/js: recursive type %s", t.Name)
-		case 2:
-			return nil
-		}
-		state[t] = 1
-		for _, f := range t.Fields {
-			r := f.Type
-			if r.Elem != nil {
-				r = r.Elem
-			}
-			if r.Kind == schema.Named {
-				if err := visit(r.Named); err != nil {
-					return err
-				}
-			}
-		}
-		state[t] = 2
-		out = append(out, t)
-		return nil
-	}
-	for _, t := range s.Types() {
-		if err := visit(t); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 // typeSchema is a type's borsh-js schema, referring to named types by their

@@ -35,6 +35,7 @@ type Spec struct {
 	Constants []*Constant // in file order
 	types     map[string]*Type
 	consts    map[string]*Constant
+	depOrder  []*Type // set by orderTypes
 }
 
 // File is one spec/*.yaml file holding types.
@@ -121,6 +122,12 @@ func (s *Spec) Type(name string) *Type { return s.types[name] }
 func (s *Spec) Const(name string) *Constant { return s.consts[name] }
 
 // Types returns every type, file by file in spec order.
+// DependencyOrder lists every type after the types its fields use: a
+// depth-first walk in spec order, so the order is a function of the spec
+// alone. Targets that must declare a type before using it (JavaScript) emit
+// in this order.
+func (s *Spec) DependencyOrder() []*Type { return s.depOrder }
+
 func (s *Spec) Types() []*Type {
 	var out []*Type
 	for _, f := range s.Files {
@@ -260,7 +267,7 @@ func Load(dir string) (*Spec, error) {
 			}
 		}
 	}
-	if err := s.checkCycles(); err != nil {
+	if err := s.orderTypes(); err != nil {
 		return nil, err
 	}
 	if s.Type("SigningDomain") == nil {
@@ -429,7 +436,8 @@ func (s *Spec) parseRef(str string) (*Ref, error) {
 
 func isInt(p string) bool { return p == "u8" || p == "u16" || p == "u32" || p == "u64" }
 
-func (s *Spec) checkCycles() error {
+// orderTypes rejects recursive types and records DependencyOrder.
+func (s *Spec) orderTypes() error {
 	state := map[*Type]int{}
 	var visit func(t *Type, path []string) error
 	visit = func(t *Type, path []string) error {
@@ -452,6 +460,7 @@ func (s *Spec) checkCycles() error {
 			}
 		}
 		state[t] = 2
+		s.depOrder = append(s.depOrder, t)
 		return nil
 	}
 	for _, t := range s.Types() {
