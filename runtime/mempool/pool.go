@@ -556,6 +556,37 @@ func (p *Pool) revalidate(s *sender) {
 	p.fixSender(s)
 }
 
+// VerifyBlockSignatures checks the signature of every transaction of a
+// received block on the pool's workers, skipping those already pooled (the
+// pool verified them on admission: same hash, same signed bytes). It
+// returns the index of the first bad one and its error, or -1 and nil.
+func (p *Pool) VerifyBlockSignatures(txs []types.Transaction) (int, error) {
+	errs := make([]error, len(txs))
+	parallel(len(txs), p.cfg.Workers, func(i int) {
+		enc, err := txs[i].MarshalBorsh()
+		if err != nil {
+			errs[i] = fmt.Errorf("mempool: encode: %w: %w", ErrMalformed, err)
+			return
+		}
+		p.mu.RLock()
+		_, known := p.all[sha256.Sum256(enc)]
+		p.mu.RUnlock()
+		if known {
+			return
+		}
+		payload := enc[:len(enc)-crypto.SignatureLength]
+		if err := crypto.VerifyDomain(crypto.DomainTransaction, p.cfg.ChainID, payload, txs[i].Signature, txs[i].From); err != nil {
+			errs[i] = fmt.Errorf("mempool: %w: %w", ErrInvalidSignature, err)
+		}
+	})
+	for i, err := range errs {
+		if err != nil {
+			return i, err
+		}
+	}
+	return -1, nil
+}
+
 // parallel calls fn(0..n-1) on up to workers goroutines and waits.
 func parallel(n, workers int, fn func(i int)) {
 	workers = min(workers, n)

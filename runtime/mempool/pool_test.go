@@ -536,3 +536,26 @@ func TestBumped(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifyBlockSignatures(t *testing.T) {
+	st := newState()
+	ks := keys(t, st, 3)
+	p := New(Config{ChainID: testChainID, Workers: 2}, st)
+	pooled := transferTx(t, ks[0], 0)
+	mustAdd(t, p, pooled)
+	block := []types.Transaction{*pooled, *transferTx(t, ks[1], 0), *transferTx(t, ks[2], 0)}
+	if i, err := p.VerifyBlockSignatures(block); err != nil {
+		t.Fatalf("valid block: %d, %v", i, err)
+	}
+	bad := append([]types.Transaction(nil), block...)
+	bad[2].Signature[5] ^= 1
+	if i, err := p.VerifyBlockSignatures(bad); i != 2 || !errors.Is(err, ErrInvalidSignature) {
+		t.Fatalf("tampered signature: %d, %v", i, err)
+	}
+	// Another signer than From: the signature is valid, but not From's.
+	forged := append([]types.Transaction(nil), block...)
+	forged[1].From = ks[2].Address()
+	if i, err := p.VerifyBlockSignatures(forged); i != 1 || !errors.Is(err, ErrInvalidSignature) {
+		t.Fatalf("wrong signer: %d, %v", i, err)
+	}
+}

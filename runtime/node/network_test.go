@@ -9,12 +9,12 @@ import (
 	"os"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/crypto"
+	"github.com/oramanetwork/orama-chain/runtime/p2p"
 )
 
 // memHub is an in-process network of nodes: every Publish reaches every
@@ -50,44 +50,22 @@ func (m *memNet) peers() []*Node {
 
 func (m *memNet) Publish(_ context.Context, mt types.MessageType, payload []byte) error {
 	for _, n := range m.peers() {
-		in := Incoming{Type: mt, From: fmt.Sprint(m.id)}
-		switch mt {
-		case types.MessageTypeTransaction:
-			var tx types.Transaction
-			if err := tx.UnmarshalBorsh(payload); err != nil {
-				return err
-			}
-			n.AdmitGossip(&tx)
-			continue
-		case types.MessageTypeTransactionBatch:
-			var b types.TransactionBatch
-			if err := b.UnmarshalBorsh(payload); err != nil {
-				return err
-			}
-			for i := range b.Transactions {
-				n.AdmitGossip(&b.Transactions[i])
-			}
-			continue
-		case types.MessageTypeProposal:
-			var p types.Proposal
-			if err := p.UnmarshalBorsh(payload); err != nil {
-				return err
-			}
-			in.Decoded = &p
-		case types.MessageTypeVote:
-			var v types.Vote
-			if err := v.UnmarshalBorsh(payload); err != nil {
-				return err
-			}
-			in.Decoded = &v
-		case types.MessageTypeNewView:
-			var v types.NewView
-			if err := v.UnmarshalBorsh(payload); err != nil {
-				return err
-			}
-			in.Decoded = &v
+		// Decode afresh for each node, as the wire would.
+		decoded := mt.NewPayload()
+		if decoded == nil {
+			return fmt.Errorf("memnet: %v has no payload type", mt)
 		}
-		n.Deliver(in)
+		if err := decoded.UnmarshalBorsh(payload); err != nil {
+			return err
+		}
+		// The same admission as runtime/p2p's validator hook.
+		if err := n.validateGossip(&p2p.Message{Type: mt, Decoded: decoded}); err != nil {
+			continue
+		}
+		if mt == types.MessageTypeTransaction || mt == types.MessageTypeTransactionBatch {
+			continue
+		}
+		n.Deliver(Incoming{Type: mt, Decoded: decoded, From: fmt.Sprint(m.id)})
 	}
 	return nil
 }
@@ -226,17 +204,11 @@ func (c *cluster) checkAgreement() {
 			if err != nil {
 				c.t.Fatalf("node %d height %d: %v", i, h, err)
 			}
-			if !headersEqual(&got.Header, &want.Header) {
+			if mustHash(&got.Header) != mustHash(&want.Header) {
 				c.t.Fatalf("node %d height %d: state root %v, another node has %v", i, h, got.Header.StateRoot, want.Header.StateRoot)
 			}
 		}
 	}
-}
-
-func headersEqual(a, b *types.BlockHeader) bool {
-	ha, _ := a.Hash()
-	hb, _ := b.Hash()
-	return ha == hb
 }
 
 // leaderNow returns the running node that leads the current view of node ref.
@@ -266,7 +238,6 @@ func TestValidatorsFinalizeTogether(t *testing.T) {
 	c.waitHeight(3, 20*time.Second)
 
 	// Transfers from the two non-validator keys, sent to different nodes.
-	var sent atomic.Int64
 	for k := 0; k < 20; k++ {
 		from := c.keys[4+k%2]
 		tx := signedTransfer(from, c.g.ChainID, uint64(k/2), c.keys[0].Address(), 1000)
@@ -274,7 +245,6 @@ func TestValidatorsFinalizeTogether(t *testing.T) {
 		if _, err := c.nodes[k%4].Submit(raw); err != nil {
 			t.Fatalf("submit %d: %v", k, err)
 		}
-		sent.Add(1)
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"time"
 
 	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/consensus"
-	"github.com/oramanetwork/orama-chain/runtime/crypto"
 	"github.com/oramanetwork/orama-chain/runtime/exec"
 	"github.com/oramanetwork/orama-chain/runtime/mempool"
 	"github.com/oramanetwork/orama-chain/runtime/smt"
@@ -623,57 +621,13 @@ func (d *driver) execute(h types.Hash, vote bool) (*speculative, error) {
 	return r.spec, nil
 }
 
-// verifyTxSignatures checks every transaction's signature, in parallel,
-// skipping those the mempool already verified (same hash, same bytes).
+// verifyTxSignatures checks a received block's transaction signatures
+// (execution does not).
 func (n *Node) verifyTxSignatures(txs []types.Transaction) error {
-	errs := make([]error, len(txs))
-	parallelFor(len(txs), func(i int) {
-		tx := &txs[i]
-		enc, err := tx.MarshalBorsh()
-		if err != nil {
-			errs[i] = err
-			return
-		}
-		if h, err := tx.Hash(); err == nil {
-			if _, ok := n.pool.Get(h); ok {
-				return
-			}
-		}
-		payload := enc[:len(enc)-crypto.SignatureLength]
-		errs[i] = crypto.VerifyDomain(crypto.DomainTransaction, n.genesis.ChainID, payload, tx.Signature, tx.From)
-	})
-	for i, err := range errs {
-		if err != nil {
-			return fmt.Errorf("%w: transaction %d: %w", ErrBadBlock, i, err)
-		}
+	if i, err := n.pool.VerifyBlockSignatures(txs); err != nil {
+		return fmt.Errorf("%w: transaction %d: %w", ErrBadBlock, i, err)
 	}
 	return nil
-}
-
-func parallelFor(n int, fn func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := range n {
-			fn(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	next := make(chan int, n)
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // commit makes the final blocks the new head, oldest first.
