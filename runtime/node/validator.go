@@ -165,7 +165,7 @@ func (d *driver) restartCore() error {
 		if err != nil {
 			continue
 		}
-		d.keepBody(h, b)
+		d.remember(h, b) // already on disk
 		if err := d.step(context.Background(), consensus.BlockFetched{Header: b.Header}, ""); err != nil {
 			return err
 		}
@@ -285,19 +285,29 @@ func (d *driver) onMessage(ctx context.Context, m Incoming) error {
 	return nil
 }
 
+// keepBody remembers a proposed block and records it on disk (outside the
+// lock: the sync server reads bodies concurrently).
 func (d *driver) keepBody(h types.Hash, b *types.Block) {
+	if !d.remember(h, b) {
+		return
+	}
+	if err := d.n.store.PutPending(b); err != nil {
+		d.n.log.Warn("record proposed block", "height", b.Header.Height, "err", err)
+	}
+}
+
+// remember keeps b in memory; it reports whether b was new.
+func (d *driver) remember(h types.Hash, b *types.Block) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if _, ok := d.bodies[h]; ok || len(d.bodies) >= maxBodies {
-		return
+		return false
 	}
 	d.bodies[h] = b
 	if _, ok := d.parentSeenAt[h]; !ok {
 		d.parentSeenAt[h] = time.Now()
 	}
-	if err := d.n.store.PutPending(b); err != nil {
-		d.n.log.Warn("record proposed block", "height", b.Header.Height, "err", err)
-	}
+	return true
 }
 
 func (d *driver) body(h types.Hash) *types.Block {
