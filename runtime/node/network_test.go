@@ -62,7 +62,7 @@ func (m *memNet) Publish(_ context.Context, mt types.MessageType, payload []byte
 		if err := n.validateGossip(&p2p.Message{Type: mt, Decoded: decoded}); err != nil {
 			continue
 		}
-		if mt == types.MessageTypeTransaction || mt == types.MessageTypeTransactionBatch {
+		if p2p.IsTransactions(mt) {
 			continue
 		}
 		n.Deliver(Incoming{Type: mt, Decoded: decoded, From: fmt.Sprint(m.id)})

@@ -30,7 +30,7 @@ func (n *Node) StartP2P(ctx context.Context, listen, bootstrap []string) (*p2p.H
 	n.AttachNetwork(p2pNet{h})
 	go func() {
 		for m := range h.Messages() {
-			if m.Type == types.MessageTypeTransaction || m.Type == types.MessageTypeTransactionBatch {
+			if p2p.IsTransactions(m.Type) {
 				continue // admitted by validateGossip
 			}
 			n.Deliver(Incoming{Type: m.Type, Decoded: m.Decoded, From: m.From.String()})

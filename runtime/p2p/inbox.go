@@ -83,7 +83,7 @@ func newInbox(log *slog.Logger) *inbox {
 // push queues m without blocking.
 func (in *inbox) push(m *Message) {
 	in.mu.Lock()
-	if isTransactions(m.Type) {
+	if IsTransactions(m.Type) {
 		if in.txs.push(m) {
 			in.droppedTx++
 			if n := in.droppedTx; n == 1 || n%1000 == 0 {

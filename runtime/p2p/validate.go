@@ -52,11 +52,11 @@ func TopicOf(mt types.MessageType) (string, bool) {
 // validatorOnly reports whether only validators may send messages of type
 // mt.
 func validatorOnly(mt types.MessageType) bool {
-	return !isTransactions(mt)
+	return !IsTransactions(mt)
 }
 
-// isTransactions reports whether mt carries mempool gossip.
-func isTransactions(mt types.MessageType) bool {
+// IsTransactions reports whether mt carries mempool gossip.
+func IsTransactions(mt types.MessageType) bool {
 	return mt == types.MessageTypeTransaction || mt == types.MessageTypeTransactionBatch
 }
 
