@@ -14,7 +14,7 @@ FUZZTIME_FULL ?= 5000000x
 CRASH_CYCLES_FULL ?= 300
 DEVNET_BENCH_DURATION ?= 60s
 
-.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-devnet devnet-short test-js soak run devnet vet fmt-check clean
+.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-throughput throughput-short bench-devnet devnet-short test-js soak run devnet vet fmt-check clean
 
 all: build
 
@@ -52,7 +52,7 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 ## test: everything CI runs (well under 30 minutes on 2 cores).
-test: check-generated fmt-check vet test-go test-js fuzz-short devnet-short
+test: check-generated fmt-check vet test-go test-js fuzz-short devnet-short throughput-short
 
 test-go:
 	$(GO) test -count=1 -timeout 25m ./...
@@ -70,9 +70,18 @@ fuzz-short:
 fuzz:
 	@FUZZTIME=$(FUZZTIME_FULL) ./tools/fuzz-all.sh
 
-## bench: the benchmarks the issues set bars for (SMT at 1,000,000 accounts).
+## bench: the benchmarks the issues set bars for (SMT at 1,000,000 accounts), then the throughput bar.
 bench:
 	SMT_BENCH_ACCOUNTS=1000000 $(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./runtime/... ./conformance/...
+	@$(MAKE) --no-print-directory bench-throughput
+
+## bench-throughput: the issue-3 bar, node throughput against ecrecover on all cores, interleaved in one run.
+bench-throughput:
+	@./tools/throughput-bar.sh
+
+## throughput-short: tools/throughput-bar.sh at CI size, no floor (part of make test).
+throughput-short:
+	@REPEATS=1 SLICES=1 MIN_RATIO=0 ./tools/throughput-bar.sh
 
 ## soak: the crash loop at full size (make test runs it at 12 kills).
 soak:

@@ -2,7 +2,9 @@ package node
 
 import (
 	"bytes"
+	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,15 +14,24 @@ import (
 	"github.com/oramanetwork/orama-chain/runtime/crypto"
 )
 
-// The issue-3 bar, side by side in one run:
+// The issue-3 bar: signed transfers admitted (parallel signature checks),
+// executed and committed (synced Badger) per second, against the raw
+// ecrecover rate of every core; throughput must be at least half of it.
 //
-//	go test -run '^$' -bench 'Throughput|Ecrecover' ./runtime/node/
-//
-// BenchmarkThroughput admits (parallel signature checks), executes and
-// commits (synced Badger) signed transfers; BenchmarkEcrecoverAllCores is the
-// raw recovery rate of every core. The bar: throughput >= half of it.
+// BenchmarkThroughputRatio measures the two interleaved in slices of about a
+// second each and reports the ratio of the totals: on a shared machine the
+// ecrecover rate alone drifts by a third from one minute to the next, so two
+// figures taken a minute apart (go test -count N runs each benchmark N times
+// in a row) measure the drift as much as the node. tools/throughput-bar.sh
+// (make bench-throughput) repeats it and takes the median.
+// BenchmarkThroughput and BenchmarkEcrecoverAllCores are the two halves on
+// their own.
 
 const benchSenders = 2000
+
+// roundsPerSlice rounds of benchSenders transfers are about one second of
+// work on a 2-core machine.
+const roundsPerSlice = 8
 
 func benchSetup(b *testing.B) (*Node, []*crypto.PrivateKey, *types.Genesis) {
 	keys := make([]*crypto.PrivateKey, benchSenders)
@@ -39,41 +50,63 @@ func benchSetup(b *testing.B) (*Node, []*crypto.PrivateKey, *types.Genesis) {
 	return n, keys, g
 }
 
-// BenchmarkThroughput runs the node as it runs in production: a client
-// goroutine submits signed transfers in batches (the mempool verifies their
-// signatures on all cores) while the producer executes and commits blocks
-// back to back (synced Badger writes). Signing happens before the timer: it
-// is the clients' work, not the node's.
-func BenchmarkThroughput(b *testing.B) {
-	n, keys, g := benchSetup(b)
-	perRound := benchSenders // one tx per sender per round: two blocks' worth
-	rounds := make([][]*types.Transaction, b.N)
+// signRounds signs count rounds of transfers, one per sender per round (two
+// blocks' worth), each sender paying the next. Signing is the clients' work,
+// not the node's: it happens before any timer, on every core.
+func signRounds(keys []*crypto.PrivateKey, g *types.Genesis, count int) [][]*types.Transaction {
+	rounds := make([][]*types.Transaction, count)
 	for r := range rounds {
-		rounds[r] = make([]*types.Transaction, perRound)
-		for j := range rounds[r] {
-			rounds[r][j] = signedTransfer(keys[j], g.ChainID, uint64(r), keys[(j+1)%len(keys)].Address(), 1)
-		}
+		rounds[r] = make([]*types.Transaction, len(keys))
 	}
-	want := b.N * perRound
-	b.ResetTimer()
-	errc := make(chan error, 1)
-	go func() {
-		for _, batch := range rounds {
-			// Admission applies back-pressure the way a full pool would:
-			// stay at most two rounds ahead of the producer.
-			for n.Mempool().Len() > 2*perRound {
-				time.Sleep(100 * time.Microsecond)
-			}
-			for _, err := range n.Mempool().Add(batch) {
-				if err != nil {
-					errc <- err
-					return
+	var wg sync.WaitGroup
+	for w := range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for j := w; j < len(keys); j += runtime.GOMAXPROCS(0) {
+				to := keys[(j+1)%len(keys)].Address()
+				for r := range rounds {
+					rounds[r][j] = signedTransfer(keys[j], g.ChainID, uint64(r), to, 1)
 				}
 			}
-		}
-		errc <- nil
-	}()
-	total := 0
+		})
+	}
+	wg.Wait()
+	return rounds
+}
+
+// runRounds runs the node's transaction path over rounds and returns how
+// many transfers it committed: two client goroutines submit them in batches,
+// as the API's handlers do concurrently (the mempool verifies signatures on
+// all cores), each owning half of the senders so that every sender's nonces
+// arrive in order, and each staying at most two rounds ahead of the producer
+// the way a full pool's back-pressure would hold them; meanwhile the
+// producer executes and commits blocks back to back (synced Badger writes;
+// the index is written behind).
+func runRounds(b *testing.B, n *Node, rounds [][]*types.Transaction) int {
+	const submitters = 2
+	perRound := len(rounds[0])
+	want := len(rounds) * perRound
+	errc := make(chan error, submitters)
+	for g := range submitters {
+		go func() {
+			for _, round := range rounds {
+				for n.Mempool().Len() > 2*perRound {
+					time.Sleep(100 * time.Microsecond)
+				}
+				batch := make([]*types.Transaction, 0, len(round)/submitters+1)
+				for j := g; j < len(round); j += submitters {
+					batch = append(batch, round[j])
+				}
+				for _, err := range n.Mempool().Add(batch) {
+					if err != nil {
+						errc <- err
+						return
+					}
+				}
+			}
+			errc <- nil
+		}()
+	}
+	total, done := 0, 0
 	for total < want {
 		if n.Mempool().Len() == 0 {
 			select {
@@ -81,7 +114,7 @@ func BenchmarkThroughput(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				errc <- nil // keep the "done" signal for the next empty poll
+				done++
 			default:
 			}
 			time.Sleep(50 * time.Microsecond)
@@ -93,13 +126,91 @@ func BenchmarkThroughput(b *testing.B) {
 		}
 		total += len(blk.Transactions)
 	}
-	b.StopTimer()
+	for ; done < submitters; done++ {
+		if err := <-errc; err != nil {
+			b.Fatal(err)
+		}
+	}
 	if total != want {
 		b.Fatalf("committed %d of %d", total, want)
 	}
-	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "tx/s")
+	return total
 }
 
+// recoverFor runs crypto.Recover on every core for d and returns how many
+// recoveries completed.
+func recoverFor(b *testing.B, d time.Duration) int64 {
+	k := testKey(1)
+	h := crypto.SHA256([]byte("bench"))
+	sig, err := crypto.Sign(k, h)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var count atomic.Int64
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				if _, err := crypto.Recover(h, sig); err != nil {
+					b.Error(err)
+					return
+				}
+				count.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return count.Load()
+}
+
+// BenchmarkThroughputRatio is the bar in one figure. Each of b.N slices runs
+// roundsPerSlice rounds through the node, then ecrecover on every core for as
+// long as the node took; the ratio is of the totals.
+func BenchmarkThroughputRatio(b *testing.B) {
+	n, keys, g := benchSetup(b)
+	rounds := signRounds(keys, g, b.N*roundsPerSlice)
+	b.ResetTimer()
+	var txs, recovers int64
+	var nodeTime, recoverTime time.Duration
+	for i := range b.N {
+		start := time.Now()
+		txs += int64(runRounds(b, n, rounds[i*roundsPerSlice:(i+1)*roundsPerSlice]))
+		took := time.Since(start)
+		nodeTime += took
+		start = time.Now()
+		recovers += recoverFor(b, took)
+		recoverTime += time.Since(start)
+	}
+	b.StopTimer()
+	tps := float64(txs) / nodeTime.Seconds()
+	rps := float64(recovers) / recoverTime.Seconds()
+	b.ReportMetric(tps, "tx/s")
+	b.ReportMetric(rps, "recover/s")
+	b.ReportMetric(tps/rps, "ratio")
+}
+
+// BenchmarkThroughput is the node's half of the bar on its own.
+func BenchmarkThroughput(b *testing.B) {
+	n, keys, g := benchSetup(b)
+	rounds := signRounds(keys, g, b.N)
+	cpu0, cpuOK := processCPU()
+	b.ResetTimer()
+	total := runRounds(b, n, rounds)
+	b.StopTimer()
+	cpu1, _ := processCPU()
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "tx/s")
+	if cpuOK {
+		// How busy the cores were, and what one transfer cost them: the
+		// figures that say whether a change made the node cheaper or the
+		// machine was merely quieter.
+		cpu := cpu1 - cpu0
+		b.ReportMetric(cpu.Seconds()/b.Elapsed().Seconds(), "cores")
+		b.ReportMetric(float64(cpu.Microseconds())/float64(total), "cpu-us/tx")
+	}
+}
+
+// BenchmarkEcrecoverAllCores is the raw recovery rate of every core.
 func BenchmarkEcrecoverAllCores(b *testing.B) {
 	k := testKey(1)
 	h := crypto.SHA256([]byte("bench"))

@@ -80,7 +80,12 @@ func Open(dir string, o Options) (*Store, error) {
 			WithInMemory(o.InMemory).
 			// Each database has a single writer (the node's commit path), so
 			// Badger's optimistic conflict tracking is pure overhead.
-			WithDetectConflicts(false)
+			WithDetectConflicts(false).
+			// Values over 4 KiB (block bodies, receipt lists, the state
+			// tree's per-block stale record) go to the value log, written
+			// once, instead of through the LSM tree, whose memtable,
+			// flushes and compactions would copy them again and again.
+			WithValueThreshold(4 << 10)
 		if name == "state" {
 			// Tree nodes are mostly SHA-256 hashes, which do not compress:
 			// compressing them only costs CPU.
