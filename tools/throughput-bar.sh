@@ -4,7 +4,7 @@
 # all cores, both measured in the same run.
 #
 # BenchmarkThroughputRatio (runtime/node) interleaves the two in slices of
-# about a second ($SLICES of them per measurement) and reports the ratio of
+# about two seconds ($SLICES of them per measurement) and reports the ratio of
 # the totals, so both sides see the same machine: on a shared machine the
 # ecrecover rate alone drifts by a third between minutes. This script takes
 # $REPEATS measurements and judges their median; every one is printed.
@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEATS=${REPEATS:-5}
-SLICES=${SLICES:-8}
+SLICES=${SLICES:-6}
 MIN_RATIO=${MIN_RATIO:-0.5}
 
 work=$(mktemp -d)
