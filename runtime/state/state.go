@@ -209,7 +209,7 @@ func (s *State) Commit(version uint64) (types.Hash, error) {
 		addrs = append(addrs, a)
 	}
 	slices.SortFunc(addrs, func(x, y types.Address) int { return bytes.Compare(x[:], y[:]) })
-	s.written = s.written[:0]
+	s.written = slices.Grow(s.written[:0], len(addrs))
 	for _, a := range addrs {
 		s.written = append(s.written, *s.accounts[a])
 		v, err := s.accounts[a].MarshalBorsh()
