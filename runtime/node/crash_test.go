@@ -107,6 +107,12 @@ func TestCrashRecovery(t *testing.T) {
 			maxReported = max(maxReported, h)
 		}
 		cmd.Wait()
+		// Killed is the only way the child may end: one that exits by
+		// itself failed, at startup after the previous kill (reopening its
+		// store) or while committing.
+		if st := cmd.ProcessState; st != nil && st.Exited() {
+			t.Fatalf("cycle %d: the node exited by itself with status %d (its stderr is above)", c, st.ExitCode())
+		}
 	}
 	if maxReported < uint64(cycles) {
 		t.Fatalf("only %d blocks reported committed in %d cycles", maxReported, cycles)

@@ -28,10 +28,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
+	"github.com/dgraph-io/ristretto/v2/z"
 
 	"github.com/oramanetwork/orama-chain/generated/types"
 )
@@ -96,7 +98,7 @@ func Open(dir string, o Options) (*Store, error) {
 		} else if err := os.MkdirAll(p, 0o700); err != nil {
 			return nil, err
 		}
-		db, err := badger.Open(bo)
+		db, err := openBadger(bo, log)
 		if err != nil {
 			return nil, fmt.Errorf("store: open %s: %w", name, err)
 		}
@@ -115,6 +117,25 @@ func Open(dir string, o Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// openBadger opens a Badger database, getting past empty log files a crash
+// left behind. A crash between Badger creating a memtable WAL (.mem) or
+// value-log (.vlog) file and sizing it leaves the file empty, and
+// badger.Open then fails with z.NewFile (dgraph-io/badger#2207, unfixed in
+// v4.9.6) after sizing the file itself, so the next attempt reads it as an
+// empty log: nothing is lost, since an empty file holds no entry. Each
+// attempt gets past one such file; the retries are bounded by the number of
+// kinds of log file in each of Badger's directories. Files are never
+// deleted here: Open may be racing another process for the directory lock.
+func openBadger(bo badger.Options, log *slog.Logger) (*badger.DB, error) {
+	for attempt := 1; ; attempt++ {
+		db, err := badger.Open(bo)
+		if err == nil || attempt == 4 || !strings.Contains(err.Error(), z.NewFile.Error()) {
+			return db, err
+		}
+		log.Warn("reopening past an empty log file a crash left behind", "dir", bo.Dir, "err", err)
+	}
 }
 
 // Close closes the databases.

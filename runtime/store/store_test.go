@@ -2,6 +2,8 @@ package store
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/oramanetwork/orama-chain/generated/types"
@@ -94,5 +96,55 @@ func TestNoSafetyRecord(t *testing.T) {
 	defer s.Close()
 	if _, ok, err := s.Safety(); ok || err != nil {
 		t.Fatalf("fresh store: %v, %v", ok, err)
+	}
+}
+
+// TestOpenAfterCrashLeftEmptyLogs: a crash between Badger creating a
+// memtable WAL (.mem) or value-log (.vlog) file and sizing it leaves a
+// zero-length file, on which badger.Open fails with z.NewFile
+// (dgraph-io/badger#2207). Open must start the node anyway, with its data.
+func TestOpenAfterCrashLeftEmptyLogs(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parent types.Hash
+	big := &types.Block{Header: types.BlockHeader{Timestamp: 1}, Transactions: make([]types.Transaction, 64)}
+	for i := range big.Transactions {
+		big.Transactions[i].Data = make([]byte, 200) // over the value threshold: the body goes to the value log
+	}
+	if err := s.CommitBlock(big, nil); err != nil {
+		t.Fatal(err)
+	}
+	parent, _ = big.Header.Hash()
+	if err := s.CommitBlock(block(1, parent), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range []string{"blocks", "state", "index"} {
+		for _, name := range []string{"99999.mem", "099999.vlog"} {
+			if err := os.WriteFile(filepath.Join(dir, db, name), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatalf("open after a crash left empty log files: %v", err)
+	}
+	defer s.Close()
+	head, ok, err := s.Head()
+	if err != nil || !ok || head.Height != 1 {
+		t.Fatalf("head %+v %v %v", head, ok, err)
+	}
+	b0, err := s.Block(0)
+	if err != nil || len(b0.Transactions) != 64 {
+		t.Fatalf("block 0 from the value log: %v", err)
+	}
+	if err := s.CommitBlock(block(2, head.Hash), nil); err != nil {
+		t.Fatalf("writing after the reopen: %v", err)
 	}
 }
