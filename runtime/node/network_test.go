@@ -312,7 +312,7 @@ func TestSyncVerification(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	d := c.nodes[1].driver
+	d := c.nodes[1].driver.Load()
 	b0, err := c.nodes[1].store.Block(0)
 	if err != nil {
 		t.Fatal(err)

@@ -68,7 +68,7 @@ type Node struct {
 	head    *types.Block
 	headSt  atomic.Pointer[state.State]
 	onBlock []func(*types.Block, []types.Receipt)
-	driver  *driver
+	driver  atomic.Pointer[driver] // set by Run; read by the network's goroutines
 	net     Network
 	host    *p2p.Host // when StartP2P ran
 	out     txBatcher // submitted transactions waiting to be gossiped
@@ -268,7 +268,7 @@ func (n *Node) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n.driver = d
+	n.driver.Store(d)
 	if n.net != nil {
 		go n.out.run(ctx, n.net, n.log)
 	}

@@ -62,7 +62,7 @@ func (n *Node) SyncRange(from uint64, max int) (*types.SyncResponse, error) {
 // BlockByHash serves block fetches: a proposed block the node holds, or a
 // final one.
 func (n *Node) BlockByHash(h types.Hash) (*types.Block, bool) {
-	if d := n.driver; d != nil {
+	if d := n.driver.Load(); d != nil {
 		if b := d.body(h); b != nil {
 			return b, true
 		}

@@ -702,7 +702,7 @@ func (d *driver) forget(final *speculative) {
 
 // Status returns the consensus status (zero for a node without a driver).
 func (n *Node) Consensus() ConsensusStatus {
-	d := n.driver
+	d := n.driver.Load()
 	if d == nil {
 		return ConsensusStatus{}
 	}
@@ -716,7 +716,7 @@ func (n *Node) Consensus() ConsensusStatus {
 // (HotStuff tolerates lost messages: NewView rebroadcasts and block fetches
 // recover).
 func (n *Node) Deliver(m Incoming) {
-	d := n.driver
+	d := n.driver.Load()
 	if d == nil {
 		return
 	}
