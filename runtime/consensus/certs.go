@@ -18,8 +18,9 @@ var (
 	ErrBadTC          = errors.New("consensus: invalid timeout certificate")
 )
 
-// isGenesisQC reports whether qc is the genesis QC: all zero, no votes.
-func isGenesisQC(qc *types.QuorumCert) bool {
+// IsGenesisQC reports whether qc is the genesis QC, which certifies block 0:
+// all zero, no votes.
+func IsGenesisQC(qc *types.QuorumCert) bool {
 	return qc.View == 0 && qc.Height == 0 && qc.BlockHash == (types.Hash{}) && len(qc.Votes) == 0
 }
 
@@ -70,7 +71,7 @@ func newCertVerifier(set *ValidatorSet, v Verifier) *certVerifier {
 // verifyQC checks that qc is the genesis QC or carries valid votes, one per
 // known validator in ascending order, of more than 2/3 of the power.
 func (c *certVerifier) verifyQC(qc *types.QuorumCert) error {
-	if isGenesisQC(qc) {
+	if IsGenesisQC(qc) {
 		return nil
 	}
 	k := qcKey{qc.View, qc.Height, qc.BlockHash}

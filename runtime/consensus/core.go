@@ -151,7 +151,7 @@ func (c *Core) verifyHeader(h *types.BlockHeader) error {
 		return fmt.Errorf("%w: view %d height %d over QC view %d height %d", ErrBadProposal, h.View, h.Height, h.QC.View, h.QC.Height)
 	}
 	parent := h.QC.BlockHash
-	if isGenesisQC(&h.QC) {
+	if IsGenesisQC(&h.QC) {
 		parent = c.genesisHash
 	}
 	if h.ParentHash != parent {
@@ -381,7 +381,7 @@ func (c *Core) newView(t types.Timeout) types.NewView {
 // block it certifies if that block is known, and enters the view after it.
 func (c *Core) processQC(qc types.QuorumCert) {
 	c.safety.updateHighQC(qc)
-	if !isGenesisQC(&qc) {
+	if !IsGenesisQC(&qc) {
 		if b := c.forks.blocks[qc.BlockHash]; b != nil && b.header.View == qc.View && b.header.Height == qc.Height {
 			c.onCertified(b, &qc)
 		}

@@ -25,7 +25,7 @@ func newForks(genesis types.BlockHeader, hash types.Hash) *forks {
 
 // certified returns the block qc certifies, or nil when unknown.
 func (f *forks) certified(qc *types.QuorumCert) *block {
-	if isGenesisQC(qc) {
+	if IsGenesisQC(qc) {
 		if f.genesis.header.Height != 0 {
 			return nil // the tree starts at a later root
 		}

@@ -163,7 +163,7 @@ func (d *driver) checkChain(prev types.BlockHeader, resp *types.SyncResponse) er
 		if h.ParentHash != ph || h.Height != prev.Height+1 {
 			return fmt.Errorf("%w: height %d does not extend %d", ErrBadSync, h.Height, prev.Height)
 		}
-		if prev.Height > 0 || h.QC.View != 0 || len(h.QC.Votes) != 0 {
+		if prev.Height > 0 || !consensus.IsGenesisQC(&h.QC) {
 			if err := certifies(&h.QC, &prev); err != nil {
 				return err
 			}

@@ -464,7 +464,7 @@ func (d *driver) maybePropose(ctx context.Context) error {
 func (d *driver) parentOf(qc types.QuorumCert) (types.Hash, types.BlockHeader, bool) {
 	head := d.n.Head()
 	hh, _ := head.Header.Hash()
-	if qc.BlockHash == hh || (qc.View == 0 && len(qc.Votes) == 0 && head.Header.Height == 0) {
+	if qc.BlockHash == hh || (consensus.IsGenesisQC(&qc) && head.Header.Height == 0) {
 		d.mu.Lock()
 		if _, ok := d.parentSeenAt[hh]; !ok {
 			d.parentSeenAt[hh] = time.Now()
