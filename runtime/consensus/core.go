@@ -269,7 +269,13 @@ func (c *Core) tryVote(hash types.Hash) error {
 	// Counted here too, whoever leads next: every node aggregates votes,
 	// so the QC forms even when the next leader is down, and the view after
 	// it then times out on its own instead of taking this block with it.
-	return c.onVote(&v)
+	// Its own signature, just made, is not checked again.
+	power, ok := c.cfg.Validators.Power(c.self)
+	if !ok {
+		return fmt.Errorf("%w: voter %x", ErrUnknownValidator, c.self)
+	}
+	c.countVote(&v, power)
+	return nil
 }
 
 // onVote aggregates a vote. Every node aggregates, not only the next leader:
@@ -292,11 +298,20 @@ func (c *Core) onVote(v *types.Vote) error {
 	if err := c.cfg.Verifier.Verify(types.SigningDomainVote, payload, v.Signature, v.Voter); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
+	c.countVote(v, power)
+	return nil
+}
+
+// countVote adds a verified vote of a validator with power, forming and
+// processing the QC when it completes one.
+func (c *Core) countVote(v *types.Vote, power uint64) {
+	if v.View < c.safety.HighQC.View {
+		return // stale: a higher QC exists
+	}
 	if qc := c.votes.add(v, power); qc != nil {
 		c.certs.seenQC[qcKey{qc.View, qc.Height, qc.BlockHash}] = struct{}{}
 		c.processQC(*qc)
 	}
-	return nil
 }
 
 func (c *Core) onNewView(nv *types.NewView) error {
