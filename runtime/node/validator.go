@@ -481,17 +481,25 @@ func (d *driver) parentOf(qc types.QuorumCert) (types.Hash, types.BlockHeader, b
 // build assembles and executes this node's proposal on its parent.
 func (d *driver) build(r *consensus.RequestProposal, parentHash types.Hash, parent types.BlockHeader) (*types.Block, error) {
 	// Transactions already in the uncommitted ancestors must not repeat.
+	// Their hashes are in their receipts when they were executed here.
 	exclude := map[types.Hash]bool{}
 	ancestors := 0
+	headHeight := d.n.Head().Header.Height
 	for h := parentHash; ; {
 		b := d.body(h)
-		if b == nil || b.Header.Height <= d.n.Head().Header.Height {
+		if b == nil || b.Header.Height <= headHeight {
 			break
 		}
 		ancestors++
-		for i := range b.Transactions {
-			if th, err := b.Transactions[i].Hash(); err == nil {
-				exclude[th] = true
+		if sp, ok := d.execd[h]; ok && len(sp.receipts) == len(b.Transactions) {
+			for i := range sp.receipts {
+				exclude[sp.receipts[i].TxHash] = true
+			}
+		} else {
+			for i := range b.Transactions {
+				if th, err := b.Transactions[i].Hash(); err == nil {
+					exclude[th] = true
+				}
 			}
 		}
 		h = b.Header.ParentHash
@@ -504,9 +512,11 @@ func (d *driver) build(r *consensus.RequestProposal, parentHash types.Hash, pare
 		if len(txs) == params.MaxBlockTransactions {
 			break
 		}
-		th, err := tx.Hash()
-		if err != nil || exclude[th] {
-			continue
+		if len(exclude) > 0 {
+			// Pooled transactions were encoded on admission: Hash cannot fail.
+			if th, err := tx.Hash(); err != nil || exclude[th] {
+				continue
+			}
 		}
 		g := txrules.IntrinsicGas(tx)
 		if gas+g > params.BlockGasLimit {
