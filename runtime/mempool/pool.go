@@ -276,9 +276,8 @@ func (p *Pool) prepare(tx *types.Transaction, enc []byte, c *candidate) error {
 		return fmt.Errorf("mempool: %v: %w", e.hash, ErrAlreadyKnown)
 	}
 
-	payload := enc[:len(enc)-crypto.SignatureLength]
-	if err := crypto.VerifyDomain(crypto.DomainTransaction, p.cfg.ChainID, payload, tx.Signature, tx.From); err != nil {
-		return fmt.Errorf("mempool: %w: %w", ErrInvalidSignature, err)
+	if err := p.verifySignature(tx, enc); err != nil {
+		return err
 	}
 
 	if !pooled {
@@ -576,10 +575,7 @@ func (p *Pool) VerifyBlockSignatures(txs []types.Transaction) (int, error) {
 		if known {
 			return
 		}
-		payload := enc[:len(enc)-crypto.SignatureLength]
-		if err := crypto.VerifyDomain(crypto.DomainTransaction, p.cfg.ChainID, payload, txs[i].Signature, txs[i].From); err != nil {
-			errs[i] = fmt.Errorf("mempool: %w: %w", ErrInvalidSignature, err)
-		}
+		errs[i] = p.verifySignature(&txs[i], enc)
 	})
 	for i, err := range errs {
 		if err != nil {
@@ -587,6 +583,16 @@ func (p *Pool) VerifyBlockSignatures(txs []types.Transaction) (int, error) {
 		}
 	}
 	return -1, nil
+}
+
+// verifySignature checks that tx, whose Borsh encoding is enc, is signed by
+// its sender: the signed bytes are the encoding without the signature.
+func (p *Pool) verifySignature(tx *types.Transaction, enc []byte) error {
+	payload := enc[:len(enc)-crypto.SignatureLength]
+	if err := crypto.VerifyDomain(crypto.DomainTransaction, p.cfg.ChainID, payload, tx.Signature, tx.From); err != nil {
+		return fmt.Errorf("mempool: %w: %w", ErrInvalidSignature, err)
+	}
+	return nil
 }
 
 // parallel calls fn(0..n-1) on up to workers goroutines and waits. With
