@@ -679,7 +679,8 @@ func (d *driver) commit(a consensus.CommitBlocks) error {
 
 // forget drops what the new head makes useless: its speculative record
 // (children now read the flushed store directly), and every block at or
-// below its height.
+// below its height (the store deleted their recorded copies when it
+// committed the head).
 func (d *driver) forget(final *speculative) {
 	height := final.block.Header.Height
 	for h, sp := range d.execd {
@@ -697,9 +698,6 @@ func (d *driver) forget(final *speculative) {
 			delete(d.bodies, h)
 			delete(d.parentSeenAt, h)
 		}
-	}
-	if err := d.n.store.DeletePending(height); err != nil {
-		d.n.log.Warn("forget proposed blocks", "height", height, "err", err)
 	}
 	// Keep the head's own arrival time for pacing the next proposal.
 	for h := range d.parentSeenAt {

@@ -265,7 +265,9 @@ func (s *Store) CommitFinal(b *types.Block, receipts []types.Receipt, proof *typ
 				return err
 			}
 		}
-		return nil
+		// Proposed blocks at or below a final height can never be final:
+		// they go in the same synced write.
+		return deletePending(txn, b.Header.Height)
 	})
 	if err != nil {
 		return fmt.Errorf("store: commit block %d: %w", b.Header.Height, err)
@@ -455,30 +457,22 @@ func (s *Store) PendingBlocks(above uint64) ([]*types.Block, error) {
 	return out, nil
 }
 
-// DeletePending forgets the proposed blocks at or below height.
-func (s *Store) DeletePending(upto uint64) error {
+// deletePending deletes, in txn, the proposed blocks at or below upto.
+func deletePending(txn *badger.Txn, upto uint64) error {
 	var keys [][]byte
-	err := s.Blocks.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixPending}})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			k := it.Item().KeyCopy(nil)
-			if len(k) < 9 || binary.BigEndian.Uint64(k[1:9]) > upto {
-				break
-			}
-			keys = append(keys, k)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixPending}})
+	for it.Rewind(); it.Valid(); it.Next() {
+		k := it.Item().KeyCopy(nil)
+		if len(k) < 9 || binary.BigEndian.Uint64(k[1:9]) > upto {
+			break
 		}
-		return nil
-	})
-	if err != nil || len(keys) == 0 {
-		return err
+		keys = append(keys, k)
 	}
-	return s.Blocks.Update(func(txn *badger.Txn) error {
-		for _, k := range keys {
-			if err := txn.Delete(k); err != nil {
-				return err
-			}
+	it.Close()
+	for _, k := range keys {
+		if err := txn.Delete(k); err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }

@@ -79,12 +79,17 @@ func TestFinalBlocksProofsAndSafety(t *testing.T) {
 	if err != nil || len(pend) != 2 || pend[0].Header.Height != 6 || pend[1].Header.Height != 7 {
 		t.Fatalf("pending above 5: %d blocks, %v", len(pend), err)
 	}
-	if err := s.DeletePending(6); err != nil {
+	// Committing block 6 forgets the proposals at or below it.
+	head, _, err := s.Head()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CommitFinal(block(6, head.Hash), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	pend, _ = s.PendingBlocks(0)
 	if len(pend) != 1 || pend[0].Header.Height != 7 {
-		t.Fatalf("after DeletePending(6): %d blocks", len(pend))
+		t.Fatalf("after committing block 6: %d blocks", len(pend))
 	}
 }
 
