@@ -64,14 +64,15 @@ type Node struct {
 	pool    *mempool.Pool
 	index   *index.Index
 
-	mu      sync.Mutex // guards head against concurrent readers
-	head    *types.Block
-	headSt  atomic.Pointer[state.State]
-	onBlock []func(*types.Block, []types.Receipt)
-	driver  atomic.Pointer[driver] // set by Run; read by the network's goroutines
-	net     Network
-	host    *p2p.Host // when StartP2P ran
-	out     txBatcher // submitted transactions waiting to be gossiped
+	mu       sync.Mutex // guards head and headHash against concurrent readers
+	head     *types.Block
+	headHash types.Hash
+	headSt   atomic.Pointer[state.State]
+	onBlock  []func(*types.Block, []types.Receipt)
+	driver   atomic.Pointer[driver] // set by Run; read by the network's goroutines
+	net      Network
+	host     *p2p.Host // when StartP2P ran
+	out      txBatcher // submitted transactions waiting to be gossiped
 
 	closeOnce sync.Once
 	closeErr  error
@@ -175,8 +176,12 @@ func (n *Node) setHead(b *types.Block, written ...types.Account) error {
 		return fmt.Errorf("node: state at height %d: %w", b.Header.Height, err)
 	}
 	st.Seed(written)
+	hash, err := b.Header.Hash()
+	if err != nil {
+		return fmt.Errorf("node: head hash at height %d: %w", b.Header.Height, err)
+	}
 	n.mu.Lock()
-	n.head = b
+	n.head, n.headHash = b, hash
 	n.mu.Unlock()
 	n.headSt.Store(st)
 	return nil
@@ -187,6 +192,14 @@ func (n *Node) Head() *types.Block {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.head
+}
+
+// headAndHash returns the last committed block and its hash, hashed once
+// when it became the head.
+func (n *Node) headAndHash() (*types.Block, types.Hash) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.head, n.headHash
 }
 
 // State returns a read-only view of the state at the head. Callers must not

@@ -462,8 +462,7 @@ func (d *driver) maybePropose(ctx context.Context) error {
 
 // parentOf returns the block qc certifies (genesis for the genesis QC).
 func (d *driver) parentOf(qc types.QuorumCert) (types.Hash, types.BlockHeader, bool) {
-	head := d.n.Head()
-	hh, _ := head.Header.Hash()
+	head, hh := d.n.headAndHash()
 	if qc.BlockHash == hh || (consensus.IsGenesisQC(&qc) && head.Header.Height == 0) {
 		d.mu.Lock()
 		if _, ok := d.parentSeenAt[hh]; !ok {
@@ -565,7 +564,7 @@ type ran struct {
 func (d *driver) run1(b *types.Block, parentHash types.Hash, parent types.BlockHeader) (*ran, error) {
 	var base smt.Store = d.n.smt
 	var pspec *speculative
-	if hh, _ := d.n.Head().Header.Hash(); parentHash != hh {
+	if _, hh := d.n.headAndHash(); parentHash != hh {
 		p, err := d.execute(parentHash, false)
 		if err != nil {
 			return nil, fmt.Errorf("parent %v: %w", parentHash, err)
@@ -603,8 +602,7 @@ func (d *driver) execute(h types.Hash, vote bool) (*speculative, error) {
 	}
 	hdr := &b.Header
 	var parent types.BlockHeader
-	head := d.n.Head()
-	if hh, _ := head.Header.Hash(); hdr.ParentHash == hh {
+	if head, hh := d.n.headAndHash(); hdr.ParentHash == hh {
 		parent = head.Header
 	} else if p := d.body(hdr.ParentHash); p != nil {
 		parent = p.Header
