@@ -371,28 +371,27 @@ func (n *Node) ProduceBlock() (*types.Block, error) {
 func (n *Node) finish(b *types.Block, receipts []types.Receipt, proof *types.CommitProof, written []types.Account) error {
 	height := b.Header.Height
 	txs := b.Transactions
-	res := struct{ Receipts []types.Receipt }{receipts}
 	if !n.cfg.NoSync {
 		if err := n.store.SyncState(); err != nil {
 			return err
 		}
 	}
-	if err := n.store.CommitFinal(b, res.Receipts, proof); err != nil {
+	if err := n.store.CommitFinal(b, receipts, proof); err != nil {
 		return err
 	}
 	if err := n.setHead(b, written...); err != nil {
 		return err
 	}
-	hashes := make([]types.Hash, len(res.Receipts))
+	hashes := make([]types.Hash, len(receipts))
 	senders := make([]types.Address, len(txs))
-	for i := range res.Receipts {
-		hashes[i] = res.Receipts[i].TxHash
+	for i := range receipts {
+		hashes[i] = receipts[i].TxHash
 		senders[i] = txs[i].From
 	}
 	n.log.Info("committed block", "height", height, "view", b.Header.View, "txs", len(txs), "gas", b.Header.GasUsed, "state_root", b.Header.StateRoot)
 	// The index is not consensus data and is written off the commit path;
 	// its reads wait for what was enqueued before them.
-	n.index.Enqueue(b, res.Receipts)
+	n.index.Enqueue(b, receipts)
 	// Enqueued before the pool drops the block's transactions: a status
 	// lookup that misses the pool then finds them in the (settled) index.
 	// The pool drops what the block included and re-checks nonces and
@@ -402,7 +401,7 @@ func (n *Node) finish(b *types.Block, receipts []types.Receipt, proof *types.Com
 	}
 	n.pool.SetBaseFee(txrules.NextBaseFee(b.Header.BaseFee, b.Header.GasUsed))
 	for _, fn := range n.onBlock {
-		fn(b, res.Receipts)
+		fn(b, receipts)
 	}
 	if k := n.cfg.KeepVersions; k > 0 && height >= k && height%64 == 0 {
 		if _, err := smt.Prune(n.smt, height-k+1); err != nil {
