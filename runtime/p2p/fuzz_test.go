@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/crypto"
 	"github.com/oramanetwork/orama-chain/runtime/crypto/cryptotest"
 )
 
@@ -49,6 +50,10 @@ func FuzzEnvelopeValidation(f *testing.F) {
 		again, err := env.MarshalBorsh()
 		if err != nil || !bytes.Equal(again, data) {
 			t.Fatalf("accepted envelope re-encodes differently (err %v)", err)
+		}
+		// checkEnvelope verifies the signature over this prefix of data.
+		if sp, err := env.SigningPayload(); err != nil || !bytes.Equal(sp, data[:len(data)-crypto.SignatureLength]) {
+			t.Fatalf("signing payload is not the encoding minus the signature (err %v)", err)
 		}
 		p, ok := m.Decoded.(interface{ MarshalBorsh() ([]byte, error) })
 		if !ok {

@@ -130,18 +130,22 @@ func TestSyncBadServer(t *testing.T) {
 		return append(out, body...)
 	}
 	notChain := mustEncode(t, &types.SyncResponse{Blocks: []types.Block{srv.blocks[0], srv.blocks[2]}, HeadHeight: 2})
+	// want is the sentinel the error must wrap. A stream that ends inside
+	// the 4-byte length is an I/O error (the server may simply have gone
+	// away), not ErrBadResponse, so there the error wraps io's sentinel.
 	cases := []struct {
 		name string
 		resp []byte
+		want error
 	}{
-		{"over the size limit", binary.LittleEndian.AppendUint32(nil, params.MaxSyncResponseBytes+1)},
-		{"bytes after the frame", append(frame(good), 0)},
-		{"trailing byte inside the frame", frame(append(bytes.Clone(good), 0))},
-		{"truncated frame", frame(good)[:len(good)/2]},
-		{"short length", []byte{1, 0}},
-		{"garbage body", frame([]byte{0xff, 0xff, 0xff, 0xff, 1})},
-		{"blocks not a chain", frame(notChain)},
-		{"empty", nil},
+		{"over the size limit", binary.LittleEndian.AppendUint32(nil, params.MaxSyncResponseBytes+1), ErrBadResponse},
+		{"bytes after the frame", append(frame(good), 0), ErrBadResponse},
+		{"trailing byte inside the frame", frame(append(bytes.Clone(good), 0)), ErrBadResponse},
+		{"truncated frame", frame(good)[:len(good)/2], ErrBadResponse},
+		{"short length", []byte{1, 0}, io.ErrUnexpectedEOF},
+		{"garbage body", frame([]byte{0xff, 0xff, 0xff, 0xff, 1}), ErrBadResponse},
+		{"blocks not a chain", frame(notChain), ErrBadResponse},
+		{"empty", nil, io.EOF},
 	}
 	var mode atomic.Int32
 	server := newHost(t, 2, nil)
@@ -159,6 +163,9 @@ func TestSyncBadServer(t *testing.T) {
 			resp, _, err := client.SyncRange(context.Background(), 0, 2)
 			if err == nil || resp != nil {
 				t.Fatalf("got %v, %v; want an error", resp, err)
+			}
+			if !errors.Is(err, c.want) {
+				t.Fatalf("error %v, want %v", err, c.want)
 			}
 		})
 	}

@@ -80,11 +80,9 @@ const maxEnvelopeBytes = params.MaxEnvelopePayloadBytes + envelopeOverhead
 
 // checkEnvelope runs every check that needs no chain state on a gossip
 // message: the bytes must be exactly the Borsh encoding of an Envelope
-// whose type belongs to topic, whose sender is in validators when the type
-// is validator-only, whose payload decodes strictly with the signer it
-// names equal to the sender, and whose signature verifies under domain
-// Envelope and chainID. It returns the message with From unset. It is pure
-// and safe for concurrent use.
+// that passes checkContents for topic and validators and whose signature
+// verifies under domain Envelope and chainID. It returns the message with
+// From unset. It is pure and safe for concurrent use.
 func checkEnvelope(data []byte, topic string, chainID uint64, validators validatorSet) (*Message, error) {
 	if len(data) > maxEnvelopeBytes {
 		return nil, fmt.Errorf("p2p: envelope is %d bytes, max %d: %w", len(data), maxEnvelopeBytes, ErrBadEnvelope)
@@ -93,6 +91,29 @@ func checkEnvelope(data []byte, topic string, chainID uint64, validators validat
 	if err := env.UnmarshalBorsh(data); err != nil {
 		return nil, fmt.Errorf("p2p: decode envelope: %w: %w", ErrBadEnvelope, err)
 	}
+	decoded, err := checkContents(&env, topic, validators)
+	if err != nil {
+		return nil, err
+	}
+	// Decoding is strict, so data is exactly env's encoding, and the
+	// signing payload (the encoding of every field but the signature,
+	// which comes last) is data without its last SignatureLength bytes:
+	// no need to encode env again. The capacity is capped so that nothing
+	// downstream can write into the signature.
+	n := len(data) - crypto.SignatureLength
+	if err := crypto.VerifyDomain(crypto.Domain(env.SigningDomain()), chainID, data[:n:n], env.Signature, env.Sender); err != nil {
+		return nil, fmt.Errorf("p2p: %s from %s: %w: %w", env.Type, env.Sender, ErrBadSignature, err)
+	}
+	return &Message{Type: env.Type, Sender: env.Sender, Payload: env.Payload, Decoded: decoded}, nil
+}
+
+// checkContents runs the checks of checkEnvelope that need neither the
+// encoding nor the signature: env's type must belong to topic, its sender
+// must be in validators when the type is validator-only, and its payload
+// must decode strictly with the signer it names equal to the sender. It
+// returns the decoded payload. Publish runs it alone on the host's own
+// messages; it is pure and safe for concurrent use.
+func checkContents(env *types.Envelope, topic string, validators validatorSet) (any, error) {
 	if want, ok := TopicOf(env.Type); !ok || want != topic {
 		return nil, fmt.Errorf("p2p: %s message on topic %q: %w", env.Type, topic, ErrWrongTopic)
 	}
@@ -127,31 +148,24 @@ func checkEnvelope(data []byte, topic string, chainID uint64, validators validat
 		return nil, fmt.Errorf("p2p: %s signed inside by %s, envelope sender %s: %w",
 			env.Type, signer, env.Sender, ErrBadPayload)
 	}
-	sp, err := env.SigningPayload()
-	if err != nil {
-		return nil, fmt.Errorf("p2p: envelope signing payload: %w: %w", ErrBadEnvelope, err)
-	}
-	if err := crypto.VerifyDomain(crypto.Domain(env.SigningDomain()), chainID, sp, env.Signature, env.Sender); err != nil {
-		return nil, fmt.Errorf("p2p: %s from %s: %w: %w", env.Type, env.Sender, ErrBadSignature, err)
-	}
-	return &Message{Type: env.Type, Sender: env.Sender, Payload: env.Payload, Decoded: decoded}, nil
+	return decoded, nil
 }
 
-// signEnvelope returns the encoded Envelope of payload, signed by key.
+// signEnvelope returns the encoded Envelope of payload, signed by key. It
+// encodes once, with a zero signature: the signing payload is the encoding
+// without the signature, which comes last, so the signature is then
+// written over those trailing zeros.
 func signEnvelope(key *crypto.PrivateKey, chainID uint64, mt types.MessageType, payload []byte) ([]byte, error) {
 	env := types.Envelope{Type: mt, Payload: payload, Sender: key.Address()}
-	sp, err := env.SigningPayload()
-	if err != nil {
-		return nil, fmt.Errorf("p2p: envelope signing payload: %w", err)
-	}
-	sig, err := crypto.SignDomain(key, crypto.Domain(env.SigningDomain()), chainID, sp)
-	if err != nil {
-		return nil, fmt.Errorf("p2p: sign envelope: %w", err)
-	}
-	env.Signature = sig
 	data, err := env.MarshalBorsh()
 	if err != nil {
 		return nil, fmt.Errorf("p2p: encode envelope: %w", err)
 	}
+	n := len(data) - crypto.SignatureLength
+	sig, err := crypto.SignDomain(key, crypto.Domain(env.SigningDomain()), chainID, data[:n:n])
+	if err != nil {
+		return nil, fmt.Errorf("p2p: sign envelope: %w", err)
+	}
+	copy(data[n:], sig[:])
 	return data, nil
 }
