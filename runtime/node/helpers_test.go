@@ -45,3 +45,11 @@ func signedTransfer(k *crypto.PrivateKey, chainID, nonce uint64, to types.Addres
 	tx.Signature = sig
 	return tx
 }
+
+func mustHash(h *types.BlockHeader) types.Hash {
+	hh, err := h.Hash()
+	if err != nil {
+		panic(err)
+	}
+	return hh
+}

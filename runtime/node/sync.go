@@ -141,18 +141,12 @@ func (d *driver) syncRange(ctx context.Context) error {
 // the next one's QC (signatures checked), and that its proof, if any,
 // proves the last one final.
 func (d *driver) checkChain(prev types.BlockHeader, resp *types.SyncResponse) error {
-	verify := func(qc *types.QuorumCert) error {
-		return consensus.VerifyQC(d.set, d.ccfg.Verifier, qc)
-	}
-	certifies := func(qc *types.QuorumCert, h *types.BlockHeader) error {
-		hh, err := h.Hash()
-		if err != nil {
-			return err
-		}
-		if qc.BlockHash != hh || qc.View != h.View || qc.Height != h.Height {
+	// certifies checks that qc certifies the header h whose hash is hash.
+	certifies := func(qc *types.QuorumCert, h *types.BlockHeader, hash types.Hash) error {
+		if qc.BlockHash != hash || qc.View != h.View || qc.Height != h.Height {
 			return fmt.Errorf("%w: QC does not certify height %d", ErrBadSync, h.Height)
 		}
-		return verify(qc)
+		return consensus.VerifyQC(d.set, d.ccfg.Verifier, qc)
 	}
 	ph, err := prev.Hash()
 	if err != nil {
@@ -164,7 +158,7 @@ func (d *driver) checkChain(prev types.BlockHeader, resp *types.SyncResponse) er
 			return fmt.Errorf("%w: height %d does not extend %d", ErrBadSync, h.Height, prev.Height)
 		}
 		if prev.Height > 0 || !consensus.IsGenesisQC(&h.QC) {
-			if err := certifies(&h.QC, &prev); err != nil {
+			if err := certifies(&h.QC, &prev, ph); err != nil {
 				return err
 			}
 		}
@@ -174,28 +168,32 @@ func (d *driver) checkChain(prev types.BlockHeader, resp *types.SyncResponse) er
 		}
 	}
 	if p := resp.Proof; p != nil {
-		last := &resp.Blocks[len(resp.Blocks)-1].Header
-		if p.Child.ParentHash != ph || p.Grandchild.ParentHash != mustHash(&p.Child) {
+		// prev and ph are now the last block's header and hash.
+		ch, err := p.Child.Hash()
+		if err != nil {
+			return err
+		}
+		gh, err := p.Grandchild.Hash()
+		if err != nil {
+			return err
+		}
+		if p.Child.ParentHash != ph || p.Grandchild.ParentHash != ch {
 			return fmt.Errorf("%w: commit proof does not extend the last block", ErrBadSync)
 		}
-		if !consensus.ConsecutiveViews(last, &p.Child, &p.Grandchild) {
+		if !consensus.ConsecutiveViews(&prev, &p.Child, &p.Grandchild) {
 			return fmt.Errorf("%w: commit proof views are not consecutive", ErrBadSync)
 		}
 		for _, c := range []struct {
-			qc *types.QuorumCert
-			h  *types.BlockHeader
-		}{{&p.Child.QC, last}, {&p.Grandchild.QC, &p.Child}, {&p.QC, &p.Grandchild}} {
-			if err := certifies(c.qc, c.h); err != nil {
+			qc   *types.QuorumCert
+			h    *types.BlockHeader
+			hash types.Hash
+		}{{&p.Child.QC, &prev, ph}, {&p.Grandchild.QC, &p.Child, ch}, {&p.QC, &p.Grandchild, gh}} {
+			if err := certifies(c.qc, c.h, c.hash); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-func mustHash(h *types.BlockHeader) types.Hash {
-	hh, _ := h.Hash()
-	return hh
 }
 
 // applyFinal executes a block proven final on the head state and commits it.
