@@ -91,19 +91,18 @@ func (o *Overlay) Len() int {
 // entries stay readable here; call Rebase on overlays stacked on this one
 // once the base holds them, so this one can be dropped.
 func (o *Overlay) Flush() error {
+	// Readers may share the lock; the one writer is not writing while its
+	// overlay is flushed.
 	o.mu.RLock()
+	defer o.mu.RUnlock()
 	keys := make([]string, 0, len(o.m))
 	for k := range o.m {
 		keys = append(keys, k)
 	}
-	base := o.base
-	o.mu.RUnlock()
 	slices.Sort(keys)
-	b := base.NewBatch()
+	b := o.base.NewBatch()
 	for _, k := range keys {
-		o.mu.RLock()
 		v := o.m[k]
-		o.mu.RUnlock()
 		var err error
 		if v == nil {
 			err = b.Delete([]byte(k))
