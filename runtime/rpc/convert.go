@@ -1,13 +1,17 @@
 package rpc
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/oramanetwork/orama-chain/generated/api"
 	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/borsh"
+	"github.com/oramanetwork/orama-chain/runtime/consensus"
 	"github.com/oramanetwork/orama-chain/runtime/crypto"
 	"github.com/oramanetwork/orama-chain/runtime/smt"
 )
@@ -19,13 +23,10 @@ import (
 func u64(v uint64) string { return strconv.FormatUint(v, 10) }
 
 func hexBytes(b []byte) string {
-	out := make([]byte, 2+hex.EncodedLen(len(b)))
-	out[0], out[1] = '0', 'x'
-	hex.Encode(out[2:], b)
-	return string(out)
+	return string(borsh.AppendHex(make([]byte, 0, 2+hex.EncodedLen(len(b))), b))
 }
 
-func hash32(h [32]byte) string { return hexBytes(h[:]) }
+func hash32(h [32]byte) string { return types.Hash(h).String() }
 
 func address(a types.Address) string { return crypto.FormatAddress(a) }
 
@@ -61,15 +62,6 @@ func toTransaction(tx *types.Transaction, h types.Hash) api.Transaction {
 	}
 }
 
-// txHash is the transaction id: SHA-256 of its Borsh encoding.
-func txHash(tx *types.Transaction) (types.Hash, error) {
-	h, err := tx.Hash()
-	if err != nil {
-		return types.Hash{}, fmt.Errorf("hash transaction: %w", err)
-	}
-	return h, nil
-}
-
 func toReceipt(r *types.Receipt) api.Receipt {
 	events := make([]api.Event, len(r.Events))
 	for i := range r.Events {
@@ -94,10 +86,7 @@ func toHeader(hd *types.BlockHeader) (api.BlockHeader, types.Hash, error) {
 	if err != nil {
 		return api.BlockHeader{}, types.Hash{}, fmt.Errorf("encode header %d: %w", hd.Height, err)
 	}
-	h, err := hd.Hash()
-	if err != nil {
-		return api.BlockHeader{}, types.Hash{}, fmt.Errorf("hash header %d: %w", hd.Height, err)
-	}
+	h := types.Hash(sha256.Sum256(enc)) // = hd.Hash(), without encoding again
 	qc := api.QuorumCert{
 		View:      u64(hd.QC.View),
 		Height:    u64(hd.QC.Height),
@@ -188,15 +177,12 @@ func formatUnits(v uint64, decimals int) string {
 	return s + "." + f
 }
 
-// effectivePower is a validator's power until scores exist: its stake, times
-// 1.5 for an attested trusted OS (rounded down, saturating at the u64 max).
+// effectivePower is consensus.EffectivePower, saturating at the u64 max
+// where that overflows (its only error).
 func effectivePower(v *types.Validator) uint64 {
-	if !v.TrustedOS {
-		return v.Stake
+	p, err := consensus.EffectivePower(*v)
+	if err != nil {
+		return math.MaxUint64
 	}
-	half := v.Stake / 2
-	if v.Stake > ^uint64(0)-half {
-		return ^uint64(0)
-	}
-	return v.Stake + half
+	return p
 }

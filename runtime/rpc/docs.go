@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"maps"
 	"slices"
 	"strings"
 
@@ -115,12 +116,12 @@ func docsPage() ([]byte, error) {
 				}
 			}
 			if rb := op.RequestBody; rb != nil && rb.Value != nil {
-				for _, ct := range sortedMapKeys(rb.Value.Content) {
+				for _, ct := range slices.Sorted(maps.Keys(rb.Value.Content)) {
 					o.Body = append(o.Body, docMedia{Type: ct, Schema: schemaHTML(rb.Value.Content[ct].Schema)})
 				}
 			}
 			if op.Responses != nil {
-				codes := sortedMapKeys(op.Responses.Map())
+				codes := slices.Sorted(maps.Keys(op.Responses.Map()))
 				for _, code := range codes {
 					rr := op.Responses.Value(code)
 					if rr == nil || rr.Value == nil {
@@ -130,7 +131,7 @@ func docsPage() ([]byte, error) {
 					if rr.Value.Description != nil {
 						resp.Description = *rr.Value.Description
 					}
-					for _, ct := range sortedMapKeys(rr.Value.Content) {
+					for _, ct := range slices.Sorted(maps.Keys(rr.Value.Content)) {
 						resp.Media = append(resp.Media, docMedia{Type: ct, Schema: schemaHTML(rr.Value.Content[ct].Schema)})
 					}
 					o.Responses = append(o.Responses, resp)
@@ -146,7 +147,7 @@ func docsPage() ([]byte, error) {
 		return strings.Compare(a.Path+" "+a.Method, b.Path+" "+b.Method)
 	})
 	if doc.Components != nil {
-		for _, name := range sortedMapKeys(doc.Components.Schemas) {
+		for _, name := range slices.Sorted(maps.Keys(doc.Components.Schemas)) {
 			ref := doc.Components.Schemas[name]
 			if ref == nil || ref.Value == nil {
 				continue
@@ -207,7 +208,7 @@ type docProp struct {
 
 func schemaDoc(name string, s *openapi3.Schema) docSchema {
 	d := docSchema{Name: name, Description: s.Description, Summary: schemaHTML(&openapi3.SchemaRef{Value: s})}
-	for _, p := range sortedMapKeys(s.Properties) {
+	for _, p := range slices.Sorted(maps.Keys(s.Properties)) {
 		ref := s.Properties[p]
 		desc := ""
 		if ref.Ref == "" && ref.Value != nil {
@@ -289,7 +290,7 @@ func schemaHTML(ref *openapi3.SchemaRef) template.HTML {
 	}
 	if typ == "object" && len(s.Properties) > 0 {
 		b.WriteString(`<ul class="props">`)
-		for _, p := range sortedMapKeys(s.Properties) {
+		for _, p := range slices.Sorted(maps.Keys(s.Properties)) {
 			b.WriteString("<li><code>")
 			b.WriteString(template.HTMLEscapeString(p))
 			b.WriteString("</code>")
@@ -303,15 +304,6 @@ func schemaHTML(ref *openapi3.SchemaRef) template.HTML {
 		b.WriteString("</ul>")
 	}
 	return template.HTML(b.String())
-}
-
-func sortedMapKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 var docsTemplate = template.Must(template.New("docs").Funcs(template.FuncMap{

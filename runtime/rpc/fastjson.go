@@ -1,13 +1,13 @@
 package rpc
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"sync"
 
 	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/borsh"
 	"github.com/oramanetwork/orama-chain/runtime/crypto"
 )
 
@@ -64,10 +64,8 @@ func (resp *accountResponse) appendJSON(b []byte) []byte {
 
 // appendHashJSON appends h as a JSON string "0x" + lowercase hex.
 func appendHashJSON(b []byte, h [32]byte) []byte {
-	b = append(b, '"', '0', 'x')
-	n := len(b)
-	b = append(b, make([]byte, 2*len(h))...)
-	hex.Encode(b[n:], h[:])
+	b = append(b, '"')
+	b = borsh.AppendHex(b, h[:])
 	return append(b, '"')
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -163,6 +164,16 @@ func (s *server) GetBalance(_ context.Context, req api.GetBalanceRequestObject) 
 	}, nil
 }
 
+// parseHashHex parses exactly 64 hex digits (either case), without "0x".
+func parseHashHex(raw string) (types.Hash, bool) {
+	var h types.Hash
+	if len(raw) != 2*len(h) {
+		return h, false
+	}
+	_, err := hex.Decode(h[:], []byte(raw))
+	return h, err == nil
+}
+
 // parseCursor parses a next_cursor, "height-position".
 func parseCursor(c string) (*index.Cursor, error) {
 	hs, ps, ok := strings.Cut(c, "-")
@@ -311,9 +322,9 @@ func (s *server) SendTransaction(_ context.Context, req api.SendTransactionReque
 
 // GetTransaction implements GET /v1/transactions/{hash}.
 func (s *server) GetTransaction(_ context.Context, req api.GetTransactionRequestObject) (api.GetTransactionResponseObject, error) {
-	var h types.Hash
 	raw, _ := strings.CutPrefix(req.Hash, "0x")
-	if n, err := hex.Decode(h[:], []byte(raw)); err != nil || n != len(h) || len(raw) != 2*len(h) {
+	h, ok := parseHashHex(raw)
+	if !ok {
 		return nil, errInvalidParameter("hash %q is not 0x and 64 hex digits", req.Hash)
 	}
 	// The pool first: a transaction leaves it only once its block is
@@ -357,9 +368,9 @@ func (s *server) block(b *types.Block) (api.Block, error) {
 	}
 	txs := make([]api.Transaction, len(b.Transactions))
 	for i := range b.Transactions {
-		h, err := txHash(&b.Transactions[i])
+		h, err := b.Transactions[i].Hash()
 		if err != nil {
-			return api.Block{}, errInternal(err)
+			return api.Block{}, errInternal(fmt.Errorf("hash transaction: %w", err))
 		}
 		txs[i] = toTransaction(&b.Transactions[i], h)
 	}
@@ -384,8 +395,8 @@ func (s *server) GetLatestBlock(_ context.Context, _ api.GetLatestBlockRequestOb
 func (s *server) GetBlock(_ context.Context, req api.GetBlockRequestObject) (api.GetBlockResponseObject, error) {
 	var height uint64
 	if raw, ok := strings.CutPrefix(req.Id, "0x"); ok {
-		var h types.Hash
-		if n, err := hex.Decode(h[:], []byte(raw)); err != nil || n != len(h) || len(raw) != 2*len(h) {
+		h, ok := parseHashHex(raw)
+		if !ok {
 			return nil, errInvalidParameter("block id %q is neither a height nor 0x and 64 hex digits", req.Id)
 		}
 		var err error
