@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"math"
+	"math/bits"
 	"testing"
 
 	"github.com/oramanetwork/orama-chain/generated/types"
@@ -315,6 +316,26 @@ func TestRestartNeverEquivocates(t *testing.T) {
 	for _, r := range resent {
 		if r != first {
 			t.Fatalf("rebroadcast %+v differs from %+v", r, first)
+		}
+	}
+}
+
+// TestEffectivePowerBoundary: stake × 1.5, rounded down, with the overflow
+// error exactly where stake + stake/2 no longer fits in 64 bits.
+func TestEffectivePowerBoundary(t *testing.T) {
+	const max = ^uint64(0)
+	edge := max / 3 * 2 // the largest stake whose 1.5x fits
+	for _, stake := range []uint64{0, 1, 2, 3, 999, 1 << 62, edge - 2, edge - 1, edge, edge + 1, edge + 2, edge + 3, max} {
+		want, carry := bits.Add64(stake, stake/2, 0)
+		got, err := EffectivePower(types.Validator{Stake: stake, TrustedOS: true})
+		if carry != 0 {
+			if !errors.Is(err, ErrPowerOverflow) {
+				t.Errorf("stake %d: %d, %v; want ErrPowerOverflow", stake, got, err)
+			}
+			continue
+		}
+		if err != nil || got != want {
+			t.Errorf("stake %d: %d, %v; want %d", stake, got, err, want)
 		}
 	}
 }

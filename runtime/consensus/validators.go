@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"sort"
 
+	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
 )
 
@@ -32,16 +33,18 @@ var (
 )
 
 // EffectivePower returns the Effective Power of v as far as the chain can
-// compute it before performance scores exist (C = 0): stake, times 1.5 for an
-// attested trusted OS (rounded down).
+// compute it before performance scores exist (C = 0): stake, times
+// params.TrustedOSMultiplierPermille/1000 (1.5) for an attested trusted OS,
+// rounded down.
 func EffectivePower(v types.Validator) (uint64, error) {
 	if !v.TrustedOS {
 		return v.Stake, nil
 	}
-	p, carry := bits.Add64(v.Stake, v.Stake/2, 0)
-	if carry != 0 {
-		return 0, ErrPowerOverflow
+	hi, lo := bits.Mul64(v.Stake, params.TrustedOSMultiplierPermille)
+	if hi >= 1000 {
+		return 0, ErrPowerOverflow // the quotient would not fit in 64 bits
 	}
+	p, _ := bits.Div64(hi, lo, 1000)
 	return p, nil
 }
 
