@@ -1,12 +1,14 @@
 // Package gen runs every generator target over one spec directory. Its
-// subpackages are the targets: golang (generated/ Go code) and vectors
-// (conformance/vectors/). The model they share is gen/schema.
+// subpackages are the targets: golang (generated/ Go code), vectors
+// (conformance/vectors/) and js (the JavaScript Borsh schemas in
+// generated/js/). The model they share is gen/schema.
 package gen
 
 import (
 	"fmt"
 
 	"github.com/oramanetwork/orama-chain/gen/golang"
+	"github.com/oramanetwork/orama-chain/gen/js"
 	"github.com/oramanetwork/orama-chain/gen/schema"
 	"github.com/oramanetwork/orama-chain/gen/vectors"
 )
@@ -16,6 +18,7 @@ type Options struct {
 	SpecDir    string
 	GoOut      string
 	VectorsOut string
+	JSOut      string
 }
 
 // Run loads the spec and writes every target.
@@ -32,6 +35,11 @@ func Run(o Options) error {
 	if o.VectorsOut != "" {
 		if err := vectors.Generate(s, o.SpecDir, o.VectorsOut); err != nil {
 			return fmt.Errorf("vectors target: %w", err)
+		}
+	}
+	if o.JSOut != "" {
+		if err := js.Generate(s, o.JSOut); err != nil {
+			return fmt.Errorf("js target: %w", err)
 		}
 	}
 	return nil

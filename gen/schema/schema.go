@@ -121,13 +121,13 @@ func (s *Spec) Type(name string) *Type { return s.types[name] }
 // Const returns the named constant, or nil.
 func (s *Spec) Const(name string) *Constant { return s.consts[name] }
 
-// Types returns every type, file by file in spec order.
 // DependencyOrder lists every type after the types its fields use: a
 // depth-first walk in spec order, so the order is a function of the spec
 // alone. Targets that must declare a type before using it (JavaScript) emit
 // in this order.
 func (s *Spec) DependencyOrder() []*Type { return s.depOrder }
 
+// Types returns every type, file by file in spec order.
 func (s *Spec) Types() []*Type {
 	var out []*Type
 	for _, f := range s.Files {

@@ -7,6 +7,7 @@
 import { mkdir, open, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseAddress } from "./address.js";
+import { equalBytes } from "./bytes.js";
 import type { PrivateKey } from "./keys.js";
 import { decryptKeystore, encryptKeystore, keystoreFileName, parseKeystore, type EncryptOptions, type KeystoreV3 } from "./keystore.js";
 
@@ -60,7 +61,7 @@ export async function listKeystore(dir: string): Promise<StoredKey[]> {
 export async function writeKeystore(dir: string, ks: KeystoreV3, when: Date = new Date()): Promise<string> {
   const addr = parseAddress(ks.address);
   for (const k of await listKeystore(dir)) {
-    if (k.address.every((b, i) => b === addr[i])) throw new Error(`orama: the keystore already holds this address in ${k.file}`);
+    if (equalBytes(k.address, addr)) throw new Error(`orama: the keystore already holds this address in ${k.file}`);
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, keystoreFileName(addr, when));

@@ -9,21 +9,18 @@
 // TypeScript sources and for the compiled output.
 
 import * as generated from "../../../generated/js/schema.js";
+import type { TypeInfo, TypeName } from "../../../generated/js/schema.js";
 import type { Schema } from "borsh";
 
-/** How a type is signed (spec `signing:`). */
-export interface SigningRule {
-  /** A SigningDomain variant name. */
-  domain: string;
-  /** The signature field (always last); null when the whole encoding is signed. */
-  signatureField: string | null;
-}
-
 /** What a spec type is: fixed bytes, a u8 enum or a struct (spec/README.md). */
-export type TypeInfo =
-  | { kind: "fixed"; size: number }
-  | { kind: "enum" }
-  | { kind: "struct"; fields: ReadonlyArray<{ name: string; type: string; max?: number }> };
+export type { TypeInfo };
+
+/**
+ * How a type is signed (spec `signing:`): domain is a SigningDomain variant
+ * name; signatureField is the signature field (always last), or null when
+ * the whole encoding is signed.
+ */
+export type SigningRule = NonNullable<(typeof generated.signing)[TypeName]>;
 
 export const schemas = generated.schemas as unknown as Readonly<Record<string, Schema>>;
 export const types = generated.types as unknown as Readonly<Record<string, TypeInfo>>;

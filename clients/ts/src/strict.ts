@@ -1,14 +1,15 @@
 // A strict Borsh decoder driven by the generated type descriptions
-// (`types`, `limits`, `enums`): it rejects everything spec/README.md
-// "Strictness" lists, which borsh-js's own decoder lets through: trailing
-// bytes, bool and option tags other than 0/1, unknown enum values, lengths
-// over the limit or the remaining input, invalid UTF-8.
+// (`types`, whose struct fields carry the spec's max lengths, and `enums`):
+// it rejects everything spec/README.md "Strictness" lists, which borsh-js's
+// own decoder lets through: trailing bytes, bool and option tags other than
+// 0/1, unknown enum values, lengths over the limit or the remaining input,
+// invalid UTF-8.
 //
 // Values come back in the shape borsh.serialize takes with the generated
 // schemas: u8-u32 and enums as numbers, u64 as bigint, fixed bytes and
 // `bytes` as Uint8Array, option as value or null.
 
-import { enums, limits, types } from "./schema.js";
+import { enums, types } from "./schema.js";
 
 /** The reasons a strict decoder refuses input, as the conformance vectors name them. */
 export type DecodeErrorCode =
@@ -110,10 +111,9 @@ function decodeType(r: Reader, type: string, path: string): unknown {
       return v;
     }
     case "struct": {
-      const lim = Object.hasOwn(limits, type) ? limits[type] : {};
       const out: Record<string, unknown> = {};
       for (const f of info.fields) {
-        out[f.name] = decodeField(r, f.type, f.max ?? lim[f.name], `${path}.${f.name}`);
+        out[f.name] = decodeField(r, f.type, f.max, `${path}.${f.name}`);
       }
       return out;
     }

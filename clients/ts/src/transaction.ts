@@ -3,8 +3,10 @@
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ADDRESS_LENGTH, formatAddress, parseAddress, validateUsername } from "./address.js";
-import { fromHex, toHex0x, u64, U64_MAX, equalBytes } from "./bytes.js";
+import { unitOf } from "./amount.js";
+import { toHex0x, u64, U64_MAX, equalBytes } from "./bytes.js";
 import { decode, encode, recoverAddress, SIGNATURE_LENGTH, signingHash, signingPayload } from "./codec.js";
+import { fromJSONForm, toJSONForm } from "./jsonform.js";
 import type { PrivateKey } from "./keys.js";
 import { enumName, enumValue, param, signingRuleOf } from "./schema.js";
 
@@ -192,7 +194,7 @@ export interface UnsignedTransactionInit {
 export function buildTransaction(init: UnsignedTransactionInit): Transaction {
   const type = typeof init.type === "number" ? init.type : txType(init.type);
   const data = init.data ?? new Uint8Array();
-  const asset = init.asset === undefined ? enumValue("Asset", "Orama") : typeof init.asset === "number" ? init.asset : assetValue(init.asset);
+  const asset = init.asset === undefined ? enumValue("Asset", "Orama") : typeof init.asset === "number" ? init.asset : unitOf(init.asset).asset;
   const tx: Transaction = {
     type,
     from: init.from ?? zeroAddress(),
@@ -212,48 +214,18 @@ export function buildTransaction(init: UnsignedTransactionInit): Transaction {
 
 /** The Asset value of "ORAMA"/"Orama"/"BTC" in any case. */
 export function assetValue(name: string): number {
-  switch (name.toUpperCase()) {
-    case "ORAMA":
-      return enumValue("Asset", "Orama");
-    case "BTC":
-      return enumValue("Asset", "BTC");
-  }
-  throw new Error(`orama: asset ${JSON.stringify(name)}: want ORAMA or BTC`);
+  return unitOf(name).asset;
 }
 
 /** Parses the JSON form (vectors, API); addresses in any accepted form. */
 export function transactionFromJSON(j: TransactionJSON): Transaction {
-  const tx: Transaction = {
-    type: enumValue("TxType", j.type),
-    from: parseAddress(j.from),
-    to: parseAddress(j.to),
-    amount: u64(j.amount, "amount"),
-    asset: enumValue("Asset", j.asset),
-    nonce: u64(j.nonce, "nonce"),
-    gas_limit: u64(j.gas_limit, "gas_limit"),
-    gas_tip_cap: u64(j.gas_tip_cap, "gas_tip_cap"),
-    gas_fee_cap: u64(j.gas_fee_cap, "gas_fee_cap"),
-    data: fromHex(j.data),
-    signature: fromHex(j.signature),
-  };
+  const tx = fromJSONForm("Transaction", j) as Transaction;
   checkTransaction(tx);
   return tx;
 }
 
 /** The API's JSON form, hash included. */
 export function transactionToJSON(tx: Transaction): Required<TransactionJSON> {
-  return {
-    hash: transactionHashHex(tx),
-    type: enumName("TxType", tx.type),
-    from: formatAddress(tx.from),
-    to: formatAddress(tx.to),
-    amount: tx.amount.toString(),
-    asset: enumName("Asset", tx.asset),
-    nonce: tx.nonce.toString(),
-    gas_limit: tx.gas_limit.toString(),
-    gas_tip_cap: tx.gas_tip_cap.toString(),
-    gas_fee_cap: tx.gas_fee_cap.toString(),
-    data: toHex0x(tx.data),
-    signature: toHex0x(tx.signature),
-  };
+  const hash = transactionHashHex(tx); // validates tx first
+  return { hash, ...(toJSONForm("Transaction", tx, { displayAddresses: true }) as Omit<TransactionJSON, "hash">) };
 }

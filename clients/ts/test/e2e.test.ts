@@ -25,6 +25,7 @@ import {
   OramaApiError,
   OramaClient,
   PrivateKey,
+  TransactionRejectedError,
   decodeTransaction,
   encodeTransaction,
   enumName,
@@ -204,9 +205,17 @@ test("e2e: claim a username in JavaScript; the Go CLI sees the same account", { 
   assert.equal(go.account.orama_balance, acct.orama_balance);
   assert.equal(go.account.btc_balance, acct.btc_balance);
 
-  // A second claim is refused by the node or rejected in the block.
+  // A second claim is admitted to the mempool (admission does not look at
+  // usernames) and rejected in the block: the sender already has one.
   const again = client.claimUsername(alice, username + "x", { wait: { timeoutMs: 20_000 } });
-  await assert.rejects(again);
+  await assert.rejects(again, (e: unknown) => {
+    assert.ok(e instanceof TransactionRejectedError, String(e));
+    assert.equal(e.reason, "UsernameAlreadySet");
+    assert.equal(e.status.status, "rejected");
+    assert.equal(e.status.receipt?.status, "UsernameAlreadySet");
+    assert.equal(e.status.transaction?.type, "ClaimUsername");
+    return true;
+  });
 });
 
 test("e2e: the Go CLI lists and signs with the JS-written keystore", { skip }, async () => {
