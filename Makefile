@@ -29,7 +29,8 @@ generate:
 	$(GO) run ./gen/cmd/oramagen -spec spec -go-out generated -vectors-out conformance/vectors -js-out generated/js
 	$(GO) run ./gen/cmd/oramastate -cases spec/cases/state -out conformance/vectors-state
 	$(GO) tool oapi-codegen -config gen/openapi/oapi-codegen.yaml spec/openapi.yaml
-	cd clients/ts && npm ci --no-audit --no-fund && npm run generate
+	$(MAKE) --no-print-directory $(TS_DEPS)
+	cd clients/ts && npm run generate
 
 ## check-generated: fail when generated output differs from what spec/ and gen/ produce.
 check-generated:
@@ -41,7 +42,8 @@ check-generated:
 	diff -r generated $$tmp/generated && diff -r conformance/vectors $$tmp/vectors && \
 	diff -r -x README.md conformance/vectors-state $$tmp/vectors-state || \
 	{ echo "generated/ or conformance/vectors/ drifted from spec/: run 'make generate' and commit"; exit 1; }
-	@cd clients/ts && npm ci --no-audit --no-fund >/dev/null && npm run --silent check-generated || \
+	@$(MAKE) --no-print-directory $(TS_DEPS) >/dev/null
+	@cd clients/ts && npm run --silent check-generated || \
 	{ echo "clients/ts/src/generated drifted from spec/openapi.yaml: run 'make generate' and commit"; exit 1; }
 
 vet:
@@ -61,7 +63,14 @@ test-go:
 ## (unit tests, and end to end against a node built from this tree); npm ci installs pinned packages.
 test-js:
 	cd conformance/js && npm ci --no-audit --no-fund && npm test
-	cd clients/ts && npm ci --no-audit --no-fund && npm run build && npm test
+	$(MAKE) --no-print-directory $(TS_DEPS)
+	cd clients/ts && npm run build && npm test
+
+# TS_DEPS: the TypeScript client's pinned packages, installed once per
+# package-lock.json (npm ci empties node_modules each time it runs).
+TS_DEPS := clients/ts/node_modules/.ci-stamp
+$(TS_DEPS): clients/ts/package-lock.json
+	cd clients/ts && npm ci --no-audit --no-fund && touch node_modules/.ci-stamp
 
 ## fuzz-short: every fuzz target for $(FUZZTIME) executions (CI size); `make fuzz` runs them longer.
 fuzz-short:
