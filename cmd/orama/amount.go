@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"strings"
 
+	"github.com/oramanetwork/orama-chain/generated/api"
 	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
 )
@@ -49,9 +50,10 @@ func parseUnit(s string) (unit, error) {
 	return unit{}, fmt.Errorf("asset %q: want ORAMA or BTC", s)
 }
 
-// unitOf returns the unit of an asset.
-func unitOf(a types.Asset) unit {
-	if a == types.AssetBTC {
+// unitOf returns the unit of an asset as the API names it: BTC, or ORAMA
+// for anything else.
+func unitOf(a api.TransactionAsset) unit {
+	if a == api.BTC {
 		return unitBTC
 	}
 	return unitOrama

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/oramanetwork/orama-chain/generated/params"
 )
 
 // TestBinaryEndToEnd drives the built orama binary as a user would: two
@@ -162,6 +164,10 @@ func TestBinaryEndToEnd(t *testing.T) {
 	}
 	if before.aliceRays == "1000000000" || before.bobRays == "0" {
 		t.Fatalf("balances did not move: %+v", before)
+	}
+	// Bob to the ray: 12.5 - 1.5 ORAMA less the fee of his one transfer.
+	if got, err := parseAmount(before.bobRays, unitBase); err != nil || got >= 11*params.RaysPerOrama || got < 11*params.RaysPerOrama-1000 {
+		t.Fatalf("bob holds %s rays", before.bobRays)
 	}
 
 	stop(node)

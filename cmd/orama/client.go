@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/oramanetwork/orama-chain/generated/api"
+	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/crypto"
 )
 
 // nodeClient is the generated REST client plus the URL, for messages.
@@ -131,4 +133,20 @@ func (c *nodeClient) send(ctx context.Context, txHex string) (*api.SendResponse,
 		return result[api.SendResponse](c, "send transaction", nil, err, nil, nil)
 	}
 	return result(c, "send transaction", r, nil, r.JSON202, r.JSONDefault)
+}
+
+// resolve returns the address ref names, asking the node for a username's.
+func (c *nodeClient) resolve(ctx context.Context, ref crypto.AccountRef) (types.Address, error) {
+	if !ref.IsUsername {
+		return ref.Address, nil
+	}
+	acct, err := c.account(ctx, ref.String(), nil)
+	if err != nil {
+		return types.Address{}, fmt.Errorf("resolving %s: %w", ref, err)
+	}
+	addr, err := crypto.ParseAddress(acct.Account.Address)
+	if err != nil {
+		return types.Address{}, fmt.Errorf("resolving %s: node sent address %q: %w", ref, acct.Account.Address, err)
+	}
+	return addr, nil
 }

@@ -61,8 +61,8 @@ func TestSendTransfer(t *testing.T) {
 	decodeJSON(t, r.stdout, &out)
 	tx := w.node.lastSent()
 	h, _ := tx.Hash()
-	if out.Hash != hashHex(h) || out.Transaction.Hash != out.Hash {
-		t.Fatalf("hash %s, node saw %s", out.Hash, hashHex(h))
+	if out.Hash != h.String() || out.Transaction.Hash != out.Hash {
+		t.Fatalf("hash %s, node saw %s", out.Hash, h.String())
 	}
 	want := types.Transaction{
 		Type: types.TxTypeTransfer, From: w.addr, To: alex, Amount: 1_500_000, Asset: types.AssetOrama,
@@ -75,14 +75,12 @@ func TestSendTransfer(t *testing.T) {
 	if out.Transaction.Amount != "1500000" || out.Transaction.Asset != api.Orama || out.Transaction.To != crypto.FormatAddress(alex) {
 		t.Fatalf("printed transaction %+v", out.Transaction)
 	}
-	// The requests: the key's account for the nonce, the status, the
-	// username, the send; nothing else.
-	log := w.node.requestLog()
-	for _, want := range []string{"GET /v1/chain/status", "GET /v1/accounts/@alex", "POST /v1/transactions/send",
-		"GET /v1/accounts/" + crypto.FormatAddress(w.addr)} {
-		if !slices.Contains(log, want) {
-			t.Errorf("no %q in %v", want, log)
-		}
+	// The requests: the username, the status, the key's account for the
+	// nonce, the send; nothing else.
+	wantLog := []string{"GET /v1/accounts/@alex", "GET /v1/chain/status",
+		"GET /v1/accounts/" + crypto.FormatAddress(w.addr), "POST /v1/transactions/send"}
+	if log := w.node.requestLog(); !slices.Equal(log, wantLog) {
+		t.Errorf("requests %q, want %q", log, wantLog)
 	}
 
 	// BTC: the smallest amount, a tip, an explicit nonce, a hex recipient.
@@ -93,7 +91,7 @@ func TestSendTransfer(t *testing.T) {
 		t.Fatalf("sent %+v", tx)
 	}
 	h, _ = tx.Hash()
-	if !strings.Contains(r.stdout, "sent "+hashHex(h)) || !strings.Contains(r.stdout, "0.00000001 BTC (1 sats)") {
+	if !strings.Contains(r.stdout, "sent "+h.String()) || !strings.Contains(r.stdout, "0.00000001 BTC (1 sats)") {
 		t.Fatalf("human output:\n%s", r.stdout)
 	}
 

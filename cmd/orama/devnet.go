@@ -12,7 +12,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -247,17 +246,18 @@ func runDevnet(ctx context.Context, nodes []devnetNode, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "%d validators running; Ctrl-C stops them\n", len(nodes))
 	var firstErr error
+	signaled := false // the first node to exit was killed by a signal
 	running := len(cmds)
 	select {
 	case <-ctx.Done():
 	case e := <-exits:
 		running--
 		firstErr = fmt.Errorf("node%d exited: %v (see %s)", e.i, e.err, filepath.Join(nodes[e.i].dir, "node.log"))
+		signaled = killedBySignal(e.err)
 	}
 	for _, c := range cmds {
-		if c.ProcessState == nil {
-			c.Process.Signal(syscall.SIGTERM)
-		}
+		// A node that has exited already just fails to take the signal.
+		c.Process.Signal(syscall.SIGTERM)
 	}
 	timeout := time.After(30 * time.Second)
 	for running > 0 {
@@ -271,8 +271,19 @@ func runDevnet(ctx context.Context, nodes []devnetNode, out io.Writer) error {
 			return errors.Join(firstErr, errors.New("devnet: validators did not stop within 30s; killed"))
 		}
 	}
-	if firstErr != nil && !strings.Contains(firstErr.Error(), "signal") {
+	if firstErr != nil && !signaled {
 		return firstErr
 	}
 	return nil
+}
+
+// killedBySignal reports whether err is the exit of a process that a
+// signal ended.
+func killedBySignal(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled()
 }

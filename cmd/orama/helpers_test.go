@@ -311,7 +311,7 @@ func (f *fakeNode) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h, _ := tx.Hash()
-	hash := hashHex(h)
+	hash := h.String()
 	at := apiTransaction(tx, h)
 	f.sent = append(f.sent, tx)
 	f.statuses[hash] = &api.TransactionStatus{Hash: hash, Status: api.Pending, Transaction: &at}

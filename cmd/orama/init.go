@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ethereum/go-ethereum/accounts/keystore"
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
@@ -198,12 +197,11 @@ func readKeystore(path, password string) (*crypto.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, err := keystore.DecryptKey(b, password)
+	key, _, err := decryptKey(b, password)
 	if err != nil {
 		return nil, fmt.Errorf("keystore %s: %w", path, err)
 	}
-	raw := k.PrivateKey.D.FillBytes(make([]byte, 32))
-	return crypto.PrivateKeyFromBytes(raw)
+	return key, nil
 }
 
 func exists(path string) (bool, error) {

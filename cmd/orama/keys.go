@@ -282,12 +282,8 @@ func (a *app) selectKey(cmd *cobra.Command, dir, from string) (storedKey, error)
 		if err != nil {
 			return storedKey{}, err
 		}
-		acct, err := c.account(cmd.Context(), ref.String(), nil)
-		if err != nil {
-			return storedKey{}, fmt.Errorf("resolving %s: %w", from, err)
-		}
-		if addr, err = crypto.ParseAddress(acct.Account.Address); err != nil {
-			return storedKey{}, fmt.Errorf("resolving %s: node sent address %q: %w", from, acct.Account.Address, err)
+		if addr, err = c.resolve(cmd.Context(), ref); err != nil {
+			return storedKey{}, err
 		}
 	} else if addr, err = crypto.ParseAddress(from); err != nil {
 		return storedKey{}, usagef("--from %q: want an index, an address or @username: %v", from, err)

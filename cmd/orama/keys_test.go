@@ -335,14 +335,14 @@ func TestKeysPasswords(t *testing.T) {
 	c.fails(exitUsage, []string{"keys", "export", "--keystore", ks, "--private-key"}, "--i-understand")
 	c.fails(exitUsage, []string{"keys", "export", "--keystore", ks, "--i-understand"}, "--private-key")
 
-	// Bad import input.
-	for name, content := range map[string]string{
-		"short":   "abcd",
-		"nothex":  strings.Repeat("zz", 32),
-		"zero":    strings.Repeat("00", 32),
-		"notjson": "{not json",
+	// Bad import input: each fails naming the file and why.
+	for name, tc := range map[string]struct{ content, why string }{
+		"short":   {"abcd", "private key of 64 hex digits"},
+		"nothex":  {strings.Repeat("zz", 32), "the private key is not hex"},
+		"zero":    {strings.Repeat("00", 32), "not a valid secp256k1 private key"},
+		"notjson": {"{not json", "not a v3 keystore"},
 	} {
-		f := writeFile(t, dir, name, content)
-		c.fails(exitFailure, []string{"keys", "import", f, "--keystore", ks, "--password-file", f}, name)
+		f := writeFile(t, dir, name, tc.content)
+		c.fails(exitFailure, []string{"keys", "import", f, "--keystore", ks, "--password-file", f}, f+": ", tc.why)
 	}
 }

@@ -194,11 +194,7 @@ func txRows(t table, tx *api.Transaction, toLabel string) {
 			to += " (" + toLabel + ")"
 		}
 		t.row("to", "%s", to)
-		u := unitOrama
-		if tx.Asset == api.BTC {
-			u = unitBTC
-		}
-		t.row("amount", "%s", formatAmountString(tx.Amount, u))
+		t.row("amount", "%s", formatAmountString(tx.Amount, unitOf(tx.Asset)))
 	}
 	t.row("nonce", "%s", tx.Nonce)
 	t.row("gas", "limit %s, fee cap %s rays/gas, tip cap %s rays/gas", tx.GasLimit, tx.GasFeeCap, tx.GasTipCap)
@@ -304,12 +300,9 @@ func blockCmd(a *app) *cobra.Command {
 			t.row("transactions", "%d", len(b.Transactions))
 			t.flush()
 			for _, tx := range b.Transactions {
-				what := tx.Type
+				var what string
 				if tx.Type == "Transfer" {
-					u := unitOrama
-					if tx.Asset == api.BTC {
-						u = unitBTC
-					}
+					u := unitOf(tx.Asset)
 					v, _ := parseAmount(tx.Amount, unitBase)
 					what = fmt.Sprintf("Transfer %s -> %s %s %s", tx.From, tx.To, formatAmount(v, u), u.Name)
 				} else if name, ok := claimedName(tx.Data); ok && tx.Type == "ClaimUsername" {

@@ -41,10 +41,14 @@ func (o *txOptions) addFlags(cmd *cobra.Command, a *app) {
 	f.DurationVar(&o.waitTimeout, "wait-timeout", 2*time.Minute, "how long --wait waits")
 }
 
-// fees are a transaction's fee fields.
-type fees struct{ tip, feeCap uint64 }
+// fees are a transaction's fee fields, and its nonce when --nonce gives it.
+type fees struct {
+	tip, feeCap uint64
+	nonce       *uint64 // nil: the account's nonce
+}
 
-// parseFees checks --tip and --fee-cap; feeCap 0 means "use the default".
+// parseFees checks --tip, --fee-cap and --nonce; feeCap 0 means "use the
+// default".
 func (o *txOptions) parseFees() (fees, error) {
 	var f fees
 	var err error
@@ -63,9 +67,11 @@ func (o *txOptions) parseFees() (fees, error) {
 		}
 	}
 	if o.nonce != "" {
-		if _, err := parseAmount(o.nonce, unitBase); err != nil {
+		n, err := parseAmount(o.nonce, unitBase)
+		if err != nil {
 			return f, usagef("--nonce: %v", err)
 		}
+		f.nonce = &n
 	}
 	return f, nil
 }
@@ -111,18 +117,16 @@ func (a *app) prepare(cmd *cobra.Command, c *nodeClient, o *txOptions) (*signer,
 }
 
 // sign fills in From, the nonce, the gas limit and the fees, and signs tx.
-func (s *signer) sign(o *txOptions, f fees, tx *types.Transaction) error {
+func (s *signer) sign(f fees, tx *types.Transaction) error {
 	chainID, err := strconv.ParseUint(s.status.ChainId, 10, 64)
 	if err != nil {
 		return fmt.Errorf("node sent chain id %q: %w", s.status.ChainId, err)
 	}
 	tx.From = s.key.Address()
-	nonce := o.nonce
-	if nonce == "" {
-		nonce = s.acct.Account.Nonce
-	}
-	if tx.Nonce, err = strconv.ParseUint(nonce, 10, 64); err != nil {
-		return fmt.Errorf("nonce %q: %w", nonce, err)
+	if f.nonce != nil {
+		tx.Nonce = *f.nonce
+	} else if tx.Nonce, err = strconv.ParseUint(s.acct.Account.Nonce, 10, 64); err != nil {
+		return fmt.Errorf("nonce %q: %w", s.acct.Account.Nonce, err)
 	}
 	tx.GasLimit = txrules.IntrinsicGas(tx)
 	tx.GasTipCap, tx.GasFeeCap = f.tip, f.feeCap
@@ -154,7 +158,7 @@ type sent struct {
 
 // submit signs tx, sends it, prints it and, with --wait, waits for it.
 func (a *app) submit(cmd *cobra.Command, o *txOptions, s *signer, f fees, tx *types.Transaction, toLabel string) error {
-	if err := s.sign(o, f, tx); err != nil {
+	if err := s.sign(f, tx); err != nil {
 		return err
 	}
 	raw, err := tx.MarshalBorsh()
@@ -165,7 +169,7 @@ func (a *app) submit(cmd *cobra.Command, o *txOptions, s *signer, f fees, tx *ty
 	if err != nil {
 		return err
 	}
-	out := sent{Hash: hashHex(h), Transaction: apiTransaction(tx, h)}
+	out := sent{Hash: h.String(), Transaction: apiTransaction(tx, h)}
 	resp, err := s.c.send(cmd.Context(), "0x"+hex.EncodeToString(raw))
 	if err != nil {
 		return err
@@ -198,13 +202,11 @@ func (a *app) submit(cmd *cobra.Command, o *txOptions, s *signer, f fees, tx *ty
 	return werr
 }
 
-func hashHex(h types.Hash) string { return "0x" + hex.EncodeToString(h[:]) }
-
 // apiTransaction is tx in the API's JSON shape.
 func apiTransaction(tx *types.Transaction, h types.Hash) api.Transaction {
 	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
 	return api.Transaction{
-		Hash:      hashHex(h),
+		Hash:      h.String(),
 		Type:      tx.Type.String(),
 		From:      crypto.FormatAddress(tx.From),
 		To:        crypto.FormatAddress(tx.To),
@@ -324,15 +326,12 @@ and with --wait, its receipt once it is in a block.`,
 				return err
 			}
 			// The recipient is resolved before the password is asked for.
-			dst, label := ref.Address, ""
+			dst, err := c.resolve(cmd.Context(), ref)
+			if err != nil {
+				return err
+			}
+			label := ""
 			if ref.IsUsername {
-				acct, err := c.account(cmd.Context(), ref.String(), nil)
-				if err != nil {
-					return fmt.Errorf("resolving %s: %w", ref, err)
-				}
-				if dst, err = crypto.ParseAddress(acct.Account.Address); err != nil {
-					return fmt.Errorf("resolving %s: node sent address %q: %w", ref, acct.Account.Address, err)
-				}
 				label = ref.String()
 			}
 			s, err := a.prepare(cmd, c, &o)

@@ -544,12 +544,12 @@ func signTransfer(k *crypto.PrivateKey, chainID, nonce uint64, to types.Address,
 	if err != nil {
 		return nil, err
 	}
-	h := sha256.Sum256(b)
+	h := types.Hash(sha256.Sum256(b))
 	body := make([]byte, 0, len(`{"transaction":"0x"}`)+2*len(b))
 	body = append(body, `{"transaction":"0x`...)
 	body = hex.AppendEncode(body, b)
 	body = append(body, `"}`...)
-	return &signedTx{sender: sender, nonce: nonce, body: body, hash: "0x" + hex.EncodeToString(h[:])}, nil
+	return &signedTx{sender: sender, nonce: nonce, body: body, hash: h.String()}, nil
 }
 
 // dispatch paces transactions from the scheduler to the workers until ctx
