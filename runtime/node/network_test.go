@@ -339,6 +339,10 @@ func TestSyncVerification(t *testing.T) {
 		{"proof QC without quorum", func(r *types.SyncResponse) { r.Proof.QC.Votes = r.Proof.QC.Votes[:2] }},
 		{"proof QC for another block", func(r *types.SyncResponse) { r.Proof.QC.BlockHash[0] ^= 1 }},
 		{"proof detached", func(r *types.SyncResponse) { r.Proof.Child.ParentHash[0] ^= 1 }},
+		// A body its certified header does not commit to.
+		{"transaction added to a body", func(r *types.SyncResponse) {
+			r.Blocks[1].Transactions = append(r.Blocks[1].Transactions, *signedTransfer(testKey(1), 1, 0, types.Address{1}, 1))
+		}},
 	} {
 		r := clone()
 		m.mutate(r)

@@ -137,6 +137,23 @@ func (d *driver) syncRange(ctx context.Context) error {
 	return nil
 }
 
+// checkBody checks that b's transactions are the ones its header's
+// TransactionsRoot commits to.
+func checkBody(b *types.Block) error {
+	hashes := make([]types.Hash, len(b.Transactions))
+	for i := range b.Transactions {
+		h, err := b.Transactions[i].Hash()
+		if err != nil {
+			return fmt.Errorf("%w: height %d transaction %d: %w", ErrBadSync, b.Header.Height, i, err)
+		}
+		hashes[i] = h
+	}
+	if exec.MerkleRoot(hashes) != b.Header.TransactionsRoot {
+		return fmt.Errorf("%w: height %d: the transactions are not the ones its header commits to", ErrBadSync, b.Header.Height)
+	}
+	return nil
+}
+
 // checkChain verifies that resp's blocks extend prev, each certified by
 // the next one's QC (signatures checked), and that its proof, if any,
 // proves the last one final.
@@ -156,6 +173,12 @@ func (d *driver) checkChain(prev types.BlockHeader, resp *types.SyncResponse) er
 		h := &resp.Blocks[i].Header
 		if h.ParentHash != ph || h.Height != prev.Height+1 {
 			return fmt.Errorf("%w: height %d does not extend %d", ErrBadSync, h.Height, prev.Height)
+		}
+		// The body must be the one the certified header commits to: a
+		// peer that serves another would otherwise make this node's
+		// execution disagree with a final block, which stops the node.
+		if err := checkBody(&resp.Blocks[i]); err != nil {
+			return err
 		}
 		if prev.Height > 0 || !consensus.IsGenesisQC(&h.QC) {
 			if err := certifies(&h.QC, &prev, ph); err != nil {
@@ -209,10 +232,11 @@ func (d *driver) applyFinal(b *types.Block, proof *types.CommitProof) error {
 	if err != nil {
 		return fatal{err}
 	}
-	if res.StateRoot != b.Header.StateRoot || res.ReceiptsRoot != b.Header.ReceiptsRoot {
-		// A final block our execution disagrees with: continuing would fork
+	if err := checkResult(&b.Header, res); err != nil {
+		// A final block (its body checked against its header by
+		// checkChain) our execution disagrees with: continuing would fork
 		// this node off the chain.
-		return fatal{fmt.Errorf("node: final block %d: state root %v, header says %v", b.Header.Height, res.StateRoot, b.Header.StateRoot)}
+		return fatal{fmt.Errorf("node: final block: %w", err)}
 	}
 	if err := d.n.finish(b, res.Receipts, proof, st.Written()); err != nil {
 		return fatal{err}

@@ -628,15 +628,23 @@ func (d *driver) execute(h types.Hash, vote bool) (*speculative, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := r.result
-	if res.StateRoot != hdr.StateRoot || res.TransactionsRoot != hdr.TransactionsRoot ||
-		res.ReceiptsRoot != hdr.ReceiptsRoot || res.GasUsed != hdr.GasUsed {
-		return nil, fmt.Errorf("%w: height %d: execution gives state root %v, gas %d; header says %v, %d",
-			ErrBadBlock, hdr.Height, res.StateRoot, res.GasUsed, hdr.StateRoot, hdr.GasUsed)
+	if err := checkResult(hdr, r.result); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadBlock, err)
 	}
 	r.spec.hash = h
 	d.execd[h] = r.spec
 	return r.spec, nil
+}
+
+// checkResult compares what executing a block gave with what its header
+// says.
+func checkResult(hdr *types.BlockHeader, res *exec.Result) error {
+	if res.StateRoot != hdr.StateRoot || res.TransactionsRoot != hdr.TransactionsRoot ||
+		res.ReceiptsRoot != hdr.ReceiptsRoot || res.GasUsed != hdr.GasUsed {
+		return fmt.Errorf("height %d: execution gives state root %v, gas %d; header says %v, %d",
+			hdr.Height, res.StateRoot, res.GasUsed, hdr.StateRoot, hdr.GasUsed)
+	}
+	return nil
 }
 
 // verifyTxSignatures checks a received block's transaction signatures
