@@ -26,25 +26,25 @@ build:
 # Two steps: oramastate is compiled after generated/ is written, because its
 # vectors come from the reference executor, which uses the generated types.
 generate:
-	$(GO) run ./gen/cmd/oramagen -spec spec -go-out generated -vectors-out conformance/vectors -js-out generated/js
+	$(GO) run ./gen/cmd/oramagen -spec spec -go-out generated -vectors-out conformance/vectors -js-out generated/js -api-out generated/api
 	$(GO) run ./gen/cmd/oramastate -cases spec/cases/state -out conformance/vectors-state
-	$(GO) tool oapi-codegen -config gen/openapi/oapi-codegen.yaml spec/openapi.yaml
+	$(GO) tool oapi-codegen -config gen/openapi/oapi-codegen.yaml generated/api/openapi.yaml
 	$(MAKE) --no-print-directory $(TS_DEPS)
 	cd clients/ts && npm run generate
 
 ## check-generated: fail when generated output differs from what spec/ and gen/ produce.
 check-generated:
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
-	$(GO) run ./gen/cmd/oramagen -spec spec -go-out $$tmp/generated -vectors-out $$tmp/vectors -js-out $$tmp/generated/js && \
+	$(GO) run ./gen/cmd/oramagen -spec spec -go-out $$tmp/generated -vectors-out $$tmp/vectors -js-out $$tmp/generated/js -api-out $$tmp/generated/api && \
 	$(GO) run ./gen/cmd/oramastate -cases spec/cases/state -out $$tmp/vectors-state && \
 	mkdir -p $$tmp/generated/api && printf "module tmp\ngo 1.26\n" > $$tmp/go.mod && oapi=$$($(GO) tool -n oapi-codegen) && \
-	(cd $$tmp && $$oapi -config $(CURDIR)/gen/openapi/oapi-codegen.yaml $(CURDIR)/spec/openapi.yaml) && \
+	(cd $$tmp && $$oapi -config $(CURDIR)/gen/openapi/oapi-codegen.yaml generated/api/openapi.yaml) && \
 	diff -r generated $$tmp/generated && diff -r conformance/vectors $$tmp/vectors && \
 	diff -r -x README.md conformance/vectors-state $$tmp/vectors-state || \
 	{ echo "generated/ or conformance/vectors/ drifted from spec/: run 'make generate' and commit"; exit 1; }
 	@$(MAKE) --no-print-directory $(TS_DEPS) >/dev/null
 	@cd clients/ts && npm run --silent check-generated || \
-	{ echo "clients/ts/src/generated drifted from spec/openapi.yaml: run 'make generate' and commit"; exit 1; }
+	{ echo "clients/ts/src/generated drifted from generated/api/openapi.yaml: run 'make generate' and commit"; exit 1; }
 
 vet:
 	$(GO) vet ./...

@@ -5,14 +5,17 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/exec"
 	"github.com/oramanetwork/orama-chain/runtime/smt"
 	"github.com/oramanetwork/orama-chain/runtime/state"
+	"github.com/oramanetwork/orama-chain/runtime/txrules"
 )
 
 // This file runs conformance/vectors-state/ (format:
@@ -109,11 +112,12 @@ func TestStateVectors(t *testing.T) {
 			return n
 		}
 	}
-	checked := runManifest(t, svDir, []string{"README.md"}, map[string]func(*testing.T, vectorFile) int{
+	checked := runManifest(t, svDir, 2, []string{"README.md"}, map[string]func(*testing.T, vectorFile) int{
 		"smt":              perCase(svRunSMT),
 		"state_transition": perCase(svRunTransition),
+		"base_fee":         perCase(svRunBaseFee),
 	})
-	if checked["state_transition"] < 15 || checked["smt"] < 5 {
+	if checked["state_transition"] < 15 || checked["smt"] < 5 || checked["base_fee"] < 10 {
 		t.Errorf("only %v cases checked", checked)
 	}
 	t.Logf("cases checked: %v", checked)
@@ -253,14 +257,19 @@ type svTransitionCase struct {
 	Genesis      json.RawMessage `json:"genesis"`
 	GenesisBorsh string          `json:"genesis_borsh"`
 	GenesisHash  string          `json:"genesis_hash"`
+	GenesisBlock svEncoded       `json:"genesis_block"`
 	PreStateRoot string          `json:"pre_state_root"`
-	Env          struct {
+	Refused      *struct {
+		Index  int    `json:"index"`
+		Reason string `json:"reason"`
+	} `json:"refused"`
+	Env struct {
 		Height   string `json:"height"`
 		Proposer string `json:"proposer"`
 		BaseFee  string `json:"base_fee"`
 	} `json:"env"`
 	Transactions []svEncoded `json:"transactions"`
-	Post         struct {
+	Post         *struct {
 		StateRoot        string      `json:"state_root"`
 		TransactionsRoot string      `json:"transactions_root"`
 		ReceiptsRoot     string      `json:"receipts_root"`
@@ -314,6 +323,17 @@ func svRunTransition(t *testing.T, raw json.RawMessage) string {
 	if blk.Header.StateRoot.String() != c.PreStateRoot {
 		t.Fatalf("genesis state root %v, want %s", blk.Header.StateRoot, c.PreStateRoot)
 	}
+	var hdr0 types.BlockHeader
+	svDecode(t, "genesis block", &hdr0, c.GenesisBlock.Borsh, c.GenesisBlock.Value)
+	if b, err := blk.Header.MarshalBorsh(); err != nil || "0x"+hex.EncodeToString(b) != c.GenesisBlock.Borsh {
+		t.Errorf("genesis block header differs:\n got %+v\nwant %+v", blk.Header, hdr0)
+	}
+	if h, err := blk.Header.Hash(); err != nil || h.String() != c.GenesisBlock.Hash {
+		t.Errorf("genesis block hash %v, want %s", h, c.GenesisBlock.Hash)
+	}
+	if gh, _ := g.Hash(); blk.Header.ParentHash != gh {
+		t.Errorf("genesis block parent_hash %v, want the genesis hash %v", blk.Header.ParentHash, gh)
+	}
 
 	txs := make([]types.Transaction, len(c.Transactions))
 	for i, e := range c.Transactions {
@@ -330,8 +350,22 @@ func svRunTransition(t *testing.T, raw json.RawMessage) string {
 		t.Fatal(err)
 	}
 	res, err := exec.Execute(st, env, txs)
+	if c.Refused != nil {
+		var ni *exec.NotIncludableError
+		if !errors.As(err, &ni) || ni.Status.String() != c.Refused.Reason ||
+			!strings.Contains(err.Error(), fmt.Sprintf("transaction %d:", c.Refused.Index)) {
+			t.Fatalf("execute: %v, want transaction %d refused for %s", err, c.Refused.Index, c.Refused.Reason)
+		}
+		if c.Post != nil || st.Root() != blk.Header.StateRoot {
+			t.Fatalf("a refused block has a post-state or changed the state")
+		}
+		return c.Name
+	}
 	if err != nil {
 		t.Fatalf("execute: %v", err)
+	}
+	if c.Post == nil {
+		t.Fatal("an accepted block without a post-state")
 	}
 
 	p := c.Post
@@ -430,6 +464,25 @@ func svRunTransition(t *testing.T, raw json.RawMessage) string {
 		if err != nil {
 			t.Errorf("username %q: vector proof: %v", u.Username, err)
 		}
+	}
+	return c.Name
+}
+
+// --- base fee ---
+
+func svRunBaseFee(t *testing.T, raw json.RawMessage) string {
+	var c struct {
+		Name          string `json:"name"`
+		ParentBaseFee string `json:"parent_base_fee"`
+		ParentGasUsed string `json:"parent_gas_used"`
+		NextBaseFee   string `json:"next_base_fee"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		t.Fatal(err)
+	}
+	got := txrules.NextBaseFee(svU64(t, c.ParentBaseFee), svU64(t, c.ParentGasUsed))
+	if strconv.FormatUint(got, 10) != c.NextBaseFee {
+		t.Errorf("NextBaseFee(%s, %s) = %d, want %s", c.ParentBaseFee, c.ParentGasUsed, got, c.NextBaseFee)
 	}
 	return c.Name
 }

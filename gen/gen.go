@@ -1,14 +1,17 @@
 // Package gen runs every generator target over one spec directory. Its
 // subpackages are the targets: golang (generated/ Go code), vectors
-// (conformance/vectors/) and js (the JavaScript Borsh schemas in
-// generated/js/). The model they share is gen/schema.
+// (conformance/vectors/), js (the JavaScript Borsh schemas in
+// generated/js/) and openapi (the REST document and the conversions to its
+// Go types in generated/api/). The model they share is gen/schema.
 package gen
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/oramanetwork/orama-chain/gen/golang"
 	"github.com/oramanetwork/orama-chain/gen/js"
+	"github.com/oramanetwork/orama-chain/gen/openapi"
 	"github.com/oramanetwork/orama-chain/gen/schema"
 	"github.com/oramanetwork/orama-chain/gen/vectors"
 )
@@ -19,6 +22,11 @@ type Options struct {
 	GoOut      string
 	VectorsOut string
 	JSOut      string
+	// OpenAPIIn is the hand-written API document (default
+	// SpecDir/openapi.yaml); APIOut receives openapi.yaml and convert.go,
+	// which oapi-codegen's api.go then joins (`make generate`).
+	OpenAPIIn string
+	APIOut    string
 }
 
 // Run loads the spec and writes every target.
@@ -40,6 +48,15 @@ func Run(o Options) error {
 	if o.JSOut != "" {
 		if err := js.Generate(s, o.JSOut); err != nil {
 			return fmt.Errorf("js target: %w", err)
+		}
+	}
+	if o.APIOut != "" {
+		in := o.OpenAPIIn
+		if in == "" {
+			in = filepath.Join(o.SpecDir, "openapi.yaml")
+		}
+		if err := openapi.Generate(s, in, o.APIOut); err != nil {
+			return fmt.Errorf("openapi target: %w", err)
 		}
 	}
 	return nil

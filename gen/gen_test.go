@@ -169,7 +169,7 @@ func main() {
 func TestDeterministic(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
 	for _, d := range []string{a, b} {
-		if err := Run(Options{SpecDir: "../spec", GoOut: filepath.Join(d, "go"), VectorsOut: filepath.Join(d, "vec")}); err != nil {
+		if err := Run(Options{SpecDir: "../spec", GoOut: filepath.Join(d, "go"), VectorsOut: filepath.Join(d, "vec"), APIOut: filepath.Join(d, "api")}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -52,7 +52,7 @@ func parseUnit(s string) (unit, error) {
 
 // unitOf returns the unit of an asset as the API names it: BTC, or ORAMA
 // for anything else.
-func unitOf(a api.TransactionAsset) unit {
+func unitOf(a api.Asset) unit {
 	if a == api.BTC {
 		return unitBTC
 	}

@@ -336,7 +336,7 @@ func (f *fakeNode) transaction(w http.ResponseWriter, r *http.Request) {
 				rs = f.finalReason
 				st.Reason = &rs
 			}
-			st.Receipt = &api.Receipt{TxHash: hash, Status: rs, GasUsed: "100", FeeBurned: "1000", FeeTip: "0", Events: []api.Event{}}
+			st.Receipt = &api.Receipt{TxHash: hash, Status: api.TxStatus(rs), GasUsed: "100", FeeBurned: "1000", FeeTip: "0", Events: []api.Event{}}
 		}
 	}
 	f.reply(w, 200, st)

@@ -150,6 +150,9 @@ func runNode(ctx context.Context, cfg config.Config, logw io.Writer, ready func(
 			MaxHeaderBytes:    maxHeaderBytes,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		}
+		// net/http's own answers (malformed requests) in the API's error
+		// shape; the deferred Close above still closes the socket.
+		ln = rpc.WrapServer(srv, ln)
 	}
 
 	// The node runs under its own context, cancelled only after the API has

@@ -202,23 +202,12 @@ func (a *app) submit(cmd *cobra.Command, o *txOptions, s *signer, f fees, tx *ty
 	return werr
 }
 
-// apiTransaction is tx in the API's JSON shape.
+// apiTransaction is tx in the API's JSON shape: the generated conversion,
+// plus the hash, the one API-only property.
 func apiTransaction(tx *types.Transaction, h types.Hash) api.Transaction {
-	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
-	return api.Transaction{
-		Hash:      h.String(),
-		Type:      tx.Type.String(),
-		From:      crypto.FormatAddress(tx.From),
-		To:        crypto.FormatAddress(tx.To),
-		Amount:    u(tx.Amount),
-		Asset:     api.TransactionAsset(tx.Asset.String()),
-		Nonce:     u(tx.Nonce),
-		GasLimit:  u(tx.GasLimit),
-		GasTipCap: u(tx.GasTipCap),
-		GasFeeCap: u(tx.GasFeeCap),
-		Data:      "0x" + hex.EncodeToString(tx.Data),
-		Signature: "0x" + hex.EncodeToString(tx.Signature[:]),
-	}
+	t := api.FromTransaction(tx)
+	t.Hash = h.String()
+	return t
 }
 
 // notFoundGrace is how long --wait tolerates a transaction the node does
@@ -251,7 +240,7 @@ func (a *app) waitTx(ctx context.Context, c *nodeClient, hash string, timeout ti
 				if st.Reason != nil {
 					reason = *st.Reason
 				} else if st.Receipt != nil {
-					reason = st.Receipt.Status
+					reason = string(st.Receipt.Status)
 				}
 				return st, fmt.Errorf("transaction %s was rejected: %s", hash, reason)
 			}

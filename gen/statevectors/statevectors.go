@@ -32,7 +32,9 @@ import (
 )
 
 // FormatVersion changes when the vector layout changes incompatibly.
-const FormatVersion = 1
+// 2: state_transition cases may be refused blocks (refused, post null) and
+// carry the genesis block; base_fee files.
+const FormatVersion = 2
 
 // Generator names the command in the manifest.
 const Generator = "gen/cmd/oramastate -cases spec/cases/state -out conformance/vectors-state"
@@ -41,15 +43,17 @@ const Generator = "gen/cmd/oramastate -cases spec/cases/state -out conformance/v
 const (
 	KindSMT             = "smt"
 	KindStateTransition = "state_transition"
+	KindBaseFee         = "base_fee"
 )
 
 // caseFile is the YAML form of one spec/cases/state/*.yaml file. Either list
 // may be empty.
 type caseFile struct {
 	// Genesis is the default genesis of the file's state_transition cases.
-	Genesis         *genesisSpec `yaml:"genesis"`
-	SMT             []smtCase    `yaml:"smt"`
-	StateTransition []stCase     `yaml:"state_transition"`
+	Genesis         *genesisSpec  `yaml:"genesis"`
+	SMT             []smtCase     `yaml:"smt"`
+	StateTransition []stCase      `yaml:"state_transition"`
+	BaseFee         []baseFeeCase `yaml:"base_fee"`
 }
 
 // File is one generated file: its path under the output directory (slash
@@ -104,7 +108,7 @@ func Build(casesDir string) ([]File, error) {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 		base := strings.TrimSuffix(filepath.Base(p), ".yaml")
-		if len(cf.SMT) == 0 && len(cf.StateTransition) == 0 {
+		if len(cf.SMT) == 0 && len(cf.StateTransition) == 0 && len(cf.BaseFee) == 0 {
 			return nil, fmt.Errorf("%s: no cases", p)
 		}
 		for _, n := range caseNames(cf) {
@@ -135,6 +139,17 @@ func Build(casesDir string) ([]File, error) {
 			}
 			files = append(files, f)
 		}
+		if len(cf.BaseFee) > 0 {
+			out, err := baseFeeVectors(cf.BaseFee)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", p, err)
+			}
+			f, err := vectorJSON(KindBaseFee, base, out, len(out))
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, f)
+		}
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	m := manifest{FormatVersion: FormatVersion, Generator: Generator}
@@ -155,6 +170,9 @@ func caseNames(cf caseFile) []string {
 		n = append(n, c.Name)
 	}
 	for _, c := range cf.StateTransition {
+		n = append(n, c.Name)
+	}
+	for _, c := range cf.BaseFee {
 		n = append(n, c.Name)
 	}
 	return n

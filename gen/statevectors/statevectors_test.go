@@ -182,9 +182,10 @@ func TestSMTGolden(t *testing.T) {
 }
 
 // TestStateVectorCoverage: at least 15 state-transition cases, and every
-// status execution can return appears in some receipt.
+// status execution can return appears in some receipt or, for the
+// includability reasons, in some refused block.
 func TestStateVectorCoverage(t *testing.T) {
-	statuses := map[string]bool{}
+	statuses, refused := map[string]bool{}, map[string]bool{}
 	n := 0
 	for p, data := range buildFiles(t) {
 		if !strings.HasPrefix(p, KindStateTransition+"/") {
@@ -192,7 +193,10 @@ func TestStateVectorCoverage(t *testing.T) {
 		}
 		var vf struct {
 			Cases []struct {
-				Post struct {
+				Refused *struct {
+					Reason string `json:"reason"`
+				} `json:"refused"`
+				Post *struct {
 					Receipts []struct {
 						Value struct {
 							Status string `json:"status"`
@@ -206,6 +210,14 @@ func TestStateVectorCoverage(t *testing.T) {
 		}
 		n += len(vf.Cases)
 		for _, c := range vf.Cases {
+			if (c.Refused == nil) == (c.Post == nil) {
+				t.Errorf("%s: a case must have exactly one of refused and post", p)
+				continue
+			}
+			if c.Refused != nil {
+				refused[c.Refused.Reason] = true
+				continue
+			}
 			for _, r := range c.Post.Receipts {
 				statuses[r.Value.Status] = true
 			}
@@ -214,12 +226,25 @@ func TestStateVectorCoverage(t *testing.T) {
 	if n < 15 {
 		t.Errorf("%d state-transition cases, want at least 15", n)
 	}
+	// Every includability reason execution can give refuses some block,
+	// and the failures that can also be includability reasons fail some
+	// included transaction.
+	for _, s := range []string{"BadNonce", "GasLimitTooLow", "BlockGasExceeded", "TipAboveFeeCap", "FeeCapBelowBaseFee", "AmountOverflow", "InsufficientBalance"} {
+		if !refused[s] {
+			t.Errorf("no vector refuses a block for %s", s)
+		}
+	}
+	for _, s := range []string{"InsufficientBalance", "AmountOverflow", "UsernameTaken", "UnsupportedType"} {
+		if !statuses[s] {
+			t.Errorf("no vector has a failed receipt with status %s", s)
+		}
+	}
 	for s := types.TxStatus(0); s.Valid(); s++ {
 		if s == types.TxStatusInvalidSignature || s == types.TxStatusWrongChain {
 			continue // checked before execution, outside runtime/exec
 		}
-		if !statuses[s.String()] {
-			t.Errorf("no vector has a receipt with status %v", s)
+		if !statuses[s.String()] && !refused[s.String()] {
+			t.Errorf("no vector has a receipt with status %v or refuses a block for it", s)
 		}
 	}
 }

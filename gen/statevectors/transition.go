@@ -67,6 +67,10 @@ type txSpec struct {
 	Username  *string `yaml:"username"`
 	Repeat    int     `yaml:"repeat"`
 	Expect    string  `yaml:"expect"`
+	// Refused, instead of Expect, says the transaction is not includable
+	// for this reason (a TxStatus name): the case's block is invalid. Only
+	// the last transaction of a case may say it.
+	Refused string `yaml:"refused"`
 }
 
 type stCase struct {
@@ -128,6 +132,12 @@ type postOut struct {
 	Usernames        []usernameOut `json:"usernames"`
 }
 
+// refusedOut says which transaction makes the block invalid, and why.
+type refusedOut struct {
+	Index  int    `json:"index"`
+	Reason string `json:"reason"`
+}
+
 type stCaseOut struct {
 	Name         string       `json:"name"`
 	Doc          string       `json:"doc"`
@@ -135,10 +145,14 @@ type stCaseOut struct {
 	Genesis      any          `json:"genesis"`
 	GenesisBorsh string       `json:"genesis_borsh"`
 	GenesisHash  string       `json:"genesis_hash"`
+	GenesisBlock encodedOut   `json:"genesis_block"`
 	PreStateRoot string       `json:"pre_state_root"`
 	Env          envOut       `json:"env"`
 	Transactions []encodedOut `json:"transactions"`
-	Post         postOut      `json:"post"`
+	// Refused is set when the block is invalid; Post is then null (the
+	// state stays at pre_state_root).
+	Refused *refusedOut `json:"refused"`
+	Post    *postOut    `json:"post"`
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
@@ -217,10 +231,19 @@ func (r resolver) txs(specs []txSpec) ([]types.Transaction, []string, []string, 
 	var txs []types.Transaction
 	var expect, names []string
 	for i, s := range specs {
-		if s.Expect == "" {
-			return nil, nil, nil, fmt.Errorf("tx %d: no expect", i)
+		want := s.Expect
+		switch {
+		case s.Expect != "" && s.Refused != "":
+			return nil, nil, nil, fmt.Errorf("tx %d: both expect and refused", i)
+		case s.Refused != "":
+			if i != len(specs)-1 || s.Repeat > 1 {
+				return nil, nil, nil, fmt.Errorf("tx %d: only the last transaction of a case, once, may be refused", i)
+			}
+			want = refusedPrefix + s.Refused
+		case s.Expect == "":
+			return nil, nil, nil, fmt.Errorf("tx %d: no expect or refused", i)
 		}
-		if _, err := types.ParseTxStatus(s.Expect); err != nil {
+		if _, err := types.ParseTxStatus(s.Expect + s.Refused); err != nil {
 			return nil, nil, nil, fmt.Errorf("tx %d: %w", i, err)
 		}
 		tx := types.Transaction{Amount: s.Amount, Nonce: s.Nonce, GasLimit: s.GasLimit, GasTipCap: s.GasTipCap, GasFeeCap: s.GasFeeCap}
@@ -262,11 +285,14 @@ func (r resolver) txs(specs []txSpec) ([]types.Transaction, []string, []string, 
 			t := tx
 			t.Nonce = tx.Nonce + uint64(j)
 			txs = append(txs, t)
-			expect = append(expect, s.Expect)
+			expect = append(expect, want)
 		}
 	}
 	return txs, expect, names, nil
 }
+
+// refusedPrefix marks an expectation that the block is refused.
+const refusedPrefix = "refused:"
 
 func stVectors(def *genesisSpec, cases []stCase) ([]stCaseOut, error) {
 	var out []stCaseOut
@@ -359,6 +385,9 @@ func stVector(def *genesisSpec, c stCase) (stCaseOut, error) {
 	if err != nil {
 		return o, err
 	}
+	if o.GenesisBlock, err = encode(&blk.Header, blk.Header.Hash); err != nil {
+		return o, fmt.Errorf("genesis block: %w", err)
+	}
 	o.PreStateRoot = blk.Header.StateRoot.String()
 	env := exec.Env{Height: c.Env.Height, Proposer: proposer, BaseFee: c.Env.BaseFee}
 	o.Env = envOut{Height: u64(env.Height), Proposer: hexOf(proposer[:]), BaseFee: u64(env.BaseFee)}
@@ -376,6 +405,23 @@ func stVector(def *genesisSpec, c stCase) (stCaseOut, error) {
 		return o, err
 	}
 	res, err := exec.Execute(st, env, txs)
+	last := len(txs) - 1
+	if last >= 0 && strings.HasPrefix(expect[last], refusedPrefix) {
+		reason := strings.TrimPrefix(expect[last], refusedPrefix)
+		var ni *exec.NotIncludableError
+		if !errors.As(err, &ni) {
+			return o, fmt.Errorf("tx %d: the executor says %v, the case expects the block refused for %s", last, err, reason)
+		}
+		if ni.Status.String() != reason || !strings.Contains(err.Error(), fmt.Sprintf("transaction %d:", last)) {
+			return o, fmt.Errorf("the executor refuses the block with %v, the case expects tx %d refused for %s", err, last, reason)
+		}
+		if st.Root() != blk.Header.StateRoot {
+			return o, errors.New("a refused block changed the state")
+		}
+		o.Refused = &refusedOut{Index: last, Reason: reason}
+		o.Addresses = r.list()
+		return o, nil
+	}
 	if err != nil {
 		return o, err
 	}
@@ -521,6 +567,6 @@ func stVector(def *genesisSpec, c stCase) (stCaseOut, error) {
 		p.Usernames = append(p.Usernames, uo)
 	}
 	o.Addresses = r.list()
-	o.Post = p
+	o.Post = &p
 	return o, nil
 }

@@ -23,14 +23,14 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
-// Defines values for TransactionAsset.
+// Defines values for Asset.
 const (
-	BTC   TransactionAsset = "BTC"
-	Orama TransactionAsset = "Orama"
+	BTC   Asset = "BTC"
+	Orama Asset = "Orama"
 )
 
-// Valid indicates whether the value is a known member of the TransactionAsset enum.
-func (e TransactionAsset) Valid() bool {
+// Valid indicates whether the value is a known member of the Asset enum.
+func (e Asset) Valid() bool {
 	switch e {
 	case BTC:
 		return true
@@ -59,6 +59,126 @@ func (e TransactionStatusStatus) Valid() bool {
 	case Pending:
 		return true
 	case Rejected:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TxStatus.
+const (
+	AmountOverflow      TxStatus = "AmountOverflow"
+	BadNonce            TxStatus = "BadNonce"
+	BlockGasExceeded    TxStatus = "BlockGasExceeded"
+	FeeCapBelowBaseFee  TxStatus = "FeeCapBelowBaseFee"
+	GasLimitTooLow      TxStatus = "GasLimitTooLow"
+	InsufficientBalance TxStatus = "InsufficientBalance"
+	InvalidAmount       TxStatus = "InvalidAmount"
+	InvalidPayload      TxStatus = "InvalidPayload"
+	InvalidRecipient    TxStatus = "InvalidRecipient"
+	InvalidSignature    TxStatus = "InvalidSignature"
+	Success             TxStatus = "Success"
+	TipAboveFeeCap      TxStatus = "TipAboveFeeCap"
+	UnsupportedType     TxStatus = "UnsupportedType"
+	UsernameAlreadySet  TxStatus = "UsernameAlreadySet"
+	UsernameInvalid     TxStatus = "UsernameInvalid"
+	UsernameTaken       TxStatus = "UsernameTaken"
+	WrongChain          TxStatus = "WrongChain"
+)
+
+// Valid indicates whether the value is a known member of the TxStatus enum.
+func (e TxStatus) Valid() bool {
+	switch e {
+	case AmountOverflow:
+		return true
+	case BadNonce:
+		return true
+	case BlockGasExceeded:
+		return true
+	case FeeCapBelowBaseFee:
+		return true
+	case GasLimitTooLow:
+		return true
+	case InsufficientBalance:
+		return true
+	case InvalidAmount:
+		return true
+	case InvalidPayload:
+		return true
+	case InvalidRecipient:
+		return true
+	case InvalidSignature:
+		return true
+	case Success:
+		return true
+	case TipAboveFeeCap:
+		return true
+	case UnsupportedType:
+		return true
+	case UsernameAlreadySet:
+		return true
+	case UsernameInvalid:
+		return true
+	case UsernameTaken:
+		return true
+	case WrongChain:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TxType.
+const (
+	BridgeDeposit      TxType = "BridgeDeposit"
+	BridgeWithdraw     TxType = "BridgeWithdraw"
+	ClaimUsername      TxType = "ClaimUsername"
+	DEXCancel          TxType = "DEXCancel"
+	DEXOrder           TxType = "DEXOrder"
+	GovernancePropose  TxType = "GovernancePropose"
+	GovernanceVote     TxType = "GovernanceVote"
+	NamespaceCommit    TxType = "NamespaceCommit"
+	PrivateTransfer    TxType = "PrivateTransfer"
+	ReportEquivocation TxType = "ReportEquivocation"
+	Shield             TxType = "Shield"
+	Stake              TxType = "Stake"
+	Transfer           TxType = "Transfer"
+	Unshield           TxType = "Unshield"
+	Unstake            TxType = "Unstake"
+)
+
+// Valid indicates whether the value is a known member of the TxType enum.
+func (e TxType) Valid() bool {
+	switch e {
+	case BridgeDeposit:
+		return true
+	case BridgeWithdraw:
+		return true
+	case ClaimUsername:
+		return true
+	case DEXCancel:
+		return true
+	case DEXOrder:
+		return true
+	case GovernancePropose:
+		return true
+	case GovernanceVote:
+		return true
+	case NamespaceCommit:
+		return true
+	case PrivateTransfer:
+		return true
+	case ReportEquivocation:
+		return true
+	case Shield:
+		return true
+	case Stake:
+		return true
+	case Transfer:
+		return true
+	case Unshield:
+		return true
+	case Unstake:
 		return true
 	default:
 		return false
@@ -101,39 +221,66 @@ func (e GetAccountTransactionsParamsOrder) Valid() bool {
 	}
 }
 
-// Account defines model for Account.
+// Account One account, in Borsh field order exactly as Appendix G section 1. It is
+// the value stored at the account's leaf of the global state tree.
 type Account struct {
-	// Address "orama:" + 40 hex digits, EIP-55 checksummed.
+	// Address The account identifier.
 	Address Address `json:"address"`
 
-	// BtcBalance An unsigned 64-bit integer in decimal.
-	BtcBalance     U64  `json:"btc_balance"`
-	CodeHash       Hash `json:"code_hash"`
+	// BtcBalance Public balance in satoshis.
+	BtcBalance U64 `json:"btc_balance"`
+
+	// CodeHash Hash of the contract's WASM bytecode; zero for non-contracts.
+	CodeHash Hash `json:"code_hash"`
+
+	// CommitmentRoot Root of hidden value commitments (phase 2); zero until privacy activates.
 	CommitmentRoot Hash `json:"commitment_root"`
 
-	// Nonce An unsigned 64-bit integer in decimal.
-	Nonce         U64  `json:"nonce"`
+	// Nonce The number of transactions this account has had executed; replay protection.
+	Nonce U64 `json:"nonce"`
+
+	// NullifierRoot Root of spent-tracking nullifiers (phase 2); zero until privacy activates.
 	NullifierRoot Hash `json:"nullifier_root"`
 
-	// OramaBalance An unsigned 64-bit integer in decimal.
-	OramaBalance U64  `json:"orama_balance"`
-	StorageRoot  Hash `json:"storage_root"`
+	// OramaBalance Public balance in rays (1 ORAMA = 1,000,000 rays).
+	OramaBalance U64 `json:"orama_balance"`
 
-	// Username Empty when none is claimed.
+	// StorageRoot Root of the contract's storage tree; zero when empty.
+	StorageRoot Hash `json:"storage_root"`
+
+	// Username The claimed username, or empty. Immutable once set.
 	Username string `json:"username"`
 }
 
 // AccountProof defines model for AccountProof.
 type AccountProof struct {
+	// BlockHash A 32-byte digest. Every object hash on Orama is SHA-256 (see DECISIONS.md D2).
+	//
+	// JSON: 0x + 64 lowercase hex digits.
 	BlockHash Hash `json:"block_hash"`
 
 	// Exists false: a non-existence proof.
-	Exists bool        `json:"exists"`
+	Exists bool `json:"exists"`
+
+	// Header The block header. The block hash is SHA-256 of the header's Borsh
+	// encoding; the body is bound to it through transactions_root. View and
+	// timeout_cert are additions to Appendix G section 7 that HotStuff needs:
+	// height and view differ after a view change.
+	//
+	// API: with the Borsh encoding, whose SHA-256 is the block hash.
 	Header BlockHeader `json:"header"`
-	Key    HexBytes    `json:"key"`
+
+	// Key Bytes: 0x followed by lowercase hex.
+	Key HexBytes `json:"key"`
 
 	// Proof The compressed proof (Borsh SMTProof).
-	Proof       HexBytes `json:"proof"`
+	Proof HexBytes `json:"proof"`
+
+	// ProofFields A compressed inclusion or non-existence proof: bit i of bitmap is set
+	// when the sibling at depth i (0 = just below the root) is non-empty;
+	// siblings lists only those, root end first. For a non-existence proof,
+	// leaf is the other key's shortcut leaf where the queried path ends, or
+	// none when that position is empty.
 	ProofFields SMTProof `json:"proof_fields"`
 
 	// Value The Borsh Account at the leaf; 0x when absent.
@@ -142,19 +289,34 @@ type AccountProof struct {
 
 // AccountResponse defines model for AccountResponse.
 type AccountResponse struct {
+	// Account One account, in Borsh field order exactly as Appendix G section 1. It is
+	// the value stored at the account's leaf of the global state tree.
 	Account Account `json:"account"`
 
-	// Height An unsigned 64-bit integer in decimal.
+	// Height An unsigned 64-bit integer in decimal: JavaScript numbers lose precision above 2^53.
 	Height U64           `json:"height"`
 	Proof  *AccountProof `json:"proof,omitempty"`
 }
 
-// Address "orama:" + 40 hex digits, EIP-55 checksummed.
+// Address An account identifier: Keccak256(uncompressed secp256k1 public key
+// without its 0x04 prefix)[12:], the Ethereum derivation, so the same keys
+// work in Ethereum wallets. Displayed as "orama:" + EIP-55 checksummed hex.
+//
+// JSON: "orama:" + 40 hex digits, EIP-55 checksummed.
 type Address = string
+
+// Asset The asset a transfer moves.
+//
+// JSON: the variant name.
+type Asset string
 
 // Balance defines model for Balance.
 type Balance struct {
-	// Address "orama:" + 40 hex digits, EIP-55 checksummed.
+	// Address An account identifier: Keccak256(uncompressed secp256k1 public key
+	// without its 0x04 prefix)[12:], the Ethereum derivation, so the same keys
+	// work in Ethereum wallets. Displayed as "orama:" + EIP-55 checksummed hex.
+	//
+	// JSON: "orama:" + 40 hex digits, EIP-55 checksummed.
 	Address Address `json:"address"`
 
 	// Btc In satoshis.
@@ -163,7 +325,7 @@ type Balance struct {
 	// BtcDisplay Exact decimal BTC, e.g. "0.001".
 	BtcDisplay string `json:"btc_display"`
 
-	// Height An unsigned 64-bit integer in decimal.
+	// Height An unsigned 64-bit integer in decimal: JavaScript numbers lose precision above 2^53.
 	Height U64 `json:"height"`
 
 	// Orama In rays.
@@ -173,43 +335,75 @@ type Balance struct {
 	OramaDisplay string `json:"orama_display"`
 }
 
-// Block defines model for Block.
+// Bitmap256 A 256-bit bitmap, bit i at byte i/8, most significant bit first.
+//
+// JSON: 0x + 64 lowercase hex digits.
+type Bitmap256 = string
+
+// Block A header and its body.
+//
+// API: with the header hash and whether the block is final.
 type Block struct {
-	Finalized    bool          `json:"finalized"`
-	Hash         Hash          `json:"hash"`
-	Header       BlockHeader   `json:"header"`
+	// Finalized At or below the finalized height.
+	Finalized bool `json:"finalized"`
+
+	// Hash The header hash.
+	Hash Hash `json:"hash"`
+
+	// Header The header.
+	Header BlockHeader `json:"header"`
+
+	// Transactions The transactions in execution order.
 	Transactions []Transaction `json:"transactions"`
 }
 
-// BlockHeader defines model for BlockHeader.
+// BlockHeader The block header. The block hash is SHA-256 of the header's Borsh
+// encoding; the body is bound to it through transactions_root. View and
+// timeout_cert are additions to Appendix G section 7 that HotStuff needs:
+// height and view differ after a view change.
+//
+// API: with the Borsh encoding, whose SHA-256 is the block hash.
 type BlockHeader struct {
-	// BaseFee An unsigned 64-bit integer in decimal.
+	// BaseFee The EIP-1559 base fee per gas in rays that this block's transactions pay.
 	BaseFee U64 `json:"base_fee"`
 
 	// Borsh The header Borsh encoding, whose SHA-256 is the block hash.
 	Borsh *HexBytes `json:"borsh,omitempty"`
 
-	// Epoch An unsigned 64-bit integer in decimal.
+	// Epoch height / EpochLength.
 	Epoch U64 `json:"epoch"`
 
-	// GasUsed An unsigned 64-bit integer in decimal.
+	// GasUsed Total gas used by the transactions.
 	GasUsed U64 `json:"gas_used"`
 
-	// Height An unsigned 64-bit integer in decimal.
-	Height     U64  `json:"height"`
+	// Height Genesis is 0.
+	Height U64 `json:"height"`
+
+	// ParentHash The parent header hash. At height 0 (block 0, the genesis block), the genesis hash: SHA-256 of the Borsh Genesis file (state.md).
 	ParentHash Hash `json:"parent_hash"`
 
-	// Proposer "orama:" + 40 hex digits, EIP-55 checksummed.
-	Proposer     Address    `json:"proposer"`
-	Qc           QuorumCert `json:"qc"`
-	ReceiptsRoot Hash       `json:"receipts_root"`
-	StateRoot    Hash       `json:"state_root"`
+	// Proposer The proposing validator.
+	Proposer Address `json:"proposer"`
 
-	// Timestamp An unsigned 64-bit integer in decimal.
-	Timestamp        U64  `json:"timestamp"`
+	// Qc QC for the parent block.
+	Qc QuorumCert `json:"qc"`
+
+	// ReceiptsRoot Merkle root of the receipt hashes in block order.
+	ReceiptsRoot Hash `json:"receipts_root"`
+
+	// StateRoot Global state tree root after executing this block.
+	StateRoot Hash `json:"state_root"`
+
+	// TimeoutCert Present when the previous view ended in a timeout.
+	TimeoutCert *TimeoutCert `json:"timeout_cert,omitempty"`
+
+	// Timestamp Unix time in seconds, set by the proposer; never below the parent's (several blocks may share a second when the block time is under one second).
+	Timestamp U64 `json:"timestamp"`
+
+	// TransactionsRoot Merkle root of the transaction hashes in block order.
 	TransactionsRoot Hash `json:"transactions_root"`
 
-	// View An unsigned 64-bit integer in decimal.
+	// View The HotStuff view it was proposed in.
 	View U64 `json:"view"`
 }
 
@@ -218,28 +412,44 @@ type ChainStatus struct {
 	// BaseFee The base fee per gas the next block charges.
 	BaseFee U64 `json:"base_fee"`
 
-	// ChainId An unsigned 64-bit integer in decimal.
+	// ChainId An unsigned 64-bit integer in decimal: JavaScript numbers lose precision above 2^53.
 	ChainId U64 `json:"chain_id"`
 
-	// FinalizedHeight An unsigned 64-bit integer in decimal.
-	FinalizedHeight U64  `json:"finalized_height"`
-	GenesisHash     Hash `json:"genesis_hash"`
-	HeadHash        Hash `json:"head_hash"`
+	// FinalizedHeight An unsigned 64-bit integer in decimal: JavaScript numbers lose precision above 2^53.
+	FinalizedHeight U64 `json:"finalized_height"`
 
-	// Height An unsigned 64-bit integer in decimal.
+	// GenesisHash A 32-byte digest. Every object hash on Orama is SHA-256 (see DECISIONS.md D2).
+	//
+	// JSON: 0x + 64 lowercase hex digits.
+	GenesisHash Hash `json:"genesis_hash"`
+
+	// HeadHash A 32-byte digest. Every object hash on Orama is SHA-256 (see DECISIONS.md D2).
+	//
+	// JSON: 0x + 64 lowercase hex digits.
+	HeadHash Hash `json:"head_hash"`
+
+	// Height An unsigned 64-bit integer in decimal: JavaScript numbers lose precision above 2^53.
 	Height U64 `json:"height"`
 
-	// Leader "orama:" + 40 hex digits, EIP-55 checksummed.
+	// Leader An account identifier: Keccak256(uncompressed secp256k1 public key
+	// without its 0x04 prefix)[12:], the Ethereum derivation, so the same keys
+	// work in Ethereum wallets. Displayed as "orama:" + EIP-55 checksummed hex.
+	//
+	// JSON: "orama:" + 40 hex digits, EIP-55 checksummed.
 	Leader      Address `json:"leader"`
 	MempoolSize int     `json:"mempool_size"`
 	Peers       int     `json:"peers"`
-	StateRoot   Hash    `json:"state_root"`
-	Syncing     bool    `json:"syncing"`
 
-	// Timestamp An unsigned 64-bit integer in decimal.
+	// StateRoot A 32-byte digest. Every object hash on Orama is SHA-256 (see DECISIONS.md D2).
+	//
+	// JSON: 0x + 64 lowercase hex digits.
+	StateRoot Hash `json:"state_root"`
+	Syncing   bool `json:"syncing"`
+
+	// Timestamp An unsigned 64-bit integer in decimal: JavaScript numbers lose precision above 2^53.
 	Timestamp U64 `json:"timestamp"`
 
-	// View An unsigned 64-bit integer in decimal.
+	// View An unsigned 64-bit integer in decimal: JavaScript numbers lose precision above 2^53.
 	View U64 `json:"view"`
 }
 
@@ -250,6 +460,7 @@ type Error struct {
 		// unknown_parameter, invalid_account, unknown_username,
 		// invalid_transaction, invalid_signature, nonce_too_low,
 		// nonce_gap, insufficient_balance, fee_too_low, already_known,
+		// username_taken, username_already_set,
 		// replacement_underpriced, pool_full, too_large, not_found,
 		// state_pruned, method_not_allowed, internal.
 		Code    string `json:"code"`
@@ -257,76 +468,111 @@ type Error struct {
 	} `json:"error"`
 }
 
-// Event defines model for Event.
+// Event A typed record emitted by execution, indexed for queries.
 type Event struct {
+	// Data The Borsh-encoded event body.
 	Data HexBytes `json:"data"`
 
-	// Emitter "orama:" + 40 hex digits, EIP-55 checksummed.
+	// Emitter The account or contract that emitted it.
 	Emitter Address `json:"emitter"`
-	Topic   string  `json:"topic"`
+
+	// Topic The event name, e.g. "transfer".
+	Topic string `json:"topic"`
 }
 
-// Hash defines model for Hash.
+// Hash A 32-byte digest. Every object hash on Orama is SHA-256 (see DECISIONS.md D2).
+//
+// JSON: 0x + 64 lowercase hex digits.
 type Hash = string
 
-// HexBytes defines model for HexBytes.
+// HexBytes Bytes: 0x followed by lowercase hex.
 type HexBytes = string
 
 // IndexedTransaction defines model for IndexedTransaction.
 type IndexedTransaction struct {
-	// Height An unsigned 64-bit integer in decimal.
-	Height  U64     `json:"height"`
-	Index   int32   `json:"index"`
+	// Height An unsigned 64-bit integer in decimal: JavaScript numbers lose precision above 2^53.
+	Height U64   `json:"height"`
+	Index  int32 `json:"index"`
+
+	// Receipt The result of one transaction in a block. The block's ReceiptsRoot is
+	// the Merkle root of the receipts' hashes in block order.
 	Receipt Receipt `json:"receipt"`
 
-	// Timestamp An unsigned 64-bit integer in decimal.
-	Timestamp   U64         `json:"timestamp"`
+	// Timestamp An unsigned 64-bit integer in decimal: JavaScript numbers lose precision above 2^53.
+	Timestamp U64 `json:"timestamp"`
+
+	// Transaction A signed transaction. Its hash (the transaction id) is SHA-256 of the
+	// whole Borsh encoding, signature included; signatures are non-malleable
+	// (see Signature), so the id is unique. The signature covers the Borsh
+	// encoding of every field before it, under SigningDomain Transaction and
+	// the chain id.
+	//
+	// API: with its hash, the transaction id.
 	Transaction Transaction `json:"transaction"`
 }
 
-// QuorumCert defines model for QuorumCert.
+// QuorumCert Votes of validators holding more than 2/3 of total Effective Power for
+// one block. Each entry's signature verifies as the Vote {view, height,
+// block_hash, voter: validator}. The genesis QC is all zero with no votes.
 type QuorumCert struct {
+	// BlockHash The certified block's header hash.
 	BlockHash Hash `json:"block_hash"`
 
-	// Height An unsigned 64-bit integer in decimal.
+	// Height The certified block's height.
 	Height U64 `json:"height"`
 
-	// View An unsigned 64-bit integer in decimal.
-	View  U64 `json:"view"`
-	Votes []struct {
-		Signature HexBytes `json:"signature"`
+	// View The certified block's view.
+	View U64 `json:"view"`
 
-		// Validator "orama:" + 40 hex digits, EIP-55 checksummed.
-		Validator Address `json:"validator"`
-	} `json:"votes"`
+	// Votes The votes, sorted by validator address ascending, one per validator.
+	Votes []ValidatorSignature `json:"votes"`
 }
 
-// Receipt defines model for Receipt.
+// Receipt The result of one transaction in a block. The block's ReceiptsRoot is
+// the Merkle root of the receipts' hashes in block order.
 type Receipt struct {
+	// Events Events in emission order.
 	Events []Event `json:"events"`
 
-	// FeeBurned An unsigned 64-bit integer in decimal.
+	// FeeBurned Base fee x gas used, in rays, burned.
 	FeeBurned U64 `json:"fee_burned"`
 
-	// FeeTip An unsigned 64-bit integer in decimal.
+	// FeeTip Tip x gas used, in rays, paid to the proposer.
 	FeeTip U64 `json:"fee_tip"`
 
-	// GasUsed An unsigned 64-bit integer in decimal.
+	// GasUsed Gas charged, failed or not: the intrinsic gas.
 	GasUsed U64 `json:"gas_used"`
 
-	// Status A TxStatus variant name; Success or the rejection reason.
-	Status string `json:"status"`
-	TxHash Hash   `json:"tx_hash"`
+	// Status Success or the execution failure's reason.
+	Status TxStatus `json:"status"`
+
+	// TxHash The transaction.
+	TxHash Hash `json:"tx_hash"`
 }
 
-// SMTProof defines model for SMTProof.
+// SMTProof A compressed inclusion or non-existence proof: bit i of bitmap is set
+// when the sibling at depth i (0 = just below the root) is non-empty;
+// siblings lists only those, root end first. For a non-existence proof,
+// leaf is the other key's shortcut leaf where the queried path ends, or
+// none when that position is empty.
 type SMTProof struct {
-	Bitmap HexBytes `json:"bitmap"`
-	Leaf   *struct {
-		Path      Hash `json:"path"`
-		ValueHash Hash `json:"value_hash"`
-	} `json:"leaf,omitempty"`
+	// Bitmap Which siblings are non-empty.
+	Bitmap Bitmap256 `json:"bitmap"`
+
+	// Leaf For non-existence proofs only.
+	Leaf *SMTProofLeaf `json:"leaf,omitempty"`
+
+	// Siblings The non-empty siblings; their count equals the popcount of bitmap.
 	Siblings []Hash `json:"siblings"`
+}
+
+// SMTProofLeaf A shortcut leaf met on a path: its path and the hash of its value.
+type SMTProofLeaf struct {
+	// Path SHA-256 of the leaf's key.
+	Path Hash `json:"path"`
+
+	// ValueHash SHA-256 of the leaf's value.
+	ValueHash Hash `json:"value_hash"`
 }
 
 // SendRequest defines model for SendRequest.
@@ -337,42 +583,87 @@ type SendRequest struct {
 
 // SendResponse defines model for SendResponse.
 type SendResponse struct {
+	// Hash A 32-byte digest. Every object hash on Orama is SHA-256 (see DECISIONS.md D2).
+	//
+	// JSON: 0x + 64 lowercase hex digits.
 	Hash Hash `json:"hash"`
 }
 
-// Transaction defines model for Transaction.
-type Transaction struct {
-	// Amount An unsigned 64-bit integer in decimal.
-	Amount U64              `json:"amount"`
-	Asset  TransactionAsset `json:"asset"`
-	Data   HexBytes         `json:"data"`
+// Signature A secp256k1 ECDSA signature R||S||V with V (the recovery id) in {0,1} and
+// S in the lower half of the curve order. Any other form is rejected, so a
+// signature has exactly one valid encoding and transaction hashes cannot be
+// malleated.
+//
+// JSON: 0x + 130 lowercase hex digits.
+type Signature = string
 
-	// From "orama:" + 40 hex digits, EIP-55 checksummed.
-	From Address `json:"from"`
+// TimeoutCert Timeouts from more than 2/3 of Effective Power for one view. It lets the
+// next leader propose at once; the block it proposes must carry a QC at
+// least as high as the highest high_qc_view in the certificate.
+type TimeoutCert struct {
+	// Timeouts Sorted by validator address ascending, one per validator.
+	Timeouts []TimeoutSignature `json:"timeouts"`
 
-	// GasFeeCap An unsigned 64-bit integer in decimal.
-	GasFeeCap U64 `json:"gas_fee_cap"`
-
-	// GasLimit An unsigned 64-bit integer in decimal.
-	GasLimit U64 `json:"gas_limit"`
-
-	// GasTipCap An unsigned 64-bit integer in decimal.
-	GasTipCap U64  `json:"gas_tip_cap"`
-	Hash      Hash `json:"hash"`
-
-	// Nonce An unsigned 64-bit integer in decimal.
-	Nonce     U64      `json:"nonce"`
-	Signature HexBytes `json:"signature"`
-
-	// To "orama:" + 40 hex digits, EIP-55 checksummed.
-	To Address `json:"to"`
-
-	// Type A TxType variant name.
-	Type string `json:"type"`
+	// View The view that timed out.
+	View U64 `json:"view"`
 }
 
-// TransactionAsset defines model for Transaction.Asset.
-type TransactionAsset string
+// TimeoutSignature One validator's entry in a timeout certificate.
+type TimeoutSignature struct {
+	// HighQcView Its highest QC view.
+	HighQcView U64 `json:"high_qc_view"`
+
+	// Signature Verifies as Timeout {view, high_qc_view, sender: validator}.
+	Signature Signature `json:"signature"`
+
+	// Validator The validator.
+	Validator Address `json:"validator"`
+}
+
+// Transaction A signed transaction. Its hash (the transaction id) is SHA-256 of the
+// whole Borsh encoding, signature included; signatures are non-malleable
+// (see Signature), so the id is unique. The signature covers the Borsh
+// encoding of every field before it, under SigningDomain Transaction and
+// the chain id.
+//
+// API: with its hash, the transaction id.
+type Transaction struct {
+	// Amount In rays or satoshis according to Asset.
+	Amount U64 `json:"amount"`
+
+	// Asset The asset Amount is in.
+	Asset Asset `json:"asset"`
+
+	// Data The Borsh payload the type names.
+	Data HexBytes `json:"data"`
+
+	// From The sender; must equal the address recovered from the signature.
+	From Address `json:"from"`
+
+	// GasFeeCap Maximum total fee per gas in rays (EIP-1559); at least the base fee.
+	GasFeeCap U64 `json:"gas_fee_cap"`
+
+	// GasLimit The most gas the transaction may use.
+	GasLimit U64 `json:"gas_limit"`
+
+	// GasTipCap Priority fee per gas in rays (EIP-1559); goes to the proposer.
+	GasTipCap U64 `json:"gas_tip_cap"`
+
+	// Hash SHA-256 of the Borsh encoding.
+	Hash Hash `json:"hash"`
+
+	// Nonce Must equal the sender account's nonce.
+	Nonce U64 `json:"nonce"`
+
+	// Signature The sender's signature.
+	Signature Signature `json:"signature"`
+
+	// To The recipient, validator or zero, by type.
+	To Address `json:"to"`
+
+	// Type What the transaction does.
+	Type TxType `json:"type"`
+}
 
 // TransactionPage defines model for TransactionPage.
 type TransactionPage struct {
@@ -383,37 +674,91 @@ type TransactionPage struct {
 
 // TransactionStatus defines model for TransactionStatus.
 type TransactionStatus struct {
+	// Hash A 32-byte digest. Every object hash on Orama is SHA-256 (see DECISIONS.md D2).
+	//
+	// JSON: 0x + 64 lowercase hex digits.
 	Hash Hash `json:"hash"`
 
-	// Height An unsigned 64-bit integer in decimal.
+	// Height An unsigned 64-bit integer in decimal: JavaScript numbers lose precision above 2^53.
 	Height *U64   `json:"height,omitempty"`
 	Index  *int32 `json:"index,omitempty"`
 
 	// Reason For rejected: the TxStatus name.
-	Reason      *string                 `json:"reason,omitempty"`
-	Receipt     *Receipt                `json:"receipt,omitempty"`
-	Status      TransactionStatusStatus `json:"status"`
-	Transaction *Transaction            `json:"transaction,omitempty"`
+	Reason *string `json:"reason,omitempty"`
+
+	// Receipt The result of one transaction in a block. The block's ReceiptsRoot is
+	// the Merkle root of the receipts' hashes in block order.
+	Receipt *Receipt                `json:"receipt,omitempty"`
+	Status  TransactionStatusStatus `json:"status"`
+
+	// Transaction A signed transaction. Its hash (the transaction id) is SHA-256 of the
+	// whole Borsh encoding, signature included; signatures are non-malleable
+	// (see Signature), so the id is unique. The signature covers the Borsh
+	// encoding of every field before it, under SigningDomain Transaction and
+	// the chain id.
+	//
+	// API: with its hash, the transaction id.
+	Transaction *Transaction `json:"transaction,omitempty"`
 }
 
 // TransactionStatusStatus defines model for TransactionStatus.Status.
 type TransactionStatusStatus string
 
-// U64 An unsigned 64-bit integer in decimal.
+// TxStatus The outcome of a transaction, and the reasons one can be refused
+// (spec/state.md "Block execution"). Success is the only status whose
+// effects are written. A receipt's other status is an execution
+// failure: the transaction was includable, paid its fee and used its
+// nonce, and its type's rules failed (UnsupportedType, InvalidPayload,
+// InvalidRecipient, InvalidAmount, UsernameInvalid, InsufficientBalance
+// for the amount, AmountOverflow of the recipient, UsernameAlreadySet,
+// UsernameTaken). The includability reasons (InvalidSignature,
+// WrongChain, GasLimitTooLow, BlockGasExceeded, TipAboveFeeCap,
+// FeeCapBelowBaseFee, BadNonce, AmountOverflow of gas_limit x fee_cap,
+// InsufficientBalance for it) never appear in a receipt: a block holding
+// such a transaction is invalid; they name why in refusals and vectors.
+//
+// JSON: the variant name.
+type TxStatus string
+
+// TxType Every transaction the global chain executes. Each type names the Borsh
+// payload its Data field carries; "none" means Data must be empty.
+// Values are never reused: a retired type keeps its number.
+//
+// JSON: the variant name.
+type TxType string
+
+// U64 An unsigned 64-bit integer in decimal: JavaScript numbers lose precision above 2^53.
 type U64 = string
 
-// Validator defines model for Validator.
+// Validator A member of the validator set, as genesis lists it and the chain reports
+// it. Effective Power is computed from it (WHITEPAPER_FACTS.md); until
+// scores exist, power equals stake, times 1.5 for an attested trusted OS.
+//
+// API: with its Effective Power.
 type Validator struct {
-	// Address "orama:" + 40 hex digits, EIP-55 checksummed.
+	// Address The validator's account and signing key.
 	Address Address `json:"address"`
-	PeerId  string  `json:"peer_id"`
+
+	// PeerId The node's libp2p peer id, for connecting and for matching gossip senders.
+	PeerId string `json:"peer_id"`
 
 	// Power Effective Power.
 	Power U64 `json:"power"`
 
-	// Stake An unsigned 64-bit integer in decimal.
-	Stake     U64  `json:"stake"`
+	// Stake Bonded ORAMA in rays.
+	Stake U64 `json:"stake"`
+
+	// TrustedOs Whether the node runs an attested trusted OS (multiplier M = 1.5).
 	TrustedOs bool `json:"trusted_os"`
+}
+
+// ValidatorSignature One validator's signature, as collected in certificates and attestations.
+type ValidatorSignature struct {
+	// Signature The signature over the certificate's signing payload.
+	Signature Signature `json:"signature"`
+
+	// Validator The signer; must equal the address recovered from the signature.
+	Validator Address `json:"validator"`
 }
 
 // AccountID defines model for AccountID.
@@ -562,10 +907,31 @@ type ClientInterface interface {
 	// SendTransactionWithBody Submit a signed transaction.
 	//
 	// The body carries the Borsh encoding of a signed Transaction as hex.
-	// The node checks it (signature for this chain id, nonce, balance, fee
-	// cap) and answers at once: 202 with its hash when admitted to the
-	// mempool, or 4xx with the reason. Follow it with GET
+	// The node checks it and answers at once: 202 with its hash when
+	// admitted to the mempool, or 4xx with the reason. Follow it with GET
 	// /v1/transactions/{hash}.
+	//
+	// Admission (spec/state.md "Admission") is stricter than what a block
+	// may hold, so that a transaction the node admits is includable and
+	// not expected to fail. In order: size and strict decoding
+	// (too_large, invalid_transaction); the type's stateless rules, a gas
+	// limit between the intrinsic gas and BlockGasLimit, tip cap <= fee
+	// cap (invalid_transaction); a fee cap of at least MinBaseFee, the
+	// lowest base fee there can ever be, not the current base fee, so a
+	// transaction may wait for the base fee to fall (fee_too_low); the
+	// same hash pooled (already_known, 409); the signature for this
+	// chain id (invalid_signature); for a ClaimUsername, the name held by
+	// an account (username_taken, 409); then against the sender's
+	// committed account and its other pooled transactions: a nonce
+	// already used (nonce_too_low; already_known, 409, when a block holds
+	// these very bytes) or 64 or more ahead (nonce_gap); a replacement
+	// at a pooled nonce without both caps 10% higher
+	// (replacement_underpriced, 409); a username claim when the sender
+	// has a username or another pooled claim (username_already_set, 409)
+	// or another pooled claim names it (username_taken, 409); a balance
+	// short of gas_limit x fee_cap plus the amount, summed over the
+	// sender's pooled transactions (insufficient_balance); a full pool
+	// the transaction does not outbid (pool_full, 429).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -575,10 +941,31 @@ type ClientInterface interface {
 	// SendTransaction Submit a signed transaction.
 	//
 	// The body carries the Borsh encoding of a signed Transaction as hex.
-	// The node checks it (signature for this chain id, nonce, balance, fee
-	// cap) and answers at once: 202 with its hash when admitted to the
-	// mempool, or 4xx with the reason. Follow it with GET
+	// The node checks it and answers at once: 202 with its hash when
+	// admitted to the mempool, or 4xx with the reason. Follow it with GET
 	// /v1/transactions/{hash}.
+	//
+	// Admission (spec/state.md "Admission") is stricter than what a block
+	// may hold, so that a transaction the node admits is includable and
+	// not expected to fail. In order: size and strict decoding
+	// (too_large, invalid_transaction); the type's stateless rules, a gas
+	// limit between the intrinsic gas and BlockGasLimit, tip cap <= fee
+	// cap (invalid_transaction); a fee cap of at least MinBaseFee, the
+	// lowest base fee there can ever be, not the current base fee, so a
+	// transaction may wait for the base fee to fall (fee_too_low); the
+	// same hash pooled (already_known, 409); the signature for this
+	// chain id (invalid_signature); for a ClaimUsername, the name held by
+	// an account (username_taken, 409); then against the sender's
+	// committed account and its other pooled transactions: a nonce
+	// already used (nonce_too_low; already_known, 409, when a block holds
+	// these very bytes) or 64 or more ahead (nonce_gap); a replacement
+	// at a pooled nonce without both caps 10% higher
+	// (replacement_underpriced, 409); a username claim when the sender
+	// has a username or another pooled claim (username_already_set, 409)
+	// or another pooled claim names it (username_taken, 409); a balance
+	// short of gas_limit x fee_cap plus the amount, summed over the
+	// sender's pooled transactions (insufficient_balance); a full pool
+	// the transaction does not outbid (pool_full, 429).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -696,10 +1083,31 @@ func (c *Client) GetChainStatus(ctx context.Context, reqEditors ...RequestEditor
 // SendTransactionWithBody Submit a signed transaction.
 //
 // The body carries the Borsh encoding of a signed Transaction as hex.
-// The node checks it (signature for this chain id, nonce, balance, fee
-// cap) and answers at once: 202 with its hash when admitted to the
-// mempool, or 4xx with the reason. Follow it with GET
+// The node checks it and answers at once: 202 with its hash when
+// admitted to the mempool, or 4xx with the reason. Follow it with GET
 // /v1/transactions/{hash}.
+//
+// Admission (spec/state.md "Admission") is stricter than what a block
+// may hold, so that a transaction the node admits is includable and
+// not expected to fail. In order: size and strict decoding
+// (too_large, invalid_transaction); the type's stateless rules, a gas
+// limit between the intrinsic gas and BlockGasLimit, tip cap <= fee
+// cap (invalid_transaction); a fee cap of at least MinBaseFee, the
+// lowest base fee there can ever be, not the current base fee, so a
+// transaction may wait for the base fee to fall (fee_too_low); the
+// same hash pooled (already_known, 409); the signature for this
+// chain id (invalid_signature); for a ClaimUsername, the name held by
+// an account (username_taken, 409); then against the sender's
+// committed account and its other pooled transactions: a nonce
+// already used (nonce_too_low; already_known, 409, when a block holds
+// these very bytes) or 64 or more ahead (nonce_gap); a replacement
+// at a pooled nonce without both caps 10% higher
+// (replacement_underpriced, 409); a username claim when the sender
+// has a username or another pooled claim (username_already_set, 409)
+// or another pooled claim names it (username_taken, 409); a balance
+// short of gas_limit x fee_cap plus the amount, summed over the
+// sender's pooled transactions (insufficient_balance); a full pool
+// the transaction does not outbid (pool_full, 429).
 //
 // Takes any type of body and a specified content type.
 //
@@ -719,10 +1127,31 @@ func (c *Client) SendTransactionWithBody(ctx context.Context, contentType string
 // SendTransaction Submit a signed transaction.
 //
 // The body carries the Borsh encoding of a signed Transaction as hex.
-// The node checks it (signature for this chain id, nonce, balance, fee
-// cap) and answers at once: 202 with its hash when admitted to the
-// mempool, or 4xx with the reason. Follow it with GET
+// The node checks it and answers at once: 202 with its hash when
+// admitted to the mempool, or 4xx with the reason. Follow it with GET
 // /v1/transactions/{hash}.
+//
+// Admission (spec/state.md "Admission") is stricter than what a block
+// may hold, so that a transaction the node admits is includable and
+// not expected to fail. In order: size and strict decoding
+// (too_large, invalid_transaction); the type's stateless rules, a gas
+// limit between the intrinsic gas and BlockGasLimit, tip cap <= fee
+// cap (invalid_transaction); a fee cap of at least MinBaseFee, the
+// lowest base fee there can ever be, not the current base fee, so a
+// transaction may wait for the base fee to fall (fee_too_low); the
+// same hash pooled (already_known, 409); the signature for this
+// chain id (invalid_signature); for a ClaimUsername, the name held by
+// an account (username_taken, 409); then against the sender's
+// committed account and its other pooled transactions: a nonce
+// already used (nonce_too_low; already_known, 409, when a block holds
+// these very bytes) or 64 or more ahead (nonce_gap); a replacement
+// at a pooled nonce without both caps 10% higher
+// (replacement_underpriced, 409); a username claim when the sender
+// has a username or another pooled claim (username_already_set, 409)
+// or another pooled claim names it (username_taken, 409); a balance
+// short of gas_limit x fee_cap plus the amount, summed over the
+// sender's pooled transactions (insufficient_balance); a full pool
+// the transaction does not outbid (pool_full, 429).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1258,10 +1687,31 @@ type ClientWithResponsesInterface interface {
 	// SendTransactionWithBodyWithResponse Submit a signed transaction.
 	//
 	// The body carries the Borsh encoding of a signed Transaction as hex.
-	// The node checks it (signature for this chain id, nonce, balance, fee
-	// cap) and answers at once: 202 with its hash when admitted to the
-	// mempool, or 4xx with the reason. Follow it with GET
+	// The node checks it and answers at once: 202 with its hash when
+	// admitted to the mempool, or 4xx with the reason. Follow it with GET
 	// /v1/transactions/{hash}.
+	//
+	// Admission (spec/state.md "Admission") is stricter than what a block
+	// may hold, so that a transaction the node admits is includable and
+	// not expected to fail. In order: size and strict decoding
+	// (too_large, invalid_transaction); the type's stateless rules, a gas
+	// limit between the intrinsic gas and BlockGasLimit, tip cap <= fee
+	// cap (invalid_transaction); a fee cap of at least MinBaseFee, the
+	// lowest base fee there can ever be, not the current base fee, so a
+	// transaction may wait for the base fee to fall (fee_too_low); the
+	// same hash pooled (already_known, 409); the signature for this
+	// chain id (invalid_signature); for a ClaimUsername, the name held by
+	// an account (username_taken, 409); then against the sender's
+	// committed account and its other pooled transactions: a nonce
+	// already used (nonce_too_low; already_known, 409, when a block holds
+	// these very bytes) or 64 or more ahead (nonce_gap); a replacement
+	// at a pooled nonce without both caps 10% higher
+	// (replacement_underpriced, 409); a username claim when the sender
+	// has a username or another pooled claim (username_already_set, 409)
+	// or another pooled claim names it (username_taken, 409); a balance
+	// short of gas_limit x fee_cap plus the amount, summed over the
+	// sender's pooled transactions (insufficient_balance); a full pool
+	// the transaction does not outbid (pool_full, 429).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1271,10 +1721,31 @@ type ClientWithResponsesInterface interface {
 	// SendTransactionWithResponse Submit a signed transaction.
 	//
 	// The body carries the Borsh encoding of a signed Transaction as hex.
-	// The node checks it (signature for this chain id, nonce, balance, fee
-	// cap) and answers at once: 202 with its hash when admitted to the
-	// mempool, or 4xx with the reason. Follow it with GET
+	// The node checks it and answers at once: 202 with its hash when
+	// admitted to the mempool, or 4xx with the reason. Follow it with GET
 	// /v1/transactions/{hash}.
+	//
+	// Admission (spec/state.md "Admission") is stricter than what a block
+	// may hold, so that a transaction the node admits is includable and
+	// not expected to fail. In order: size and strict decoding
+	// (too_large, invalid_transaction); the type's stateless rules, a gas
+	// limit between the intrinsic gas and BlockGasLimit, tip cap <= fee
+	// cap (invalid_transaction); a fee cap of at least MinBaseFee, the
+	// lowest base fee there can ever be, not the current base fee, so a
+	// transaction may wait for the base fee to fall (fee_too_low); the
+	// same hash pooled (already_known, 409); the signature for this
+	// chain id (invalid_signature); for a ClaimUsername, the name held by
+	// an account (username_taken, 409); then against the sender's
+	// committed account and its other pooled transactions: a nonce
+	// already used (nonce_too_low; already_known, 409, when a block holds
+	// these very bytes) or 64 or more ahead (nonce_gap); a replacement
+	// at a pooled nonce without both caps 10% higher
+	// (replacement_underpriced, 409); a username claim when the sender
+	// has a username or another pooled claim (username_already_set, 409)
+	// or another pooled claim names it (username_taken, 409); a balance
+	// short of gas_limit x fee_cap plus the amount, summed over the
+	// sender's pooled transactions (insufficient_balance); a full pool
+	// the transaction does not outbid (pool_full, 429).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1820,10 +2291,31 @@ func (c *ClientWithResponses) GetChainStatusWithResponse(ctx context.Context, re
 // SendTransactionWithBodyWithResponse Submit a signed transaction.
 //
 // The body carries the Borsh encoding of a signed Transaction as hex.
-// The node checks it (signature for this chain id, nonce, balance, fee
-// cap) and answers at once: 202 with its hash when admitted to the
-// mempool, or 4xx with the reason. Follow it with GET
+// The node checks it and answers at once: 202 with its hash when
+// admitted to the mempool, or 4xx with the reason. Follow it with GET
 // /v1/transactions/{hash}.
+//
+// Admission (spec/state.md "Admission") is stricter than what a block
+// may hold, so that a transaction the node admits is includable and
+// not expected to fail. In order: size and strict decoding
+// (too_large, invalid_transaction); the type's stateless rules, a gas
+// limit between the intrinsic gas and BlockGasLimit, tip cap <= fee
+// cap (invalid_transaction); a fee cap of at least MinBaseFee, the
+// lowest base fee there can ever be, not the current base fee, so a
+// transaction may wait for the base fee to fall (fee_too_low); the
+// same hash pooled (already_known, 409); the signature for this
+// chain id (invalid_signature); for a ClaimUsername, the name held by
+// an account (username_taken, 409); then against the sender's
+// committed account and its other pooled transactions: a nonce
+// already used (nonce_too_low; already_known, 409, when a block holds
+// these very bytes) or 64 or more ahead (nonce_gap); a replacement
+// at a pooled nonce without both caps 10% higher
+// (replacement_underpriced, 409); a username claim when the sender
+// has a username or another pooled claim (username_already_set, 409)
+// or another pooled claim names it (username_taken, 409); a balance
+// short of gas_limit x fee_cap plus the amount, summed over the
+// sender's pooled transactions (insufficient_balance); a full pool
+// the transaction does not outbid (pool_full, 429).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -1839,10 +2331,31 @@ func (c *ClientWithResponses) SendTransactionWithBodyWithResponse(ctx context.Co
 // SendTransactionWithResponse Submit a signed transaction.
 //
 // The body carries the Borsh encoding of a signed Transaction as hex.
-// The node checks it (signature for this chain id, nonce, balance, fee
-// cap) and answers at once: 202 with its hash when admitted to the
-// mempool, or 4xx with the reason. Follow it with GET
+// The node checks it and answers at once: 202 with its hash when
+// admitted to the mempool, or 4xx with the reason. Follow it with GET
 // /v1/transactions/{hash}.
+//
+// Admission (spec/state.md "Admission") is stricter than what a block
+// may hold, so that a transaction the node admits is includable and
+// not expected to fail. In order: size and strict decoding
+// (too_large, invalid_transaction); the type's stateless rules, a gas
+// limit between the intrinsic gas and BlockGasLimit, tip cap <= fee
+// cap (invalid_transaction); a fee cap of at least MinBaseFee, the
+// lowest base fee there can ever be, not the current base fee, so a
+// transaction may wait for the base fee to fall (fee_too_low); the
+// same hash pooled (already_known, 409); the signature for this
+// chain id (invalid_signature); for a ClaimUsername, the name held by
+// an account (username_taken, 409); then against the sender's
+// committed account and its other pooled transactions: a nonce
+// already used (nonce_too_low; already_known, 409, when a block holds
+// these very bytes) or 64 or more ahead (nonce_gap); a replacement
+// at a pooled nonce without both caps 10% higher
+// (replacement_underpriced, 409); a username claim when the sender
+// has a username or another pooled claim (username_already_set, 409)
+// or another pooled claim names it (username_taken, 409); a balance
+// short of gas_limit x fee_cap plus the amount, summed over the
+// sender's pooled transactions (insufficient_balance); a full pool
+// the transaction does not outbid (pool_full, 429).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3287,69 +3800,137 @@ func (sh *strictHandler) GetValidators(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"vFt7c9u4tf8qZ3g7s/ZdWpa9TmZXnc5cO81u0uk2aey2d2blq0LkkYiGBLgAaEvr+rvfOQBIghJlibHT",
-	"v2JJeBycx+888xAlsiilQGF0NHmISqZYgQaV/XSZJLIS5v0f6UOKOlG8NFyKaBJNo/+pNCrBCpxGMUwj",
-	"qVjBJtNqPP4uuRhDhiv7t/91vOr7BaQC9w2kfMmNHkVxxOn4kpksiiM6PppEPI3iSOGvFVeYRhOjKowj",
-	"nWRYMKKsYKs/o1iaLJpcfB9HBRf1x/M4MuuSjtBGcbGMHh8f6SRdSqHRvvGtUlLRH4kUBoWhP1lZ5jxh",
-	"9NTTf2l670Nw3e8ULqJJ9F+nLetO3a/61J1mb+ny61KsYcF4XikcRfSz3xGw2fJfyRKV4Y42lqYKtd53",
-	"6aVf9hhHc5PM5ixnIsF9u/72+oJ2JDLFWcZ0tm/9O1pjNxQFNwUKM1NSmkO3CXk4TaLKc77gqAbdYDVw",
-	"4Ou1kYotcdA9td5vG8XbojRruM9QgJACgWtIcsYLTEmxNzUxVOlfGlkH59dM23xaV8yhCDcetC2sLd7e",
-	"NnTJ+b8wMfRAr48flZSLbaWc5zL5PEhjcMW1g5cuuxYs1zgBRsw6sYtQJAgl3RswbC5ljkzQSRmyFNW+",
-	"e6+Iwndu6WMcfcb1XkpxdbU2aE2orJ/N8vzDIpr8cujW202bv8kQaAfJFVP3Lji6kkpncP3zjeXv8ai5",
-	"c7bgmKd7rb3eSfvuWF7hi9HqKPPSB2bAZAg5ssXvYbxyas3mGoUZbWmvF7Fjdk1XzcuN9zVijENdekIR",
-	"P3m87gHIFjmfBEi/zGoQX2bmQHRoVOGAw71MNq3a39xc3PvMFuY3naz3qhF823WUMbx9//Hk1StIMkw+",
-	"66rwGFMyY1DR3v9zW38Zn/zAThaXJz/ePlyMH3+3jUNxdNVC5gv4n8PV0XJ5SxPfC9DMSJ1xPapdWsp1",
-	"mbN1D+KuWGIgxYQXLIermzcx4Gg5oohjNB6fTaNR34MHKYHl4ws8SrG1e5AD8wOf9OHT5c+XzaPORq96",
-	"n7TTlzjinVw2b+6y9kkNtYi6rR8LLljOf6NLH/rQeoCP+CJkN4oJzRJinKWHGyz2autNu8me4chmSrH1",
-	"FiO9U23wqnNhHLx/J9PeNe/a8KJM42yBh8Ypc4LmFwN69x6P9ygSmXKxjOE+kxrh+t3lyfmr1xS8EP5b",
-	"iAZihFVeLGWSHUj0kulZpZ12HLB8GDQzRUHNEBUjAUi9X8kCOPs12bf4r5VUVfEGlRW5wgR5afSgeFIb",
-	"ZoZFoIYXqA0rygOZFartoIvuON4fdMem3ThRdsXUeWkfUZv8Cx8aiK9WQk9e3NpSoHJWdn1W+SZjXFwb",
-	"Zir9tFU+B+7JyOgsWCBCiQqWzFmTwJXxJpVkTC3RuYSEiJrxQy2lwZ3ZIJtZokDN9WwoLg/cMICi/CDU",
-	"DwyywKKUMp9p/hsGTocLg0vnE0r0xYvtn4Ybml6LhBxsr3sbaoVfakyNcmxIMG7NrJVSj3Js2l1gU4Hl",
-	"dDjbmFZeez7H1pYjfabVlFK6RoX9X1PWuh39XII2bJ4jFCzJuMAThSy1X9D6CcxZOiPmoDYxcHHHcp7O",
-	"mqpVPBWV+CzkvQi+a5b5YDyGek2dacdTUa8JUKndqPlSMFMpjMFm5DMj5SyX9/FUuM9LVtJqXS0WPOGE",
-	"eD47jwkBmuXAcnrOemavj6dCYZmzBG1+XokUVal4gmkMVhSLKs9jsJsJKuhyM1vISqTxVDiZlqoStL5A",
-	"k8l0RgtYnst7+o40XwmWj6aiLwguUGu2DK1oRzRpBdWu35b8Zi5o5d2rIHfYV+ZKmWFDMnQsOGU5A2DD",
-	"yJIn+19aH1xviB1pfU955yExSLjGK59s3T68vujPtJpXbO48araePx7/d+/e9yLFFaZh+LrFyUHgy+lA",
-	"G8ZLVTDjsPK78/buADq9Y9538ie/7HkxyqAIfkOE4TEBQLq3dsGvflOfeIOw7gUKYIPEcrCbiKM76XWp",
-	"SXy6lDa4NcS6LOQxIw+3rw0RtAfEAQV9XH4y9/IeqBFhwPb65X1nfmo1dcMN3dVNjoPSRIdVW0TGEQH6",
-	"vFLi4LzGegBefp2kSTeR7KYfvVm5KBfumOJMGCBP93u4rpIEtQapbECqkBjHpQCFTEvRWy8xqwHqvmmQ",
-	"qzD6r3Q3SA+Y2TIqrmXVJ9+m/Lltl9wUrByi6jkye46o8pxijLq11D3X9qIOTZhYXuGXM8u3vYJT+lig",
-	"+TznYnm4Ljd541P25tkXHN/LfhTpJxd/+QohJ+1h+ceAZ7awv8nGDYDvqut4Bd/a8qZcWLW0pYkTW5rA",
-	"FAhFMIUA90lNw7bfeDwex/0u1ZY+zx+Pv/3d3rpZSOLux+8qRn+x1HcK+klfz4pDSt8eJpjWaNeiqAq6",
-	"84MvDF7dvAmubk1+aEy2ULIYEJARBJC5J2wILua84GbAesPLATcM8ehDuplf5IWNHBLeWun1uYCbdYkd",
-	"B7C/eOzR2i7ycrXkxLXG1drUtidb2XT53pWzV6p9QUGg9B99ftJVfIErM0sqpV2IsvFo26ACKVzzimkD",
-	"JVtiv1v7kvJxTxi+D1k79+x58q7K1FcLN4dlAUz3ofePUvlAAtOJZXwTfOzQuS/JKNpQpwaxEkVKx9Er",
-	"krxKXRTRFOXpEkdUL8S9UMbRjW76xEuc3lZUAZXwju31xcmcG/CcBi7q9s9GS+9o/O9fzk5+uCXPdvsw",
-	"js9+eDzuzRX/Hsbwz+3plYjK1ya3LirlvUvEn1MtfbtYUAx6h/CRjht5YX/Gg1PHShtMZ1L3Fep29sbc",
-	"FZ3t7WPrp/VUO6zRLOS2SG8yhE9vr2/g8uN7CmSYAOtmQcgU4eg+4wZLVqKCy9Kq7gp+Au3D7++PR3CT",
-	"oULgeiqEhD9df/jLyaePb0ZTMRVvpKCQmBBkMhUnGxqjgYkUHDxrYAqb9qGTlI5BswWSYv2J3bFrS/No",
-	"KgAugz1cuJp1JbjRE9uvhIVUrgUJR2f+jz/AWUzR1ng8tmuO6XI6q+7a2k1XN0T4CViHZo+3Q2ARLKSr",
-	"T8F8DfSHSujODFd2uVc7v0Vn8l4A09BphPvON22BS7G+t0xjAnx5z/IPLPCkMTw5p7ZjSC2cUCPGzokW",
-	"Ck7pX5YkWBpMLblv71A1c12Q+SK/ZgXCXKbrCTxMXTlsGtm/KZx1d/lq2pT0E+65yYAR1RerFTgksVyc",
-	"sxS4KCtj6Xi1WoEU+dr+tGBVbnQdL5OGWYr+5kqb8GtFlLXjfJZ2S4q2dUTgSyGVfcZUkOL+8e3/uscq",
-	"ni4RUKSl5E41FJmmpdFkyBUUMq1y1L6uyA0lTi6gBFurdvp++fE9pTKotLOOs9F4NLb97xIFK3k0ib4b",
-	"jUffOYjLrO2e3p2dejHq0weePtKXSxe5dm3tH0SOnc/4A+VsPpd1oTkkRDM6YfjjvtFwXTKlEX5G9TlH",
-	"uFGIU+FncqTqn0KynA5UyzJBSDsUcwxsybjQZiqs0A0zCEpKU8vEtXmYgX86h/xPOErRim3igxOD2hzH",
-	"zn5Mxnxn6BvtG7QxaAkMctoMSc4psEmYgDtUfLF2d7gysyVMVkQKgRkXy0YrJm5ExH52x36j4a9vYvrC",
-	"BUnupc1j3KJR2zOAI11icqoLMyrSGNwH+nVUpMdOCcjB2HHJ92k0iX5Cc9nMvYQTpTu8Q7vktJ04fYwf",
-	"3Cio1eR2FrQeKWrnMT1Tm7Rz2wFsKs+V62lbqfiutxOfkaCQpY2gahmN4C+IqfarPmNprGZYmbljmsnV",
-	"DXLbHsxB86Ou/3O7MaN6Ph6/2ITq5kxVz6zqTWs2hLDgXaZ7rsA7pGgvQX6HKTCxNhnpG9eg0NhSjjOT",
-	"31DJWj9dl7MRVD+FzZObKdo40lVRMLV28VLTv5Glqznkaw+dtVF3VBlYY0+tcdpYlC11MJylo1u6agt7",
-	"ToNRUo9BW3p+1QxhfrGef01h1+T1CNn/pJs5P6vpjmPPlxapUFnNc540KuAjolqxBshhM0/bJQzP1Jvu",
-	"kM5LA1Cd6PYA0PnYVqV4QenJ2XhsZ9H9p+18ahuXiGvWwWupDHzGtZ0gti5VqhQVHM0D5PIQXkptS3DH",
-	"MdxnPMns4E7d5nD7doETXdP/kk6jpE63wu+2hsXaakI/2ywhOy4jLgT3MPvJftl//jbXgppA7X5LhXdc",
-	"VrrJ//uo8mWEXf+boFtTdGnXWXw+fjyp/z7rnan8qka9WSDpMe4PAu2ziRcZ10aq9QvYdGBX4KosgSOY",
-	"rwPrjkHgPcHJgisClTX4m582e6vd+tRB0VOW/me7wk0lfk34tBfs8JAviJRd7G055PixxZ+NwHjbKXm+",
-	"bCDf8P9YE5YeAuX/d9PptrX11xe9VYiv69j+A5K59BH8fF2Hikc+rT4mzfdDlBnTGRzZ/sXri2BC+/gp",
-	"QVpMP20LWrskGQ6rfUVuhtf08NT98nyG/sNm6oTNzqdRumkyrl2+yBSGLLNLWo6FMcCpRmHLUaXUpr8M",
-	"Q9l3Jw3szrraWKSnrQRM+1LEjU+f/IA9cEqD6rq1D/4b58xTPxgUQzj3MxUJK49dbUboe5uFG6B1Ezgf",
-	"n7vYlRvtdMj9/4rUjqCklImYDKfCj2XF9r/KrVZNGl63a+FHW08h+uxPP729mYothj3QDY99udo1ik4t",
-	"28EBgatM1y+mYGHX8LFbkSPMedzS7fMXvnp3snPZ5Th4hj9f26+recFNq2am272s9bzbHOhVdye9p3Ci",
-	"K8H9uO9r1ruR/4Ae5n8oxNkNS776D0dchJI7jqHuBtiffBboql5rpJhEsPw4noqmUxBD0MAIN9Xp5YLx",
-	"nK7yTQtfoounwkXcScbEElMQ0mWatiryfPdjQmASKbhKJzcU4RPqGA05X+B+bWomcp50Nn9vVz1TtN2O",
-	"Q/f2g5psbf9i75RQe3h/qb6rM+0bYxuxusrGy0RxDSmg0fS6MtqC6q42zErlZIvGlJPT01wmLM+kNpPv",
-	"X128smUBv/+httomYKYcyH/XEXjwvY84gm8cFY+3j/8fAAD//w==",
+	"vH39c9tGkui/0oW3V5beQhQly74NXal6sqwkvpfEiqU4WxX6dEOgSc4KmEEwA4lcR//7VfcMgAEBfa3o",
+	"/WE3IjCYj+6e/u72lyjReaEVKmuiyZeoEKXI0WLJv46TRFfKvn9HP1I0SSkLK7WKJtE0+n+VwVKJHKdR",
+	"DNNIlyIXk2k1Hr9MjsawxBX/7d+OV0NvQJfgnkAqF9KaURRHkqYvhF1GcUTTR5NIplEclfhHJUtMo4kt",
+	"K4wjkywxF7SzXKx+RLWwy2hy9Lc4yqWqfx7GkV0XNIWxpVSL6Pb2lmYyhVYG+YynZalL+iPRyqKy9Kco",
+	"ikwmgo66/w9D5/0SLPeXEufRJPo/+y3o9t1bs+9m41W68DpWa5gLmVUljiJ67b8IwNwH8geFINzLGKSC",
+	"t7o0S5hLzFLQZYol4EokNluDMHBcFKhSuYLvwWBCM8DBCN5bkGaq7BLhWmQVgrG6xBSEBXrmZ39hIEMx",
+	"Bz3np4tMz0QGxgqLYEtEwktR6gJLKx3YRJqWaNyfWfZhHk1+vx8yx/6D28+boLlo9wEyRWXlXGI5im7j",
+	"aGaTy5nIhErw8Sv9+vpoYJWzapbJBPxsBE0jrDZLaXilRKd4uRRm+fh1fqDR/YXocQ1IoqlSJATf347P",
+	"f4LZ2iKt9Ab+iaWGuS5BabVXD6u3kufS5qjsZam1ffaGPmptaUNLmaaoPBm0ixjYKZbCIBzu+m1VysoM",
+	"ilJei2QNIrHyWlh0m1N6C7ggjKsqn2HJgCqFMoIp1oBdStNQw1IYWIoUcIVJZTF9AyUWmVhDUWrraNxt",
+	"qsoyJprtAswUqOweYeZKqgU0qzwNYswYvx4Vl2JtYOcAPnw8/ukYvoWDeDwe0//4zS5vge68WOB2obNB",
+	"334NZhceKjdLVIB5Yde8i1pe9Pkc0UOSCZljCvWomISD+xje53llxSxDIOoDg5YY0iZnD0XE7w2DCtat",
+	"qXcTJ10+E/KCDdD172aP9j43+9Kzf2BCI1Z7psBkzz+umf1tXP95Vmo9Z+Hb4bCzTCdXDUt6GFFxhCtp",
+	"nBjvgncuMoMTEMxreBASGAtaNwDkTOsMhaKZlihSLB9a9y3t8Ac39DaOrnD94E5x9XZt0dDwoj72I6mx",
+	"+XSQndAXhG9M3blgxwnL858uGL7uIvCrSxag5qG91l/Sd8wzt7ZXtzOP/VoSk/x9A+OVuzViZlDZUY+q",
+	"PYodsOt91bDcOF+DxjikpR6BtoT40etFfVoUrYZyr4xvaXuJcrF88ANmcgEpPGJyj5PN2+5XbhYePGar",
+	"s2wqZwMKyAT+PyaJuDp89XqnUgF9GUyKw1evrw6gcNz4CtdTdSPtUlcWpDUwXo2PoChxLle7vx8cTj7H",
+	"jOJTu8QSqxxSJElBi8dgNL8zIkeayEzVjS6viLM3w29ElqE1I3gnDYk/Ut9Mq3JH8Fc4fX+29+oVJEtM",
+	"rkyVEyNd4mo0VVP1X+cffp50R3d07njgY9b3hLVYEnj+2336+3jvG7E3P9777vOXo/HtX3osuMfqapUv",
+	"jo6NQTvM+AW9AuHUgDmWkOtrNMHWne5aSqEsEB+nzaGqcsL7B9pZFEdvL04ClN+1H97EbRy9bYXxnVrt",
+	"o3RZlhzPlenvN1RREkapw3QfYqek8EOKicxFBm8vTmLA0WJEJtZoPD6YRgOS8Ym3kbG9hUOR/hFoQI88",
+	"EusxzaEORq8Gj3SnsNeeIAgvmyt3QXsvq3grbS7olg8wCzh89XpvJi3MeFBM/wVJfJzUe5D7f4sh18aC",
+	"kQsl5zIhwqUxc1kaGxD2eAV/hddHkOkbLBNSKLuWcHADxyt/+z5/eX30iKvX7p8OQ9x/6CBOPoBQKbOt",
+	"mU7XvL3js/cTIIbGd8+PIunBQ2+WSJyJ37FgAWlgLpXI+mYiP5b/JCz1lrek4c0w0zc8VTMUHF7u0Ey2",
+	"YaJddE816qo8j5u6o/zcswJPHpo4w1ywYwRJ5U0eMuLZ0GfHiMX8QdZ00c7DCzsAirIU696tadSDzvY8",
+	"jOMAdw8qtY7CalL7oQFl/5yOYDxoIHhC1CUNnP9wvHf46nVtYLiBL4zTmaYKVaJTqRZvHPXpdE0fzXSl",
+	"UrAaJOlSpa4Wyw5AWTUfwSeJN0TBU2VljrqylwmWFkSJINJUegNUD3lS/hPsUlj4QdtzW83noBBTM5kq",
+	"R6p8La5p9lTOSYSJuaX/d8+SpVALHLhYTg+sjxTDzVIbbCAgTXDDHJlu3q6ZMHg5x63Y46QEHLx69Q3Q",
+	"pDBHhAJLWAjTGJkMAbbPeU8vTJdoC+HMvBmdamu6sr+mTwYVmUOFTpbPBY1H8D6c0mzOr8izL4S5rIxj",
+	"bM+CvbYiYzjTbDBb81FCyI66Evw5i32PCo00BLCxM4hESbbs1riqm6/DXOHYeo4OY9hxOBo7hXjht8MP",
+	"d7vP6NvJJjtwZFCfYi4zhB32Uo7ytLHwCm2ewsjvd0y6+aRawLXIZCqsdhz9jyeofb9UuqzyEyztwCK/",
+	"nLAb0LbAY2jwIiUmKAtrtuO4+QnLqwyhDPw3fgEGNvJNd/jxModdR8JuyXH0/aZX2W3F8Uov79Qi4DBO",
+	"dAas+vFbuHBf3QHzsxLJvHamNkO+xGupK+MYNqoUUwKGAL/6yDt6xCxDF3/wOzNW5MVzb+WvSq54JfZK",
+	"Y6JVamIgq8hzg5qo34DCawyVJkcyLwzsGHojMgc5A7lYg1myaPNTtqd1OHYLGqgUXVWt0I/b7WksX438",
+	"gkXuIUHCyTYkXCO8GcnSwo0wNWgJ3aMBBYmZbpdNdu7EEKA2721IKQGDqgWUP2DcSvNAuDCjeZz61Tri",
+	"TpZCqnMrbGUG3Ipb1Bl6qgIhVeHK8zDSfMqFd4MntKlLmT7SCG2Uz8sn2a5eejzJbUrC6okfPGFH2aNc",
+	"qYFHIce80Dq7NPKfjCSPY6ksLhx+C/Tx2f6rLrt+zGHMWiVkQbbTBdZWh8U94rD1VX1w6MZFa4hjA4Nx",
+	"ewVbLA0Qx+adDO5bcKs6kG2uXVZbQQ6sLUSG/AJNtLh7qXD4caJTHLK7jQtm5CJZSoV7JYqUH9D4CcxE",
+	"eknAQcNRX9Y7LpvAfDxVlbpS+kYFz5phTbS4HtOEU6aqHhNwrPZDIxdK2KrEGDhIcmm1vsz0TTxV7vdC",
+	"FDTaVPO5TCRxQx8wiYkDNMNBZHSc9SUvT5v1G7i04gpV3MR3LuuBBm08VRzYS5AjKyyRilImmMbAGJtX",
+	"WRYDr0EchfZoL+dk9cVT5VBflJWi8TnapU4vaYDIMn1Dz+iClEpko6ka8o7laIxYhJftDjcT47Md3yeQ",
+	"TW89k8UgHV3jUMD/GGhkSnqZLlPAXFrrjILGH0CnSXGFKauNf1RYSjR90zAVVmw3YLHH1hemgNesperU",
+	"2Xtuk+W2MwF02UQXneVZA0Nap6DoQibDPga3QRdE9H7E2rn8GGdifaB6jdgB80Ep7HB6G3MGwBBuXx7u",
+	"sYcwlQs0dgSn11iuwc3mHCBaAXu0Q0/IjkGEd6cn78/ff/j5fJSn8O5w99/jRaxlREMevUPxY97DXLvb",
+	"RsTa2UpvDzvNJg5vd//vX4Zu5HtH4qEzq8dcnySF+c6wQ1KXubBOaL48bNcOZKjX3h6a+aMf9i+ISds9",
+	"16P9eRuEGk4TSEp31q4UrM80xIsC87SH30/aoiF1vbF+DSx1lpKhlusS6WoqONx/ySo9uzJO53NMrLxG",
+	"OCMyIDY1VWReOJsOTkWyBFS2XL8w0IgduMZSziUa8GokrQxfSEbH3n0QT1Ubx4zhWlssJ+3Gbp07sfYf",
+	"/HJCl0hkmc9FkHYJSvNXA+yyG2x/thuEjFU6Tdq4yvru5m34c+5ay/nPt2g79Rehmd0SepAz0Ff8Kgaj",
+	"Sy/FGmSBj9iAMAkq59MjGiFDInC0PNLp/an+4rwmpwd93175ay5NQAD1kR5k+KFfJ44+tmyjD4kSTZWx",
+	"3UunDO1edjP4q9G4w18Y8NMZTrepU/juduGYF3dZ0JukztJxAGEsvlzsIZfGPD300Mi/LuDjiPTDWVWq",
+	"5ztL39YG56rxmMa1fzoGt8aoXtLKZ3tmLmQxvFQhJAccQu/MVt3C3wvjzec05sRRTIGzBa0LiEtFwtLI",
+	"hHbXeOqqJyRkXqy8i6C/+HmVJHQ5vV+yjUX5DNYXBkoUxmff2dX2GGdwM/rumHqh5qwdR0lAZS3+45rc",
+	"H7zMgThvMn8GdLggD0SqJKv8PRlKrZr4wLCe+0gxCSSDdqoaT5yRs4xEqbCQYmGXIGFnDN/CPypjAy8f",
+	"3fdd+ppXyQu7fjNV/lsDmTTWgFbZGuxSG4wdf0CV+ogzfEcMd2iL8VRx3q8PoGiO614hS+alLm1SWZcY",
+	"fLNEFvboLY4UCmFJjKcmBhLwLOH9uYSFQhvp2JupMwB7Ipdh8oSAaxvS7pHOb0uZLKGBiCixBdXIe2Ge",
+	"kGtWE8CP9FV/te+G8e1wMOgqrnc2LByarTYn4PCmJAuITCH8oxKZw1ChC28e1UT1aPZcK/P3ikWPlGDH",
+	"D16cME+uA7ghx0eHqHK0ZPEIpqUJpyAwVQmVuuCvz6SmF5zp1icirhN4LuPZCDLR3l4YugajJvdvOxxu",
+	"eCF/tE1U+BKIYPlHo8LRbRydo0o/Ok+Sz27iSymyswCInB26CdcNC6V7DLY4ycgMo3KNe4BUekzhIuTk",
+	"cadGYzwej++wCTm57PB2969/edBMD7c4ZNa4w9+V0fh4f+9mTOCuJMpW9xwi/CZn8PTk3flxYPd8/PPP",
+	"8z///OQMlE+w43U6zb4Bme6SzvFlHB/cusyFc/rNxMPG1VJkTdVGUpXX6HU2OFZrz87J4iU2XCLtlNQJ",
+	"o0GQ/Ki3sBSmKSQhNs4KeBNsd9exH6lJhFKapNRU5SLLUFhMN90SBy/HT/RLHLx8TGZhR88PY319/upe",
+	"GpiXOu+brAPGqgMBWTfwnhiVZc47VRzXcM7iWuUjua1Vgm/CXChbvzWQkxhPRFmuQZBBKizLW2PJyF3K",
+	"xbI2dulvNJb/e/lHcukiVA7R3vRKhB3gfz4+OSBYzr+20eUhe4/JtT3zk+Hh8k+4SIBDsneYdA1IHmSX",
+	"nSBxQ0f33OMP9eUgQL0wzovRCRTfj60Qvc9OsLSmIZtfTlpz3ITbf6S606Kwt8ynwC3jAdR4ZYLTxGBQ",
+	"pRv+GC893c9t+YfDNIxNAmjWirugDqHyWKrospj7xOFxLfJC4wUYP6TA7GxGupmpb2a6kVGgs35OWMul",
+	"2dxIMX3TPms1XceBZxlOFfuLm93vNhnmMnXRfvlHhc7V0M7N4sa0wrxNtKPtIcsiV3Y4wznxUMkhJmKF",
+	"tJJUi3c6F1KFUt9n2hEHW9IrmW6kwEkPoRj6EBooOMzrCoQtpCWTxVbnXHPEoeSzWg2cI86UK+qU9UdS",
+	"rUsuH45pcIr7ce4qDIzLNYi/QowGCrHOtHDqM9EzR0Gcf4AE4LYuobvsb5yAY/PEVZN6+eL1F0yd1LUh",
+	"rTVeEjLRE/FsF81PYiXzKvfO56G8xZ06tXH3DQlsJ4BtkL7QbCmTudyKT5bTv+uEiJCyc7GGyrQrWlls",
+	"AwhnpdSltOsHz7/QaAb9Vl/Dvunysu2Vj/7UpTpHjEEpMy/yNYRhS/ph6MKHI7d1t0pMZCFR2TjQ3HTJ",
+	"YYyYM8LWhV+TBdbj/X0XNH7IeeJL0EJCTTWzjU2bi2bwrITPHNd8ueaXbY1le6G6pN69/Z4LhqiKo8dZ",
+	"uxup7sHPMx/N70oQUuAvk6o0eiA3/ZgL7kB744pYRCEWOFhNs5nN/yh1eSCk+ZAzprPOkMkZTHZXutdX",
+	"y2t6WkRVmCHN6TtdNmapc2vXTumm0KsH/KdHZ1vHeF01Vjjrh2OlTqnqlDvQIm5T/Zqy7UVvu67sQfSu",
+	"Wqz2+YSubKJzJGYroJPTU/vPHNgN23iJUDCjR/PKYEpaYoHJfp07DVOXQ9i6+qfR7gjqOEDtHlbZGtx+",
+	"XQL+VCHbz04PvSmltahGcFwHpV4Y74PwH5GyFZS2TJWPJ0x67OeG5RfhhpRaH28hhZEEHJ2Pk+WlNT49",
+	"KW6KmAiKLwyUVYamDpzs/KpMVRRsERMTjOG9S3s6c+pSPFX+wceW+fonTmuL4Veft+Qf0/s2F8oXFE5V",
+	"ncot/Ffu6w/XWM4zfRPE7OpV6mmPXTbUOSdD1Q8vxBWqXaes19CQGcn5GrU7fjuN1Iqn6rdSqwXngMbw",
+	"vTA/Eg++0PpHfRMDY/l7YU5XCWKKaQwXsjie6Wv8DvFEFPFUuT/eYqZv3gpDz2N4K9KfHZj7B2r4PKzA",
+	"c3WGZw867FyRdtcnMYuiQFE669nTy6QOhdY5BlNlqmTZpW+nQPOp2e+yZl4BN0u2xJnARWZcSQ4mVpeP",
+	"rSX11B7F0SZQozhqgRrFUQ0OHto7ZxRHfRhGcdSFdBRHXeS063qqjOKoQwjBbz8weNLSTxRHXSTRqC79",
+	"t0s19B752q2ANtpRbr6HC2zbkCIxrwuvnvTCzOW6g8+g44yzFH27D+NzRVo7JjRQa0uH7vw7YYW3TxNR",
+	"lhLNG5iSIoLTCHIUyg/JXVjNR6Sm6pPIqtqIZposkfjKhCnSEqN2i18hFoZXcl1LHklQFz7pLIqjk0zI",
+	"/Ne2EcW5FVfoEOP/enf69w+lS0R9d/r3EyKkjJBSynSB75ADas3v36RdpqUg1P5MgClEgifcmoLIimwv",
+	"RROcOQ2/8+yTtvTgIxI5nP5RyWvtOh3RrpYEQ7et+s8zLlXH5iyPIAKnZ8YRaQpDtfaV8g6T10dcR+s1",
+	"Bbq+vgp4Av8lrsU5f+ZhbiDThis1EslBV0F3CQ7/+9XLDW/yzvjP3w/2vvn8+3jvm89fxvHBN7e7g1lm",
+	"n0Lf1KZPJ8emP03odQKDNgZhmjwjF32VtpG6joZLhq+ZKmlHPS+zNBxHrmxtIUsLO7/98P7i9Oz47PTj",
+	"5XfHJxfnozzdfeM6y0yVSXSJBjjiGEPBs/iwIBNQzA5IAwejV8xmhQICiLHslqr4vx/OBxwwG1v76o2e",
+	"QvdpnepJkDPOjdRE3QrE0lcLDAVMU5LxmZwVhwXQUCCJPHc5o4oO5OMW9CgXNlnSg4U2RhbegjOD2iVD",
+	"9rn2aQ+mTgm9erbh+1ZzZZJr9SODCnuP4ks9oCv+FpRrE+CgrJS5g0BgJ68yK4tMYgk/wbdET7tDhdh3",
+	"1t/X7CzYUYvMGr4PmnbtzQyv6RM880E6u6DLlmWszxPQAg+90xIcHISvtdyk/6/hQmj8rsSVN4M8fvdE",
+	"sF7GfR1HOvPgf9mHd4/r/Qm+9qHEvVs2Lud6+Op/PD2/gOOz92z21NnSTNY7N0tpsRAFlkMV3H9zenSJ",
+	"nEynNJD83vt4dsJM8USra1RMApOp2tuQTJ5OWAty6kLdrcJxDhODEXMu32vl1miqwKvL7hupnMexUtKa",
+	"ifPNEX9y1/nuFl7OkQ6tw5o+entBG98Ddgnz9NxkMbonD5uGe5Lwn5ilvlF39ZKhT+BYrV3qjwha5Bja",
+	"DSkyaQz39oG8owlk2AGSADujvSxx5SrxkwQLF0re8xny3krkOHXTK2em0/UEvkxdkcU04r8Tnfq1fI3G",
+	"lCjVSTtBuz5arWpjlKA4IwVSFZWTQa9WK2fj0qu5qDJravlPFEb0IyzN4r0GdEk4ucKA1Rpykc11mSMn",
+	"BpZIqitZuyottCRT74aTlOrZaB6hzE1NXXaJCpKM48a+tZpypMtWkUjrxSCTitgaPaNJ/mMPTSIKBE7y",
+	"4poJnflWJL66Vdil/8DnIdMvTvJUC87eAtJXOIIPP2jSMNzgE9cSc89lbtDTWg3cO23iQ164CEXTaEWE",
+	"mCwrdYWpR69Q8MPFxRlcY+my5Zov4GDkkH40HodlT28YOJ0D80xu86Zlm40iQOYnT/TyoC0TctMoOF0V",
+	"mNjOuuMxN12UquIa2KOD/wzXdxY3mQ8KAFdEkLTxBZIFoD3aQFgQWTa5b6Mc2ANIMjKx2KcKSluYSyXN",
+	"khURAuGOtMOYj30GJt83d1SfR16HmwtBl3nX8aRSFwWmbX+JdiJ395t91n0zwqQPYocuFWkCQq0ta0yz",
+	"ygKzVbYwGJxcrS05jLWBNb/I0fhVrRQrOM7qHEZXl9VcKJfoZYDbnMExZNJy+TI9p3V29q8P9kMH6D5B",
+	"KwZ67Eqc9zOS4HaX2QKpssTLmlVUto4d2KzLivR+MswL+o4V9sxopxxyu6k9+NXVzHGK4xraVrgMXWYz",
+	"hivPQC6ULn22C1HKu9O/O0bGxllz5enDktTAGiOyhFynVcbrcaqCzUgMOinmDAeWZcdn76M48hcmmkQH",
+	"o/FozK2UClSikNEkejkaj146w2fJigpBxrNos/9Fprf0cDHUdYusR5ey+K0tK/QuKZcpVRvQG91hzwtR",
+	"mib//KJEnCrfZ++u3NLGDvFio67AyFDMd0EshFTGugCxawkQZrU7L5Cw8D/OKf0/sJMis+SJd9Az7uM6",
+	"yCzsRqWFy3KCjPtO+PuXCOXKTNY+/OfcUr5z21SxzupaEDjWMnE90bqdaH45iR2z9jE0oqv6ML6vTVuM",
+	"Ct7PmttRnsbQcbruOiIgZZOVz/cpd+iwx00vu7Ab8x26Xjtkv+3WfBt/cW2UmZLbPsp1m8C2l7EHapMF",
+	"2NfzexVfvoEPA9a1YfEdHVjopQ2iahyN4GfE1PhRV1hY3/BC2KDT09B22+LeR/VedoXFnzf6Ox+Ox1vr",
+	"7rzZJ3Ggz3NQwkjaU6NO83FrJ1OC8hrTls1ydp7l3HV3TbhkydOns/AaRA3vsDly04E6jkyV56Jcd/ob",
+	"xqALlwKarb1aVF/qDinXjtgXJricbAiKhQkaLproMy3V4z37Qb9bz4N6dN66S/9lOv+ayK63N4Bk/8o0",
+	"vTuZ0oOmJc/CFred6fT5Nd7aqQnrCXjYjFXehQwP1ItuJ7BtM6A6HjzAgA7HnCQs8yqPJgfjMfdx97/6",
+	"McU+X7poAlS6tHCFrOA4kepape/MAs7lWXhdprBba+fSQFM2GZQ/DRyFlhk+SafwsvYFh896fQfbDOdh",
+	"sGnvGB5ajKAQrCP4Fz8cnn/Am9bGxRvtrO6HU8fAh3blQ+l3deLvpng7Z+xBfDi+3av/PhhK9f26HHwz",
+	"SWDgcn9QyMd2LdON1eV6C3c67JTmMg0CQTBbB7c7BoU3xE64eIfe+ZXvv/Ydpfi+m/4jj3Ad+74m+3Qt",
+	"AYcl5BY5ZZf3thBy8OjBZ0Mx7gslD5cNzvf0f5QiDEgExP9nk+vOpQ6vjwZjE19XsP0bMHPsNfjZulYV",
+	"d7zLbJcoP2wpulM3MGjLA3bvQyTz9P02qeMuTIZdkL4iNMNlBmDq3jwfoL81BXhOpjmXEZcEpkgGaggy",
+	"HtJCrGdGM31qc0etMnsHQjOwm8fnDOl+lQ/XNLCbsQ7R+I7SdXCs8Xa5ookJHI4Pu5nAXEA4VSL1rT58",
+	"oqLv28PekKPVqnVw+CJU+I59ntzSi159f3oxVb2Df6EVbl0ILK0rnHtpMM2racRZ2nQjE1v7jW5Ii/eq",
+	"8VTlYs2JCj7FWtiNRIUm4sIHMi5xoc5pcZar0haQ3VPuuHMhsxG89zrLBIz8p/MouX1Aig4JU7UTdMMZ",
+	"6Oyz+6bJAa51+Izd+lWGJgYBC2GmyjnOZmhv0Bu0nbpiXrlOC+BUhRisLCARBThX7rcwR5wqerAzvAvB",
+	"KTs0gOimTr/9SaomuYQdXJlmmdd0FOPe52yx+453sXflcJ2T65Pox9YFTZt5tjdC2qa3YjsxATnLYCfo",
+	"WuSANVXsWGZCJHrDFHa63YzgaPyNB2wbw3ErSDNVdZ57C4pm1O4b5w6BTiKAy3zn9JUlJ9evpyrwmOxs",
+	"9k5qlleNnWaDlNSpcv88BdFSGFtl5xg7P/2xwnvh/12IBKfKH9blVu102kC9gT4kYv9PFQQpO65NgeFu",
+	"Hmv2QRvm96+P6P+5+kos2UnQNJViEgm6P00V3yO/Ux5We2hgpu2SSMnAwfg/XPVLOVU7d/aOcvASTc8p",
+	"94+MtI0QHeCmakmk3o5iv1UHYO67ncHeVbzKVN31kUtckXdiU9RG3lRxdewdKVVQZJXppJb5Nv+1L3yq",
+	"mszkASwTSfZbd7nrWWUZf+J8cZtJwHztdGVnRNdBM66jw28GHVjnqDpJrk5HIo1Tp+utSd2wsvW2G4z0",
+	"JdcbAv9wy0vf7QE6HpZez1cBzqsZhzmGyo0C4d/NGh7UAZwovE956mLwYWXYJ7PerQ4/os7232T33a2r",
+	"FU08RoWY242b2it+5RmeE0hrtK5z/W48VU0KcQxBZnP3I+90qzvv+mAkMw52ZKs667afFOuyWf+FZNg6",
+	"S/cGuVzMAgOSS8l6Dunna/62WwPme0dIX/nE+8rkHB+m2bbn1H2k+qkd9UwC6iZ+dFd/Wh+ih9sPtZMP",
+	"dBHsUWZ7Rq4A8U7l7RjQndS2QSuCPsHyur7+VZnRjbe2mOzvZzoR2VIbO/nbq6NX7JH133+peUPjq7iN",
+	"m2cdhAfPvbEXPHG7uP18+78BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -464,10 +464,18 @@ const PrivateTransferPayloadSchema = {
     proof: { array: { type: 'u8' } },
   },
 };
-// TxStatus (spec/transactions.yaml): The outcome of a transaction. Success is
-// the only status that changes state; every other is the typed reason a
-// transaction was rejected, and a rejected transaction leaves state
-// untouched.
+// TxStatus (spec/transactions.yaml): The outcome of a transaction, and the
+// reasons one can be refused (spec/state.md "Block execution"). Success is
+// the only status whose effects are written. A receipt's other status is an
+// execution failure: the transaction was includable, paid its fee and used
+// its nonce, and its type's rules failed (UnsupportedType, InvalidPayload,
+// InvalidRecipient, InvalidAmount, UsernameInvalid, InsufficientBalance for
+// the amount, AmountOverflow of the recipient, UsernameAlreadySet,
+// UsernameTaken). The includability reasons (InvalidSignature, WrongChain,
+// GasLimitTooLow, BlockGasExceeded, TipAboveFeeCap, FeeCapBelowBaseFee,
+// BadNonce, AmountOverflow of gas_limit x fee_cap, InsufficientBalance for
+// it) never appear in a receipt: a block holding such a transaction is
+// invalid; they name why in refusals and vectors.
 const TxStatusSchema = 'u8';
 // Event (spec/transactions.yaml): A typed record emitted by execution,
 // indexed for queries.

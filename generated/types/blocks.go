@@ -319,7 +319,8 @@ func (x *TimeoutCert) DecodeBorsh(r *borsh.Reader) {
 type BlockHeader struct {
 	// Height: Genesis is 0.
 	Height uint64 `json:"height,string"`
-	// ParentHash: The parent header hash; zero at genesis.
+	// ParentHash: The parent header hash. At height 0 (block 0, the genesis
+	// block), the genesis hash: SHA-256 of the Borsh Genesis file (state.md).
 	ParentHash Hash `json:"parent_hash"`
 	// StateRoot: Global state tree root after executing this block.
 	StateRoot Hash `json:"state_root"`

@@ -1505,48 +1505,69 @@ func (x *PrivateTransferPayload) DecodeBorsh(r *borsh.Reader) {
 	x.Proof = r.Bytes(params.MaxZKProofBytes, "PrivateTransferPayload.proof")
 }
 
-// TxStatus: The outcome of a transaction. Success is the only status that
-// changes state; every other is the typed reason a transaction was rejected,
-// and a rejected transaction leaves state untouched.
+// TxStatus: The outcome of a transaction, and the reasons one can be refused
+// (spec/state.md "Block execution"). Success is the only status whose effects
+// are written. A receipt's other status is an execution failure: the
+// transaction was includable, paid its fee and used its nonce, and its type's
+// rules failed (UnsupportedType, InvalidPayload, InvalidRecipient,
+// InvalidAmount, UsernameInvalid, InsufficientBalance for the amount,
+// AmountOverflow of the recipient, UsernameAlreadySet, UsernameTaken). The
+// includability reasons (InvalidSignature, WrongChain, GasLimitTooLow,
+// BlockGasExceeded, TipAboveFeeCap, FeeCapBelowBaseFee, BadNonce,
+// AmountOverflow of gas_limit x fee_cap, InsufficientBalance for it) never
+// appear in a receipt: a block holding such a transaction is invalid; they
+// name why in refusals and vectors.
 type TxStatus uint8
 
 const (
-	// TxStatusSuccess: Executed.
+	// TxStatusSuccess: Executed; its effects are written.
 	TxStatusSuccess TxStatus = 0
-	// TxStatusInvalidSignature: The signature is malformed or was not made by
-	// From.
+	// TxStatusInvalidSignature: Not includable: the signature is malformed or was
+	// not made by From under this chain id.
 	TxStatusInvalidSignature TxStatus = 1
-	// TxStatusWrongChain: Signed for another chain id.
+	// TxStatusWrongChain: Not includable: signed for another chain id (nodes
+	// report it as InvalidSignature, since recovery cannot tell the two apart).
 	TxStatusWrongChain TxStatus = 2
-	// TxStatusBadNonce: Nonce differs from the sender's account nonce.
+	// TxStatusBadNonce: Not includable: the nonce differs from the sender's
+	// account nonce.
 	TxStatusBadNonce TxStatus = 3
-	// TxStatusInsufficientBalance: The sender cannot pay amount plus the maximum
-	// fee.
+	// TxStatusInsufficientBalance: Not includable when the ORAMA balance is below
+	// gas_limit x gas_fee_cap; an execution failure when the balance left after
+	// the fee is below the amount.
 	TxStatusInsufficientBalance TxStatus = 4
-	// TxStatusFeeCapBelowBaseFee: gas_fee_cap is below the block base fee.
+	// TxStatusFeeCapBelowBaseFee: Not includable: gas_fee_cap is below the block's
+	// base fee.
 	TxStatusFeeCapBelowBaseFee TxStatus = 5
-	// TxStatusTipAboveFeeCap: gas_tip_cap is above gas_fee_cap.
+	// TxStatusTipAboveFeeCap: Not includable: gas_tip_cap is above gas_fee_cap.
 	TxStatusTipAboveFeeCap TxStatus = 6
-	// TxStatusGasLimitTooLow: gas_limit is below the gas the type costs.
+	// TxStatusGasLimitTooLow: Not includable: gas_limit is below the transaction's
+	// intrinsic gas.
 	TxStatusGasLimitTooLow TxStatus = 7
-	// TxStatusInvalidPayload: Data is not the payload the type names.
+	// TxStatusInvalidPayload: Execution failure: data is not the payload the type
+	// names.
 	TxStatusInvalidPayload TxStatus = 8
-	// TxStatusUsernameTaken: Another address holds the username.
+	// TxStatusUsernameTaken: Execution failure: another address holds the
+	// username.
 	TxStatusUsernameTaken TxStatus = 9
-	// TxStatusUsernameInvalid: The username breaks the format rules.
+	// TxStatusUsernameInvalid: Execution failure: the username breaks the format
+	// rules.
 	TxStatusUsernameInvalid TxStatus = 10
-	// TxStatusUsernameAlreadySet: The sender already has a username.
+	// TxStatusUsernameAlreadySet: Execution failure: the sender already has a
+	// username.
 	TxStatusUsernameAlreadySet TxStatus = 11
-	// TxStatusAmountOverflow: A balance or amount would overflow.
+	// TxStatusAmountOverflow: Not includable when gas_limit x gas_fee_cap
+	// overflows u64; an execution failure when the recipient's balance would.
 	TxStatusAmountOverflow TxStatus = 12
-	// TxStatusUnsupportedType: The type is not active on this chain yet.
+	// TxStatusUnsupportedType: Execution failure: the type is not active on this
+	// chain yet.
 	TxStatusUnsupportedType TxStatus = 13
-	// TxStatusInvalidRecipient: To is not valid for this type.
+	// TxStatusInvalidRecipient: Execution failure: To is not valid for this type.
 	TxStatusInvalidRecipient TxStatus = 14
-	// TxStatusBlockGasExceeded: The transaction does not fit in the block gas
-	// left.
+	// TxStatusBlockGasExceeded: Not includable: gas_limit is above the block gas
+	// left (or, at admission, above BlockGasLimit).
 	TxStatusBlockGasExceeded TxStatus = 15
-	// TxStatusInvalidAmount: Amount or Asset is set on a type that takes none.
+	// TxStatusInvalidAmount: Execution failure: Amount or Asset is set on a type
+	// that takes none.
 	TxStatusInvalidAmount TxStatus = 16
 )
 
@@ -1742,9 +1763,9 @@ func (x *Event) DecodeBorsh(r *borsh.Reader) {
 type Receipt struct {
 	// TxHash: The transaction.
 	TxHash Hash `json:"tx_hash"`
-	// Status: Success or the rejection reason.
+	// Status: Success or the execution failure's reason.
 	Status TxStatus `json:"status"`
-	// GasUsed: Gas charged.
+	// GasUsed: Gas charged, failed or not: the intrinsic gas.
 	GasUsed uint64 `json:"gas_used,string"`
 	// FeeBurned: Base fee x gas used, in rays, burned.
 	FeeBurned uint64 `json:"fee_burned,string"`

@@ -38,9 +38,9 @@ var (
 // Core is the consensus state machine of one validator. It is not safe for
 // concurrent use; the outer layer serialises calls to Step.
 type Core struct {
-	cfg         Config
-	self        types.Address
-	genesisHash types.Hash
+	cfg              Config
+	self             types.Address
+	genesisBlockHash types.Hash
 
 	safety   SafetyData
 	pm       pacemaker
@@ -77,7 +77,7 @@ func NewCore(cfg Config, safety *SafetyData) (*Core, error) {
 		}
 	}
 	c := &Core{
-		cfg: cfg, self: cfg.Signer.Address(), genesisHash: gh,
+		cfg: cfg, self: cfg.Signer.Address(), genesisBlockHash: gh,
 		forks:   newForks(root, rootHash),
 		pending: map[types.Hash][]types.BlockHeader{}, fetching: map[types.Hash]bool{}, execReq: map[types.Hash]bool{},
 		certs:    newCertVerifier(cfg.Validators, cfg.Verifier),
@@ -152,7 +152,7 @@ func (c *Core) verifyHeader(h *types.BlockHeader) error {
 	}
 	parent := h.QC.BlockHash
 	if IsGenesisQC(&h.QC) {
-		parent = c.genesisHash
+		parent = c.genesisBlockHash
 	}
 	if h.ParentHash != parent {
 		return fmt.Errorf("%w: parent hash is not the QC's block", ErrBadProposal)

@@ -6,8 +6,9 @@
 // clock, no randomness, no map iteration in anything that reaches a hash.
 // Signatures are not checked here: they are verified in parallel before a
 // transaction reaches a block (runtime/mempool) or before a received block
-// is executed. A transaction that breaks a rule gets a receipt with the
-// reason and changes nothing; only storage failures are errors.
+// is executed. A transaction is either not includable (the block holding
+// it is invalid: ErrNotIncludable) or it pays its fee and uses its nonce,
+// and then succeeds or fails with a receipt status saying why.
 //
 // It must never depend on consensus, networking, the mempool or the REST API.
 package exec
@@ -39,14 +40,27 @@ type Result struct {
 	ReceiptsRoot     types.Hash
 }
 
-// rejection is a rule failure: a receipt status, never an error.
-type rejection struct {
-	status types.TxStatus
-	err    error
+// ErrNotIncludable reports a transaction that breaks an includability rule
+// of spec/state.md at its place in a block: a block containing it is
+// invalid. Test with errors.Is; errors.As to *NotIncludableError gives the
+// reason.
+var ErrNotIncludable = errors.New("exec: transaction not includable")
+
+// NotIncludableError is a transaction that may not be in a block at its
+// place. Status names the rule (a TxStatus, never in a receipt).
+type NotIncludableError struct {
+	Status types.TxStatus
+	Err    error
 }
 
-func reject(status types.TxStatus, format string, a ...any) *rejection {
-	return &rejection{status: status, err: fmt.Errorf(format, a...)}
+func (e *NotIncludableError) Error() string {
+	return fmt.Sprintf("%v (%v): %v", ErrNotIncludable, e.Status, e.Err)
+}
+
+func (e *NotIncludableError) Unwrap() []error { return []error{ErrNotIncludable, e.Err} }
+
+func notIncludable(status types.TxStatus, format string, a ...any) *NotIncludableError {
+	return &NotIncludableError{Status: status, Err: fmt.Errorf(format, a...)}
 }
 
 // CurveAddress is params.CurveInventoryAddress, parsed.
@@ -60,35 +74,90 @@ func CurveAddress() types.Address {
 
 // Execute runs txs in order, mints the block reward, commits the state as
 // version env.Height and returns receipts and roots. The state must be at
-// the parent block's root with nothing staged.
+// the parent block's root with nothing staged. A transaction that is not
+// includable at its place makes the block invalid: Execute discards every
+// staged change and returns an error wrapping ErrNotIncludable.
 func Execute(st *state.State, env Env, txs []types.Transaction) (*Result, error) {
-	res := &Result{Receipts: make([]types.Receipt, len(txs))}
-	txHashes := make([]types.Hash, len(txs))
+	b := Begin(st, env, len(txs))
 	for i := range txs {
-		h, err := txs[i].Hash()
-		if err != nil {
-			return nil, fmt.Errorf("exec: tx %d: %w", i, err)
+		if _, err := b.Apply(&txs[i]); err != nil {
+			b.Abort()
+			return nil, fmt.Errorf("exec: transaction %d: %w", i, err)
 		}
-		txHashes[i] = h
-		rcpt, err := applyTx(st, env, &txs[i], params.BlockGasLimit-res.GasUsed)
-		if err != nil {
-			st.Discard()
-			return nil, err
-		}
-		rcpt.TxHash = h
-		res.Receipts[i] = rcpt
-		res.GasUsed += rcpt.GasUsed
 	}
-	if err := mintReward(st, env); err != nil {
-		st.Discard()
+	return b.Finish()
+}
+
+// Block executes one block a transaction at a time. Proposers use it to
+// build a block (a transaction Apply refuses is left out, and the state is
+// as if it had never been tried); Execute uses it to check one.
+type Block struct {
+	st       *state.State
+	env      Env
+	receipts []types.Receipt
+	hashes   []types.Hash
+	gasUsed  uint64
+}
+
+// Begin starts a block on st, which must be at the parent block's root
+// with nothing staged. sizeHint is the expected number of transactions.
+func Begin(st *state.State, env Env, sizeHint int) *Block {
+	return &Block{
+		st:       st,
+		env:      env,
+		receipts: make([]types.Receipt, 0, sizeHint),
+		hashes:   make([]types.Hash, 0, sizeHint),
+	}
+}
+
+// GasLeft is the block gas not yet used: a transaction whose gas limit is
+// above it is not includable.
+func (b *Block) GasLeft() uint64 { return params.BlockGasLimit - b.gasUsed }
+
+// Len is the number of transactions applied.
+func (b *Block) Len() int { return len(b.receipts) }
+
+// Apply executes tx as the block's next transaction and returns its
+// receipt: Success, or an execution failure that charged the fee and used
+// the nonce. A transaction that is not includable here returns a
+// *NotIncludableError and changes nothing; other errors are storage
+// failures.
+func (b *Block) Apply(tx *types.Transaction) (types.Receipt, error) {
+	h, err := tx.Hash()
+	if err != nil {
+		return types.Receipt{}, notIncludable(types.TxStatusInvalidPayload, "encode: %v", err)
+	}
+	rcpt, err := applyTx(b.st, b.env, tx, b.GasLeft())
+	if err != nil {
+		return types.Receipt{}, err
+	}
+	rcpt.TxHash = h
+	b.receipts = append(b.receipts, rcpt)
+	b.hashes = append(b.hashes, h)
+	b.gasUsed += rcpt.GasUsed
+	return rcpt, nil
+}
+
+// Abort discards everything the block staged.
+func (b *Block) Abort() { b.st.Discard() }
+
+// Finish mints the block reward, commits the state as version env.Height
+// and returns the receipts and roots.
+func (b *Block) Finish() (*Result, error) {
+	if err := mintReward(b.st, b.env); err != nil {
+		b.st.Discard()
 		return nil, err
 	}
-	root, err := st.Commit(env.Height)
+	root, err := b.st.Commit(b.env.Height)
 	if err != nil {
 		return nil, err
 	}
-	res.StateRoot = root
-	res.TransactionsRoot = MerkleRoot(txHashes)
+	res := &Result{
+		Receipts:         b.receipts,
+		GasUsed:          b.gasUsed,
+		StateRoot:        root,
+		TransactionsRoot: MerkleRoot(b.hashes),
+	}
 	rh := make([]types.Hash, len(res.Receipts))
 	for i := range res.Receipts {
 		if rh[i], err = res.Receipts[i].Hash(); err != nil {
@@ -99,161 +168,201 @@ func Execute(st *state.State, env Env, txs []types.Transaction) (*Result, error)
 	return res, nil
 }
 
-// applyTx applies one transaction or rejects it without touching st.
+// CheckIncludable applies the includability rules of spec/state.md that
+// read the transaction alone and the block context (every rule but the
+// signature, the nonce and the sender's balance): gas limit covers the
+// intrinsic gas and fits in gasLeft, tip cap <= fee cap, fee cap >= base
+// fee. It returns the effective tip per gas.
+func CheckIncludable(tx *types.Transaction, baseFee, gasLeft uint64) (uint64, *NotIncludableError) {
+	if g := txrules.IntrinsicGas(tx); tx.GasLimit < g {
+		return 0, notIncludable(types.TxStatusGasLimitTooLow, "gas limit %d, needs %d", tx.GasLimit, g)
+	}
+	if tx.GasLimit > gasLeft {
+		return 0, notIncludable(types.TxStatusBlockGasExceeded, "gas limit %d, block gas left %d", tx.GasLimit, gasLeft)
+	}
+	if tx.GasTipCap > tx.GasFeeCap {
+		return 0, notIncludable(types.TxStatusTipAboveFeeCap, "tip cap %d above fee cap %d", tx.GasTipCap, tx.GasFeeCap)
+	}
+	tip, err := txrules.EffectiveTip(tx, baseFee)
+	if err != nil {
+		return 0, notIncludable(types.TxStatusFeeCapBelowBaseFee, "%v", err)
+	}
+	return tip, nil
+}
+
+// accounts are the accounts one transaction writes, by address; later
+// reads see earlier writes (sender == recipient, proposer == sender). At
+// most sender, recipient and proposer.
+type accounts struct {
+	st   *state.State
+	list [3]types.Account
+	n    int
+}
+
+func (a *accounts) get(addr types.Address) (*types.Account, error) {
+	for i := range a.n {
+		if a.list[i].Address == addr {
+			return &a.list[i], nil
+		}
+	}
+	acc, err := a.st.Account(addr)
+	if err != nil {
+		return nil, err
+	}
+	if a.n == len(a.list) {
+		panic("exec: a transaction touches more accounts than planned")
+	}
+	a.list[a.n] = acc
+	a.n++
+	return &a.list[a.n-1], nil
+}
+
+// applyTx applies one includable transaction: the fee and the nonce
+// always, the type's effects only if its rules hold. It returns a
+// *NotIncludableError, touching nothing, if tx is not includable.
 func applyTx(st *state.State, env Env, tx *types.Transaction, gasLeft uint64) (types.Receipt, error) {
-	rcpt, rej, err := tryTx(st, env, tx, gasLeft)
+	tip, nerr := CheckIncludable(tx, env.BaseFee, gasLeft)
+	if nerr != nil {
+		return types.Receipt{}, nerr
+	}
+	fees := accounts{st: st}
+	sender, err := fees.get(tx.From)
 	if err != nil {
 		return types.Receipt{}, err
 	}
-	if rej != nil {
-		return types.Receipt{Status: rej.status}, nil
+	if tx.Nonce != sender.Nonce {
+		return types.Receipt{}, notIncludable(types.TxStatusBadNonce, "nonce %d, account %d", tx.Nonce, sender.Nonce)
 	}
+	maxFee, err := txrules.Mul(tx.GasLimit, tx.GasFeeCap)
+	if err != nil {
+		return types.Receipt{}, notIncludable(types.TxStatusAmountOverflow, "gas limit x fee cap: %v", err)
+	}
+	if sender.OramaBalance < maxFee {
+		return types.Receipt{}, notIncludable(types.TxStatusInsufficientBalance, "gas limit x fee cap is %d rays, has %d", maxFee, sender.OramaBalance)
+	}
+
+	// Includable: the fee is charged and the nonce used whatever follows.
+	// gas <= gas limit and base fee + tip <= fee cap, so both products are
+	// at most maxFee: no overflow.
+	gas := txrules.IntrinsicGas(tx)
+	burned, tipped := gas*env.BaseFee, gas*tip
+	sender.OramaBalance -= burned + tipped
+	sender.Nonce++
+	sup, err := st.Supply()
+	if err != nil {
+		return types.Receipt{}, err
+	}
+	// Burned and tips are parts of the minted supply (<= SupplyCapRays <
+	// 2^64), so these sums cannot overflow in a state that is not corrupt.
+	if sup.BurnedRays, err = txrules.Add(sup.BurnedRays, burned); err != nil {
+		return types.Receipt{}, fmt.Errorf("exec: burned total overflows: state is corrupt")
+	}
+	if tipped > 0 {
+		prop, err := fees.get(env.Proposer)
+		if err != nil {
+			return types.Receipt{}, err
+		}
+		if prop.OramaBalance, err = txrules.Add(prop.OramaBalance, tipped); err != nil {
+			return types.Receipt{}, fmt.Errorf("exec: proposer balance overflows: state is corrupt")
+		}
+	}
+	rcpt := types.Receipt{Status: types.TxStatusSuccess, GasUsed: gas, FeeBurned: burned, FeeTip: tipped}
+
+	// The type's effects, on a copy: a failure keeps only the fee.
+	eff := fees
+	username, events, fail, err := applyType(&eff, tx)
+	if err != nil {
+		return types.Receipt{}, err
+	}
+	written := &eff
+	if fail != nil {
+		rcpt.Status = fail.status
+		written = &fees
+		username = ""
+	} else {
+		rcpt.Events = events
+	}
+	for i := range written.n {
+		st.SetAccount(written.list[i])
+	}
+	if username != "" {
+		st.SetUsername(username, tx.From)
+	}
+	st.SetSupply(sup)
 	return rcpt, nil
 }
 
-// plan is everything a successful transaction writes, computed before any
-// write so that a rejection leaves state untouched.
-type plan struct {
-	accounts []types.Account
-	username string
-	supply   types.ChainSupply
+// failure is an execution failure: a receipt status, never an error.
+type failure struct {
+	status types.TxStatus
+	err    error
 }
 
-func tryTx(st *state.State, env Env, tx *types.Transaction, gasLeft uint64) (types.Receipt, *rejection, error) {
-	payload, err := txrules.CheckStatic(tx)
-	if err != nil {
-		return types.Receipt{}, &rejection{txrules.Status(err), err}, nil
-	}
-	tip, err := txrules.EffectiveTip(tx, env.BaseFee)
-	if err != nil {
-		return types.Receipt{}, &rejection{txrules.Status(err), err}, nil
-	}
-	sender, err := st.Account(tx.From)
-	if err != nil {
-		return types.Receipt{}, nil, err
-	}
-	if tx.Nonce != sender.Nonce {
-		return types.Receipt{}, reject(types.TxStatusBadNonce, "nonce %d, account %d", tx.Nonce, sender.Nonce), nil
-	}
-	maxCost, err := txrules.MaxCost(tx)
-	if err != nil {
-		return types.Receipt{}, reject(types.TxStatusAmountOverflow, "%v", err), nil
-	}
-	if sender.OramaBalance < maxCost {
-		return types.Receipt{}, reject(types.TxStatusInsufficientBalance, "needs %d rays, has %d", maxCost, sender.OramaBalance), nil
-	}
-	if tx.Type == types.TxTypeTransfer && tx.Asset == types.AssetBTC && sender.BTCBalance < tx.Amount {
-		return types.Receipt{}, reject(types.TxStatusInsufficientBalance, "needs %d sats, has %d", tx.Amount, sender.BTCBalance), nil
-	}
-	gas := txrules.IntrinsicGas(tx)
-	if gas > gasLeft {
-		return types.Receipt{}, reject(types.TxStatusBlockGasExceeded, "needs %d gas, %d left", gas, gasLeft), nil
-	}
-	// Fees: gas x base fee burned, gas x tip to the proposer. Both fit: the
-	// product with the (larger) fee cap was checked by MaxCost.
-	burned, tipped := gas*env.BaseFee, gas*tip
-	sup, err := st.Supply()
-	if err != nil {
-		return types.Receipt{}, nil, err
-	}
-	if sup.BurnedRays, err = txrules.Add(sup.BurnedRays, burned); err != nil {
-		return types.Receipt{}, reject(types.TxStatusAmountOverflow, "burned total"), nil
-	}
-	sender.OramaBalance -= burned + tipped
-	sender.Nonce++
+func fail(status types.TxStatus, format string, a ...any) *failure {
+	return &failure{status: status, err: fmt.Errorf(format, a...)}
+}
 
-	// The accounts this transaction writes, by address; later entries see
-	// earlier ones (sender == recipient, proposer == sender). At most
-	// sender, recipient and proposer: the capacity keeps get's pointers
-	// valid, since append never reallocates.
-	touched := make([]types.Account, 1, 3)
-	touched[0] = sender
-	get := func(a types.Address) (*types.Account, error) {
-		for i := range touched {
-			if touched[i].Address == a {
-				return &touched[i], nil
-			}
-		}
-		acc, err := st.Account(a)
-		if err != nil {
-			return nil, err
-		}
-		if len(touched) == cap(touched) {
-			panic("exec: a transaction touches more accounts than planned")
-		}
-		touched = append(touched, acc)
-		return &touched[len(touched)-1], nil
+// applyType applies the rules and effects of tx's type to acc, whose
+// sender has paid the fee. It returns the username to record, the events,
+// or the failure that voids them.
+func applyType(acc *accounts, tx *types.Transaction) (string, []types.Event, *failure, error) {
+	payload, err := txrules.CheckType(tx)
+	if err != nil {
+		return "", nil, &failure{txrules.Status(err), err}, nil
 	}
-	var events []types.Event
-	p := plan{supply: sup}
 	switch tx.Type {
 	case types.TxTypeTransfer:
-		from, err := get(tx.From)
+		from, err := acc.get(tx.From)
 		if err != nil {
-			return types.Receipt{}, nil, err
-		}
-		to, err := get(tx.To)
-		if err != nil {
-			return types.Receipt{}, nil, err
+			return "", nil, nil, err
 		}
 		// Debit before credit, so a self-transfer nets to zero.
 		if tx.Asset == types.AssetOrama {
+			if from.OramaBalance < tx.Amount {
+				return "", nil, fail(types.TxStatusInsufficientBalance, "needs %d rays after the fee, has %d", tx.Amount, from.OramaBalance), nil
+			}
 			from.OramaBalance -= tx.Amount
-			if to.OramaBalance, err = txrules.Add(to.OramaBalance, tx.Amount); err != nil {
-				return types.Receipt{}, reject(types.TxStatusAmountOverflow, "recipient ORAMA balance"), nil
-			}
 		} else {
-			from.BTCBalance -= tx.Amount
-			if to.BTCBalance, err = txrules.Add(to.BTCBalance, tx.Amount); err != nil {
-				return types.Receipt{}, reject(types.TxStatusAmountOverflow, "recipient BTC balance"), nil
+			if from.BTCBalance < tx.Amount {
+				return "", nil, fail(types.TxStatusInsufficientBalance, "needs %d sats, has %d", tx.Amount, from.BTCBalance), nil
 			}
+			from.BTCBalance -= tx.Amount
+		}
+		to, err := acc.get(tx.To)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		if tx.Asset == types.AssetOrama {
+			if to.OramaBalance, err = txrules.Add(to.OramaBalance, tx.Amount); err != nil {
+				return "", nil, fail(types.TxStatusAmountOverflow, "recipient ORAMA balance"), nil
+			}
+		} else if to.BTCBalance, err = txrules.Add(to.BTCBalance, tx.Amount); err != nil {
+			return "", nil, fail(types.TxStatusAmountOverflow, "recipient BTC balance"), nil
 		}
 		ev := types.TransferEvent{From: tx.From, To: tx.To, Amount: tx.Amount, Asset: tx.Asset}
 		data, _ := ev.MarshalBorsh()
-		events = append(events, types.Event{Emitter: tx.From, Topic: "transfer", Data: data})
+		return "", []types.Event{{Emitter: tx.From, Topic: "transfer", Data: data}}, nil, nil
 	case types.TxTypeClaimUsername:
-		name := payload.(*types.ClaimUsernamePayload).Username // format checked by CheckStatic
+		name := payload.(*types.ClaimUsernamePayload).Username // format checked by CheckType
+		sender, err := acc.get(tx.From)
+		if err != nil {
+			return "", nil, nil, err
+		}
 		if sender.Username != "" {
-			return types.Receipt{}, reject(types.TxStatusUsernameAlreadySet, "already @%s", sender.Username), nil
+			return "", nil, fail(types.TxStatusUsernameAlreadySet, "already @%s", sender.Username), nil
 		}
-		if _, taken, err := st.UsernameOwner(name); err != nil {
-			return types.Receipt{}, nil, err
+		if _, taken, err := acc.st.UsernameOwner(name); err != nil {
+			return "", nil, nil, err
 		} else if taken {
-			return types.Receipt{}, reject(types.TxStatusUsernameTaken, "@%s is taken", name), nil
+			return "", nil, fail(types.TxStatusUsernameTaken, "@%s is taken", name), nil
 		}
-		touched[0].Username = name
-		p.username = name
+		sender.Username = name
 		ev := types.UsernameClaimedEvent{Address: tx.From, Username: name}
 		data, _ := ev.MarshalBorsh()
-		events = append(events, types.Event{Emitter: tx.From, Topic: "username", Data: data})
-	default:
-		return types.Receipt{}, reject(types.TxStatusUnsupportedType, "%v", tx.Type), nil
+		return name, []types.Event{{Emitter: tx.From, Topic: "username", Data: data}}, nil, nil
 	}
-	if tipped > 0 {
-		prop, err := get(env.Proposer)
-		if err != nil {
-			return types.Receipt{}, nil, err
-		}
-		if prop.OramaBalance, err = txrules.Add(prop.OramaBalance, tipped); err != nil {
-			return types.Receipt{}, reject(types.TxStatusAmountOverflow, "proposer balance"), nil
-		}
-	}
-	// Every check passed: write.
-	p.accounts = touched
-	for _, a := range p.accounts {
-		st.SetAccount(a)
-	}
-	if p.username != "" {
-		st.SetUsername(p.username, tx.From)
-	}
-	st.SetSupply(p.supply)
-	return types.Receipt{
-		Status:    types.TxStatusSuccess,
-		GasUsed:   gas,
-		FeeBurned: burned,
-		FeeTip:    tipped,
-		Events:    events,
-	}, nil, nil
+	// CheckType refuses every inactive type.
+	return "", nil, fail(types.TxStatusUnsupportedType, "%v", tx.Type), nil
 }
 
 // BlockReward is the reward minted at height h (h >= 1) before the supply

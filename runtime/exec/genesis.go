@@ -95,5 +95,8 @@ func GenesisBlock(store smt.Store, g *types.Genesis) (*types.Block, error) {
 		ReceiptsRoot:     MerkleRoot(nil),
 		Timestamp:        g.Timestamp,
 		BaseFee:          params.InitialBaseFee,
+		// The genesis QC: all zero, no votes (an empty list, never nil, so
+		// its JSON form is [] like every other empty list).
+		QC: types.QuorumCert{Votes: []types.ValidatorSignature{}},
 	}}, nil
 }

@@ -66,8 +66,8 @@ func TestMerkleRoot(t *testing.T) {
 func TestExecuteRoots(t *testing.T) {
 	txs := []types.Transaction{
 		transfer(alice, bob, 1, types.AssetOrama, 0),
-		transfer(alice, bob, 1, types.AssetOrama, 7), // rejected: still in both roots
-		transfer(alice, carol, 2, types.AssetBTC, 1),
+		claim(alice, "bob", 1), // fails (UsernameTaken) but is included: in both roots
+		transfer(alice, carol, 2, types.AssetBTC, 2),
 	}
 	_, res := runBlock(t, baseGenesis(), defaultEnv(), txs...)
 	var th, rh []types.Hash
@@ -85,7 +85,15 @@ func TestExecuteRoots(t *testing.T) {
 	if res.ReceiptsRoot != nodeH(nodeH(leafH(rh[0]), leafH(rh[1])), leafH(rh[2])) {
 		t.Error("receipts_root")
 	}
-	if res.Receipts[1].Status != types.TxStatusBadNonce || res.Receipts[1].TxHash != th[1] {
-		t.Errorf("receipt 1: %+v", res.Receipts[1])
+	if r := res.Receipts[1]; r.Status != types.TxStatusUsernameTaken || r.TxHash != th[1] || r.GasUsed != 107 || r.FeeBurned != 107*defaultBase {
+		t.Errorf("receipt 1: %+v", r)
+	}
+	for _, i := range []int{0, 2} {
+		if r := res.Receipts[i]; r.Status != types.TxStatusSuccess || r.TxHash != th[i] {
+			t.Errorf("receipt %d: %+v", i, r)
+		}
+	}
+	if res.GasUsed != 307 {
+		t.Errorf("block gas %d, want 100 + 107 + 100", res.GasUsed)
 	}
 }

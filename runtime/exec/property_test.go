@@ -1,8 +1,10 @@
 package exec_test
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/leanovate/gopter"
@@ -24,24 +26,30 @@ var propActors = []types.Address{alice, bob, dave, whale, carol, fill(0x17), pro
 
 var propNames = []string{"alpha", "beta", "gamma", "bob", "Bad!", "ab"}
 
-// pTx is a generated transaction before its nonce is resolved against the
-// sender's account.
+// pTx is a generated candidate transaction before its nonce is resolved
+// against the sender's account in the block being built.
 type pTx struct {
 	Kind       uint8 // 0-6 transfer, 7-8 claim, 9 an inactive type
 	From, To   uint8
 	Amount     uint64
 	BTC        bool
-	NonceDelta int8 // added to the sender's current nonce
-	GasExtra   int8 // added to the intrinsic gas (negative: too low)
+	NonceDelta int8  // added to the sender's current nonce
+	GasMode    uint8 // 0 exact, 1 extra, 2 one below intrinsic, 3 above the block limit
+	GasExtra   uint8
 	TipCap     uint64
 	FeeCap     uint64
 	Name       uint8
 }
 
+// pBlock is a generated block: its candidates, and a non-includable
+// transaction to insert into the built block at BadPos (mod its length + 1).
 type pBlock struct {
 	Proposer uint8
 	BaseFee  uint64
 	Txs      []pTx
+	BadKind  uint8
+	BadPos   uint16
+	BadFrom  uint8
 }
 
 func genPTx() gopter.Gen {
@@ -56,19 +64,22 @@ func genPTx() gopter.Gen {
 		}),
 		"BTC": gen.Bool(),
 		"NonceDelta": gen.Weighted([]gen.WeightedGen{
-			{Weight: 8, Gen: gen.Const(int8(0))},
+			{Weight: 12, Gen: gen.Const(int8(0))},
 			{Weight: 1, Gen: gen.Const(int8(1))},
 			{Weight: 1, Gen: gen.Const(int8(-1))},
 		}),
-		"GasExtra": gen.Weighted([]gen.WeightedGen{
-			{Weight: 7, Gen: gen.Const(int8(0))},
-			{Weight: 2, Gen: gen.Int8Range(1, 100)},
-			{Weight: 1, Gen: gen.Const(int8(-1))},
+		"GasMode": gen.Weighted([]gen.WeightedGen{
+			{Weight: 14, Gen: gen.Const(uint8(0))},
+			{Weight: 3, Gen: gen.Const(uint8(1))},
+			{Weight: 1, Gen: gen.Const(uint8(2))},
+			{Weight: 1, Gen: gen.Const(uint8(3))},
 		}),
-		"TipCap": gen.UInt64Range(0, 30),
+		"GasExtra": gen.UInt8Range(1, 100),
+		"TipCap":   gen.UInt64Range(0, 30),
 		"FeeCap": gen.Weighted([]gen.WeightedGen{
-			{Weight: 3, Gen: gen.UInt64Range(100, 130)}, // never below the base fee
-			{Weight: 1, Gen: gen.UInt64Range(0, 120)},
+			{Weight: 12, Gen: gen.UInt64Range(100, 130)}, // never below the base fee
+			{Weight: 3, Gen: gen.UInt64Range(0, 120)},
+			{Weight: 1, Gen: gen.Const(uint64(1) << 62)}, // gas limit x fee cap overflows
 		}),
 		"Name": gen.UInt8Range(0, uint8(len(propNames)-1)),
 	})
@@ -79,11 +90,14 @@ func genPBlocks() gopter.Gen {
 		"Proposer": gen.UInt8Range(0, uint8(len(propActors)-1)),
 		"BaseFee":  gen.UInt64Range(1, 100),
 		"Txs":      gen.SliceOf(genPTx()),
+		"BadKind":  gen.UInt8Range(0, 5),
+		"BadPos":   gen.UInt16(),
+		"BadFrom":  gen.UInt8Range(0, uint8(len(propActors)-1)),
 	}))
 }
 
 // resolve turns a generated transaction into a concrete one, reading the
-// sender's nonce from st.
+// sender's nonce from st (the block being built: staged changes included).
 func (p pTx) resolve(st *state.State) (types.Transaction, error) {
 	from := propActors[p.From]
 	acc, err := st.Account(from)
@@ -107,8 +121,58 @@ func (p pTx) resolve(st *state.State) (types.Transaction, error) {
 			return types.Transaction{}, err
 		}
 	}
-	tx.GasLimit = uint64(int64(txrules.IntrinsicGas(&tx)) + int64(p.GasExtra))
+	tx.GasLimit = txrules.IntrinsicGas(&tx)
+	switch p.GasMode {
+	case 1:
+		tx.GasLimit += uint64(p.GasExtra)
+	case 2:
+		tx.GasLimit--
+	case 3:
+		tx.GasLimit = params.BlockGasLimit + uint64(p.GasExtra)
+	}
 	return tx, nil
+}
+
+// badTx returns a transaction that is not includable at position pos of
+// the block txs (executed at env from the parent state st), and the
+// reason it must be refused for.
+func (blk pBlock) badTx(st *state.State, env exec.Env, txs []types.Transaction, pos int) (types.Transaction, types.TxStatus, error) {
+	from := propActors[blk.BadFrom]
+	// The sender's nonce at pos: the parent's plus its transactions before pos.
+	acc, err := st.Account(from)
+	if err != nil {
+		return types.Transaction{}, 0, err
+	}
+	nonce := acc.Nonce
+	for _, tx := range txs[:pos] {
+		if tx.From == from {
+			nonce++
+		}
+	}
+	tx := types.Transaction{
+		Type: types.TxTypeTransfer, From: from, To: bob, Amount: 1, Nonce: nonce,
+		GasLimit: transferGas, GasTipCap: 0, GasFeeCap: env.BaseFee,
+	}
+	switch kind := blk.BadKind; {
+	case kind == 0 && pos > 0:
+		// The same bytes as an earlier transaction of the block.
+		return txs[int(blk.BadPos)%pos], types.TxStatusBadNonce, nil
+	case kind <= 1:
+		tx.Nonce += 1 + uint64(blk.BadPos)
+		return tx, types.TxStatusBadNonce, nil
+	case kind == 2:
+		tx.GasFeeCap = env.BaseFee - 1 // base fees are >= 1
+		return tx, types.TxStatusFeeCapBelowBaseFee, nil
+	case kind == 3:
+		tx.GasLimit = transferGas - 1
+		return tx, types.TxStatusGasLimitTooLow, nil
+	case kind == 4:
+		tx.GasTipCap = tx.GasFeeCap + 1
+		return tx, types.TxStatusTipAboveFeeCap, nil
+	default:
+		tx.GasLimit = params.BlockGasLimit + 1
+		return tx, types.TxStatusBlockGasExceeded, nil
+	}
 }
 
 // propGenesis is baseGenesis with BTC spread so that BTC transfers succeed
@@ -153,76 +217,159 @@ func (r *replay) balances() (rays, sats uint64, sup types.ChainSupply, err error
 	return rays, sats, sup, err
 }
 
-// TestPropertyReplayDeterministicAndConserving replays random blocks (valid
-// and invalid transactions mixed) on two fresh stores: every height must give
-// the same state root, receipts root and receipts, and after every block the
-// balances plus the burned fees must equal the minted supply, with the BTC
-// total unchanged.
-func TestPropertyReplayDeterministicAndConserving(t *testing.T) {
+func sameResults(a, b *exec.Result) error {
+	if a.StateRoot != b.StateRoot || a.ReceiptsRoot != b.ReceiptsRoot ||
+		a.TransactionsRoot != b.TransactionsRoot || a.GasUsed != b.GasUsed {
+		return errors.New("roots or gas differ")
+	}
+	if !reflect.DeepEqual(a.Receipts, b.Receipts) {
+		return errors.New("receipts differ")
+	}
+	return nil
+}
+
+// TestPropertyBuiltBlocksAreAccepted replays random chains of blocks. Each
+// block is BUILT the way a proposer builds one: every candidate (valid,
+// failing or not includable, mixed) is tried with Block.Apply and left out
+// if refused. Then, on a second store (a validator):
+//
+//   - the built block with one non-includable transaction inserted at a
+//     random place (a duplicate of an earlier one, a nonce ahead, a fee cap
+//     below the base fee, a gas limit below the intrinsic gas or above the
+//     block's, a tip above the fee cap) is refused by Execute with
+//     ErrNotIncludable, the expected reason and index;
+//   - the built block itself is then accepted by Execute on the same State
+//     (so the refusal left nothing staged), with the same roots, gas and
+//     receipts as the proposer's: proposers and validators agree;
+//   - every receipt pays its intrinsic gas at the base fee plus the
+//     effective tip, failed or not, and the block's gas is their sum;
+//   - balances plus burned fees equal the minted supply, and the BTC total
+//     is the genesis total.
+//
+// The run must produce Success, at least 4 failure statuses and at least 4
+// refusal reasons, or it says little.
+func TestPropertyBuiltBlocksAreAccepted(t *testing.T) {
 	p := gopter.DefaultTestParameters()
-	p.MinSuccessfulTests = 120
-	p.MaxSize = 25
+	p.MinSuccessfulTests = 150
+	p.MaxSize = 30
 	properties := gopter.NewProperties(p)
 	g := propGenesis()
 	var genesisSats uint64
 	for _, a := range g.Allocations {
 		genesisSats += a.BTCBalance
 	}
-	seen := map[types.TxStatus]int{}
+	statuses := map[types.TxStatus]int{} // receipts of built blocks
+	refusals := map[types.TxStatus]int{} // candidates Block.Apply refused
+	inserted := map[types.TxStatus]int{} // inserted transactions Execute refused
 
-	properties.Property("replays agree and conserve supply", prop.ForAll(func(blocks []pBlock) (bool, error) {
-		a, err := newReplay(g)
+	properties.Property("built blocks are accepted, with a bad transaction refused", prop.ForAll(func(blocks []pBlock) (bool, error) {
+		proposerChain, err := newReplay(g)
 		if err != nil {
 			return false, err
 		}
-		b, err := newReplay(g)
+		validator, err := newReplay(g)
 		if err != nil {
 			return false, err
 		}
 		for i, blk := range blocks {
 			env := exec.Env{Height: uint64(i + 1), Proposer: propActors[blk.Proposer], BaseFee: blk.BaseFee}
-			stA, err := a.open()
+
+			// The proposer builds the block.
+			stP, err := proposerChain.open()
 			if err != nil {
 				return false, err
 			}
-			txs := make([]types.Transaction, len(blk.Txs))
+			b := exec.Begin(stP, env, len(blk.Txs))
+			var included []types.Transaction
 			for j, ptx := range blk.Txs {
-				if txs[j], err = ptx.resolve(stA); err != nil {
+				tx, err := ptx.resolve(stP)
+				if err != nil {
 					return false, err
 				}
-			}
-			resA, err := exec.Execute(stA, env, txs)
-			if err != nil {
-				return false, err
-			}
-			stB, err := b.open()
-			if err != nil {
-				return false, err
-			}
-			resB, err := exec.Execute(stB, env, append([]types.Transaction(nil), txs...))
-			if err != nil {
-				return false, err
-			}
-			a.root, b.root = resA.StateRoot, resB.StateRoot
-			if resA.StateRoot != resB.StateRoot || resA.ReceiptsRoot != resB.ReceiptsRoot ||
-				resA.TransactionsRoot != resB.TransactionsRoot || resA.GasUsed != resB.GasUsed {
-				return false, fmt.Errorf("height %d: roots differ between replays", env.Height)
-			}
-			if !reflect.DeepEqual(resA.Receipts, resB.Receipts) {
-				return false, fmt.Errorf("height %d: receipts differ between replays", env.Height)
-			}
-			var gas uint64
-			for j, r := range resA.Receipts {
-				seen[r.Status]++
-				gas += r.GasUsed
-				if r.Status != types.TxStatusSuccess && (r.GasUsed != 0 || r.FeeBurned != 0 || r.FeeTip != 0 || len(r.Events) != 0) {
-					return false, fmt.Errorf("height %d tx %d: rejected (%v) but charged", env.Height, j, r.Status)
+				lenBefore, leftBefore := b.Len(), b.GasLeft()
+				r, err := b.Apply(&tx)
+				var ne *exec.NotIncludableError
+				switch {
+				case errors.As(err, &ne):
+					if !errors.Is(err, exec.ErrNotIncludable) || b.Len() != lenBefore || b.GasLeft() != leftBefore {
+						return false, fmt.Errorf("height %d candidate %d: refusal %v moved the block", env.Height, j, err)
+					}
+					refusals[ne.Status]++
+					continue
+				case err != nil:
+					return false, err
 				}
+				if r.TxHash != txHash(t, tx) || b.GasLeft() != leftBefore-r.GasUsed {
+					return false, fmt.Errorf("height %d candidate %d: receipt %+v, gas left %d", env.Height, j, r, b.GasLeft())
+				}
+				included = append(included, tx)
 			}
-			if gas != resA.GasUsed || gas > params.BlockGasLimit {
-				return false, fmt.Errorf("height %d: gas %d, block says %d", env.Height, gas, resA.GasUsed)
+			built, err := b.Finish()
+			if err != nil {
+				return false, err
 			}
-			rays, sats, sup, err := a.balances()
+			proposerChain.root = built.StateRoot
+
+			// The validator: first the block with a bad transaction inserted.
+			stV, err := validator.open()
+			if err != nil {
+				return false, err
+			}
+			parent, err := validator.open()
+			if err != nil {
+				return false, err
+			}
+			pos := int(blk.BadPos) % (len(included) + 1)
+			bad, wantStatus, err := blk.badTx(parent, env, included, pos)
+			if err != nil {
+				return false, err
+			}
+			withBad := append(append(append([]types.Transaction{}, included[:pos]...), bad), included[pos:]...)
+			if _, err := exec.Execute(stV, env, withBad); err == nil {
+				return false, fmt.Errorf("height %d: block with %+v inserted at %d accepted", env.Height, bad, pos)
+			} else {
+				var ne *exec.NotIncludableError
+				if !errors.Is(err, exec.ErrNotIncludable) || !errors.As(err, &ne) {
+					return false, fmt.Errorf("height %d: inserted tx: %v is not a refusal", env.Height, err)
+				}
+				if ne.Status != wantStatus || !strings.Contains(err.Error(), fmt.Sprintf("transaction %d:", pos)) {
+					return false, fmt.Errorf("height %d: inserted tx at %d: %v, want %v", env.Height, pos, err, wantStatus)
+				}
+				inserted[ne.Status]++
+			}
+			if stV.Root() != validator.root {
+				return false, fmt.Errorf("height %d: a refused block moved the root", env.Height)
+			}
+
+			// Then the built block, on the same State.
+			res, err := exec.Execute(stV, env, included)
+			if err != nil {
+				return false, fmt.Errorf("height %d: the built block is refused: %w", env.Height, err)
+			}
+			validator.root = res.StateRoot
+			if err := sameResults(res, built); err != nil {
+				return false, fmt.Errorf("height %d: validator and proposer disagree: %w", env.Height, err)
+			}
+
+			var gas uint64
+			for j, r := range res.Receipts {
+				statuses[r.Status]++
+				tx := included[j]
+				ig := txrules.IntrinsicGas(&tx)
+				tip := min(tx.GasTipCap, tx.GasFeeCap-env.BaseFee)
+				if r.GasUsed != ig || r.FeeBurned != ig*env.BaseFee || r.FeeTip != ig*tip {
+					return false, fmt.Errorf("height %d tx %d (%v): gas %d burned %d tip %d, want %d %d %d",
+						env.Height, j, r.Status, r.GasUsed, r.FeeBurned, r.FeeTip, ig, ig*env.BaseFee, ig*tip)
+				}
+				if (r.Status == types.TxStatusSuccess) != (len(r.Events) == 1) {
+					return false, fmt.Errorf("height %d tx %d: %v with %d events", env.Height, j, r.Status, len(r.Events))
+				}
+				gas += r.GasUsed
+			}
+			if gas != res.GasUsed || gas > params.BlockGasLimit {
+				return false, fmt.Errorf("height %d: gas %d, block says %d", env.Height, gas, res.GasUsed)
+			}
+			rays, sats, sup, err := validator.balances()
 			if err != nil {
 				return false, err
 			}
@@ -240,13 +387,19 @@ func TestPropertyReplayDeterministicAndConserving(t *testing.T) {
 	}, genPBlocks()))
 	properties.TestingRun(t)
 
-	// The generator must reach success and the main rejections, or the
-	// property says little.
-	for _, s := range []types.TxStatus{types.TxStatusSuccess, types.TxStatusBadNonce, types.TxStatusInsufficientBalance,
-		types.TxStatusFeeCapBelowBaseFee, types.TxStatusGasLimitTooLow, types.TxStatusUnsupportedType, types.TxStatusUsernameTaken} {
-		if seen[s] == 0 {
-			t.Errorf("random blocks never produced %v (%v)", s, seen)
-		}
+	if statuses[types.TxStatusSuccess] == 0 {
+		t.Errorf("no built block had a successful transaction (%v)", statuses)
 	}
-	t.Logf("statuses seen: %v", seen)
+	if n := len(statuses) - min(statuses[types.TxStatusSuccess], 1); n < 4 {
+		t.Errorf("built blocks had %d failure statuses, want at least 4: %v", n, statuses)
+	}
+	if len(refusals) < 4 {
+		t.Errorf("Block.Apply refused for %d reasons, want at least 4: %v", len(refusals), refusals)
+	}
+	if len(inserted) < 4 {
+		t.Errorf("inserted transactions refused for %d reasons, want at least 4: %v", len(inserted), inserted)
+	}
+	t.Logf("receipt statuses: %v", statuses)
+	t.Logf("candidates refused: %v", refusals)
+	t.Logf("inserted refused: %v", inserted)
 }

@@ -64,8 +64,9 @@ func TestClaimUsername(t *testing.T) {
 		t.Error("an unclaimed name has an owner")
 	}
 
-	// Block 2: another address cannot take the name, and the failed claim
-	// leaves no trace; it can still claim another.
+	// Block 2: another address cannot take the name; the failed claim pays
+	// its fee and uses its nonce, and records nothing. It can still claim
+	// another name at its next nonce.
 	before := c.root
 	res = c.exec(exec.Env{Height: 2, Proposer: proposer, BaseFee: defaultBase}, claim(whale, "alice", 0))
 	if s := res.Receipts[0].Status; s != types.TxStatusUsernameTaken {
@@ -74,14 +75,14 @@ func TestClaimUsername(t *testing.T) {
 	if a, _ := owner(t, c, "alice"); a != alice {
 		t.Errorf("owner changed to %v", a)
 	}
-	if w := c.account(whale); w.Username != "" || w.Nonce != 0 {
-		t.Errorf("whale after the rejected claim: %+v", w)
+	if r := res.Receipts[0]; r.GasUsed != gas || r.FeeBurned != burned || r.FeeTip != tip || len(r.Events) != 0 {
+		t.Errorf("failed claim receipt %+v", r)
 	}
-	// Only the reward moved: proposer and curve accounts and the supply.
+	wantAccount(t, c.account(whale), types.Account{Address: whale, Nonce: 1, OramaBalance: orama - burned - tip, BTCBalance: whaleSats})
 	if c.root == before {
-		t.Error("block 2 minted nothing")
+		t.Error("block 2 changed nothing")
 	}
-	res = c.exec(exec.Env{Height: 3, Proposer: proposer, BaseFee: defaultBase}, claim(whale, "whale", 0))
+	res = c.exec(exec.Env{Height: 3, Proposer: proposer, BaseFee: defaultBase}, claim(whale, "whale", 1))
 	if s := res.Receipts[0].Status; s != types.TxStatusSuccess {
 		t.Fatalf("whale's own claim: %v", s)
 	}

@@ -21,7 +21,8 @@ var (
 	// can ever include the transaction. (It also wraps
 	// txrules.ErrFeeCapBelowBaseFee.)
 	ErrFeeCapTooLow = errors.New("fee cap below the minimum base fee")
-	// ErrAlreadyKnown: a transaction with the same hash is in the pool.
+	// ErrAlreadyKnown: a transaction with the same hash is in the pool or
+	// in a committed block (Config.Included).
 	ErrAlreadyKnown = errors.New("transaction already known")
 	// ErrNonceTooLow: the nonce is below the sender's account nonce.
 	ErrNonceTooLow = errors.New("nonce too low")
@@ -40,4 +41,10 @@ var (
 	// transaction does not pay more than the transactions it would have to
 	// evict.
 	ErrPoolFull = errors.New("transaction pool full")
+	// ErrUsernameTaken: a ClaimUsername names a username that an account
+	// holds or that another pooled transaction claims.
+	ErrUsernameTaken = errors.New("username taken")
+	// ErrUsernameAlreadySet: a ClaimUsername's sender has a username or
+	// another pooled claim.
+	ErrUsernameAlreadySet = errors.New("sender already has a username")
 )

@@ -19,6 +19,7 @@ const testChainID = 7
 type memState struct {
 	mu    sync.RWMutex
 	accts map[types.Address]types.Account
+	names map[string]types.Address
 	err   error // returned by every read when set
 	reads int
 }
@@ -37,6 +38,29 @@ func (m *memState) Account(a types.Address) (types.Account, error) {
 		return types.Account{Address: a}, nil
 	}
 	return acct, nil
+}
+
+func (m *memState) UsernameOwner(name string) (types.Address, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.err != nil {
+		return types.Address{}, false, m.err
+	}
+	a, ok := m.names[name]
+	return a, ok, nil
+}
+
+// claim records name as a's username, as a committed ClaimUsername would.
+func (m *memState) claim(a types.Address, name string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.names == nil {
+		m.names = make(map[string]types.Address)
+	}
+	m.names[name] = a
+	acct := m.accts[a]
+	acct.Address, acct.Username = a, name
+	m.accts[a] = acct
 }
 
 func (m *memState) set(a types.Address, nonce, orama, btc uint64) {
@@ -236,6 +260,19 @@ func checkInvariants(t testing.TB, p *Pool) {
 	}
 	if n != len(p.all) || size != p.bytes {
 		t.Fatalf("index holds %d txs / %d bytes, senders %d / %d", len(p.all), p.bytes, n, size)
+	}
+	// Pending claims: exactly the pooled ClaimUsernames, one per name.
+	claims := 0
+	for _, e := range p.all {
+		if e.claim != "" {
+			claims++
+			if p.claims[e.claim] != e {
+				t.Fatalf("pooled claim of %q missing from the claims index", e.claim)
+			}
+		}
+	}
+	if claims != len(p.claims) {
+		t.Fatalf("claims index holds %d names, pool %d claims", len(p.claims), claims)
 	}
 	// Heap property.
 	for i := 1; i < p.tails.Len(); i++ {

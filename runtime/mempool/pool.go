@@ -3,6 +3,7 @@ package mempool
 import (
 	"container/heap"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"math/bits"
 	"runtime"
@@ -35,6 +36,8 @@ type State interface {
 	// Account returns the account at addr; a zero Account (Address set)
 	// when absent.
 	Account(addr types.Address) (types.Account, error)
+	// UsernameOwner returns the address that claimed name, if any.
+	UsernameOwner(name string) (types.Address, bool, error)
 }
 
 // Config bounds and parameterises a Pool. A zero field takes its default.
@@ -59,6 +62,11 @@ type Config struct {
 	// BaseFee is the base fee eviction prices transactions at until the
 	// first SetBaseFee (params.InitialBaseFee).
 	BaseFee uint64
+	// Included reports whether a committed block holds the transaction
+	// with hash h (the node's index). Admission asks it only for a
+	// transaction whose nonce is already used, to answer ErrAlreadyKnown
+	// instead of ErrNonceTooLow. nil: only pooled hashes are known.
+	Included func(h types.Hash) (bool, error)
 }
 
 func (c Config) withDefaults() Config {
@@ -100,7 +108,8 @@ type Pool struct {
 	mu      sync.RWMutex
 	all     map[types.Hash]*entry
 	senders map[types.Address]*sender
-	tails   tailHeap // senders by the price of their highest-nonce transaction
+	claims  map[string]*entry // pooled ClaimUsername transactions by name
+	tails   tailHeap          // senders by the price of their highest-nonce transaction
 	bytes   int
 	baseFee uint64
 }
@@ -110,9 +119,11 @@ type entry struct {
 	tx   *types.Transaction
 	hash types.Hash
 	size int    // encoded bytes
-	gas  uint64 // txrules.IntrinsicGas
+	gas  uint64 // the gas limit: the block gas it reserves
 	cost uint64 // txrules.MaxCost, in rays
 	btc  uint64 // the amount of a BTC transfer, in satoshis; else 0
+	// claim is the username a ClaimUsername claims; else empty.
+	claim string
 }
 
 // New returns an empty pool reading committed state from st.
@@ -123,6 +134,7 @@ func New(cfg Config, st State) *Pool {
 		state:   st,
 		all:     make(map[types.Hash]*entry),
 		senders: make(map[types.Address]*sender),
+		claims:  make(map[string]*entry),
 		baseFee: cfg.BaseFee,
 	}
 	p.tails.baseFee = &p.baseFee
@@ -191,6 +203,18 @@ func (p *Pool) Add(txs []*types.Transaction) []error {
 		errs[i] = p.prepare(txs[i], nil, &cands[i])
 	})
 	p.admitAll(cands, errs)
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		if c := cands[i].e; c != nil {
+			errs[i] = p.knownInChain(c.hash, err)
+		} else if txs[i] == nil {
+			continue
+		} else if h, herr := txs[i].Hash(); herr == nil {
+			errs[i] = p.knownInChain(h, err)
+		}
+	}
 	return errs
 }
 
@@ -209,10 +233,26 @@ func (p *Pool) AddRaw(b []byte) (types.Hash, error) {
 	errs := []error{p.prepare(tx, b, &c)}
 	if c.e == nil {
 		// Rejected before hashing; strict decoding makes b the encoding.
-		return sha256.Sum256(b), errs[0]
+		h := sha256.Sum256(b)
+		return h, p.knownInChain(h, errs[0])
 	}
 	p.admitAll([]candidate{c}, errs)
-	return c.e.hash, errs[0]
+	return c.e.hash, p.knownInChain(c.e.hash, errs[0])
+}
+
+// knownInChain turns a refusal into ErrAlreadyKnown when a block holds the
+// very transaction (hash h), whatever rule refused it first: resending an
+// included transaction is answered the same way every time. Only refused
+// transactions are looked up, without the pool lock.
+func (p *Pool) knownInChain(h types.Hash, err error) error {
+	if err == nil || p.cfg.Included == nil || errors.Is(err, ErrAlreadyKnown) ||
+		errors.Is(err, ErrMalformed) || errors.Is(err, ErrTooLarge) {
+		return err
+	}
+	if in, lerr := p.cfg.Included(h); lerr == nil && in {
+		return fmt.Errorf("mempool: %v is in a block: %w", h, ErrAlreadyKnown)
+	}
+	return err
 }
 
 func (p *Pool) admitAll(cands []candidate, errs []error) {
@@ -238,7 +278,8 @@ func (p *Pool) prepare(tx *types.Transaction, enc []byte, c *candidate) error {
 	if n := tx.BorshSize(); n > MaxTxBytes {
 		return fmt.Errorf("mempool: %d bytes, max %d: %w", n, MaxTxBytes, ErrTooLarge)
 	}
-	if _, err := txrules.CheckStatic(tx); err != nil {
+	payload, err := txrules.CheckStatic(tx)
+	if err != nil {
 		return fmt.Errorf("mempool: %w", err)
 	}
 	if tx.GasFeeCap < params.MinBaseFee {
@@ -258,11 +299,14 @@ func (p *Pool) prepare(tx *types.Transaction, enc []byte, c *candidate) error {
 		tx:   tx,
 		hash: sha256.Sum256(enc),
 		size: len(enc),
-		gas:  txrules.IntrinsicGas(tx),
+		gas:  tx.GasLimit,
 		cost: cost,
 	}
 	if tx.Type == types.TxTypeTransfer && tx.Asset == types.AssetBTC {
 		e.btc = tx.Amount
+	}
+	if cp, ok := payload.(*types.ClaimUsernamePayload); ok {
+		e.claim = cp.Username
 	}
 	c.e = e
 
@@ -278,6 +322,14 @@ func (p *Pool) prepare(tx *types.Transaction, enc []byte, c *candidate) error {
 
 	if err := p.verifySignature(tx, enc); err != nil {
 		return err
+	}
+	if e.claim != "" {
+		// A claim of a taken name would only fail and pay: refuse it here.
+		if owner, taken, err := p.state.UsernameOwner(e.claim); err != nil {
+			return fmt.Errorf("mempool: read username %q: %w", e.claim, err)
+		} else if taken {
+			return fmt.Errorf("mempool: @%s belongs to %v: %w", e.claim, owner, ErrUsernameTaken)
+		}
 	}
 
 	if !pooled {
@@ -328,6 +380,12 @@ func (p *Pool) admit(c *candidate) error {
 			return fmt.Errorf("mempool: replacing nonce %d needs tip cap and fee cap %d%% above %d and %d, got %d and %d: %w",
 				tx.Nonce, p.cfg.PriceBumpPercent, old.tx.GasTipCap, old.tx.GasFeeCap, tx.GasTipCap, tx.GasFeeCap,
 				ErrReplacementUnderpriced)
+		}
+	}
+
+	if e.claim != "" {
+		if err := p.checkClaim(s, e, old); err != nil {
+			return err
 		}
 	}
 
@@ -395,6 +453,25 @@ func (p *Pool) admit(c *candidate) error {
 	return nil
 }
 
+// checkClaim refuses a username claim that would fail in a block: the
+// sender has a username or another pending claim, or another pending
+// claim names the same username. old is the transaction e replaces, if
+// any. p.mu is held.
+func (p *Pool) checkClaim(s *sender, e, old *entry) error {
+	if s.acct.Username != "" {
+		return fmt.Errorf("mempool: %v is already @%s: %w", s.addr, s.acct.Username, ErrUsernameAlreadySet)
+	}
+	for _, o := range s.txs {
+		if o.claim != "" && o != old {
+			return fmt.Errorf("mempool: %v has a pending claim of @%s (nonce %d): %w", s.addr, o.claim, o.tx.Nonce, ErrUsernameAlreadySet)
+		}
+	}
+	if o := p.claims[e.claim]; o != nil && o != old {
+		return fmt.Errorf("mempool: @%s is claimed by pending transaction %v: %w", e.claim, o.hash, ErrUsernameTaken)
+	}
+	return nil
+}
+
 // outbidsReplacement reports whether tx may replace old: both its tip cap
 // and its fee cap are higher, by at least PriceBumpPercent.
 func (p *Pool) outbidsReplacement(tx, old *types.Transaction) bool {
@@ -433,6 +510,9 @@ func (p *Pool) restore(removed []removal) {
 func (p *Pool) insert(s *sender, e *entry) {
 	s.insert(e)
 	p.all[e.hash] = e
+	if e.claim != "" {
+		p.claims[e.claim] = e
+	}
 	p.bytes += e.size
 	if s.index < 0 {
 		p.senders[s.addr] = s
@@ -446,9 +526,18 @@ func (p *Pool) insert(s *sender, e *entry) {
 // is held.
 func (p *Pool) remove(s *sender, e *entry) {
 	s.delete(e)
+	p.forget(e)
+	p.fixSender(s)
+}
+
+// forget drops e from the pool's indexes (not from its sender). p.mu is
+// held.
+func (p *Pool) forget(e *entry) {
 	delete(p.all, e.hash)
 	p.bytes -= e.size
-	p.fixSender(s)
+	if e.claim != "" && p.claims[e.claim] == e {
+		delete(p.claims, e.claim)
+	}
 }
 
 // fixSender restores s's place in the pool after its transactions changed.
@@ -545,12 +634,10 @@ func (p *Pool) revalidate(s *sender) {
 		return
 	}
 	for _, e := range s.txs[:start] {
-		delete(p.all, e.hash)
-		p.bytes -= e.size
+		p.forget(e)
 	}
 	for _, e := range s.txs[end:] {
-		delete(p.all, e.hash)
-		p.bytes -= e.size
+		p.forget(e)
 	}
 	s.txs = append([]*entry(nil), s.txs[start:end]...)
 	s.cost, s.btc = cost, btc

@@ -219,9 +219,16 @@ func TestAddRejections(t *testing.T) {
 		{
 			name: "max cost overflows",
 			tx: func(t *testing.T, ks []*crypto.PrivateKey) *types.Transaction {
-				return transferTx(t, ks[0], 0, func(tx *types.Transaction) { tx.GasLimit = math.MaxUint64 })
+				return transferTx(t, ks[0], 0, func(tx *types.Transaction) { tx.GasFeeCap, tx.GasTipCap = math.MaxUint64, 0 })
 			},
 			want: []error{ErrInsufficientBalance, txrules.ErrOverflow},
+		},
+		{
+			name: "gas limit above the block gas limit",
+			tx: func(t *testing.T, ks []*crypto.PrivateKey) *types.Transaction {
+				return transferTx(t, ks[0], 0, func(tx *types.Transaction) { tx.GasLimit = params.BlockGasLimit + 1 })
+			},
+			want: []error{txrules.ErrGasLimitAboveBlock},
 		},
 		{
 			name: "fee cap below MinBaseFee",

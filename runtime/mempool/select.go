@@ -14,7 +14,8 @@ import (
 // across senders the next transaction is the one with the highest effective
 // tip at baseFee, ties broken by the lower hash. A sender's run stops at a
 // transaction whose fee cap is below baseFee or whose intrinsic gas does
-// not fit in what is left of gasLimit; other senders go on. Select stops
+// not fit in what is left of gasLimit (a transaction reserves its gas
+// limit, spec/state.md); other senders go on. Select stops
 // after maxTxs transactions.
 //
 // The result depends only on the pooled transactions and accounts, never on

@@ -113,11 +113,12 @@ func New(cfg Config, g *types.Genesis, key *crypto.PrivateKey) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
-	n.pool = mempool.New(mempool.Config{
-		ChainID: g.ChainID,
-		BaseFee: txrules.NextBaseFee(n.head.Header.BaseFee, n.head.Header.GasUsed),
-	}, headState{n})
 	n.index = index.New(st.Index)
+	n.pool = mempool.New(mempool.Config{
+		ChainID:  g.ChainID,
+		BaseFee:  txrules.NextBaseFee(n.head.Header.BaseFee, n.head.Header.GasUsed),
+		Included: n.included,
+	}, headState{n})
 	if k, err := n.index.Sync(st, g, n.head.Header.Height); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("node: index: %w", err)
@@ -258,10 +259,23 @@ func (n *Node) Genesis() *types.Genesis { return n.genesis }
 // goroutine (keep it short). Call before Run.
 func (n *Node) OnBlock(fn func(*types.Block, []types.Receipt)) { n.onBlock = append(n.onBlock, fn) }
 
+// included reports whether a committed block holds the transaction h.
+func (n *Node) included(h types.Hash) (bool, error) {
+	_, err := n.index.Lookup(h)
+	if errors.Is(err, index.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // headState adapts the node's head state to mempool.State.
 type headState struct{ n *Node }
 
 func (h headState) Account(a types.Address) (types.Account, error) { return h.n.State().Account(a) }
+
+func (h headState) UsernameOwner(name string) (types.Address, bool, error) {
+	return h.n.State().UsernameOwner(name)
+}
 
 // AttachNetwork connects the node to its peers; call it before Run. A node
 // without a network runs consensus alone, which makes progress only when
@@ -313,6 +327,13 @@ func (n *Node) Submit(raw []byte) (types.Hash, error) {
 // validator holding all the power, without running consensus. Tests and
 // tools use it; Run uses consensus.
 func (n *Node) ProduceBlock() (*types.Block, error) {
+	baseFee := txrules.NextBaseFee(n.Head().Header.BaseFee, n.Head().Header.GasUsed)
+	return n.produceFrom(n.pool.Select(baseFee, params.BlockGasLimit, params.MaxBlockTransactions))
+}
+
+// produceFrom is ProduceBlock with the candidates given: the proposer's
+// rules (fill) decide which of them the block holds.
+func (n *Node) produceFrom(picked []*types.Transaction) (*types.Block, error) {
 	parent := n.Head()
 	ph, err := parent.Header.Hash()
 	if err != nil {
@@ -320,18 +341,13 @@ func (n *Node) ProduceBlock() (*types.Block, error) {
 	}
 	height := parent.Header.Height + 1
 	baseFee := txrules.NextBaseFee(parent.Header.BaseFee, parent.Header.GasUsed)
-	picked := n.pool.Select(baseFee, params.BlockGasLimit, params.MaxBlockTransactions)
-	txs := make([]types.Transaction, len(picked))
-	for i, tx := range picked {
-		txs[i] = *tx
-	}
 	// The head state is the parent's: fork it so that execution reads the
 	// accounts admission has just cached instead of walking the tree again.
 	st, err := n.State().Fork()
 	if err != nil {
 		return nil, err
 	}
-	res, err := exec.Execute(st, exec.Env{Height: height, Proposer: n.me, BaseFee: baseFee}, txs)
+	res, txs, err := fill(st, exec.Env{Height: height, Proposer: n.me, BaseFee: baseFee}, picked, nil)
 	if err != nil {
 		return nil, err
 	}

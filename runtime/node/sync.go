@@ -229,6 +229,11 @@ func (d *driver) applyFinal(b *types.Block, proof *types.CommitProof) error {
 		return err
 	}
 	res, err := exec.Execute(st, exec.Env{Height: b.Header.Height, Proposer: b.Header.Proposer, BaseFee: b.Header.BaseFee}, b.Transactions)
+	if errors.Is(err, exec.ErrNotIncludable) {
+		// An invalid block, whatever certifies it: refused like any bad
+		// sync response, and the node stays on its own chain.
+		return fmt.Errorf("%w: height %d: %w", ErrBadBlock, b.Header.Height, err)
+	}
 	if err != nil {
 		return fatal{err}
 	}

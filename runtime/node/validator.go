@@ -505,25 +505,6 @@ func (d *driver) build(r *consensus.RequestProposal, parentHash types.Hash, pare
 	}
 	baseFee := txrules.NextBaseFee(parent.BaseFee, parent.GasUsed)
 	picked := d.n.pool.Select(baseFee, params.BlockGasLimit*uint64(ancestors+1), params.MaxBlockTransactions*(ancestors+1))
-	txs := make([]types.Transaction, 0, min(len(picked), params.MaxBlockTransactions))
-	var gas uint64
-	for _, tx := range picked {
-		if len(txs) == params.MaxBlockTransactions {
-			break
-		}
-		if len(exclude) > 0 {
-			// Pooled transactions were encoded on admission: Hash cannot fail.
-			if th, err := tx.Hash(); err != nil || exclude[th] {
-				continue
-			}
-		}
-		g := txrules.IntrinsicGas(tx)
-		if gas+g > params.BlockGasLimit {
-			continue
-		}
-		gas += g
-		txs = append(txs, *tx)
-	}
 	height := parent.Height + 1
 	b := &types.Block{
 		Header: types.BlockHeader{
@@ -537,21 +518,25 @@ func (d *driver) build(r *consensus.RequestProposal, parentHash types.Hash, pare
 			QC:          r.QC,
 			TimeoutCert: r.TC,
 		},
-		Transactions: txs,
 	}
-	sp, err := d.run1(b, parentHash, parent)
+	ov, st, pspec, err := d.openOn(parentHash, parent)
 	if err != nil {
 		return nil, err
 	}
-	res := sp.result
+	res, txs, err := fill(st, exec.Env{Height: height, Proposer: d.n.me, BaseFee: baseFee}, picked, exclude)
+	if err != nil {
+		return nil, err
+	}
+	b.Transactions = txs
+	sp := &speculative{block: b, overlay: ov, receipts: res.Receipts, written: st.Written(), parent: pspec}
 	b.Header.StateRoot, b.Header.TransactionsRoot, b.Header.ReceiptsRoot, b.Header.GasUsed =
 		res.StateRoot, res.TransactionsRoot, res.ReceiptsRoot, res.GasUsed
 	h, err := b.Header.Hash()
 	if err != nil {
 		return nil, err
 	}
-	sp.spec.hash = h
-	d.execd[h] = sp.spec
+	sp.hash = h
+	d.execd[h] = sp
 	return b, nil
 }
 
@@ -560,24 +545,37 @@ type ran struct {
 	result *exec.Result
 }
 
-// run1 executes b on its parent's state into a new overlay.
-func (d *driver) run1(b *types.Block, parentHash types.Hash, parent types.BlockHeader) (*ran, error) {
+// openOn opens a new overlay and state on the parent's state: the head's,
+// or a speculatively executed ancestor's.
+func (d *driver) openOn(parentHash types.Hash, parent types.BlockHeader) (*smt.Overlay, *state.State, *speculative, error) {
 	var base smt.Store = d.n.smt
 	var pspec *speculative
 	if _, hh := d.n.headAndHash(); parentHash != hh {
 		p, err := d.execute(parentHash, false)
 		if err != nil {
-			return nil, fmt.Errorf("parent %v: %w", parentHash, err)
+			return nil, nil, nil, fmt.Errorf("parent %v: %w", parentHash, err)
 		}
 		base, pspec = p.overlay, p
 	}
 	ov := smt.NewOverlay(base)
 	st, err := state.Open(ov, parent.StateRoot)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	return ov, st, pspec, nil
+}
+
+// run1 executes b on its parent's state into a new overlay.
+func (d *driver) run1(b *types.Block, parentHash types.Hash, parent types.BlockHeader) (*ran, error) {
+	ov, st, pspec, err := d.openOn(parentHash, parent)
+	if err != nil {
 		return nil, err
 	}
 	res, err := exec.Execute(st, exec.Env{Height: b.Header.Height, Proposer: b.Header.Proposer, BaseFee: b.Header.BaseFee}, b.Transactions)
 	if err != nil {
+		if errors.Is(err, exec.ErrNotIncludable) {
+			return nil, fmt.Errorf("%w: %w", ErrBadBlock, err)
+		}
 		return nil, err
 	}
 	return &ran{spec: &speculative{block: b, overlay: ov, receipts: res.Receipts, written: st.Written(), parent: pspec}, result: res}, nil

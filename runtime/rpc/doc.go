@@ -1,6 +1,8 @@
 // Package rpc is the node's REST API (whitepaper Appendix G section 8): an
-// http.Handler that implements the contract of spec/openapi.yaml through the
-// strict server interface generated from it (generated/api), reading
+// http.Handler that implements the contract of generated/api/openapi.yaml
+// (spec/openapi.yaml with the protocol types' schemas generated from
+// spec/*.yaml) through the strict server interface generated from it
+// (generated/api), reading
 // everything it serves from a Backend (*node.Node implements it).
 //
 // # Request path
@@ -19,7 +21,8 @@
 //     query parameters (400 unknown_parameter / invalid_parameter), bodies
 //     over Config.MaxBodyBytes (413), and parameter and body schemas (400);
 //  5. the generated router and strict handler, whose methods (handlers.go)
-//     map the Backend's values to the API schemas (convert.go).
+//     map the Backend's values to the API schemas: protocol types through
+//     the generated api.FromT conversions, API-only values in convert.go.
 //
 // Every failure has the one body {"error": {"code", "message"}}. The codes
 // are the stable list in the spec's Error schema; errors.go maps backend

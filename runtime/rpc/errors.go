@@ -30,6 +30,8 @@ const (
 	CodeInsufficientBalance    = "insufficient_balance"
 	CodeFeeTooLow              = "fee_too_low"
 	CodeAlreadyKnown           = "already_known"
+	CodeUsernameTaken          = "username_taken"
+	CodeUsernameAlreadySet     = "username_already_set"
 	CodeReplacementUnderpriced = "replacement_underpriced"
 	CodePoolFull               = "pool_full"
 	CodeTooLarge               = "too_large"
@@ -94,17 +96,23 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	if rw, ok := w.(*statusWriter); ok && rw.wroteHeader {
 		return
 	}
-	var body errorBody
-	body.Error.Code = e.Code
-	body.Error.Message = clip(e.Message)
-	var buf bytes.Buffer
-	_ = json.NewEncoder(&buf).Encode(body) // strings only: cannot fail
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Del("Content-Length")
 	w.WriteHeader(e.Status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(errorJSON(e))
+}
+
+// errorJSON is e's body, with a trailing newline as encoding/json's
+// Encoder writes it.
+func errorJSON(e *apiError) []byte {
+	var body errorBody
+	body.Error.Code = e.Code
+	body.Error.Message = clip(e.Message)
+	var buf bytes.Buffer
+	_ = json.NewEncoder(&buf).Encode(body) // strings only: cannot fail
+	return buf.Bytes()
 }
 
 // clip bounds a message and keeps it valid UTF-8.
@@ -155,6 +163,8 @@ var admissionCodes = []struct {
 	{mempool.ErrInsufficientBalance, http.StatusBadRequest, CodeInsufficientBalance},
 	{mempool.ErrReplacementUnderpriced, http.StatusConflict, CodeReplacementUnderpriced},
 	{mempool.ErrPoolFull, http.StatusTooManyRequests, CodePoolFull},
+	{mempool.ErrUsernameTaken, http.StatusConflict, CodeUsernameTaken},
+	{mempool.ErrUsernameAlreadySet, http.StatusConflict, CodeUsernameAlreadySet},
 }
 
 // ruleErrors are the stateless rules of txrules: a transaction breaking one

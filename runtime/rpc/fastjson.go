@@ -1,13 +1,12 @@
 package rpc
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"sync"
 
+	"github.com/oramanetwork/orama-chain/generated/api"
 	"github.com/oramanetwork/orama-chain/generated/types"
-	"github.com/oramanetwork/orama-chain/runtime/borsh"
 	"github.com/oramanetwork/orama-chain/runtime/crypto"
 )
 
@@ -37,55 +36,22 @@ func (resp *accountResponse) VisitGetAccountResponse(w http.ResponseWriter) erro
 }
 
 func (resp *accountResponse) appendJSON(b []byte) []byte {
-	a := &resp.acc
-	b = append(b, `{"account":{"address":`...)
-	b = appendJSONString(b, resp.address)
-	b = append(b, `,"btc_balance":"`...)
-	b = strconv.AppendUint(b, a.BTCBalance, 10)
-	b = append(b, `","code_hash":`...)
-	b = appendHashJSON(b, a.CodeHash)
-	b = append(b, `,"commitment_root":`...)
-	b = appendHashJSON(b, a.CommitmentRoot)
-	b = append(b, `,"nonce":"`...)
-	b = strconv.AppendUint(b, a.Nonce, 10)
-	b = append(b, `","nullifier_root":`...)
-	b = appendHashJSON(b, a.NullifierRoot)
-	b = append(b, `,"orama_balance":"`...)
-	b = strconv.AppendUint(b, a.OramaBalance, 10)
-	b = append(b, `","storage_root":`...)
-	b = appendHashJSON(b, a.StorageRoot)
-	b = append(b, `,"username":`...)
-	b = appendJSONString(b, a.Username)
-	b = append(b, `},"height":"`...)
+	b = append(b, `{"account":`...)
+	// Generated from the spec, so a field added there is written here too.
+	b = api.AppendAccountJSON(b, &resp.acc, resp)
+	b = append(b, `,"height":"`...)
 	b = strconv.AppendUint(b, resp.height, 10)
 	b = append(b, "\"}\n"...)
 	return b
 }
 
-// appendHashJSON appends h as a JSON string "0x" + lowercase hex.
-func appendHashJSON(b []byte, h [32]byte) []byte {
-	b = append(b, '"')
-	b = borsh.AppendHex(b, h[:])
-	return append(b, '"')
-}
-
-// appendJSONString appends s as encoding/json encodes it. Strings of plain
-// printable ASCII, without the characters it escapes, are copied as they
-// are; anything else goes through encoding/json.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			enc, err := json.Marshal(s)
-			if err != nil { // cannot happen for a string
-				panic(err)
-			}
-			return append(b, enc...)
-		}
+// FormatAddress is the api.AddressFormatter of the account's own address:
+// its display form is already known.
+func (resp *accountResponse) FormatAddress(a types.Address) string {
+	if a == resp.acc.Address {
+		return resp.address
 	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
+	return crypto.FormatAddress(a)
 }
 
 // displayAddress returns crypto.FormatAddress(a). id is the account id the

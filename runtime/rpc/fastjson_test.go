@@ -18,7 +18,7 @@ func TestAccountResponseJSON(t *testing.T) {
 		acc.Address[0], acc.Address[19] = byte(i*37), 0xab
 		acc.CodeHash[0], acc.StorageRoot[31], acc.CommitmentRoot[5], acc.NullifierRoot[9] = 0xff, 1, byte(i), 0x7f
 		want := bytes.Buffer{}
-		if err := json.NewEncoder(&want).Encode(api.GetAccount200JSONResponse{Account: toAccount(&acc), Height: u64(uint64(i))}); err != nil {
+		if err := json.NewEncoder(&want).Encode(api.GetAccount200JSONResponse{Account: api.FromAccount(&acc), Height: u64(uint64(i))}); err != nil {
 			t.Fatal(err)
 		}
 		addr := crypto.FormatAddress(acc.Address)

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -115,6 +116,12 @@ func (s *server) GetAccount(_ context.Context, req api.GetAccountRequestObject) 
 	if err != nil {
 		return nil, errInternal(err)
 	}
+	// proof_fields is the spec type decoded from the very bytes of proof, so
+	// the two forms cannot disagree.
+	var fields types.SMTProof
+	if err := fields.UnmarshalBorsh(enc); err != nil {
+		return nil, errInternal(fmt.Errorf("smt proof is not a Borsh SMTProof: %w", err))
+	}
 	value := []byte{}
 	if exists {
 		if value, err = acc.MarshalBorsh(); err != nil {
@@ -126,14 +133,14 @@ func (s *server) GetAccount(_ context.Context, req api.GetAccountRequestObject) 
 		return nil, errInternal(err)
 	}
 	return api.GetAccount200JSONResponse{
-		Account: toAccount(&acc),
+		Account: api.FromAccount(&acc),
 		Height:  u64(b.Header.Height),
 		Proof: &api.AccountProof{
 			Exists:      exists,
 			Key:         hexBytes(state.AccountKey(addr)),
 			Value:       hexBytes(value),
 			Proof:       hexBytes(enc),
-			ProofFields: toProofFields(&proof),
+			ProofFields: api.FromSMTProof(&fields),
 			Header:      hdr,
 			BlockHash:   hash32(bh),
 		},
@@ -284,7 +291,7 @@ func (s *server) GetAccountTransactions(_ context.Context, req api.GetAccountTra
 			Height:      u64(loc.Height),
 			Index:       int32(loc.Position),
 			Timestamp:   u64(b.Header.Timestamp),
-			Receipt:     toReceipt(rc),
+			Receipt:     api.FromReceipt(rc),
 		})
 	}
 	if len(locs) == limit {
@@ -344,7 +351,7 @@ func (s *server) GetTransaction(_ context.Context, req api.GetTransactionRequest
 	if err != nil {
 		return nil, readError(err, "an indexed transaction")
 	}
-	t, r := toTransaction(tx, h), toReceipt(rc)
+	t, r := toTransaction(tx, h), api.FromReceipt(rc)
 	height, pos := u64(loc.Height), int32(loc.Position)
 	out := api.GetTransaction200JSONResponse{Hash: hash32(h), Transaction: &t, Height: &height, Index: &pos, Receipt: &r}
 	switch {
@@ -360,26 +367,26 @@ func (s *server) GetTransaction(_ context.Context, req api.GetTransactionRequest
 	return out, nil
 }
 
-// block converts b; the hash of each transaction is computed from it.
+// block converts b: api.FromBlock gives every spec field, and the API-only
+// ones (block hash, header Borsh, finality, transaction hashes) are set here.
 func (s *server) block(b *types.Block) (api.Block, error) {
-	hdr, bh, err := toHeader(&b.Header)
+	out := api.FromBlock(b)
+	enc, err := b.Header.MarshalBorsh()
 	if err != nil {
-		return api.Block{}, errInternal(err)
+		return api.Block{}, errInternal(fmt.Errorf("encode header %d: %w", b.Header.Height, err))
 	}
-	txs := make([]api.Transaction, len(b.Transactions))
+	borshHex := hexBytes(enc)
+	out.Header.Borsh = &borshHex
+	out.Hash = hash32(sha256.Sum256(enc)) // = b.Header.Hash(), without encoding again
+	out.Finalized = b.Header.Height <= s.b.FinalizedHeight()
 	for i := range b.Transactions {
 		h, err := b.Transactions[i].Hash()
 		if err != nil {
 			return api.Block{}, errInternal(fmt.Errorf("hash transaction: %w", err))
 		}
-		txs[i] = toTransaction(&b.Transactions[i], h)
+		out.Transactions[i].Hash = hash32(h)
 	}
-	return api.Block{
-		Hash:         hash32(bh),
-		Header:       hdr,
-		Transactions: txs,
-		Finalized:    b.Header.Height <= s.b.FinalizedHeight(),
-	}, nil
+	return out, nil
 }
 
 // GetLatestBlock implements GET /v1/blocks/latest.
@@ -426,13 +433,8 @@ func (s *server) GetValidators(_ context.Context, _ api.GetValidatorsRequestObje
 	out := api.GetValidators200JSONResponse{Validators: make([]api.Validator, len(g.Validators))}
 	for i := range g.Validators {
 		v := &g.Validators[i]
-		out.Validators[i] = api.Validator{
-			Address:   address(v.Address),
-			Stake:     u64(v.Stake),
-			TrustedOs: v.TrustedOS,
-			PeerId:    v.PeerID,
-			Power:     u64(effectivePower(v)),
-		}
+		out.Validators[i] = api.FromValidator(v)
+		out.Validators[i].Power = u64(effectivePower(v))
 	}
 	return out, nil
 }

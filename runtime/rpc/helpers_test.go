@@ -147,7 +147,7 @@ var specRouter = sync.OnceValues(func() (routers.Router, error) {
 var knownCodes = []string{
 	CodeBadRequest, CodeInvalidParameter, CodeUnknownParameter, CodeInvalidAccount, CodeUnknownUsername,
 	CodeInvalidTransaction, CodeInvalidSignature, CodeNonceTooLow, CodeNonceGap, CodeInsufficientBalance,
-	CodeFeeTooLow, CodeAlreadyKnown, CodeReplacementUnderpriced, CodePoolFull, CodeTooLarge, CodeNotFound,
+	CodeFeeTooLow, CodeAlreadyKnown, CodeUsernameTaken, CodeUsernameAlreadySet, CodeReplacementUnderpriced, CodePoolFull, CodeTooLarge, CodeNotFound,
 	CodeStatePruned, CodeMethodNotAllowed, CodeInternal,
 }
 

@@ -157,7 +157,7 @@ func lightVerify(t *testing.T, ar api.AccountResponse) bool {
 			t.Fatalf("non-existence proof of %s: %v", ar.Account.Address, err)
 		}
 		zero := types.Account{Address: addr}
-		if ar.Account != toAccount(&zero) {
+		if ar.Account != api.FromAccount(&zero) {
 			t.Fatalf("absent account not zero: %+v", ar.Account)
 		}
 		return false

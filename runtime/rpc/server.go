@@ -1,12 +1,18 @@
 package rpc
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -136,6 +142,167 @@ func New(b Backend, cfg Config) (http.Handler, error) {
 	h = s.recoverer(h)
 	h = s.observe(h)
 	return h, nil
+}
+
+// WrapServer prepares srv, whose Handler is the API (from New), to serve on
+// ln, and returns the listener to pass to srv.Serve.
+//
+// net/http answers some requests itself, in plain text, before any handler
+// runs: a malformed request line, target (bad %-escapes, control bytes) or
+// header, a missing or repeated Host, a bad Content-Length (400), a head
+// over srv.MaxHeaderBytes (431), an HTTP version other than 1.x (505), a
+// Transfer-Encoding other than one "chunked" (501) and an Expect other than
+// 100-continue (417). The returned listener's connections rewrite those
+// answers into the API's error shape with a 4xx status: the 5xx become 400,
+// since the fault is the client's. A connection tells them from a handler's
+// responses by whether a handler has run since its last response ended,
+// which srv's ConnContext and ConnState hooks and a wrapper round its
+// Handler record; hooks srv already has are kept. "OPTIONS *" goes to the
+// handler (a 404) instead of net/http's built-in answer. ln must be a plain
+// TCP listener: through TLS the connection would see only ciphertext, and
+// leave it as it is.
+func WrapServer(srv *http.Server, ln net.Listener) net.Listener {
+	next := srv.Handler
+	if next == nil {
+		next = http.DefaultServeMux
+	}
+	srv.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, ok := r.Context().Value(frontConnKey{}).(*frontConn); ok {
+			c.handled.Store(true)
+		}
+		next.ServeHTTP(w, r)
+	})
+	connContext := srv.ConnContext
+	srv.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		if connContext != nil {
+			ctx = connContext(ctx, c)
+		}
+		if fc, ok := c.(*frontConn); ok {
+			ctx = context.WithValue(ctx, frontConnKey{}, fc)
+		}
+		return ctx
+	}
+	connState := srv.ConnState
+	srv.ConnState = func(c net.Conn, state http.ConnState) {
+		// StateIdle: the last response has been written in full.
+		if fc, ok := c.(*frontConn); ok && state == http.StateIdle {
+			fc.handled.Store(false)
+		}
+		if connState != nil {
+			connState(c, state)
+		}
+	}
+	srv.DisableGeneralOptionsHandler = true
+	maxHead := srv.MaxHeaderBytes
+	if maxHead <= 0 {
+		maxHead = http.DefaultMaxHeaderBytes
+	}
+	return &frontListener{Listener: ln, maxHead: maxHead}
+}
+
+type frontConnKey struct{}
+
+// frontListener hands out frontConns; see WrapServer.
+type frontListener struct {
+	net.Listener
+	maxHead int
+}
+
+func (l *frontListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &frontConn{Conn: c, maxHead: l.maxHead}, nil
+}
+
+// frontConn rewrites the answers net/http writes without a handler.
+type frontConn struct {
+	net.Conn
+	maxHead int
+	// handled is set when a handler starts serving a request on the
+	// connection and cleared when its response has been written: a
+	// response written while it is clear is net/http's own.
+	handled atomic.Bool
+}
+
+func (c *frontConn) Write(p []byte) (int, error) {
+	if c.handled.Load() {
+		return c.Conn.Write(p)
+	}
+	proto, status, detail, ok := parseStatusLine(p)
+	if !ok || status < 400 {
+		return c.Conn.Write(p)
+	}
+	if _, err := c.Conn.Write(rawErrorResponse(proto, c.frontError(status, detail))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// CloseWrite lets net/http half-close the connection after a 431, as it
+// does on a bare TCP connection.
+func (c *frontConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// frontError maps an answer net/http wrote itself to the API's error.
+func (c *frontConn) frontError(status int, detail string) *apiError {
+	switch status {
+	case http.StatusRequestHeaderFieldsTooLarge:
+		return newError(status, CodeTooLarge, "the request line and headers are over %d bytes", c.maxHead)
+	case http.StatusExpectationFailed:
+		return newError(status, CodeBadRequest, "unsupported Expect header: only 100-continue is accepted")
+	case http.StatusNotImplemented:
+		return newError(http.StatusBadRequest, CodeBadRequest, "unsupported Transfer-Encoding: only a single \"chunked\" is accepted")
+	case http.StatusHTTPVersionNotSupported:
+		return newError(http.StatusBadRequest, CodeBadRequest, "unsupported HTTP version: the API speaks HTTP/1.x")
+	}
+	if detail == "" {
+		detail = "malformed request: the request line, the target or a header is not valid HTTP/1.1"
+	}
+	if status >= 500 { // nothing but the client's request precedes a handler
+		status = http.StatusBadRequest
+	}
+	return newError(status, CodeBadRequest, "%s", detail)
+}
+
+// parseStatusLine reads the status line that starts p: its protocol, its
+// status and the detail net/http appends to the status text ("400 Bad
+// Request: missing required Host header").
+func parseStatusLine(p []byte) (proto string, status int, detail string, ok bool) {
+	line, _, found := bytes.Cut(p, []byte("\r\n"))
+	if !found || len(line) < len("HTTP/1.1 200") {
+		return "", 0, "", false
+	}
+	proto, rest := string(line[:8]), string(line[9:])
+	if (proto != "HTTP/1.1" && proto != "HTTP/1.0") || line[8] != ' ' {
+		return "", 0, "", false
+	}
+	code, text, _ := strings.Cut(rest, " ")
+	status, err := strconv.Atoi(code)
+	if err != nil || len(code) != 3 {
+		return "", 0, "", false
+	}
+	_, detail, _ = strings.Cut(text, ": ")
+	return proto, status, detail, true
+}
+
+// rawErrorResponse is e as a whole HTTP response that closes the
+// connection, as net/http's own answers do.
+func rawErrorResponse(proto string, e *apiError) []byte {
+	body := errorJSON(e)
+	b := make([]byte, 0, 256+len(body))
+	b = fmt.Appendf(b, "%s %d %s\r\n", proto, e.Status, http.StatusText(e.Status))
+	b = append(b, "Connection: close\r\n"...)
+	b = fmt.Appendf(b, "Content-Length: %d\r\n", len(body))
+	b = append(b, "Content-Type: application/json\r\n"...)
+	b = fmt.Appendf(b, "Date: %s\r\n", time.Now().UTC().Format(http.TimeFormat))
+	b = append(b, "X-Content-Type-Options: nosniff\r\n\r\n"...)
+	return append(b, body...)
 }
 
 // handlerError writes the error a handler returned. Client errors carry

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"html"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -110,8 +111,8 @@ func TestEndpoints(t *testing.T) {
 		} {
 			var ar api.AccountResponse
 			c.getJSON("/v1/accounts/"+id, 200, &ar)
-			if ar.Account != toAccount(&want) || ar.Height != headHeight || ar.Proof != nil {
-				t.Fatalf("%s: %+v, want %+v at %s", id, ar, toAccount(&want), headHeight)
+			if ar.Account != api.FromAccount(&want) || ar.Height != headHeight || ar.Proof != nil {
+				t.Fatalf("%s: %+v, want %+v at %s", id, ar, api.FromAccount(&want), headHeight)
 			}
 		}
 		if want.Username != "alice" || want.Nonce != 6 {
@@ -127,7 +128,7 @@ func TestEndpoints(t *testing.T) {
 		fresh := testKey(999).Address()
 		c.getJSON("/v1/accounts/"+crypto.FormatAddress(fresh), 200, &ar)
 		zero := types.Account{Address: fresh}
-		if ar.Account != toAccount(&zero) {
+		if ar.Account != api.FromAccount(&zero) {
 			t.Fatalf("fresh: %+v", ar.Account)
 		}
 	})
@@ -282,20 +283,36 @@ func historyPages(t *testing.T, c *client, path string, maxPages int) []api.Inde
 }
 
 // TestTransactionStatuses covers included (committed, not final) and
-// rejected (in a block with a failing receipt).
+// rejected (in a block with a failing receipt: charged, nonce used).
 func TestTransactionStatuses(t *testing.T) {
-	n, keys := newTestNode(t, node.Config{})
+	// bob holds nearly 2^64 - 1 sats, so a BTC transfer to him passes
+	// admission and fails in execution (AmountOverflow of the recipient),
+	// the one failure admission cannot foresee from the sender alone.
+	g, keys := testGenesis()
+	for i := range g.Allocations {
+		if g.Allocations[i].Address == keys[bobKey].Address() {
+			g.Allocations[i].BTCBalance = math.MaxUint64 - 5
+		}
+	}
+	n, err := node.New(node.Config{DataDir: t.TempDir(), NoSync: true}, g, keys[validatorKey])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
 	b := &testBackend{Node: n}
 	c := newServer(t, b, Config{})
 	zero := uint64(0)
 	b.finalized.Store(&zero)
 
 	tx := transfer(keys[aliceKey], 0, keys[bobKey].Address(), 1)
-	// bob claims a username alice holds: admitted (the format is fine),
-	// then rejected by execution.
+	// bob claims a username alice holds: refused at admission, since it
+	// could only fail and pay.
 	data, _ := (&types.ClaimUsernamePayload{Username: "alice"}).MarshalBorsh()
 	claim := signTx(keys[bobKey], testChainID, types.Transaction{Type: types.TxTypeClaimUsername, Data: data})
-	for _, x := range []*types.Transaction{tx, claim} {
+	wantError(t, "claim of a taken name", c.send(encodeTx(t, claim)), 409, CodeUsernameTaken)
+	overflow := signTx(keys[aliceKey], testChainID, types.Transaction{Type: types.TxTypeTransfer, To: keys[bobKey].Address(),
+		Amount: 10, Asset: types.AssetBTC, Nonce: 1})
+	for _, x := range []*types.Transaction{tx, overflow} {
 		if r := c.send(encodeTx(t, x)); r.status != 202 {
 			t.Fatalf("send: %s", r.body)
 		}
@@ -312,10 +329,18 @@ func TestTransactionStatuses(t *testing.T) {
 	if blk.Finalized {
 		t.Fatal("block 1 reported final")
 	}
-	ch, _ := claim.Hash()
-	c.getJSON("/v1/transactions/"+hash32(ch), 200, &ts)
-	if ts.Status != api.Rejected || ts.Reason == nil || *ts.Reason != "UsernameTaken" || ts.Receipt.Status != "UsernameTaken" {
+	oh, _ := overflow.Hash()
+	c.getJSON("/v1/transactions/"+hash32(oh), 200, &ts)
+	if ts.Status != api.Rejected || ts.Reason == nil || *ts.Reason != "AmountOverflow" || ts.Receipt == nil ||
+		ts.Receipt.Status != "AmountOverflow" || ts.Receipt.GasUsed != u64(params.GasTransfer) || ts.Receipt.FeeBurned == "0" {
 		t.Fatalf("rejected: %+v", ts)
+	}
+	// It paid and used its nonce: the same bytes are known, not resent.
+	wantError(t, "included bytes again", c.send(encodeTx(t, overflow)), 409, CodeAlreadyKnown)
+	var acct api.AccountResponse
+	c.getJSON("/v1/accounts/"+address(keys[aliceKey].Address()), 200, &acct)
+	if acct.Account.Nonce != "2" {
+		t.Fatalf("alice nonce %s after a success and a failure, want 2", acct.Account.Nonce)
 	}
 	one := uint64(1)
 	b.finalized.Store(&one)

@@ -3,6 +3,7 @@ package rpc
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -164,7 +165,8 @@ func (v *requestValidator) check(w http.ResponseWriter, r *http.Request) (*route
 		}
 	}
 
-	if e := v.bufferBody(w, r); e != nil {
+	body, e := v.bufferBody(w, r)
+	if e != nil {
 		return nil, nil, e
 	}
 	err = openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
@@ -175,6 +177,13 @@ func (v *requestValidator) check(w http.ResponseWriter, r *http.Request) (*route
 	})
 	if err != nil {
 		return nil, nil, requestError(route, err)
+	}
+	// kin-openapi and the generated handler decode the first JSON value and
+	// ignore what follows it; the body must be that value alone.
+	if route.Operation.RequestBody != nil && len(body) > 0 {
+		if err := json.Unmarshal(body, new(json.RawMessage)); err != nil {
+			return nil, nil, newError(http.StatusBadRequest, CodeBadRequest, "the body must be one JSON value: %v", err)
+		}
 	}
 	return route, pathParams, nil
 }
@@ -200,6 +209,11 @@ func (v *requestValidator) checkQuery(r *http.Request, route *routers.Route) *ap
 // routeError answers a request no operation matches: 405 when the path
 // exists under other methods, else 404.
 func (v *requestValidator) routeError(w http.ResponseWriter, r *http.Request) *apiError {
+	// A literal path allows its own methods only, not those of a template
+	// it also matches (DELETE /v1/transactions/send: POST, not GET).
+	if allowed, ok := v.literal[r.URL.Path]; ok {
+		return methodNotAllowed(w, r, allowed)
+	}
 	var allowed []string
 	for _, m := range v.methods {
 		if m == r.Method {
@@ -224,28 +238,29 @@ func methodNotAllowed(w http.ResponseWriter, r *http.Request, allowed []string) 
 }
 
 // bufferBody reads the body, at most maxBody bytes, and puts it back as a
-// replayable reader for the validator and the handler.
-func (v *requestValidator) bufferBody(w http.ResponseWriter, r *http.Request) *apiError {
+// replayable reader for the validator and the handler. It returns the body
+// read.
+func (v *requestValidator) bufferBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return nil
+		return nil, nil
 	}
 	tooLarge := newError(http.StatusRequestEntityTooLarge, CodeTooLarge, "request body over %d bytes", v.maxBody)
 	if r.ContentLength > v.maxBody {
-		return tooLarge
+		return nil, tooLarge
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, v.maxBody))
 	_ = r.Body.Close()
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return tooLarge
+			return nil, tooLarge
 		}
-		return newError(http.StatusBadRequest, CodeBadRequest, "reading the request body failed")
+		return nil, newError(http.StatusBadRequest, CodeBadRequest, "reading the request body failed")
 	}
 	r.ContentLength = int64(len(data))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 	r.Body, _ = r.GetBody()
-	return nil
+	return data, nil
 }
 
 // requestError maps a kin-openapi validation error to the API.

@@ -23,6 +23,7 @@ var (
 	ErrInvalidPayload     = errors.New("data is not the payload the type names")
 	ErrUnsupportedType    = errors.New("transaction type is not active")
 	ErrGasLimitTooLow     = errors.New("gas limit below the gas the transaction costs")
+	ErrGasLimitAboveBlock = errors.New("gas limit above the block gas limit")
 	ErrTipAboveFeeCap     = errors.New("gas tip cap above gas fee cap")
 	ErrFeeCapBelowBaseFee = errors.New("gas fee cap below the base fee")
 	ErrOverflow           = errors.New("amount overflow")
@@ -42,6 +43,8 @@ func Status(err error) types.TxStatus {
 		return types.TxStatusUnsupportedType
 	case errors.Is(err, ErrGasLimitTooLow):
 		return types.TxStatusGasLimitTooLow
+	case errors.Is(err, ErrGasLimitAboveBlock):
+		return types.TxStatusBlockGasExceeded
 	case errors.Is(err, ErrTipAboveFeeCap):
 		return types.TxStatusTipAboveFeeCap
 	case errors.Is(err, ErrFeeCapBelowBaseFee):
@@ -96,11 +99,35 @@ func IntrinsicGas(tx *types.Transaction) uint64 {
 	return baseGas(tx.Type) + uint64(len(tx.Data))*params.GasPerDataByte
 }
 
-// CheckStatic applies every rule that needs neither state nor the base fee:
-// the type is active, the payload has the type's shape, the recipient fits,
-// the gas limit covers the intrinsic gas and the tip does not exceed the cap.
-// It returns the decoded payload (nil for types without one).
+// CheckStatic applies every rule that needs neither state nor the base
+// fee: the envelope rules a transaction must meet to be includable at all
+// (gas limit covers the intrinsic gas and is within BlockGasLimit, tip cap
+// <= fee cap) and the type's own stateless rules (CheckType). Admission
+// applies all of them; a block may hold a transaction that breaks only the
+// type's rules, which then fails and pays (spec/state.md). It returns the
+// decoded payload (nil for types without one).
 func CheckStatic(tx *types.Transaction) (any, error) {
+	payload, err := CheckType(tx)
+	if err != nil {
+		return nil, err
+	}
+	if g := IntrinsicGas(tx); tx.GasLimit < g {
+		return nil, fmt.Errorf("txrules: gas limit %d, needs %d: %w", tx.GasLimit, g, ErrGasLimitTooLow)
+	}
+	if tx.GasLimit > params.BlockGasLimit {
+		return nil, fmt.Errorf("txrules: gas limit %d above the block gas limit %d: %w", tx.GasLimit, params.BlockGasLimit, ErrGasLimitAboveBlock)
+	}
+	if tx.GasTipCap > tx.GasFeeCap {
+		return nil, fmt.Errorf("txrules: tip cap %d above fee cap %d: %w", tx.GasTipCap, tx.GasFeeCap, ErrTipAboveFeeCap)
+	}
+	return payload, nil
+}
+
+// CheckType applies the type's stateless rules, in the order of
+// spec/state.md: the type is active, the data is the type's payload, the
+// recipient and the amount fit the type, and a claimed username is well
+// formed. Breaking one is an execution failure, not a validity failure.
+func CheckType(tx *types.Transaction) (any, error) {
 	if !Active(tx.Type) {
 		return nil, fmt.Errorf("txrules: %v: %w", tx.Type, ErrUnsupportedType)
 	}
@@ -121,8 +148,6 @@ func CheckStatic(tx *types.Transaction) (any, error) {
 		if tx.Amount != 0 || tx.Asset != types.AssetOrama {
 			return nil, fmt.Errorf("txrules: ClaimUsername has no amount or asset: %w", ErrInvalidAmount)
 		}
-		// The format is stateless, so it is checked here: a malformed claim
-		// never reaches a block, where rejected transactions pay nothing.
 		if err := crypto.ValidateUsername(payload.(*types.ClaimUsernamePayload).Username); err != nil {
 			return nil, fmt.Errorf("txrules: %v: %w", err, ErrUsernameInvalid)
 		}
@@ -130,12 +155,6 @@ func CheckStatic(tx *types.Transaction) (any, error) {
 		if !tx.Asset.Valid() {
 			return nil, fmt.Errorf("txrules: asset %v: %w", tx.Asset, ErrInvalidPayload)
 		}
-	}
-	if g := IntrinsicGas(tx); tx.GasLimit < g {
-		return nil, fmt.Errorf("txrules: gas limit %d, needs %d: %w", tx.GasLimit, g, ErrGasLimitTooLow)
-	}
-	if tx.GasTipCap > tx.GasFeeCap {
-		return nil, fmt.Errorf("txrules: tip cap %d above fee cap %d: %w", tx.GasTipCap, tx.GasFeeCap, ErrTipAboveFeeCap)
 	}
 	return payload, nil
 }

@@ -74,9 +74,19 @@ func TestCheckStatic(t *testing.T) {
 		}, nil, types.TxStatusSuccess},
 		{"transfer gas limit above intrinsic", func() *types.Transaction {
 			tx := transfer()
-			tx.GasLimit = math.MaxUint64
+			tx.GasLimit = params.BlockGasLimit
 			return tx
 		}, nil, types.TxStatusSuccess},
+		{"gas limit above the block gas limit", func() *types.Transaction {
+			tx := transfer()
+			tx.GasLimit = params.BlockGasLimit + 1
+			return tx
+		}, txrules.ErrGasLimitAboveBlock, types.TxStatusBlockGasExceeded},
+		{"gas limit max u64", func() *types.Transaction {
+			tx := transfer()
+			tx.GasLimit = math.MaxUint64
+			return tx
+		}, txrules.ErrGasLimitAboveBlock, types.TxStatusBlockGasExceeded},
 		{"transfer with one data byte", func() *types.Transaction {
 			tx := transfer()
 			tx.Data = []byte{0}

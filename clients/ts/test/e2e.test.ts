@@ -25,7 +25,6 @@ import {
   OramaApiError,
   OramaClient,
   PrivateKey,
-  TransactionRejectedError,
   decodeTransaction,
   encodeTransaction,
   enumName,
@@ -205,17 +204,16 @@ test("e2e: claim a username in JavaScript; the Go CLI sees the same account", { 
   assert.equal(go.account.orama_balance, acct.orama_balance);
   assert.equal(go.account.btc_balance, acct.btc_balance);
 
-  // A second claim is admitted to the mempool (admission does not look at
-  // usernames) and rejected in the block: the sender already has one.
+  // A second claim could only fail (and pay): admission refuses it at once
+  // with a typed 409, and alice's nonce is not used.
   const again = client.claimUsername(alice, username + "x", { wait: { timeoutMs: 20_000 } });
   await assert.rejects(again, (e: unknown) => {
-    assert.ok(e instanceof TransactionRejectedError, String(e));
-    assert.equal(e.reason, "UsernameAlreadySet");
-    assert.equal(e.status.status, "rejected");
-    assert.equal(e.status.receipt?.status, "UsernameAlreadySet");
-    assert.equal(e.status.transaction?.type, "ClaimUsername");
+    assert.ok(e instanceof OramaApiError, String(e));
+    assert.equal(e.status, 409);
+    assert.equal(e.code, "username_already_set");
     return true;
   });
+  assert.equal((await client.account("@" + username)).account.nonce, "3");
 });
 
 test("e2e: the Go CLI lists and signs with the JS-written keystore", { skip }, async () => {

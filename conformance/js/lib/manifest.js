@@ -10,20 +10,23 @@ import { hex } from './util.js';
 /**
  * @param {object} o
  * @param {string} o.dir the tree (holding manifest.json)
+ * @param {number} o.formatVersion the manifest's format_version this runner
+ *   implements for that tree (conformance/vectors: 1, conformance/vectors-state: 2)
  * @param {Record<string, (vf: object, ctx: object) => void>} o.runners by kind
  * @param {string[]} [o.unlisted] files allowed without a manifest entry
  * @param {(path: string) => Uint8Array} [o.readFile] for tests that corrupt input
  * @param {boolean} [o.checkSha] default true; false lets a self-test show the case checks alone
  * @returns a report: {files, kinds, failures, total, checked, counters}
  */
-export function runTree({ dir, runners, unlisted = [], readFile = (p) => readFileSync(p), checkSha = true }) {
+export function runTree({ dir, formatVersion, runners, unlisted = [], readFile = (p) => readFileSync(p), checkSha = true }) {
+  if (!Number.isInteger(formatVersion)) throw new Error('runTree: formatVersion (the format this runner implements for the tree) is required');
   const failures = [];
   const fail = (where, e) => failures.push({ where, message: e instanceof Error ? e.message : String(e) });
   const report = { dir, files: [], kinds: {}, failures, total: 0, checked: 0, counters: {} };
 
   const manifest = JSON.parse(new TextDecoder().decode(readFile(join(dir, 'manifest.json'))));
-  if (manifest.format_version !== 1) {
-    fail('manifest.json', `format_version ${manifest.format_version}, runner knows 1`);
+  if (manifest.format_version !== formatVersion) {
+    fail('manifest.json', `format_version ${manifest.format_version}, runner knows ${formatVersion}`);
     return report;
   }
   const listed = new Set(['manifest.json', ...unlisted]);

@@ -1,30 +1,34 @@
-// Runners for conformance/vectors-state/ (format: its README.md).
+// Runners for conformance/vectors-state/ (format: its README.md, format_version 2).
 //
 // smt: fully checked (roots after every step recomputed from the key set,
 // proofs decoded, re-encoded, verified and rebuilt, malformed proofs rejected
 // for their stated reason).
 //
-// state_transition: everything that needs no executor is checked: genesis
-// (strict decode, JSON, hash, and the genesis state root rebuilt from its
-// allocations per spec/state.md), every transaction and receipt (decode,
-// JSON, hash), transactions_root, receipts_root, gas_used, every post-state
-// leaf (decode, JSON) with its inclusion or non-existence proof against
-// state_root, and state_root recomputed from the listed post-state leaves.
-// Not checked: that executing the transactions on the genesis state gives
-// that post-state (fees, nonces, rewards, statuses): that needs a block
-// executor, which this runner does not have.
+// base_fee: NextBaseFee re-implemented from spec/state.md ("The base fee")
+// in BigInt (lib/exec.js) and compared.
+//
+// state_transition: everything is checked, execution included. The genesis
+// (strict decode, JSON, hash) builds the genesis state (lib/exec.js, from
+// spec/state.md) whose root must be pre_state_root, and block 0's header,
+// built from the genesis alone, must encode to genesis_block.borsh and hash
+// to genesis_block.hash. Every transaction is decoded (JSON, hash) and the
+// block is executed by this runner's own executor (lib/exec.js): a refused
+// case must be refused at exactly refused.index for refused.reason with the
+// state unchanged; otherwise the executor's receipts (Borsh bytes and hash),
+// transactions_root, receipts_root, gas_used, state_root, and every listed
+// account, username and the supply leaf must equal the vector's. The vector's
+// own values are also checked for form (decode, JSON, hashes) and its leaves
+// against their proofs and against state_root rebuilt from them.
 import { fileURLToPath } from 'node:url';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { checkPayload, decode, encode, encodeJSON, enums, fromJSON, objectHash, sameJSON, toJSON } from './codec.js';
+import { State, executeBlock, genesisHeader, genesisState, nextBaseFee, supplyKey, usernameKey } from './exec.js';
 import { runTree } from './manifest.js';
 import { ProofError, decodeProof, encodeProof, merkleRoot, prove, rootOf, verifyInclusion, verifyNonExistence } from './smt.js';
 import { assert, equalBytes, expectKeys, hex, parseU64, unhex } from './util.js';
 
 export const STATE_DIR = fileURLToPath(new URL('../../vectors-state/', import.meta.url));
 
-const utf8 = new TextEncoder();
-export const supplyKey = () => sha256(utf8.encode('orama/supply'));
-export const usernameKey = (name) => sha256(utf8.encode('orama/username/' + name));
+export { supplyKey, usernameKey };
 
 function forCases(vf, ctx, fn) {
   expectKeys(vf, ['kind', 'source', 'cases'], [], 'file');
@@ -84,6 +88,17 @@ export function runSMT(vf, ctx) {
   });
 }
 
+// --- base_fee ---
+
+export function runBaseFee(vf, ctx) {
+  forCases(vf, ctx, (c) => {
+    expectKeys(c, ['name', 'doc', 'parent_base_fee', 'parent_gas_used', 'next_base_fee'], [], 'case');
+    const got = nextBaseFee(parseU64(c.parent_base_fee), parseU64(c.parent_gas_used));
+    assert(got === parseU64(c.next_base_fee), `NextBaseFee(${c.parent_base_fee}, ${c.parent_gas_used}) = ${got}, vector says ${c.next_base_fee}`);
+    ctx.count('base_fee: NextBaseFee recomputed');
+  });
+}
+
 // --- state_transition ---
 
 /** Decodes borsh strictly as T and checks it against its JSON form both ways. */
@@ -111,63 +126,112 @@ function accountValue(address, username, orama, btc) {
   });
 }
 
+/** Block 0's JSON as the vectors write it: an empty list is [], never null. */
+function genesisBlockJSON(value) {
+  if (!Array.isArray(value?.qc?.votes)) throw new Error('genesis_block.value.qc.votes is not a list');
+  return value;
+}
+
 export function runTransition(vf, ctx) {
   forCases(vf, ctx, (c) => {
-    expectKeys(c, ['name', 'doc', 'addresses', 'genesis', 'genesis_borsh', 'genesis_hash', 'pre_state_root', 'env', 'transactions', 'post'], [], 'case');
+    expectKeys(c, ['name', 'doc', 'addresses', 'genesis', 'genesis_borsh', 'genesis_hash', 'genesis_block', 'pre_state_root', 'env', 'transactions', 'refused', 'post'], [], 'case');
     for (const a of c.addresses) expectKeys(a, ['name', 'address'], [], 'addresses'); // names for readers only
 
-    // 1. Genesis and the state it builds (spec/state.md).
+    // 1. Genesis, the state it builds, and block 0 (spec/state.md).
     const g = decodeBoth('Genesis', c.genesis_borsh, c.genesis, 'genesis');
-    assert(hex(objectHash('Genesis', g.bytes)) === c.genesis_hash, 'genesis hash');
-    const pre = [];
+    const genesisHash = objectHash('Genesis', g.bytes);
+    assert(hex(genesisHash) === c.genesis_hash, 'genesis hash');
+    const pre = genesisState(g.v);
+    const preRoot = pre.root();
+    assert(hex(preRoot) === c.pre_state_root, `genesis state root ${hex(preRoot)}, want ${c.pre_state_root}`);
+    // The same root from the allocations directly, without the executor's State.
+    const leaves = [];
     let minted = 0n;
     for (const a of c.genesis.allocations) {
-      pre.push([unhex(a.address), encode('Account', accountValue(a.address, a.username, a.orama_balance, a.btc_balance))]);
-      if (a.username !== '') pre.push([usernameKey(a.username), encodeJSON('UsernameRecord', { address: a.address })]);
+      leaves.push([unhex(a.address), encode('Account', accountValue(a.address, a.username, a.orama_balance, a.btc_balance))]);
+      if (a.username !== '') leaves.push([usernameKey(a.username), encodeJSON('UsernameRecord', { address: a.address })]);
       minted += BigInt(a.orama_balance);
     }
-    pre.push([supplyKey(), encode('ChainSupply', { minted_rays: minted, burned_rays: 0n, curve_received_rays: 0n })]);
-    assert(hex(rootOf(pre)) === c.pre_state_root, `genesis state root ${hex(rootOf(pre))}, want ${c.pre_state_root}`);
+    leaves.push([supplyKey(), encode('ChainSupply', { minted_rays: minted, burned_rays: 0n, curve_received_rays: 0n })]);
+    assert(equalBytes(rootOf(leaves), preRoot), 'genesis state root: two constructions differ');
 
-    // The block environment (read and checked for form; used by execution only).
+    expectKeys(c.genesis_block, ['value', 'borsh', 'hash'], [], 'genesis_block');
+    const gb = decodeBoth('BlockHeader', c.genesis_block.borsh, genesisBlockJSON(c.genesis_block.value, ctx), 'genesis_block');
+    const own = genesisHeader(g.v, genesisHash, preRoot);
+    assert(equalBytes(own.bytes, gb.bytes), `genesis_block: built from the genesis\n got ${hex(own.bytes)}\nwant ${c.genesis_block.borsh}`);
+    assert(hex(objectHash('BlockHeader', gb.bytes)) === c.genesis_block.hash, 'genesis_block: hash of its borsh');
+    assert(hex(own.hash) === c.genesis_block.hash, `genesis_block: hash ${hex(own.hash)}, want ${c.genesis_block.hash}`);
+    ctx.count('state_transition: genesis blocks built and hashed');
+
+    // The block environment.
     expectKeys(c.env, ['height', 'proposer', 'base_fee'], [], 'env');
-    parseU64(c.env.height);
-    parseU64(c.env.base_fee);
+    const env = { height: parseU64(c.env.height), proposer: c.env.proposer, base_fee: parseU64(c.env.base_fee) };
     assert(unhex(c.env.proposer).length === 20, 'env.proposer');
 
-    // 2. Transactions and receipts, their hashes and Merkle roots.
-    const txs = [];
-    const txHashes = c.transactions.map((t, i) => {
+    // 2. Transactions and their hashes.
+    const txs = c.transactions.map((t, i) => {
       expectKeys(t, ['value', 'borsh', 'hash'], [], `transaction ${i}`);
       const { v, bytes } = decodeBoth('Transaction', t.borsh, t.value, `transaction ${i}`);
-      txs.push(v);
       const h = objectHash('Transaction', bytes);
       assert(hex(h) === t.hash, `transaction ${i}: hash ${hex(h)}, want ${t.hash}`);
-      return h;
+      return { tx: v, hash: h };
     });
+
+    // 3. Execute with this runner's executor.
+    const out = executeBlock(pre, env, txs);
+    assert(hex(pre.root()) === c.pre_state_root, 'executing changed the pre-state');
+
+    if (c.refused !== null) {
+      expectKeys(c.refused, ['index', 'reason'], [], 'refused');
+      assert(Number.isInteger(c.refused.index) && c.refused.index >= 0 && c.refused.index < txs.length, `refused.index ${c.refused.index}`);
+      assert(Object.hasOwn(enums.TxStatus, c.refused.reason) && c.refused.reason !== 'Success', `refused.reason ${c.refused.reason}`);
+      assert(c.post === null, 'a refused block has a post-state');
+      assert(out.refused, `the block should be refused at transaction ${c.refused.index} (${c.refused.reason}); this executor includes every transaction`);
+      assert(
+        out.refused.index === c.refused.index && out.refused.reason === c.refused.reason,
+        `refused at transaction ${out.refused.index} (${out.refused.reason}), want ${c.refused.index} (${c.refused.reason})`,
+      );
+      ctx.count('state_transition: refused blocks refused at the same transaction for the same reason');
+      return;
+    }
+    assert(!out.refused, `the executor refuses the block at transaction ${out.refused?.index} (${out.refused?.reason}); the vector includes it`);
+    ctx.count('state_transition: blocks executed');
     const p = c.post;
     expectKeys(p, ['state_root', 'transactions_root', 'receipts_root', 'gas_used', 'receipts', 'accounts', 'supply', 'usernames'], [], 'post');
-    assert(hex(merkleRoot(txHashes)) === p.transactions_root, 'transactions_root');
-    assert(p.receipts.length === txHashes.length, `${p.receipts.length} receipts for ${txHashes.length} transactions`);
+
+    // 4. Receipts, roots and gas against the executor's.
+    assert(hex(out.transactionsRoot) === p.transactions_root, 'transactions_root');
+    assert(p.receipts.length === txs.length, `${p.receipts.length} receipts for ${txs.length} transactions`);
     let gas = 0n;
     const receiptHashes = p.receipts.map((r, i) => {
       expectKeys(r, ['value', 'borsh', 'hash'], [], `receipt ${i}`);
       const { v, bytes } = decodeBoth('Receipt', r.borsh, r.value, `receipt ${i}`);
       const h = objectHash('Receipt', bytes);
       assert(hex(h) === r.hash, `receipt ${i}: hash`);
-      assert(equalBytes(Uint8Array.from(v.tx_hash), txHashes[i]), `receipt ${i}: tx_hash is not transaction ${i}'s`);
+      assert(equalBytes(Uint8Array.from(v.tx_hash), txs[i].hash), `receipt ${i}: tx_hash is not transaction ${i}'s`);
+      assert(
+        equalBytes(out.receiptBytes[i], bytes),
+        `receipt ${i}: executor gives\n ${JSON.stringify(toJSON('Receipt', out.receipts[i]))}\nvector ${JSON.stringify(r.value)}`,
+      );
       gas += v.gas_used;
       // A successful transaction's data is the payload its type names.
       if (v.status === enums.TxStatus.Success) {
-        checkPayload('TxType', txs[i].type, txs[i].data);
-        ctx.count('state_transition: successful transactions\' payloads decoded by type');
+        checkPayload('TxType', txs[i].tx.type, txs[i].tx.data);
+        ctx.count("state_transition: successful transactions' payloads decoded by type");
       }
+      ctx.count('state_transition: receipts equal to the executor\'s');
       return h;
     });
     assert(hex(merkleRoot(receiptHashes)) === p.receipts_root, 'receipts_root');
+    assert(hex(out.receiptsRoot) === p.receipts_root, 'receipts_root: the executor\'s differs');
     assert(gas === parseU64(p.gas_used), `gas_used: receipts sum to ${gas}, block says ${p.gas_used}`);
+    assert(out.gasUsed === gas, `gas_used: the executor's is ${out.gasUsed}`);
+    assert(hex(out.stateRoot) === p.state_root, `state_root: the executor's is ${hex(out.stateRoot)}, want ${p.state_root}`);
+    ctx.count('state_transition: post state roots equal to the executor\'s');
 
-    // 3. Post-state leaves, their proofs, and the root they make together.
+    // 5. Post-state leaves, their proofs, and the root they make together;
+    // each also equal to the executor's state.
+    const st = out.state;
     const root = unhex(p.state_root);
     const post = [];
     let last = '';
@@ -177,10 +241,13 @@ export function runTransition(vf, ctx) {
       last = a.address;
       const key = unhex(a.address);
       const proof = decodeProof(unhex(a.proof));
+      assert(a.exists === st.has(a.address), `account ${a.address}: exists ${a.exists}, the executor says ${st.has(a.address)}`);
       if (a.exists) {
         assert(a.borsh !== null, `account ${a.address}: exists without borsh`);
         const { bytes } = decodeBoth('Account', a.borsh, a.value, `account ${a.address}`);
         assert(a.value.address === a.address, `account ${a.address}: value has another address`);
+        const mine = State.accountBorsh(st.get(a.address));
+        assert(equalBytes(mine, bytes), `account ${a.address}: the executor's is ${JSON.stringify(toJSON('Account', decode('Account', mine)))}`);
         verifyInclusion(root, key, bytes, proof);
         post.push([key, bytes]);
       } else {
@@ -195,11 +262,17 @@ export function runTransition(vf, ctx) {
     }
     expectKeys(p.supply, ['value', 'borsh', 'proof'], [], 'supply');
     const sup = decodeBoth('ChainSupply', p.supply.borsh, p.supply.value, 'supply');
+    assert(equalBytes(st.supplyBorsh(), sup.bytes), `supply: the executor's is ${JSON.stringify(toJSON('ChainSupply', st.supply))}`);
     verifyInclusion(root, supplyKey(), sup.bytes, decodeProof(unhex(p.supply.proof)));
     post.push([supplyKey(), sup.bytes]);
+    let lastName = null;
     for (const u of p.usernames) {
       expectKeys(u, ['username', 'address', 'borsh', 'proof'], [], 'username');
+      assert(lastName === null || u.username > lastName, 'usernames are not sorted');
+      lastName = u.username;
       const proof = decodeProof(unhex(u.proof));
+      const owner = st.usernames.get(u.username) ?? null;
+      assert(u.address === owner, `username ${u.username}: owner ${u.address}, the executor says ${owner}`);
       if (u.address !== null) {
         const rec = encodeJSON('UsernameRecord', { address: u.address });
         assert(u.borsh === hex(rec), `username ${u.username}: record ${u.borsh}, want ${hex(rec)}`);
@@ -217,13 +290,12 @@ export function runTransition(vf, ctx) {
     // account and username a case involves), so they must rebuild state_root.
     assert(hex(rootOf(post)) === p.state_root, `post-state leaves give root ${hex(rootOf(post))}, want ${p.state_root}`);
     ctx.count('state_transition: post state roots rebuilt from leaves');
-    ctx.count('state_transition: execution NOT re-run (needs an executor)');
   });
 }
 
-export const stateRunners = { smt: runSMT, state_transition: runTransition };
+export const stateRunners = { smt: runSMT, state_transition: runTransition, base_fee: runBaseFee };
 
-/** Runs conformance/vectors-state/. */
+/** Runs conformance/vectors-state/ (format_version 2). */
 export function runStateVectors(opts = {}) {
-  return runTree({ dir: STATE_DIR, runners: stateRunners, unlisted: ['README.md'], ...opts });
+  return runTree({ dir: STATE_DIR, formatVersion: 2, runners: stateRunners, unlisted: ['README.md'], ...opts });
 }

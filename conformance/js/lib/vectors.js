@@ -273,8 +273,8 @@ export const vectorRunners = {
   params: runParams,
 };
 
-/** Runs conformance/vectors/. */
+/** Runs conformance/vectors/ (format_version 1). */
 export function runVectors(opts = {}) {
-  return runTree({ dir: VECTORS_DIR, runners: vectorRunners, ...opts });
+  return runTree({ dir: VECTORS_DIR, formatVersion: 1, runners: vectorRunners, ...opts });
 }
 

@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
 import * as borsh from 'borsh';
-import { DecodeError, decode, schemas } from '../lib/codec.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { DecodeError, decode, encodeJSON, schemas } from '../lib/codec.js';
 import { runTree } from '../lib/manifest.js';
+import { merkleRoot } from '../lib/smt.js';
 import { STATE_DIR, runStateVectors } from '../lib/state.js';
 import { VECTORS_DIR, runVectors, vectorRunners } from '../lib/vectors.js';
 import { hex, unhex } from '../lib/util.js';
@@ -37,6 +39,24 @@ function flipHexByte(key, nth = 0, offset = 10) {
     const c = text[i];
     return text.slice(0, i) + (c === '0' ? '1' : '0') + text.slice(i + 1);
   };
+}
+
+/** An edit that parses the file, changes the case named `name` with fn, and writes it back. */
+function editCase(name, fn) {
+  return (text) => {
+    const v = JSON.parse(text);
+    const c = v.cases.find((x) => x.name === name);
+    assert.ok(c, `no case ${name}`);
+    fn(c);
+    return JSON.stringify(v, null, 2);
+  };
+}
+
+/** Re-encodes {value, borsh, hash} after value changed, so the entry stays self-consistent. */
+function reencode(T, entry) {
+  const b = encodeJSON(T, entry.value);
+  entry.borsh = hex(b);
+  if ('hash' in entry) entry.hash = hex(sha256(b));
 }
 
 const failuresOf = (r) => r.failures.map((f) => `${f.where}: ${f.message}`);
@@ -72,10 +92,77 @@ test('a corrupted SMT proof byte or state root is caught', () => {
   for (const [file, edit] of [
     ['smt/smt.json', flipHexByte('proof', 5, 80)],
     ['state_transition/transfers.json', flipHexByte('proof', 7, 90)],
-    ['state_transition/transfers.json', flipHexByte('state_root', 0, 3)],
+    ['state_transition/transfers.json', editCase('transfer_orama', (c) => (c.post.state_root = c.post.state_root.replace(/.$/, (d) => (d === '0' ? '1' : '0'))))],
   ]) {
     const r = runStateVectors({ readFile: corrupting(file, edit).readFile, checkSha: false });
     assert.equal(r.failures.length, 1, `${file}: ${failuresOf(r).join('\n')}`);
+  }
+});
+
+// Each edit below leaves the vector well formed and self-consistent (hashes,
+// roots and proofs still agree), so only the runner's own executor, genesis
+// block builder or base fee formula can notice it.
+test('a wrong execution, refusal, genesis block or base fee is caught by the runner\'s own computation', () => {
+  const cases = [
+    // The block environment changes what execution gives.
+    ['state_transition/transfers.json', editCase('transfer_orama', (c) => (c.env.base_fee = '11')), /transfers\.json \[0\] transfer_orama: receipt 0/],
+    ['state_transition/transfers.json', editCase('transfer_orama', (c) => (c.env.proposer = c.addresses.find((a) => a.name === 'bob').address)), /transfers\.json \[0\] transfer_orama: state_root/],
+    // A receipt whose status is changed and re-encoded, with receipts_root rebuilt.
+    [
+      'state_transition/rejections.json',
+      editCase('all_failed', (c) => {
+        const r = c.post.receipts[0];
+        r.value.status = 'Success';
+        reencode('Receipt', r);
+        c.post.receipts_root = hex(merkleRoot(c.post.receipts.map((x) => unhex(x.hash))));
+      }),
+      /rejections\.json \[\d+\] all_failed: receipt 0: executor gives/,
+    ],
+    // Refused blocks: another reason, another index, a block that is valid.
+    ['state_transition/rejections.json', editCase('refused_nonce_ahead', (c) => (c.refused.reason = 'InsufficientBalance')), /refused_nonce_ahead: refused at transaction 0 \(BadNonce\), want 0 \(InsufficientBalance\)/],
+    ['state_transition/rejections.json', editCase('refused_same_bytes_twice', (c) => (c.refused.index = 0)), /refused_same_bytes_twice: refused at transaction 1 \(BadNonce\), want 0/],
+    ['state_transition/rejections.json', editCase('refused_fee_cap_below_base_fee', (c) => (c.env.base_fee = '10')), /refused_fee_cap_below_base_fee: the block should be refused/],
+    ['state_transition/block_gas.json', editCase('refused_block_gas_exceeded', (c) => (c.refused.reason = 'GasLimitTooLow')), /refused_block_gas_exceeded: refused at transaction 999 \(BlockGasExceeded\)/],
+    // A valid block presented as refused (post dropped).
+    [
+      'state_transition/rejections.json',
+      editCase('max_fee_exactly_balance', (c) => {
+        c.refused = { index: 0, reason: 'InsufficientBalance' };
+        c.post = null;
+      }),
+      /max_fee_exactly_balance: the block should be refused/,
+    ],
+    // Block 0 re-encoded with view 1, and with another base fee: self-consistent, not what the genesis builds.
+    [
+      'state_transition/usernames.json',
+      editCase('claim_username', (c) => {
+        c.genesis_block.value.view = '1';
+        c.genesis_block.value.qc.votes = [];
+        reencode('BlockHeader', c.genesis_block);
+      }),
+      /claim_username: genesis_block: built from the genesis/,
+    ],
+    [
+      'state_transition/usernames.json',
+      editCase('claim_username', (c) => {
+        c.genesis_block.value.base_fee = '9';
+        c.genesis_block.value.qc.votes = [];
+        reencode('BlockHeader', c.genesis_block);
+      }),
+      /claim_username: genesis_block: built from the genesis/,
+    ],
+    // NextBaseFee: one ray off, and the floor case.
+    ['base_fee/base_fee.json', editCase('full_from_initial', (c) => (c.next_base_fee = '12')), /base_fee\.json \[1\] full_from_initial: NextBaseFee\(10, 100000\) = 11/],
+    ['base_fee/base_fee.json', editCase('empty_7_minimum_step', (c) => (c.next_base_fee = '7')), /base_fee\.json \[5\] empty_7_minimum_step/],
+  ];
+  for (const [file, edit, where] of cases) {
+    const c = corrupting(file, edit);
+    const r = runStateVectors({ readFile: c.readFile, checkSha: false });
+    assert.equal(c.hits(), 1);
+    const f = failuresOf(r);
+    assert.equal(f.length, 1, `${file}: ${f.join('\n')}`);
+    assert.match(f[0], where);
+    assert.equal(r.checked, r.total);
   }
 });
 
@@ -91,7 +178,7 @@ test('a dropped case, an unknown kind, an unread case and an unlisted file are f
   assert.ok(failuresOf(runVectors({ readFile: kind.readFile, checkSha: false })).some((f) => /no runner for kind "nicknames"/.test(f)));
 
   const lazy = { ...vectorRunners, keys: (vf, ctx) => ctx.case(0, 'only the first', () => {}) };
-  const r = runTree({ dir: VECTORS_DIR, runners: lazy });
+  const r = runTree({ dir: VECTORS_DIR, formatVersion: 1, runners: lazy });
   assert.ok(failuresOf(r).some((f) => /keys\.json: case 1 was not checked/.test(f)), failuresOf(r).join('\n'));
   assert.ok(r.checked < r.total);
 
@@ -99,11 +186,15 @@ test('a dropped case, an unknown kind, an unread case and an unlisted file are f
   try {
     cpSync(VECTORS_DIR, tmp, { recursive: true });
     writeFileSync(join(tmp, 'codec', 'Extra.json'), '{}');
-    const u = runTree({ dir: tmp, runners: vectorRunners });
+    const u = runTree({ dir: tmp, formatVersion: 1, runners: vectorRunners });
     assert.deepEqual(failuresOf(u), ['codec/Extra.json: not in the manifest, so no runner reads it']);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+  // Each tree has its own format version: 1 for vectors, 2 for vectors-state.
+  assert.deepEqual(failuresOf(runTree({ dir: STATE_DIR, formatVersion: 1, runners: {} })), ['manifest.json: format_version 2, runner knows 1']);
+  assert.deepEqual(failuresOf(runTree({ dir: VECTORS_DIR, formatVersion: 2, runners: vectorRunners })), ['manifest.json: format_version 1, runner knows 2']);
+  assert.throws(() => runTree({ dir: VECTORS_DIR, runners: vectorRunners }), /formatVersion/);
   // The state tree's README is the only file allowed outside its manifest.
   assert.deepEqual(runStateVectors().failures, []);
   assert.ok(STATE_DIR.endsWith('vectors-state/') || STATE_DIR.endsWith('vectors-state\\'));

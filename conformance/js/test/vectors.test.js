@@ -28,10 +28,18 @@ test('conformance/vectors: every file and case', (t) => {
   assert.deepEqual(byKind('decode_error'), all);
 });
 
-test('conformance/vectors-state: every file and case (execution itself excepted)', (t) => {
+test('conformance/vectors-state: every file and case, execution re-run', (t) => {
   const r = runStateVectors();
   for (const line of summary('conformance/vectors-state', r).split('\n')) t.diagnostic(line);
   assert.deepEqual(r.failures, []);
   assert.equal(r.checked, r.total);
-  assert.ok(r.kinds.smt?.checked >= 5 && r.kinds.state_transition?.checked >= 15, JSON.stringify(r.kinds));
+  assert.ok(r.kinds.smt?.checked >= 5 && r.kinds.state_transition?.checked >= 15 && r.kinds.base_fee?.checked >= 10, JSON.stringify(r.kinds));
+  // Every state_transition case was either executed to its post-state or
+  // refused at its transaction, and every case's block 0 was rebuilt.
+  const n = (label) => r.counters[`state_transition: ${label}`] ?? 0;
+  assert.equal(n('blocks executed') + n('refused blocks refused at the same transaction for the same reason'), r.kinds.state_transition.checked);
+  assert.equal(n('post state roots equal to the executor\'s'), n('blocks executed'));
+  assert.ok(n('refused blocks refused at the same transaction for the same reason') > 0);
+  assert.equal(n('genesis blocks built and hashed'), r.kinds.state_transition.checked);
+  assert.equal(r.counters['base_fee: NextBaseFee recomputed'], r.kinds.base_fee.checked);
 });
