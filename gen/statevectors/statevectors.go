@@ -108,7 +108,20 @@ func Build(casesDir string) ([]File, error) {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 		base := strings.TrimSuffix(filepath.Base(p), ".yaml")
-		if len(cf.SMT) == 0 && len(cf.StateTransition) == 0 && len(cf.BaseFee) == 0 {
+		// Each kind a file holds becomes one vector file.
+		kinds := []struct {
+			kind  string
+			cases int
+			build func() (any, int, error)
+		}{
+			{KindSMT, len(cf.SMT), func() (any, int, error) { out, err := smtVectors(cf.SMT); return out, len(out), err }},
+			{KindStateTransition, len(cf.StateTransition), func() (any, int, error) {
+				out, err := stVectors(cf.Genesis, cf.StateTransition)
+				return out, len(out), err
+			}},
+			{KindBaseFee, len(cf.BaseFee), func() (any, int, error) { out, err := baseFeeVectors(cf.BaseFee); return out, len(out), err }},
+		}
+		if len(caseNames(cf)) == 0 {
 			return nil, fmt.Errorf("%s: no cases", p)
 		}
 		for _, n := range caseNames(cf) {
@@ -117,34 +130,15 @@ func Build(casesDir string) ([]File, error) {
 			}
 			names[n] = p
 		}
-		if len(cf.SMT) > 0 {
-			out, err := smtVectors(cf.SMT)
+		for _, k := range kinds {
+			if k.cases == 0 {
+				continue
+			}
+			out, n, err := k.build()
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", p, err)
 			}
-			f, err := vectorJSON(KindSMT, base, out, len(out))
-			if err != nil {
-				return nil, err
-			}
-			files = append(files, f)
-		}
-		if len(cf.StateTransition) > 0 {
-			out, err := stVectors(cf.Genesis, cf.StateTransition)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", p, err)
-			}
-			f, err := vectorJSON(KindStateTransition, base, out, len(out))
-			if err != nil {
-				return nil, err
-			}
-			files = append(files, f)
-		}
-		if len(cf.BaseFee) > 0 {
-			out, err := baseFeeVectors(cf.BaseFee)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", p, err)
-			}
-			f, err := vectorJSON(KindBaseFee, base, out, len(out))
+			f, err := vectorJSON(k.kind, base, out, n)
 			if err != nil {
 				return nil, err
 			}

@@ -168,12 +168,12 @@ func (b *Block) Finish() (*Result, error) {
 	return res, nil
 }
 
-// CheckIncludable applies the includability rules of spec/state.md that
+// checkIncludable applies the includability rules of spec/state.md that
 // read the transaction alone and the block context (every rule but the
 // signature, the nonce and the sender's balance): gas limit covers the
 // intrinsic gas and fits in gasLeft, tip cap <= fee cap, fee cap >= base
 // fee. It returns the effective tip per gas.
-func CheckIncludable(tx *types.Transaction, baseFee, gasLeft uint64) (uint64, *NotIncludableError) {
+func checkIncludable(tx *types.Transaction, baseFee, gasLeft uint64) (uint64, *NotIncludableError) {
 	if g := txrules.IntrinsicGas(tx); tx.GasLimit < g {
 		return 0, notIncludable(types.TxStatusGasLimitTooLow, "gas limit %d, needs %d", tx.GasLimit, g)
 	}
@@ -221,7 +221,7 @@ func (a *accounts) get(addr types.Address) (*types.Account, error) {
 // always, the type's effects only if its rules hold. It returns a
 // *NotIncludableError, touching nothing, if tx is not includable.
 func applyTx(st *state.State, env Env, tx *types.Transaction, gasLeft uint64) (types.Receipt, error) {
-	tip, nerr := CheckIncludable(tx, env.BaseFee, gasLeft)
+	tip, nerr := checkIncludable(tx, env.BaseFee, gasLeft)
 	if nerr != nil {
 		return types.Receipt{}, nerr
 	}
@@ -270,13 +270,13 @@ func applyTx(st *state.State, env Env, tx *types.Transaction, gasLeft uint64) (t
 
 	// The type's effects, on a copy: a failure keeps only the fee.
 	eff := fees
-	username, events, fail, err := applyType(&eff, tx)
+	username, events, status, err := applyType(&eff, tx)
 	if err != nil {
 		return types.Receipt{}, err
 	}
 	written := &eff
-	if fail != nil {
-		rcpt.Status = fail.status
+	if status != types.TxStatusSuccess {
+		rcpt.Status = status
 		written = &fees
 		username = ""
 	} else {
@@ -292,77 +292,69 @@ func applyTx(st *state.State, env Env, tx *types.Transaction, gasLeft uint64) (t
 	return rcpt, nil
 }
 
-// failure is an execution failure: a receipt status, never an error.
-type failure struct {
-	status types.TxStatus
-	err    error
-}
-
-func fail(status types.TxStatus, format string, a ...any) *failure {
-	return &failure{status: status, err: fmt.Errorf(format, a...)}
-}
-
 // applyType applies the rules and effects of tx's type to acc, whose
-// sender has paid the fee. It returns the username to record, the events,
-// or the failure that voids them.
-func applyType(acc *accounts, tx *types.Transaction) (string, []types.Event, *failure, error) {
+// sender has paid the fee. It returns the username to record and the
+// events with Success, or the status of the execution failure that voids
+// them; errors are storage failures.
+func applyType(acc *accounts, tx *types.Transaction) (string, []types.Event, types.TxStatus, error) {
+	const ok = types.TxStatusSuccess
 	payload, err := txrules.CheckType(tx)
 	if err != nil {
-		return "", nil, &failure{txrules.Status(err), err}, nil
+		return "", nil, txrules.Status(err), nil
 	}
 	switch tx.Type {
 	case types.TxTypeTransfer:
 		from, err := acc.get(tx.From)
 		if err != nil {
-			return "", nil, nil, err
+			return "", nil, ok, err
 		}
 		// Debit before credit, so a self-transfer nets to zero.
 		if tx.Asset == types.AssetOrama {
 			if from.OramaBalance < tx.Amount {
-				return "", nil, fail(types.TxStatusInsufficientBalance, "needs %d rays after the fee, has %d", tx.Amount, from.OramaBalance), nil
+				return "", nil, types.TxStatusInsufficientBalance, nil
 			}
 			from.OramaBalance -= tx.Amount
 		} else {
 			if from.BTCBalance < tx.Amount {
-				return "", nil, fail(types.TxStatusInsufficientBalance, "needs %d sats, has %d", tx.Amount, from.BTCBalance), nil
+				return "", nil, types.TxStatusInsufficientBalance, nil
 			}
 			from.BTCBalance -= tx.Amount
 		}
 		to, err := acc.get(tx.To)
 		if err != nil {
-			return "", nil, nil, err
+			return "", nil, ok, err
 		}
 		if tx.Asset == types.AssetOrama {
 			if to.OramaBalance, err = txrules.Add(to.OramaBalance, tx.Amount); err != nil {
-				return "", nil, fail(types.TxStatusAmountOverflow, "recipient ORAMA balance"), nil
+				return "", nil, types.TxStatusAmountOverflow, nil
 			}
 		} else if to.BTCBalance, err = txrules.Add(to.BTCBalance, tx.Amount); err != nil {
-			return "", nil, fail(types.TxStatusAmountOverflow, "recipient BTC balance"), nil
+			return "", nil, types.TxStatusAmountOverflow, nil
 		}
 		ev := types.TransferEvent{From: tx.From, To: tx.To, Amount: tx.Amount, Asset: tx.Asset}
 		data, _ := ev.MarshalBorsh()
-		return "", []types.Event{{Emitter: tx.From, Topic: "transfer", Data: data}}, nil, nil
+		return "", []types.Event{{Emitter: tx.From, Topic: "transfer", Data: data}}, ok, nil
 	case types.TxTypeClaimUsername:
 		name := payload.(*types.ClaimUsernamePayload).Username // format checked by CheckType
 		sender, err := acc.get(tx.From)
 		if err != nil {
-			return "", nil, nil, err
+			return "", nil, ok, err
 		}
 		if sender.Username != "" {
-			return "", nil, fail(types.TxStatusUsernameAlreadySet, "already @%s", sender.Username), nil
+			return "", nil, types.TxStatusUsernameAlreadySet, nil
 		}
 		if _, taken, err := acc.st.UsernameOwner(name); err != nil {
-			return "", nil, nil, err
+			return "", nil, ok, err
 		} else if taken {
-			return "", nil, fail(types.TxStatusUsernameTaken, "@%s is taken", name), nil
+			return "", nil, types.TxStatusUsernameTaken, nil
 		}
 		sender.Username = name
 		ev := types.UsernameClaimedEvent{Address: tx.From, Username: name}
 		data, _ := ev.MarshalBorsh()
-		return name, []types.Event{{Emitter: tx.From, Topic: "username", Data: data}}, nil, nil
+		return name, []types.Event{{Emitter: tx.From, Topic: "username", Data: data}}, ok, nil
 	}
 	// CheckType refuses every inactive type.
-	return "", nil, fail(types.TxStatusUnsupportedType, "%v", tx.Type), nil
+	return "", nil, types.TxStatusUnsupportedType, nil
 }
 
 // BlockReward is the reward minted at height h (h >= 1) before the supply

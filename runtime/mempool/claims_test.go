@@ -100,4 +100,14 @@ func TestAlreadyKnownInChain(t *testing.T) {
 	if errors.Is(err, ErrAlreadyKnown) {
 		t.Fatal("a new transaction at a used nonce reported as known")
 	}
+	// Junk refused before its signature is checked, or for it, never
+	// reaches the index: an attacker cannot make it read for free.
+	before := lookups
+	forged := transferTx(t, ks[0], 0)
+	forged.Signature[5] ^= 1
+	wantErr(t, p.Add([]*types.Transaction{forged})[0], ErrInvalidSignature)
+	wantErr(t, p.Add([]*types.Transaction{transferTx(t, ks[0], 0, tip(0, 0))})[0], ErrFeeCapTooLow)
+	if lookups != before {
+		t.Fatalf("%d index look-ups for junk", lookups-before)
+	}
 }

@@ -3,11 +3,16 @@
 //
 // Transactions arrive in batches from the REST API or gossip. Add checks
 // everything that needs no lock first (size, the stateless rules of
-// runtime/txrules, the minimum fee cap, encoding and hash) and verifies the
-// signatures in parallel on all cores; only then does it take the pool's
-// lock to apply the rules that read the pool and the committed account
-// state: duplicates, nonces, balances (counting the sender's other pending
-// transactions), replacement and capacity.
+// runtime/txrules, the minimum fee cap, encoding and hash), verifies the
+// signatures in parallel on all cores and refuses a claim of a username the
+// committed state holds; only then does it take the pool's lock to apply
+// the rules that read the pool and the committed account state:
+// duplicates, nonces, pending username claims (one per name and per
+// sender), balances (counting the sender's other pending transactions),
+// replacement and capacity. A correctly signed transaction refused by a
+// state rule is looked up in the chain (Config.Included), so resending an
+// included transaction is always ErrAlreadyKnown. Admission refuses what
+// would only fail in a block (spec/state.md "Admission").
 //
 // The pool keeps each sender's transactions in nonce order. A sender may
 // queue at most Config.MaxTxsPerSender transactions ahead of its account

@@ -64,8 +64,10 @@ type Config struct {
 	BaseFee uint64
 	// Included reports whether a committed block holds the transaction
 	// with hash h (the node's index). Admission asks it only for a
-	// transaction whose nonce is already used, to answer ErrAlreadyKnown
-	// instead of ErrNonceTooLow. nil: only pooled hashes are known.
+	// correctly signed transaction that a state rule refused (a used
+	// nonce, a username, the balance), the only refusals an included
+	// transaction can meet, to answer ErrAlreadyKnown instead. nil: only
+	// pooled hashes are known.
 	Included func(h types.Hash) (bool, error)
 }
 
@@ -203,16 +205,9 @@ func (p *Pool) Add(txs []*types.Transaction) []error {
 		errs[i] = p.prepare(txs[i], nil, &cands[i])
 	})
 	p.admitAll(cands, errs)
-	for i, err := range errs {
-		if err == nil {
-			continue
-		}
-		if c := cands[i].e; c != nil {
-			errs[i] = p.knownInChain(c.hash, err)
-		} else if txs[i] == nil {
-			continue
-		} else if h, herr := txs[i].Hash(); herr == nil {
-			errs[i] = p.knownInChain(h, err)
+	for i := range errs {
+		if e := cands[i].e; e != nil {
+			errs[i] = p.knownInChain(e.hash, errs[i])
 		}
 	}
 	return errs
@@ -233,20 +228,24 @@ func (p *Pool) AddRaw(b []byte) (types.Hash, error) {
 	errs := []error{p.prepare(tx, b, &c)}
 	if c.e == nil {
 		// Rejected before hashing; strict decoding makes b the encoding.
-		h := sha256.Sum256(b)
-		return h, p.knownInChain(h, errs[0])
+		return sha256.Sum256(b), errs[0]
 	}
 	p.admitAll([]candidate{c}, errs)
 	return c.e.hash, p.knownInChain(c.e.hash, errs[0])
 }
 
 // knownInChain turns a refusal into ErrAlreadyKnown when a block holds the
-// very transaction (hash h), whatever rule refused it first: resending an
-// included transaction is answered the same way every time. Only refused
-// transactions are looked up, without the pool lock.
+// very transaction (hash h), so that resending an included transaction is
+// answered the same way every time. Every included transaction used its
+// nonce, so a resent one meets a state rule after its signature checked
+// out: only those refusals are looked up, never junk an attacker can send
+// for free. It runs without the pool lock.
 func (p *Pool) knownInChain(h types.Hash, err error) error {
-	if err == nil || p.cfg.Included == nil || errors.Is(err, ErrAlreadyKnown) ||
-		errors.Is(err, ErrMalformed) || errors.Is(err, ErrTooLarge) {
+	if err == nil || p.cfg.Included == nil {
+		return err
+	}
+	if !errors.Is(err, ErrNonceTooLow) && !errors.Is(err, ErrUsernameTaken) &&
+		!errors.Is(err, ErrUsernameAlreadySet) && !errors.Is(err, ErrInsufficientBalance) {
 		return err
 	}
 	if in, lerr := p.cfg.Included(h); lerr == nil && in {

@@ -327,8 +327,8 @@ func (n *Node) Submit(raw []byte) (types.Hash, error) {
 // validator holding all the power, without running consensus. Tests and
 // tools use it; Run uses consensus.
 func (n *Node) ProduceBlock() (*types.Block, error) {
-	baseFee := txrules.NextBaseFee(n.Head().Header.BaseFee, n.Head().Header.GasUsed)
-	return n.produceFrom(n.pool.Select(baseFee, params.BlockGasLimit, params.MaxBlockTransactions))
+	h := n.Head().Header
+	return n.produceFrom(n.pool.Select(txrules.NextBaseFee(h.BaseFee, h.GasUsed), params.BlockGasLimit, params.MaxBlockTransactions))
 }
 
 // produceFrom is ProduceBlock with the candidates given: the proposer's
