@@ -69,7 +69,7 @@ func newDevnet(t *testing.T) *devnet {
 
 func (d *devnet) produce(t *testing.T) {
 	t.Helper()
-	if _, err := d.n.ProduceBlock(); err != nil {
+	if _, err := d.n.CommitLocalBlock(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -82,7 +82,7 @@ func (d *devnet) startBlocks(t *testing.T) func() {
 	go func() {
 		defer close(done)
 		for ctx.Err() == nil {
-			if _, err := d.n.ProduceBlock(); err != nil {
+			if _, err := d.n.CommitLocalBlock(); err != nil {
 				t.Error(err)
 				return
 			}

@@ -37,19 +37,27 @@ func nodeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Run a node",
-		Long: `node runs a single-validator node on an embedded BadgerDB in --data-dir,
-producing a block every --block-time, and serves the REST API on
---api-listen. On first start in an empty data directory it runs init first
-(a devnet genesis and a fresh validator key).
+		Long: `node runs an Orama node on an embedded BadgerDB in --data-dir and
+serves the REST API on --api-listen. The node runs consensus (pipelined
+HotStuff) whatever the number of validators: its key's validator proposes
+when it leads a view, at most one block per --block-time, and votes; a key
+outside the genesis validator set follows the chain without signing. With
+no p2p.listen and p2p.bootstrap it runs alone, which makes blocks only when
+its key holds more than 2/3 of the power (a single-validator devnet). On
+first start in an empty data directory it runs init first (a devnet
+genesis and a fresh validator key).
 
 --config names a YAML file with the same settings (keys data_dir, genesis,
-key, password_file, block_time, keep_versions, api.listen,
-api.max_body_bytes, log.level, log.format). Unknown keys are errors. Flags
-given on the command line override the file; relative paths in the file
-are relative to the file's directory.
+key, password_file, block_time, view_timeout, keep_versions, api.listen,
+api.max_body_bytes, p2p.listen, p2p.bootstrap, log.level, log.format).
+view_timeout is how long after its block time a silent leader is
+replaced; p2p.listen lists libp2p multiaddrs to listen on and
+p2p.bootstrap multiaddrs of peers (ending in /p2p/<peer id>). Unknown keys
+are errors. Flags given on the command line override the file; relative
+paths in the file are relative to the file's directory.
 
 SIGINT or SIGTERM stops the node: the API finishes its requests, then the
-node stops producing and closes its storage.`,
+node stops consensus and closes its storage.`,
 		Args: noArgs,
 	}
 	flags := config.AddFlags(cmd.Flags())

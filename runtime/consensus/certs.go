@@ -78,61 +78,84 @@ func (c *certVerifier) verifyQC(qc *types.QuorumCert) error {
 	if _, ok := c.seenQC[k]; ok {
 		return nil
 	}
-	var power uint64
-	for i, v := range qc.Votes {
-		if i > 0 && !addrLess(qc.Votes[i-1].Validator, v.Validator) {
-			return ErrUnsortedSigner
-		}
-		p, ok := c.set.Power(v.Validator)
-		if !ok {
-			return fmt.Errorf("%w: %x", ErrUnknownValidator, v.Validator)
-		}
-		payload, err := votePayload(qc.View, qc.Height, qc.BlockHash, v.Validator)
-		if err != nil {
-			return err
-		}
-		if err := c.verifier.Verify(types.SigningDomainVote, payload, v.Signature, v.Validator); err != nil {
-			return fmt.Errorf("%w: %v", ErrBadSignature, err)
-		}
-		power += p
-	}
-	if !c.set.IsQuorum(power) {
-		return ErrNoQuorum
+	err := c.verifySigners(types.SigningDomainVote, len(qc.Votes),
+		func(i int) (types.Address, types.Signature, error) {
+			return qc.Votes[i].Validator, qc.Votes[i].Signature, nil
+		},
+		func(i int) ([]byte, error) {
+			return votePayload(qc.View, qc.Height, qc.BlockHash, qc.Votes[i].Validator)
+		})
+	if err != nil {
+		return err
 	}
 	c.seenQC[k] = struct{}{}
 	return nil
 }
 
-// verifyTC checks tc's timeouts like verifyQC.
+// verifyTC checks tc's timeouts like verifyQC, each also naming a high QC
+// view below the TC's view.
 func (c *certVerifier) verifyTC(tc *types.TimeoutCert) error {
 	if _, ok := c.seenTC[tc.View]; ok {
 		return nil
 	}
-	var power uint64
-	for i, t := range tc.Timeouts {
-		if i > 0 && !addrLess(tc.Timeouts[i-1].Validator, t.Validator) {
+	err := c.verifySigners(types.SigningDomainTimeout, len(tc.Timeouts),
+		func(i int) (types.Address, types.Signature, error) {
+			t := &tc.Timeouts[i]
+			if t.HighQCView >= tc.View {
+				return t.Validator, t.Signature, fmt.Errorf("%w: high QC view %d not below view %d", ErrBadTC, t.HighQCView, tc.View)
+			}
+			return t.Validator, t.Signature, nil
+		},
+		func(i int) ([]byte, error) {
+			return timeoutPayload(tc.View, tc.Timeouts[i].HighQCView, tc.Timeouts[i].Validator)
+		})
+	if err != nil {
+		return err
+	}
+	c.seenTC[tc.View] = struct{}{}
+	return nil
+}
+
+// verifySigners is the one loop behind verifyQC and verifyTC, so that the
+// two certificates cannot drift apart in what they accept. A certificate has
+// n entries; entry(i) returns the i-th signer, its signature and, if the
+// entry is malformed in itself, why; payload(i) returns what the i-th signer
+// signed under domain d. Each entry is checked in turn, cheapest first:
+// signers strictly ascending (so each counts once), the entry well formed,
+// the signer a member of the set, its signature valid. Then the signers'
+// power must be a quorum. The first failure is returned.
+func (c *certVerifier) verifySigners(d types.SigningDomain, n int,
+	entry func(i int) (types.Address, types.Signature, error),
+	payload func(i int) ([]byte, error)) error {
+	var (
+		power uint64
+		prev  types.Address
+	)
+	for i := range n {
+		signer, sig, malformed := entry(i)
+		if i > 0 && !addrLess(prev, signer) {
 			return ErrUnsortedSigner
 		}
-		if t.HighQCView >= tc.View {
-			return fmt.Errorf("%w: high QC view %d not below view %d", ErrBadTC, t.HighQCView, tc.View)
+		prev = signer
+		if malformed != nil {
+			return malformed
 		}
-		p, ok := c.set.Power(t.Validator)
+		p, ok := c.set.Power(signer)
 		if !ok {
-			return fmt.Errorf("%w: %x", ErrUnknownValidator, t.Validator)
+			return fmt.Errorf("%w: %x", ErrUnknownValidator, signer)
 		}
-		payload, err := timeoutPayload(tc.View, t.HighQCView, t.Validator)
+		msg, err := payload(i)
 		if err != nil {
 			return err
 		}
-		if err := c.verifier.Verify(types.SigningDomainTimeout, payload, t.Signature, t.Validator); err != nil {
+		if err := c.verifier.Verify(d, msg, sig, signer); err != nil {
 			return fmt.Errorf("%w: %v", ErrBadSignature, err)
 		}
-		power += p
+		power += p // distinct members: the sum is at most the set's total
 	}
 	if !c.set.IsQuorum(power) {
 		return ErrNoQuorum
 	}
-	c.seenTC[tc.View] = struct{}{}
 	return nil
 }
 

@@ -35,11 +35,14 @@ var (
 	ErrBadProposal   = errors.New("consensus: malformed proposal")
 )
 
-// Core is the consensus state machine of one validator. It is not safe for
-// concurrent use; the outer layer serialises calls to Step.
+// Core is the consensus state machine of one node: a validator, or a
+// follower whose key is not in the validator set (see CanSign). It is not
+// safe for concurrent use; the outer layer serialises calls to Step.
 type Core struct {
 	cfg              Config
 	self             types.Address
+	power            uint64 // self's power; 0 for a follower
+	member           bool   // self is in the validator set: it may sign
 	genesisBlockHash types.Hash
 
 	safety   SafetyData
@@ -84,6 +87,7 @@ func NewCore(cfg Config, safety *SafetyData) (*Core, error) {
 		votes:    newVoteCollector(cfg.Validators),
 		timeouts: newTimeoutCollector(cfg.Validators),
 	}
+	c.power, c.member = cfg.Validators.Power(c.self)
 	if safety != nil {
 		c.safety = safety.Clone()
 	}
@@ -101,9 +105,21 @@ func (c *Core) Safety() SafetyData { return c.safety.Clone() }
 // Committed returns the last committed header.
 func (c *Core) Committed() types.BlockHeader { return c.forks.committed.header }
 
+// CanSign reports whether this node's key is in the validator set. A core
+// that cannot sign is a follower (a learner): it verifies proposals,
+// certificates and votes, asks for execution and fetches, and commits the
+// chain like a validator, but it never votes, times out or proposes, so
+// Step never returns PersistSafety, SendVote, BroadcastNewView,
+// BroadcastProposal or RequestProposal. Its signature would count for
+// nothing, and a follower that signed would still have to persist and
+// never equivocate for no benefit.
+func (c *Core) CanSign() bool { return c.member }
+
 // Step processes one event and returns the actions to execute, in order.
 // An error means the event was rejected (e.g. a bad signature); actions
-// returned alongside it must still be executed.
+// returned alongside it must still be executed. A refusal to sign (a
+// *NoVoteError: a safety rule, or a follower) is not a rejection: Step
+// returns no error for it.
 func (c *Core) Step(ev Event) ([]Action, error) {
 	c.acts = nil
 	var err error
@@ -132,6 +148,9 @@ func (c *Core) Step(ev Event) ([]Action, error) {
 		err = c.onNewView(&e.Msg)
 	default:
 		err = fmt.Errorf("consensus: unknown event %T", ev)
+	}
+	if refused := (*NoVoteError)(nil); errors.As(err, &refused) {
+		err = nil // the rules' answer, not a rejected event
 	}
 	acts := c.acts
 	c.acts = nil
@@ -175,6 +194,9 @@ func (c *Core) verifyHeader(h *types.BlockHeader) error {
 }
 
 func (c *Core) onBuilt(h *types.BlockHeader) error {
+	if !c.member {
+		return fmt.Errorf("%w: it never asked to propose", ErrNotValidator)
+	}
 	if h.Proposer != c.self || h.View != c.pm.view {
 		return fmt.Errorf("%w: built block is not ours for the current view", ErrBadProposal)
 	}
@@ -246,14 +268,21 @@ func (c *Core) insert(h types.BlockHeader, hash types.Hash) error {
 	return nil
 }
 
-// tryVote votes for an executed block if the safety rules allow.
+// tryVote votes for an executed block, or returns a *NoVoteError when this
+// node may not: it is not a validator (checked first, before anything is
+// signed or emitted), or a safety rule refuses. Any other error is a
+// failure to sign. A block no longer in the tree (pruned) is silently not
+// voted for.
 func (c *Core) tryVote(hash types.Hash) error {
+	if !c.member {
+		return &NoVoteError{Reason: ErrNotValidator}
+	}
 	b := c.forks.blocks[hash]
 	if b == nil {
 		return nil
 	}
 	if err := c.safety.safeToVote(&b.header, c.pm.view); err != nil {
-		return nil // not an error of the event: the rule simply refuses
+		return err
 	}
 	v := types.Vote{View: b.header.View, Height: b.header.Height, BlockHash: hash, Voter: c.self}
 	payload, err := v.SigningPayload()
@@ -270,11 +299,7 @@ func (c *Core) tryVote(hash types.Hash) error {
 	// so the QC forms even when the next leader is down, and the view after
 	// it then times out on its own instead of taking this block with it.
 	// Its own signature, just made, is not checked again.
-	power, ok := c.cfg.Validators.Power(c.self)
-	if !ok {
-		return fmt.Errorf("%w: voter %x", ErrUnknownValidator, c.self)
-	}
-	c.countVote(&v, power)
+	c.countVote(&v, c.power)
 	return nil
 }
 
@@ -357,15 +382,21 @@ func (c *Core) addTimeout(t *types.Timeout, power uint64) error {
 }
 
 // onLocalTimeout signs a timeout for the current view (once), or
-// rebroadcasts the one already signed so a lost NewView cannot stall.
+// rebroadcasts the one already signed so a lost NewView cannot stall. It
+// returns a *NoVoteError when this node may not: it is not a validator
+// (not even a timeout it signed while it was one is rebroadcast: it no
+// longer counts), or the safety rule refuses.
 func (c *Core) onLocalTimeout() error {
+	if !c.member {
+		return &NoVoteError{Reason: ErrNotValidator}
+	}
 	view := c.pm.view
 	if c.safety.LastTimeout != nil && c.safety.LastTimeout.View == view {
 		c.emit(BroadcastNewView{Msg: c.newView(*c.safety.LastTimeout)})
 		return nil
 	}
 	if err := c.safety.safeToTimeout(view, c.pm.view); err != nil {
-		return nil
+		return err
 	}
 	t := types.Timeout{View: view, HighQCView: c.safety.HighQC.View, Sender: c.self}
 	payload, err := t.SigningPayload()
@@ -379,8 +410,7 @@ func (c *Core) onLocalTimeout() error {
 	c.safety.LastTimeout = &t
 	c.emit(PersistSafety{Data: c.safety.Clone()})
 	c.emit(BroadcastNewView{Msg: c.newView(t)})
-	power, _ := c.cfg.Validators.Power(c.self)
-	return c.addTimeout(&t, power)
+	return c.addTimeout(&t, c.power)
 }
 
 func (c *Core) newView(t types.Timeout) types.NewView {
@@ -471,9 +501,10 @@ func (c *Core) advance(v uint64, byTC bool) {
 
 // lead asks for a proposal if this node leads view v, has not asked yet,
 // and can justify a block in v (a QC of v-1, or a TC of v-1 with a QC at
-// least as high as the TC's highest).
+// least as high as the TC's highest). A follower never leads, whatever
+// the elector says.
 func (c *Core) lead(v uint64) {
-	if c.leader(v) != c.self || c.proposed >= v {
+	if !c.member || c.leader(v) != c.self || c.proposed >= v {
 		return
 	}
 	req := RequestProposal{View: v, QC: cloneQC(c.safety.HighQC)}

@@ -3,8 +3,11 @@ package consensus
 import (
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"math"
 	"math/bits"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/oramanetwork/orama-chain/generated/types"
@@ -91,6 +94,76 @@ func signedVote(i int, view uint64, h types.Hash) types.Vote {
 	return v
 }
 
+// voteFor is validator i's signed vote for the header h whose hash is hash.
+func voteFor(i int, h *types.BlockHeader, hash types.Hash) types.Vote {
+	v := types.Vote{View: h.View, Height: h.Height, BlockHash: hash, Voter: addr(i)}
+	p, _ := v.SigningPayload()
+	v.Signature = fsig(types.SigningDomainVote, addr(i), p)
+	return v
+}
+
+// qcFor is the QC of validators voters (ascending) for h whose hash is hash.
+func qcFor(h *types.BlockHeader, hash types.Hash, voters ...int) types.QuorumCert {
+	qc := types.QuorumCert{View: h.View, Height: h.Height, BlockHash: hash}
+	for _, i := range voters {
+		v := voteFor(i, h, hash)
+		qc.Votes = append(qc.Votes, types.ValidatorSignature{Validator: v.Voter, Signature: v.Signature})
+	}
+	return qc
+}
+
+// newViewOf is validator i's signed NewView for view with high QC hq.
+func newViewOf(i int, view uint64, hq types.QuorumCert) types.NewView {
+	t := types.Timeout{View: view, HighQCView: hq.View, Sender: addr(i)}
+	p, _ := t.SigningPayload()
+	t.Signature = fsig(types.SigningDomainTimeout, addr(i), p)
+	return types.NewView{Timeout: t, HighQC: hq}
+}
+
+// tcOf is the TC of validators senders (ascending) for view, all with high QC hq.
+func tcOf(view uint64, hq types.QuorumCert, senders ...int) *types.TimeoutCert {
+	tc := &types.TimeoutCert{View: view}
+	for _, i := range senders {
+		t := newViewOf(i, view, hq).Timeout
+		tc.Timeouts = append(tc.Timeouts, types.TimeoutSignature{Validator: t.Sender, HighQCView: t.HighQCView, Signature: t.Signature})
+	}
+	return tc
+}
+
+// testGenesis is the genesis header of newTestCore.
+var testGenesis = types.BlockHeader{Timestamp: 1}
+
+// proposal is addr(0)'s block of view on the block qc certifies (the
+// genesis block for the genesis QC), at the height after it, carrying tc.
+func proposal(t *testing.T, view uint64, qc types.QuorumCert, tc *types.TimeoutCert) (types.BlockHeader, types.Hash) {
+	t.Helper()
+	parent := qc.BlockHash
+	if IsGenesisQC(&qc) {
+		parent = mustHash(t, &testGenesis)
+	}
+	h := types.BlockHeader{Height: qc.Height + 1, ParentHash: parent, Proposer: addr(0), View: view,
+		Timestamp: 1 + view, QC: qc, TimeoutCert: tc}
+	return h, mustHash(t, &h)
+}
+
+func mustHash(t *testing.T, h *types.BlockHeader) types.Hash {
+	t.Helper()
+	hash, err := h.Hash()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hash
+}
+
+// kinds names the actions, in order, for exact comparisons.
+func kinds(acts []Action) []string {
+	out := make([]string, len(acts))
+	for i, a := range acts {
+		out[i] = strings.TrimPrefix(fmt.Sprintf("%T", a), "consensus.")
+	}
+	return out
+}
+
 // fixedElector makes addr(0) lead every view.
 type fixedElector struct{}
 
@@ -98,7 +171,7 @@ func (fixedElector) Leader(uint64) types.Address { return addr(0) }
 
 func newTestCore(t *testing.T, set *ValidatorSet, self int, sd *SafetyData) *Core {
 	c, err := NewCore(Config{Validators: set, Elector: fixedElector{}, Signer: fakeSigner{addr(self)},
-		Verifier: fakeVerifier{}, Genesis: types.BlockHeader{Timestamp: 1}, BaseTimeoutTicks: 4, MaxBackoffExp: 3}, sd)
+		Verifier: fakeVerifier{}, Genesis: testGenesis, BaseTimeoutTicks: 4, MaxBackoffExp: 3}, sd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,67 +321,77 @@ func TestLeaderSelectionWeighted(t *testing.T) {
 // from its persisted safety data and receives a conflicting proposal for
 // view 1: it must not vote. It times out in view 2, restarts, and on its
 // next timeout rebroadcasts the identical timeout instead of signing anew.
+//
+// Every batch is compared whole, in order: a vote is exactly
+// [PersistSafety, SendVote], a first timeout exactly [PersistSafety,
+// BroadcastNewView], a rebroadcast exactly [BroadcastNewView], so a send
+// before its persist, or a persist missing from the batch, fails.
 func TestRestartNeverEquivocates(t *testing.T) {
 	set := testSet(t, 1, 1, 1, 1)
 	c := newTestCore(t, set, 1, nil)
 	prop := func(ts uint64) (types.BlockHeader, types.Hash) {
-		gh, _ := (&types.BlockHeader{Timestamp: 1}).Hash()
-		h := types.BlockHeader{Height: 1, ParentHash: gh, Proposer: addr(0), View: 1, Timestamp: ts}
-		hash, _ := h.Hash()
-		return h, hash
+		h := types.BlockHeader{Height: 1, ParentHash: mustHash(t, &testGenesis), Proposer: addr(0), View: 1, Timestamp: ts}
+		return h, mustHash(t, &h)
 	}
 	var persisted SafetyData
 	var votes []types.Vote
-	run := func(c *Core, ev Event) {
+	run := func(c *Core, ev Event, want ...string) {
+		t.Helper()
 		acts, err := c.Step(ev)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, a := range acts {
+		if got := kinds(acts); !slices.Equal(got, want) {
+			t.Fatalf("%T: actions %v, want exactly %v", ev, got, want)
+		}
+		for _, a := range acts {
 			switch a := a.(type) {
 			case PersistSafety:
 				persisted = a.Data.Clone()
 			case SendVote:
 				votes = append(votes, a.Vote)
-				if i == 0 {
-					t.Fatal("vote before persist")
+				if persisted.LastVotedView != a.Vote.View {
+					t.Fatalf("vote of view %d sent, persisted last voted view %d", a.Vote.View, persisted.LastVotedView)
 				}
 			case BroadcastNewView:
-				if persisted.LastTimeout == nil || persisted.LastTimeout.Signature != a.Msg.Timeout.Signature {
+				if persisted.LastTimeout == nil || *persisted.LastTimeout != a.Msg.Timeout {
 					t.Fatal("timeout sent that was not persisted first")
 				}
 			}
 		}
 	}
 	h1, hash1 := prop(1)
-	run(c, ProposalReceived{Header: h1})
-	run(c, BlockExecuted{Hash: hash1, Valid: true})
+	run(c, ProposalReceived{Header: h1}, "RequestExecute")
+	run(c, BlockExecuted{Hash: hash1, Valid: true}, "PersistSafety", "SendVote")
 	if len(votes) != 1 {
 		t.Fatalf("votes %d", len(votes))
 	}
 	c = newTestCore(t, set, 1, &persisted) // crash + restart
 	h2, hash2 := prop(2)
-	run(c, ProposalReceived{Header: h2})
-	run(c, BlockExecuted{Hash: hash2, Valid: true})
+	run(c, ProposalReceived{Header: h2}, "RequestExecute")
+	run(c, BlockExecuted{Hash: hash2, Valid: true}) // already voted in view 1: nothing
 	if len(votes) != 1 {
 		t.Fatal("restarted node voted twice in view 1")
 	}
-	for range 4 {
+	for range 3 {
 		run(c, Tick{})
 	}
+	run(c, Tick{}, "PersistSafety", "BroadcastNewView")
 	first := *persisted.LastTimeout
 	c = newTestCore(t, set, 1, &persisted)
 	var resent []types.Timeout
 	for range 100 {
-		acts, _ := c.Step(Tick{})
-		for _, a := range acts {
-			if nv, ok := a.(BroadcastNewView); ok {
-				resent = append(resent, nv.Msg.Timeout)
-			}
-			if _, ok := a.(PersistSafety); ok {
-				t.Fatal("restarted node signed a new timeout for a view it already timed out in")
-			}
+		acts, err := c.Step(Tick{})
+		if err != nil {
+			t.Fatal(err)
 		}
+		if len(acts) == 0 {
+			continue
+		}
+		if got := kinds(acts); !slices.Equal(got, []string{"BroadcastNewView"}) {
+			t.Fatalf("restarted node timed out again with %v, want exactly [BroadcastNewView]: a persist means a new signature", got)
+		}
+		resent = append(resent, acts[0].(BroadcastNewView).Msg.Timeout)
 	}
 	if len(resent) == 0 {
 		t.Fatal("no rebroadcast after restart")

@@ -16,6 +16,13 @@
 // Time is logical: the outer layer calls Step(Tick{}) at a fixed rate and the
 // pacemaker counts ticks.
 //
+// A node whose key is not in the validator set runs the same core as a
+// follower (Core.CanSign): it follows and commits the chain but never signs,
+// so none of its actions needs persisting or sending.
+//
+// Which events the core authenticates itself and which it trusts the outer
+// layer to have authenticated is stated on Event.
+//
 // # Ordering of actions (the Ready contract)
 //
 // Actions must be executed in the order returned. In particular a
@@ -38,6 +45,7 @@
 //	forks.go       the block tree and the commit rule
 //	pacemaker.go   views, tick-based timeouts, exponential backoff
 //	certs.go       QC/TC verification, vote and timeout collectors
+//	proof.go       QC-for-a-block and commit proof verification (block sync)
 //	validators.go  validator set, Effective Power, quorum arithmetic
 //	leader.go      deterministic EP-weighted leader election
 //	signer.go      Signer/Verifier interfaces and crypto-backed implementations

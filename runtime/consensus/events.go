@@ -3,10 +3,38 @@ package consensus
 import "github.com/oramanetwork/orama-chain/generated/types"
 
 // Event is an input to Core.Step.
+//
+// # Trust boundary
+//
+// The core checks by itself everything that carries a signature inside the
+// message: every QC and TC (each signer a validator, strictly ascending, its
+// signature valid, a quorum of power), the signature of a VoteReceived vote
+// by its Voter, and the signed timeout of a NewViewReceived by its Sender.
+// Those events may come from anyone.
+//
+// A block header carries no signature of its own. For a ProposalReceived
+// or BlockFetched header the core checks only that it is well formed:
+// Proposer is the leader of View, Height and ParentHash follow from its QC,
+// the QC (and TC) verify, and a view gap is justified by the TC. That its
+// claimed proposer actually proposed it, the core cannot tell; see each
+// event for what the outer layer must guarantee instead. Whatever it
+// delivers, no two conflicting blocks become final: a header takes part in
+// a commit only as a block a verified QC certifies (by hash, view and
+// height), and a validator votes once per view. What a forged header can
+// do is win votes, and so finality, for a block its claimed proposer never
+// made.
 type Event interface{ isEvent() }
 
 // ProposalReceived: a leader's proposal (block header carrying the QC for its
 // parent and, after a timeout, the TC of the previous view).
+//
+// The core votes for a proposal of the current view, so the header must be
+// authentic: the outer layer delivers only proposals whose sender signed
+// them, and that sender is Header.Proposer (runtime/p2p checks that the
+// Envelope signature verifies for its Sender and that Sender ==
+// Block.Header.Proposer). Otherwise anyone could make validators vote for
+// a block the leader never proposed, or make an honest leader look like an
+// equivocator.
 type ProposalReceived struct{ Header types.BlockHeader }
 
 // ProposalBuilt: the outer layer built the block this core asked for with
@@ -21,13 +49,25 @@ type BlockExecuted struct {
 }
 
 // BlockFetched: a block header the core asked for with FetchBlock.
+//
+// It comes from any peer and is unauthenticated: the core asks only for
+// the block hash a verified QC certifies, so such a header is authentic by
+// its hash (a quorum voted for it), and it is then in a view below the
+// current one: it is inserted into the tree but never voted for. The core
+// does not check that it asked for the hash; it processes BlockFetched
+// exactly like ProposalReceived. So the outer layer must deliver only a
+// header whose hash is one it was asked for (runtime/p2p's FetchBlock
+// refuses a block whose header hash differs), or one it received
+// authenticated earlier (the proposals a restarted node hands back).
 type BlockFetched struct{ Header types.BlockHeader }
 
 // VoteReceived: a vote. The next leader aggregates it to propose; every
-// other node aggregates it to learn of commits early.
+// other node aggregates it to learn of commits early. The core checks the
+// voter's signature and membership itself.
 type VoteReceived struct{ Vote types.Vote }
 
-// NewViewReceived: a NewView (signed timeout, high QC, last TC).
+// NewViewReceived: a NewView (signed timeout, high QC, last TC). The core
+// checks the timeout's signature and the certificates itself.
 type NewViewReceived struct{ Msg types.NewView }
 
 // Tick: one unit of logical time.

@@ -39,14 +39,25 @@ func cloneQC(q types.QuorumCert) types.QuorumCert {
 	return q
 }
 
-// Reasons a safety rule refuses to sign.
+// Reasons a safety rule refuses to sign, carried by a NoVoteError.
 var (
+	ErrNotValidator    = errors.New("consensus: this node is not in the validator set")
 	ErrNotCurrentView  = errors.New("consensus: message is not for the current view")
 	ErrAlreadyVoted    = errors.New("consensus: already voted in this or a later view")
 	ErrTimedOutInView  = errors.New("consensus: already timed out in this view")
 	ErrBelowLock       = errors.New("consensus: proposal's QC is below the locked QC")
 	ErrAlreadyTimedOut = errors.New("consensus: already signed a timeout for this or a later view")
 )
+
+// NoVoteError is a refusal to sign a vote or a timeout; Reason is one of
+// the errors above. It is the answer of the safety rules, not a fault of
+// the event that asked: Step never returns it (the event was processed;
+// this node just does not sign). Like flow-go's model.NoVoteError, it keeps
+// "must not sign" apart from "failed to sign" inside the core.
+type NoVoteError struct{ Reason error }
+
+func (e *NoVoteError) Error() string { return "not signing: " + e.Reason.Error() }
+func (e *NoVoteError) Unwrap() error { return e.Reason }
 
 // safeToVote applies the voting rules to a proposal in view cur:
 //   - only for the current view;
@@ -56,28 +67,33 @@ var (
 //     the same view as the lock certifies the locked block itself (one block
 //     per view can be certified), so this is "extends the locked block or
 //     carries a higher QC".
+//
+// A refusal is a *NoVoteError.
 func (s *SafetyData) safeToVote(h *types.BlockHeader, cur uint64) error {
+	var why error
 	switch {
 	case h.View != cur:
-		return ErrNotCurrentView
+		why = ErrNotCurrentView
 	case h.View <= s.LastVotedView:
-		return ErrAlreadyVoted
+		why = ErrAlreadyVoted
 	case h.View <= s.LastTimeoutView:
-		return ErrTimedOutInView
+		why = ErrTimedOutInView
 	case h.QC.View < s.LockedQC.View:
-		return ErrBelowLock
+		why = ErrBelowLock
+	default:
+		return nil
 	}
-	return nil
+	return &NoVoteError{Reason: why}
 }
 
 // safeToTimeout allows a timeout only for the current view (views >= cur) and
-// only once per view.
+// only once per view. A refusal is a *NoVoteError.
 func (s *SafetyData) safeToTimeout(view, cur uint64) error {
 	switch {
 	case view < cur:
-		return ErrNotCurrentView
+		return &NoVoteError{Reason: ErrNotCurrentView}
 	case view <= s.LastTimeoutView:
-		return ErrAlreadyTimedOut
+		return &NoVoteError{Reason: ErrAlreadyTimedOut}
 	}
 	return nil
 }

@@ -3,15 +3,12 @@ package node
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/crypto"
-	"github.com/oramanetwork/orama-chain/runtime/exec"
 	"github.com/oramanetwork/orama-chain/runtime/mempool"
 	"github.com/oramanetwork/orama-chain/runtime/txrules"
 )
@@ -98,7 +95,7 @@ func TestBlockSpaceIsNeverFree(t *testing.T) {
 		// The Byzantine proposer offers everything not yet included;
 		// fill leaves out what is not includable.
 		left := spam[len(included):]
-		b, err := n.produceFrom(left)
+		b, err := n.commitLocal(left)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,77 +163,6 @@ func TestBlockSpaceIsNeverFree(t *testing.T) {
 	}
 }
 
-// TestNonIncludableBlockRefused: a block holding a transaction that is not
-// includable is refused both where a validator votes (execute) and where
-// block sync applies a final block (applyFinal), without stopping the node
-// or changing its state; the proposer's own path leaves it out.
-func TestNonIncludableBlockRefused(t *testing.T) {
-	g, keys := testGenesis(3)
-	n, err := New(Config{DataDir: t.TempDir(), NoSync: true}, g, keys[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	alice, bob := keys[1], keys[2]
-	tx0 := signedTransfer(alice, g.ChainID, 0, bob.Address(), 1)
-	if _, err := n.produceFrom([]*types.Transaction{tx0}); err != nil {
-		t.Fatal(err)
-	}
-	head, hh := n.headAndHash()
-	for _, m := range []struct {
-		name string
-		txs  []types.Transaction
-		keep int // how many the proposer's rules keep
-	}{
-		{"included bytes again", []types.Transaction{*tx0}, 0},
-		{"the same bytes twice", []types.Transaction{*signedTransfer(alice, g.ChainID, 1, bob.Address(), 1), *signedTransfer(alice, g.ChainID, 1, bob.Address(), 1)}, 1},
-		{"nonce ahead", []types.Transaction{*signedTransfer(alice, g.ChainID, 5, bob.Address(), 1)}, 0},
-		{"fee cap below base fee", []types.Transaction{*signTx(t, alice, g.ChainID, &types.Transaction{Type: types.TxTypeTransfer, To: bob.Address(), Nonce: 1, GasLimit: params.GasTransfer, GasFeeCap: params.MinBaseFee})}, 0},
-		{"gas limit above the block", []types.Transaction{*signTx(t, alice, g.ChainID, &types.Transaction{Type: types.TxTypeTransfer, To: bob.Address(), Nonce: 1, GasLimit: params.BlockGasLimit + 1, GasFeeCap: params.MaxBaseFee})}, 0},
-	} {
-		t.Run(m.name, func(t *testing.T) {
-			b := &types.Block{Header: types.BlockHeader{
-				Height: head.Header.Height + 1, ParentHash: hh, Timestamp: head.Header.Timestamp, Proposer: keys[0].Address(),
-				View: head.Header.View + 1, BaseFee: txrules.NextBaseFee(head.Header.BaseFee, head.Header.GasUsed),
-			}, Transactions: m.txs}
-			h := mustHash(&b.Header)
-			d := &driver{n: n, bodies: map[types.Hash]*types.Block{h: b}, execd: map[types.Hash]*speculative{}, parentSeenAt: map[types.Hash]time.Time{}}
-			if _, err := d.execute(h, true); !errors.Is(err, ErrBadBlock) || !errors.Is(err, exec.ErrNotIncludable) {
-				t.Fatalf("vote path: %v, want a bad block (not includable)", err)
-			}
-			err := d.applyFinal(b, nil)
-			var f fatal
-			if !errors.Is(err, ErrBadBlock) || errors.As(err, &f) {
-				t.Fatalf("sync path: %v, want a non-fatal bad block", err)
-			}
-			if now, nh := n.headAndHash(); nh != hh || now.Header.StateRoot != head.Header.StateRoot {
-				t.Fatal("a refused block moved the head")
-			}
-			// The proposer's rules leave the offending transactions out.
-			picked := make([]*types.Transaction, len(m.txs))
-			for i := range m.txs {
-				picked[i] = &m.txs[i]
-			}
-			st, err := n.State().Fork()
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, txs, err := fill(st, exec.Env{Height: b.Header.Height, Proposer: keys[0].Address(), BaseFee: b.Header.BaseFee}, picked, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range txs {
-				if res.Receipts[i].Status != types.TxStatusSuccess {
-					t.Fatalf("fill kept %s", fmt.Sprint(res.Receipts[i].Status))
-				}
-			}
-			if len(txs) != m.keep {
-				t.Fatalf("fill kept %d transactions, want %d", len(txs), m.keep)
-			}
-		})
-	}
-}
-
 // TestFillSkipsSenderAfterGap: once a sender's transaction is left out of
 // a block as not includable, its later nonces are left out too (they
 // would no longer follow), while other senders go on.
@@ -257,7 +183,7 @@ func TestFillSkipsSenderAfterGap(t *testing.T) {
 		signedTransfer(carol, g.ChainID, 1, bob.Address(), 1),
 		signedTransfer(alice, g.ChainID, 0, bob.Address(), 1), // would fill the gap, but comes after it
 	}
-	b, err := n.produceFrom(picked)
+	b, err := n.commitLocal(picked)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package node
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -20,8 +21,10 @@ import (
 )
 
 // The crash test runs the node in a child process (this test binary, re-run
-// with ORAMA_CRASH_CHILD set) that commits blocks with transfers as fast as
-// it can and prints "committed <height> <hash>" after each commit returns.
+// with ORAMA_CRASH_CHILD set) that runs Node.Run, the production path
+// (consensus, speculative execution, safety data, recorded proposals and
+// commit proofs), with transfers flowing in, and prints
+// "committed <height> <hash>" after each commit returns.
 // The parent SIGKILLs it at random instants, restarts it, and at the end
 // checks that (1) no block the child reported committed is lost, and (2) a
 // clean replay of the stored blocks from genesis reproduces every height's
@@ -37,32 +40,38 @@ func TestMain(m *testing.M) {
 
 func crashChild(dir string) {
 	g, keys := testGenesis(8)
-	n, err := New(Config{DataDir: dir, BlockTime: time.Millisecond}, g, keys[0])
+	// The production path: Run, consensus through the driver (one
+	// validator holds all the power), with a short block time so that it
+	// commits as fast as it can.
+	n, err := New(Config{DataDir: dir, BlockTime: time.Millisecond, TickInterval: 5 * time.Millisecond}, g, keys[0])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		os.Exit(2)
 	}
 	out := bufio.NewWriter(os.Stdout)
-	for {
-		// A few transfers between the funded keys, nonces from the head state.
-		var txs []*types.Transaction
-		for i, k := range keys {
-			acc, err := n.State().Account(k.Address())
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "child:", err)
-				os.Exit(2)
-			}
-			txs = append(txs, signedTransfer(k, g.ChainID, acc.Nonce, keys[(i+1)%len(keys)].Address(), uint64(1000+i)))
-		}
-		n.Mempool().Add(txs)
-		b, err := n.ProduceBlock()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "child:", err)
-			os.Exit(2)
-		}
+	n.OnBlock(func(b *types.Block, _ []types.Receipt) {
 		h, _ := b.Header.Hash()
 		fmt.Fprintf(out, "committed %d %x\n", b.Header.Height, h[:])
 		out.Flush()
+	})
+	// A few transfers between the funded keys, nonces from the head state.
+	go func() {
+		for {
+			var txs []*types.Transaction
+			for i, k := range keys {
+				acc, err := n.State().Account(k.Address())
+				if err != nil {
+					return // the store is closing
+				}
+				txs = append(txs, signedTransfer(k, g.ChainID, acc.Nonce, keys[(i+1)%len(keys)].Address(), uint64(1000+i)))
+			}
+			n.Mempool().Add(txs) // a nonce already pooled is refused: fine
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	if err := n.Run(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		os.Exit(2)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/crypto"
+	"github.com/oramanetwork/orama-chain/runtime/driver"
 	"github.com/oramanetwork/orama-chain/runtime/p2p"
 )
 
@@ -79,7 +80,7 @@ func (m *memNet) FetchBlock(_ context.Context, h types.Hash) (*types.Block, erro
 	return nil, errNoPeer
 }
 
-func (m *memNet) SyncRange(_ context.Context, from uint64, max int) (*types.SyncResponse, error) {
+func (m *memNet) SyncRange(_ context.Context, from uint64, max int) (*types.SyncResponse, string, error) {
 	var best *types.SyncResponse
 	for _, n := range m.peers() {
 		r, err := n.SyncRange(from, max)
@@ -88,9 +89,9 @@ func (m *memNet) SyncRange(_ context.Context, from uint64, max int) (*types.Sync
 		}
 	}
 	if best == nil {
-		return nil, errNoPeer
+		return nil, "", errNoPeer
 	}
-	return best, nil
+	return best, "", nil
 }
 
 func (m *memNet) Penalize(string, string) {}
@@ -317,7 +318,7 @@ func TestSyncVerification(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.checkChain(b0.Header, resp); err != nil {
+	if err := d.CheckSync(b0.Header, resp); err != nil {
 		t.Fatalf("a genuine range refused: %v", err)
 	}
 	clone := func() *types.SyncResponse {
@@ -346,8 +347,8 @@ func TestSyncVerification(t *testing.T) {
 	} {
 		r := clone()
 		m.mutate(r)
-		if err := d.checkChain(b0.Header, r); err == nil {
-			t.Errorf("%s: accepted", m.name)
+		if err := d.CheckSync(b0.Header, r); !errors.Is(err, driver.ErrBadSync) {
+			t.Errorf("%s: %v, want driver.ErrBadSync", m.name, err)
 		}
 	}
 }

@@ -1,13 +1,16 @@
 // Package node wires the parts of an Orama node together and owns their
-// goroutines and lifecycles: storage, state, the mempool, and the consensus
-// driver (validator.go) that runs runtime/consensus over a Network
-// (runtime/p2p in production) and executes what it decides. Blocks reach
-// the store only once final; proposals are executed speculatively into
-// smt.Overlays. Block sync (sync.go) serves and fetches final blocks with
-// their commit proofs.
+// lifecycles: storage, state, the index, the mempool, the peer-to-peer host
+// and the consensus driver (runtime/driver), which it gives the node's chain
+// (chain), mempool and network (driverNet) through the driver's small
+// interfaces. Blocks reach the store only once final. It serves block sync
+// (sync.go) from the store and the driver's proposed blocks.
 //
-// Everything below it (exec, state, smt, store, mempool) is synchronous and
-// has no goroutines of its own; this package is where concurrency lives.
+// Goroutines: Run's (the driver's loop), the Badger value-log GC, the
+// transaction gossip batcher, one per block fetch (driverNet), and the
+// index's writer (runtime/index); the libp2p host runs its own. exec,
+// state, smt, store and mempool start none.
+//
+// It must never be imported by the packages it wires.
 package node
 
 import (
@@ -22,6 +25,7 @@ import (
 	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/crypto"
+	"github.com/oramanetwork/orama-chain/runtime/driver"
 	"github.com/oramanetwork/orama-chain/runtime/exec"
 	"github.com/oramanetwork/orama-chain/runtime/index"
 	"github.com/oramanetwork/orama-chain/runtime/mempool"
@@ -50,9 +54,18 @@ type Config struct {
 	ViewTimeout time.Duration
 	// TickInterval is the consensus clock's resolution; default 50 ms.
 	TickInterval time.Duration
+	// SubmitBacklog is how many pooled transactions make the node refuse
+	// a client's submission (pool_full): default DefaultPoolBlocks full
+	// blocks. What it admits is then final within seconds instead of
+	// queued behind a backlog the chain cannot clear soon. Gossip from
+	// peers is not held to it (only to the pool's own bound), so that
+	// every leader can include what one node admitted.
+	SubmitBacklog int
 }
 
-// Node is a running single-validator node.
+// Node is an Orama node: a validator when its key is in the genesis
+// validator set, a follower otherwise. One validator holding all the power
+// runs the same Run as a devnet.
 type Node struct {
 	cfg     Config
 	log     *slog.Logger
@@ -69,7 +82,7 @@ type Node struct {
 	headHash types.Hash
 	headSt   atomic.Pointer[state.State]
 	onBlock  []func(*types.Block, []types.Receipt)
-	driver   atomic.Pointer[driver] // set by Run; read by the network's goroutines
+	driver   atomic.Pointer[driver.Driver] // set by Run; read by the network's goroutines
 	net      Network
 	host     *p2p.Host // when StartP2P ran
 	out      txBatcher // submitted transactions waiting to be gossiped
@@ -95,6 +108,9 @@ func New(cfg Config, g *types.Genesis, key *crypto.PrivateKey) (*Node, error) {
 	}
 	if cfg.ViewTimeout <= 0 {
 		cfg.ViewTimeout = time.Duration(params.ViewTimeoutMillis) * time.Millisecond
+	}
+	if cfg.SubmitBacklog <= 0 {
+		cfg.SubmitBacklog = DefaultPoolBlocks * params.MaxBlockTransactions
 	}
 	if cfg.TickInterval <= 0 {
 		cfg.TickInterval = DefaultTickInterval
@@ -291,7 +307,7 @@ func (n *Node) Run(ctx context.Context) error {
 	defer stopGC()
 	go n.store.RunGC(gcCtx, n.cfg.GCInterval)
 
-	d, err := newDriver(n, n.net)
+	d, err := n.newDriver(ctx)
 	if err != nil {
 		return err
 	}
@@ -301,7 +317,7 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	n.log.Info("starting consensus", "address", crypto.FormatAddress(n.me), "block_time", n.cfg.BlockTime.String(),
 		"view_timeout", n.cfg.ViewTimeout.String())
-	if err := d.run(ctx); err != nil {
+	if err := d.Run(ctx); err != nil {
 		n.log.Error("consensus stopped", "err", err)
 		return err
 	}
@@ -312,6 +328,9 @@ func (n *Node) Run(ctx context.Context) error {
 // Submit admits a signed transaction from a client and queues it for
 // gossip to the other nodes' mempools.
 func (n *Node) Submit(raw []byte) (types.Hash, error) {
+	if k := n.pool.Len(); k >= n.cfg.SubmitBacklog {
+		return types.Hash{}, fmt.Errorf("node: %d transactions wait for blocks: %w", k, mempool.ErrPoolFull)
+	}
 	h, err := n.pool.AddRaw(raw)
 	if err != nil {
 		return h, err
@@ -320,63 +339,6 @@ func (n *Node) Submit(raw []byte) (types.Hash, error) {
 		n.out.add(raw)
 	}
 	return h, nil
-}
-
-// ProduceBlock builds, executes and commits the next block from the
-// mempool with this node's own vote as its parent's QC: the chain of a
-// validator holding all the power, without running consensus. Tests and
-// tools use it; Run uses consensus.
-func (n *Node) ProduceBlock() (*types.Block, error) {
-	h := n.Head().Header
-	return n.produceFrom(n.pool.Select(txrules.NextBaseFee(h.BaseFee, h.GasUsed), params.BlockGasLimit, params.MaxBlockTransactions))
-}
-
-// produceFrom is ProduceBlock with the candidates given: the proposer's
-// rules (fill) decide which of them the block holds.
-func (n *Node) produceFrom(picked []*types.Transaction) (*types.Block, error) {
-	parent := n.Head()
-	ph, err := parent.Header.Hash()
-	if err != nil {
-		return nil, err
-	}
-	height := parent.Header.Height + 1
-	baseFee := txrules.NextBaseFee(parent.Header.BaseFee, parent.Header.GasUsed)
-	// The head state is the parent's: fork it so that execution reads the
-	// accounts admission has just cached instead of walking the tree again.
-	st, err := n.State().Fork()
-	if err != nil {
-		return nil, err
-	}
-	res, txs, err := fill(st, exec.Env{Height: height, Proposer: n.me, BaseFee: baseFee}, picked, nil)
-	if err != nil {
-		return nil, err
-	}
-	qc, err := n.selfQC(parent, ph)
-	if err != nil {
-		return nil, err
-	}
-	ts := max(uint64(n.cfg.Now().Unix()), parent.Header.Timestamp)
-	b := &types.Block{
-		Header: types.BlockHeader{
-			Height:           height,
-			ParentHash:       ph,
-			StateRoot:        res.StateRoot,
-			TransactionsRoot: res.TransactionsRoot,
-			ReceiptsRoot:     res.ReceiptsRoot,
-			Timestamp:        ts,
-			Proposer:         n.me,
-			Epoch:            height / params.EpochLength,
-			View:             height,
-			BaseFee:          baseFee,
-			GasUsed:          res.GasUsed,
-			QC:               qc,
-		},
-		Transactions: txs,
-	}
-	if err := n.finish(b, res.Receipts, nil, st.Written()); err != nil {
-		return nil, err
-	}
-	return b, nil
 }
 
 // finish makes b, whose state nodes are in n.smt, the new head: it syncs
@@ -425,22 +387,4 @@ func (n *Node) finish(b *types.Block, receipts []types.Receipt, proof *types.Com
 		}
 	}
 	return nil
-}
-
-// selfQC certifies the parent with this validator's own vote: with one
-// validator its vote is all of the power.
-func (n *Node) selfQC(parent *types.Block, parentHash types.Hash) (types.QuorumCert, error) {
-	v := types.Vote{View: parent.Header.View, Height: parent.Header.Height, BlockHash: parentHash, Voter: n.me}
-	payload, err := v.SigningPayload()
-	if err != nil {
-		return types.QuorumCert{}, err
-	}
-	sig, err := crypto.SignDomain(n.key, crypto.DomainVote, n.genesis.ChainID, payload)
-	if err != nil {
-		return types.QuorumCert{}, err
-	}
-	return types.QuorumCert{
-		View: v.View, Height: v.Height, BlockHash: parentHash,
-		Votes: []types.ValidatorSignature{{Validator: n.me, Signature: sig}},
-	}, nil
 }

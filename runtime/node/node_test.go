@@ -22,7 +22,7 @@ func TestProduceBlocksAndRestart(t *testing.T) {
 	if errs := n.Mempool().Add([]*types.Transaction{tx}); errs[0] != nil {
 		t.Fatalf("admit: %v", errs[0])
 	}
-	b, err := n.ProduceBlock()
+	b, err := n.CommitLocalBlock()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestProduceBlocksAndRestart(t *testing.T) {
 	}
 	// Empty blocks still advance and mint.
 	for i := 0; i < 3; i++ {
-		if _, err := n.ProduceBlock(); err != nil {
+		if _, err := n.CommitLocalBlock(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -74,7 +74,7 @@ func TestProduceBlocksAndRestart(t *testing.T) {
 		t.Fatalf("validator %d, want %d", v.OramaBalance, want)
 	}
 	// The chain continues from the restored head.
-	b5, err := n2.ProduceBlock()
+	b5, err := n2.CommitLocalBlock()
 	if err != nil || b5.Header.Height != 5 {
 		t.Fatalf("block after restart: %v %v", b5, err)
 	}
@@ -111,7 +111,7 @@ func TestRejectsForgedTransaction(t *testing.T) {
 	if errs := n.Mempool().Add([]*types.Transaction{wrongChain}); !errors.Is(errs[0], mempool.ErrInvalidSignature) {
 		t.Fatalf("other chain's tx: %v", errs[0])
 	}
-	b, err := n.ProduceBlock()
+	b, err := n.CommitLocalBlock()
 	if err != nil || len(b.Transactions) != 0 {
 		t.Fatalf("a rejected tx reached a block (%v)", err)
 	}

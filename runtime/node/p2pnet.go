@@ -22,20 +22,16 @@ func (n *Node) StartP2P(ctx context.Context, listen, bootstrap []string) (*p2p.H
 		Key: n.key, ChainID: n.genesis.ChainID,
 		Listen: listen, Bootstrap: bootstrap, Validators: vals,
 		Logger: n.log.With("component", "p2p"), Validate: n.validateGossip, Server: n,
+		// Straight into the node's one queue; Deliver never blocks.
+		Deliver: func(m *p2p.Message) {
+			n.Deliver(Incoming{Type: m.Type, Decoded: m.Decoded, From: m.From.String()})
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("node: p2p: %w", err)
 	}
 	n.host = h
 	n.AttachNetwork(p2pNet{h})
-	go func() {
-		for m := range h.Messages() {
-			if p2p.IsTransactions(m.Type) {
-				continue // admitted by validateGossip
-			}
-			n.Deliver(Incoming{Type: m.Type, Decoded: m.Decoded, From: m.From.String()})
-		}
-	}()
 	n.log.Info("p2p listening", "peer_id", h.ID().String(), "addrs", h.Addrs())
 	return h, nil
 }
@@ -80,9 +76,9 @@ func (p p2pNet) FetchBlock(ctx context.Context, h types.Hash) (*types.Block, err
 	return p.h.FetchBlock(ctx, h)
 }
 
-func (p p2pNet) SyncRange(ctx context.Context, from uint64, max int) (*types.SyncResponse, error) {
-	r, _, err := p.h.SyncRange(ctx, from, max)
-	return r, err
+func (p p2pNet) SyncRange(ctx context.Context, from uint64, max int) (*types.SyncResponse, string, error) {
+	r, id, err := p.h.SyncRange(ctx, from, max)
+	return r, id.String(), err
 }
 
 func (p p2pNet) Penalize(from, reason string) {

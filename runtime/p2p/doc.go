@@ -6,10 +6,10 @@
 // chain state: encodings, envelope signatures, validator membership and
 // topic rules. Everything that needs state (is this proposal valid, is
 // this transaction payable) belongs to the caller, which plugs in through
-// Config.Validate, Server and Penalize. The package must never import
-// runtime/node, runtime/consensus, runtime/exec, runtime/state or
-// runtime/mempool: those layers use it, not the other way round. It keeps
-// no global mutable state; every Host is independent.
+// Config.Validate, Config.Deliver, Server and Penalize. The package must
+// never import runtime/node, runtime/consensus, runtime/exec, runtime/state
+// or runtime/mempool: those layers use it, not the other way round. It
+// keeps no global mutable state; every Host is independent.
 //
 // # Transport
 //
@@ -44,13 +44,16 @@
 // A failed check rejects the message, which gossipsub scores against the
 // peer that sent it; Config.Validate can instead ignore a message
 // (ErrIgnore) with no penalty. The host's own messages go through the same
-// checks when published, and are never delivered back on Messages.
+// checks when published, and are never handed back to the host's owner.
 //
-// Messages returns a small channel fed from two queues: consensus messages
-// (proposals, votes, new views; up to 65,536 held, always delivered first)
-// and transactions (up to 4,096 held; when full the oldest is dropped).
-// Pubsub never blocks on a slow reader; a consensus message is dropped only
-// if 65,536 are waiting, and that is logged as an error.
+// A proposal, vote or new view from another node that passes the checks
+// goes straight from the topic's subscription reader to Config.Deliver:
+// the package holds no queue of its own. Deliver must not block; the node
+// pushes into its one bounded queue between the network and the consensus
+// loop (runtime/driver's inbound.go), whose doc gives the bound and the rule for
+// what is dropped when the loop falls behind. Transactions are never
+// delivered: Config.Validate admits them to the mempool before they are
+// relayed, and that is all the node does with them.
 //
 // # Peer scoring
 //
@@ -108,8 +111,12 @@
 // params.MaxEnvelopePayloadBytes+1 (block), bytes after the frame, or a
 // body that does not decode strictly is an error. A server that cannot
 // answer (its Server returned an error) resets the stream. The client also
-// checks that a range response holds at most the blocks asked for, at
-// consecutive heights from the requested one, each the parent of the next,
-// and that a fetched block's header hash is the one asked for; a peer that
-// fails these checks is penalised and the next peer is tried.
+// checks fields that need no hashing: a range response holds at most the
+// blocks asked for, at consecutive heights from the requested one, none
+// above the head height it reports. Hashes, parent links, certificates and
+// bodies of a range are checked once, by the caller, which needs chain
+// state for the certificates anyway. A fetched block is checked here: its
+// header must hash to the hash asked for, the one check that ties it to the
+// request. A peer that fails these checks is penalised and the next peer is
+// tried.
 package p2p

@@ -17,10 +17,12 @@ import (
 
 // TestGossipRelaysThroughLine: A - B - C connected by bootstrap lists
 // only, so everything C gets from A was relayed (and validated) by B.
+// Consensus messages reach Deliver; transactions reach only Validate.
 func TestGossipRelaysThroughLine(t *testing.T) {
-	b := newHost(t, 2, nil)
+	bTxs, cTxs := make(chan *Message, 16), make(chan *Message, 16)
+	b := newHost(t, 2, validated(bTxs))
 	a := newHost(t, 1, bootstrapTo(b))
-	c := newHost(t, 3, bootstrapTo(b))
+	c := newHost(t, 3, bootstrapTo(b), validated(cTxs))
 	waitTopicPeers(t, b, a.ID(), c.ID())
 	waitTopicPeers(t, a, b.ID())
 	waitTopicPeers(t, c, b.ID())
@@ -38,19 +40,25 @@ func TestGossipRelaysThroughLine(t *testing.T) {
 			Transactions: []types.Transaction{*testTx(addr(21), 5), *testTx(addr(22), 6)}}),
 	}
 	ctx := context.Background()
-	for _, mt := range messageTypes() {
-		if err := a.Publish(ctx, mt, sent[mt]); err != nil {
-			t.Fatalf("Publish %s: %v", mt, err)
+	// Transactions first, so that one wrongly delivered would most likely
+	// arrive before the consensus messages the loop below waits for.
+	for _, tx := range []bool{true, false} {
+		for _, mt := range messageTypes() {
+			if IsTransactions(mt) != tx {
+				continue
+			}
+			if err := a.Publish(ctx, mt, sent[mt]); err != nil {
+				t.Fatalf("Publish %s: %v", mt, err)
+			}
 		}
 	}
-	for _, h := range []*Host{c, b} {
-		got := map[types.MessageType]bool{}
-		for len(got) < len(sent) {
-			m := receive(t, h, func(*Message) bool { return true })
-			if got[m.Type] {
-				t.Fatalf("%s delivered twice", m.Type)
-			}
-			got[m.Type] = true
+	for _, h := range []struct {
+		host *testHost
+		txs  chan *Message
+		from peer.ID // the peer it hears A's messages from
+	}{{c, cTxs, b.ID()}, {b, bTxs, a.ID()}} {
+		check := func(m *Message) {
+			t.Helper()
 			if m.Sender != addr(1) {
 				t.Fatalf("%s sender %s, want %s", m.Type, m.Sender, addr(1))
 			}
@@ -68,19 +76,38 @@ func TestGossipRelaysThroughLine(t *testing.T) {
 			if got := fmt.Sprintf("%T", m.Decoded); got != wantType {
 				t.Fatalf("%s decoded as %s", m.Type, got)
 			}
-			wantFrom := b.ID()
-			if h == b {
-				wantFrom = a.ID()
-			}
-			if m.From != wantFrom {
-				t.Fatalf("%s relayed by %s, want %s", m.Type, m.From, wantFrom)
+			if m.From != h.from {
+				t.Fatalf("%s relayed by %s, want %s", m.Type, m.From, h.from)
 			}
 		}
+		got := map[types.MessageType]bool{}
+		for len(got) < 3 {
+			m := receive(t, h.host, func(*Message) bool { return true })
+			if IsTransactions(m.Type) {
+				t.Fatalf("%s delivered; transactions must stop at Validate", m.Type)
+			}
+			if got[m.Type] {
+				t.Fatalf("%s delivered twice", m.Type)
+			}
+			got[m.Type] = true
+			check(m)
+		}
+		clear(got)
+		for len(got) < 2 {
+			m := next(t, h.txs, nil, func(*Message) bool { return true })
+			got[m.Type] = true
+			check(m)
+		}
 	}
-	// A's own messages were delivered locally before they left A, so they
-	// would be queued by now.
-	if own := drain(a); len(own) != 0 {
+	// A's own messages would have been handed over before they left A, so
+	// they would be here by now.
+	if own := drain(t, a); len(own) != 0 {
 		t.Fatalf("A received %d of its own messages", len(own))
+	}
+	for _, h := range []*testHost{b, c} {
+		for _, m := range drain(t, h) {
+			t.Fatalf("unexpected %s delivered", m.Type)
+		}
 	}
 }
 
@@ -88,11 +115,9 @@ func TestGossipRelaysThroughLine(t *testing.T) {
 // validator publishes a vote; its peer, which knows better, rejects it and
 // scores the node down, but still takes its transactions.
 func TestNonValidatorConsensusMessageRejected(t *testing.T) {
-	r := newHost(t, 1, nil)
-	n := newHost(t, 9, func(c *Config) {
-		c.Validators = addrs(1, 2, 3, 9)
-		bootstrapTo(r)(c)
-	})
+	txs := make(chan *Message, 16)
+	r := newHost(t, 1, validated(txs))
+	n := newHost(t, 9, bootstrapTo(r), func(c *Config) { c.Validators = addrs(1, 2, 3, 9) })
 	waitTopicPeers(t, r, n.ID())
 	waitTopicPeers(t, n, r.ID())
 	ctx := context.Background()
@@ -102,17 +127,12 @@ func TestNonValidatorConsensusMessageRejected(t *testing.T) {
 	if err := n.Publish(ctx, types.MessageTypeTransaction, mustEncode(t, testTx(addr(9), 1))); err != nil {
 		t.Fatal(err)
 	}
-	receive(t, r, func(m *Message) bool {
-		if m.Type == types.MessageTypeVote {
-			t.Fatal("the non-validator's vote was delivered")
-		}
-		return m.Type == types.MessageTypeTransaction
-	})
+	next(t, txs, nil, func(m *Message) bool { return m.Type == types.MessageTypeTransaction })
 	waitFor(t, "a negative score for the non-validator", func() bool {
 		s, _ := score(r, n.ID())
 		return s < 0
 	})
-	for _, m := range drain(r) {
+	for _, m := range drain(t, r) {
 		t.Fatalf("unexpected %s delivered", m.Type)
 	}
 }
@@ -138,9 +158,6 @@ func TestPublishChecksLocally(t *testing.T) {
 	err = h.Publish(context.Background(), types.MessageTypeTransaction, mustEncode(t, testTx(addr(9), 1)))
 	if !errors.Is(err, ErrClosed) {
 		t.Fatalf("after Close: %v", err)
-	}
-	if _, ok := <-h.Messages(); ok {
-		t.Fatal("Messages not closed by Close")
 	}
 }
 
@@ -175,7 +192,7 @@ func TestInvalidEnvelopesPenalised(t *testing.T) {
 				s, _ := score(r, bad.ID())
 				return s < 0
 			})
-			for _, m := range drain(r) {
+			for _, m := range drain(t, r) {
 				t.Fatalf("invalid message delivered: %s from %s", m.Type, m.From)
 			}
 			_ = bad.Close()
@@ -183,8 +200,9 @@ func TestInvalidEnvelopesPenalised(t *testing.T) {
 	}
 }
 
-// TestValidateHook: Config.Validate can accept, ignore (no penalty) or
-// reject (penalty).
+// TestValidateHook: Config.Validate can accept (the message is relayed),
+// ignore (not relayed, no penalty) or reject (not relayed, penalty). S
+// publishes to R, which relays to W.
 func TestValidateHook(t *testing.T) {
 	var ignored atomic.Int32
 	r := newHost(t, 1, func(c *Config) {
@@ -204,8 +222,14 @@ func TestValidateHook(t *testing.T) {
 		}
 	})
 	s := newHost(t, 8, bootstrapTo(r))
-	waitTopicPeers(t, r, s.ID())
+	relayed := make(chan *Message, 16)
+	w := newHost(t, 9, bootstrapTo(r), validated(relayed))
+	waitTopicPeers(t, r, s.ID(), w.ID())
 	waitTopicPeers(t, s, r.ID())
+	waitTopicPeers(t, w, r.ID())
+	if s.connected(w.ID()) {
+		t.Fatal("S and W are connected directly; the test needs a line")
+	}
 	ctx := context.Background()
 	publish := func(nonce uint64) {
 		t.Helper()
@@ -225,8 +249,8 @@ func TestValidateHook(t *testing.T) {
 	}
 
 	publish(3)
-	if m := receive(t, r, func(*Message) bool { return true }); !isNonce(3)(m) {
-		t.Fatalf("got nonce %d, want the accepted 3", m.Decoded.(*types.Transaction).Nonce)
+	if m := next(t, relayed, nil, func(*Message) bool { return true }); !isNonce(3)(m) {
+		t.Fatalf("W got nonce %d, want the accepted 3", m.Decoded.(*types.Transaction).Nonce)
 	}
 
 	publish(2)
@@ -234,8 +258,13 @@ func TestValidateHook(t *testing.T) {
 		sc, _ := score(r, s.ID())
 		return sc < 0
 	})
-	for _, m := range drain(r) {
-		t.Fatalf("unexpected delivery of nonce %d", m.Decoded.(*types.Transaction).Nonce)
+	for _, m := range drain(t, r) {
+		t.Fatalf("unexpected delivery of %s", m.Type)
+	}
+	select {
+	case m := <-relayed:
+		t.Fatalf("W got nonce %d, which R did not accept", m.Decoded.(*types.Transaction).Nonce)
+	default:
 	}
 }
 

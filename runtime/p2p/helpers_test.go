@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,6 +23,8 @@ const (
 	waitTimeout = 20 * time.Second
 	// testHeartbeat makes gossipsub meshes form quickly.
 	testHeartbeat = 100 * time.Millisecond
+	// testDeliverCap is far more messages than any test sends.
+	testDeliverCap = 1024
 )
 
 func addr(i int) types.Address { return types.Address(cryptotest.Key(i).Address()) }
@@ -41,31 +44,70 @@ func testLogger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
+// testHost is a Host whose Config.Deliver feeds a channel the tests read.
+type testHost struct {
+	*Host
+	delivered chan *Message
+	overflow  atomic.Bool
+}
+
+// deliver is the test hosts' Config.Deliver. Like the node's, it never
+// blocks; a full channel is recorded and fails the next receive or drain.
+func (th *testHost) deliver(m *Message) {
+	select {
+	case th.delivered <- m:
+	default:
+		th.overflow.Store(true)
+	}
+}
+
 // newHost starts a host on 127.0.0.1 with key i and closes it when the
-// test ends. mod, if set, adjusts the config first.
-func newHost(t *testing.T, i int, mod func(*Config)) *Host {
+// test ends. mods, the nil ones skipped, adjust the config first.
+func newHost(t *testing.T, i int, mods ...func(*Config)) *testHost {
 	t.Helper()
+	th := &testHost{delivered: make(chan *Message, testDeliverCap)}
 	cfg := Config{
 		Key:               cryptotest.Key(i),
 		ChainID:           testChainID,
 		Listen:            []string{"/ip4/127.0.0.1/tcp/0"},
 		Validators:        addrs(1, 2, 3),
 		Logger:            testLogger(),
+		Deliver:           th.deliver,
 		HeartbeatInterval: testHeartbeat,
 	}
-	if mod != nil {
-		mod(&cfg)
+	for _, mod := range mods {
+		if mod != nil {
+			mod(&cfg)
+		}
 	}
 	h, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("New(key %d): %v", i, err)
 	}
 	t.Cleanup(func() { _ = h.Close() })
-	return h
+	th.Host = h
+	return th
+}
+
+// validated returns a config modifier whose Validate accepts everything
+// and copies each transaction message it sees to ch without blocking:
+// transactions are never delivered, so tests watch them here.
+func validated(ch chan<- *Message) func(*Config) {
+	return func(c *Config) {
+		c.Validate = func(m *Message) error {
+			if IsTransactions(m.Type) {
+				select {
+				case ch <- m:
+				default:
+				}
+			}
+			return nil
+		}
+	}
 }
 
 // bootstrapTo returns a config modifier that bootstraps to the hosts.
-func bootstrapTo(hs ...*Host) func(*Config) {
+func bootstrapTo(hs ...*testHost) func(*Config) {
 	return func(c *Config) {
 		for _, h := range hs {
 			c.Bootstrap = append(c.Bootstrap, h.Addrs()[0])
@@ -87,7 +129,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // waitTopicPeers waits until each of ids is in h's gossipsub mesh of
 // every topic: only then does h forward what it receives to them.
-func waitTopicPeers(t *testing.T, h *Host, ids ...peer.ID) {
+func waitTopicPeers(t *testing.T, h *testHost, ids ...peer.ID) {
 	t.Helper()
 	waitFor(t, "mesh peers", func() bool {
 		for _, mt := range messageTypes() {
@@ -104,7 +146,7 @@ func waitTopicPeers(t *testing.T, h *Host, ids ...peer.ID) {
 }
 
 // score returns h's last sampled score of p and whether p is connected.
-func score(h *Host, p peer.ID) (float64, bool) {
+func score(h *testHost, p peer.ID) (float64, bool) {
 	for _, pi := range h.Peers() {
 		if pi.ID == p {
 			return pi.Score, true
@@ -114,24 +156,31 @@ func score(h *Host, p peer.ID) (float64, bool) {
 }
 
 // waitSamples waits until h has taken n more score samples.
-func waitSamples(t *testing.T, h *Host, n uint64) {
+func waitSamples(t *testing.T, h *testHost, n uint64) {
 	t.Helper()
 	start := h.samples.Load()
 	waitFor(t, "score samples", func() bool { return h.samples.Load() >= start+n })
 }
 
-// receive returns the next message on h matching match, failing the test
-// after waitTimeout. Messages that do not match are discarded.
-func receive(t *testing.T, h *Host, match func(*Message) bool) *Message {
+// receive returns the next message delivered to h matching match, failing
+// the test after waitTimeout. Messages that do not match are discarded.
+func receive(t *testing.T, h *testHost, match func(*Message) bool) *Message {
+	t.Helper()
+	return next(t, h.delivered, &h.overflow, match)
+}
+
+// next returns the next message on ch matching match, failing the test
+// after waitTimeout or if ch overflowed.
+func next(t *testing.T, ch <-chan *Message, overflow *atomic.Bool, match func(*Message) bool) *Message {
 	t.Helper()
 	timer := time.NewTimer(waitTimeout)
 	defer timer.Stop()
 	for {
+		if overflow != nil && overflow.Load() {
+			t.Fatal("the test's delivery channel overflowed")
+		}
 		select {
-		case m, ok := <-h.Messages():
-			if !ok {
-				t.Fatal("Messages closed")
-			}
+		case m := <-ch:
 			if match(m) {
 				return m
 			}
@@ -141,18 +190,18 @@ func receive(t *testing.T, h *Host, match func(*Message) bool) *Message {
 	}
 }
 
-// drain returns the messages queued on h now.
-func drain(h *Host) []*Message {
+// drain returns the messages delivered to h and not yet received.
+func drain(t *testing.T, h *testHost) []*Message {
+	t.Helper()
+	if h.overflow.Load() {
+		t.Fatal("the test's delivery channel overflowed")
+	}
 	var out []*Message
 	for {
 		select {
-		case m := <-h.Messages():
+		case m := <-h.delivered:
 			out = append(out, m)
 		default:
-			if m := h.inbox.pop(); m != nil {
-				out = append(out, m)
-				continue
-			}
 			return out
 		}
 	}

@@ -53,6 +53,14 @@ type Config struct {
 	// to reject: gossipsub peer scoring then penalises the peer that sent
 	// it.
 	Validate func(m *Message) error
+	// Deliver, when non-nil, is called once for every proposal, vote and
+	// new view from another node that passed the checks; nil discards them.
+	// The subscription readers call it, one goroutine per topic, so it must
+	// be safe for concurrent use, and it must not block: a blocked reader
+	// stalls its topic and pubsub then drops that topic's messages. The node
+	// pushes into its one bounded queue, which alone decides what is
+	// dropped. Transactions are never delivered: Validate admits them.
+	Deliver func(m *Message)
 	// Server answers the sync protocols; nil: the host does not serve them.
 	Server Server
 	// HeartbeatInterval is the gossipsub heartbeat; zero means gossipsub's
@@ -99,6 +107,7 @@ type Host struct {
 	chainID    uint64
 	log        *slog.Logger
 	validate   func(*Message) error
+	deliver    func(*Message)
 	server     Server
 	validators atomic.Pointer[validatorSet]
 
@@ -113,8 +122,7 @@ type Host struct {
 	scores    map[peer.ID]float64
 	samples   atomic.Uint64 // score samples taken, for tests
 
-	inbox *inbox
-	next  atomic.Uint64 // rotates the peer a sync request starts with
+	next atomic.Uint64 // rotates the peer a sync request starts with
 
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -208,6 +216,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		chainID:   cfg.ChainID,
 		log:       log.With("peer_id", lh.ID().String()),
 		validate:  cfg.Validate,
+		deliver:   cfg.Deliver,
 		server:    cfg.Server,
 		host:      lh,
 		topics:    make(map[types.MessageType]*pubsub.Topic, 4),
@@ -217,7 +226,6 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		ctx:       hctx,
 		cancel:    cancel,
 	}
-	h.inbox = newInbox(h.log)
 	vs := newValidatorSet(cfg.Validators)
 	h.validators.Store(&vs)
 	if err := h.start(cfg, boot); err != nil {
@@ -284,11 +292,6 @@ func (h *Host) start(cfg Config, boot []peer.AddrInfo) error {
 		h.host.SetStreamHandler(protocol.ID(params.ProtocolSyncBlock), h.serveSyncBlock)
 	}
 
-	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		h.inbox.run(h.ctx)
-	}()
 	for _, sub := range h.subs {
 		h.wg.Add(1)
 		go func() {
@@ -334,7 +337,9 @@ func (h *Host) topicValidator(topic string) pubsub.ValidatorEx {
 	}
 }
 
-// readSubscription moves validated messages from other nodes to the inbox.
+// readSubscription hands validated consensus messages from other nodes to
+// Config.Deliver. It reads the transactions topic too, only so that pubsub's
+// subscription buffer never fills: Validate has already admitted them.
 func (h *Host) readSubscription(sub *pubsub.Subscription) {
 	for {
 		msg, err := sub.Next(h.ctx)
@@ -345,10 +350,10 @@ func (h *Host) readSubscription(sub *pubsub.Subscription) {
 			continue
 		}
 		m, ok := msg.ValidatorData.(*Message)
-		if !ok {
+		if !ok || IsTransactions(m.Type) || h.deliver == nil {
 			continue
 		}
-		h.inbox.push(m)
+		h.deliver(m)
 	}
 }
 
@@ -391,7 +396,8 @@ func (h *Host) keepConnected(ai peer.AddrInfo) {
 }
 
 // Close stops the host: it leaves the topics, stops the background
-// goroutines, closes every connection and closes the Messages channel.
+// goroutines and closes every connection. Deliver is not called once Close
+// has returned.
 func (h *Host) Close() error {
 	h.closeOnce.Do(func() {
 		h.cancel()
@@ -468,10 +474,6 @@ func (h *Host) publishRaw(ctx context.Context, mt types.MessageType, data []byte
 	}
 	return nil
 }
-
-// Messages returns validated gossip messages from other nodes (never the
-// host's own). The channel is closed by Close.
-func (h *Host) Messages() <-chan *Message { return h.inbox.out }
 
 // Penalize lowers p's application-specific gossipsub score, e.g. when the
 // consensus core rejects a message that passed the envelope checks. The

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"slices"
 	"sync/atomic"
 	"testing"
 
@@ -129,7 +130,7 @@ func TestSyncBadServer(t *testing.T) {
 		out := binary.LittleEndian.AppendUint32(nil, uint32(len(body)))
 		return append(out, body...)
 	}
-	notChain := mustEncode(t, &types.SyncResponse{Blocks: []types.Block{srv.blocks[0], srv.blocks[2]}, HeadHeight: 2})
+	gap := mustEncode(t, &types.SyncResponse{Blocks: []types.Block{srv.blocks[0], srv.blocks[2]}, HeadHeight: 2})
 	// want is the sentinel the error must wrap. A stream that ends inside
 	// the 4-byte length is an I/O error (the server may simply have gone
 	// away), not ErrBadResponse, so there the error wraps io's sentinel.
@@ -144,7 +145,7 @@ func TestSyncBadServer(t *testing.T) {
 		{"truncated frame", frame(good)[:len(good)/2], ErrBadResponse},
 		{"short length", []byte{1, 0}, io.ErrUnexpectedEOF},
 		{"garbage body", frame([]byte{0xff, 0xff, 0xff, 0xff, 1}), ErrBadResponse},
-		{"blocks not a chain", frame(notChain), ErrBadResponse},
+		{"heights not consecutive", frame(gap), ErrBadResponse},
 		{"empty", nil, io.EOF},
 	}
 	var mode atomic.Int32
@@ -172,6 +173,41 @@ func TestSyncBadServer(t *testing.T) {
 	mode.Store(1)
 	if _, _, err := client.SyncRange(context.Background(), 0, 2); !errors.Is(err, ErrBadResponse) {
 		t.Fatalf("trailing bytes: %v, want ErrBadResponse", err)
+	}
+}
+
+// TestCheckRange: the client checks only fields that need no hashing; a
+// range whose heights are right but whose parent links are broken passes,
+// for the caller checks links together with the certificates.
+func TestCheckRange(t *testing.T) {
+	srv := newChainServer(t, 5)
+	bs := srv.blocks
+	unlinked := slices.Clone(bs[1:4])
+	unlinked[1].Header.ParentHash = types.Hash{0xee}
+	cases := []struct {
+		name   string
+		blocks []types.Block
+		head   uint64
+		ok     bool
+	}{
+		{"empty", nil, 0, true},
+		{"as asked", bs[1:4], 4, true},
+		{"fewer than asked", bs[1:2], 4, true},
+		{"parent links are the caller's", unlinked, 4, true},
+		{"more than asked", bs[1:5], 4, false},
+		{"wrong first height", bs[2:4], 4, false},
+		{"gap", []types.Block{bs[1], bs[3]}, 4, false},
+		{"repeated height", []types.Block{bs[1], bs[1]}, 4, false},
+		{"head below the last block", bs[1:4], 2, false},
+	}
+	for _, c := range cases {
+		err := checkRange(&types.SyncResponse{Blocks: c.blocks, HeadHeight: c.head}, 1, 3)
+		if c.ok && err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+		if !c.ok && !errors.Is(err, ErrBadResponse) {
+			t.Errorf("%s: %v, want ErrBadResponse", c.name, err)
+		}
 	}
 }
 

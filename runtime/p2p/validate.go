@@ -21,7 +21,7 @@ type Message struct {
 	// From is the peer that relayed it to us (not necessarily its author).
 	From peer.ID
 	// Decoded is the decoded payload: *types.Proposal, *types.Vote,
-	// *types.Transaction or *types.NewView.
+	// *types.NewView, *types.Transaction or *types.TransactionBatch.
 	Decoded any
 }
 

@@ -104,30 +104,6 @@ func TestPeerIDFromKey(t *testing.T) {
 	}
 }
 
-func TestInboxPrefersConsensusAndDropsOldTransactions(t *testing.T) {
-	in := newInbox(testLogger())
-	for i := range inboxTxCap + 10 {
-		in.push(&Message{Type: types.MessageTypeTransaction, Payload: []byte{byte(i), byte(i >> 8)}})
-	}
-	in.push(&Message{Type: types.MessageTypeVote})
-	if m := in.pop(); m.Type != types.MessageTypeVote {
-		t.Fatalf("first message is %s, want the vote", m.Type)
-	}
-	n := 0
-	for m := in.pop(); m != nil; m = in.pop() {
-		if n == 0 && m.Payload[0] != 10 {
-			t.Fatalf("oldest kept transaction is %d, want 10", m.Payload[0])
-		}
-		n++
-	}
-	if n != inboxTxCap {
-		t.Fatalf("kept %d transactions, want %d", n, inboxTxCap)
-	}
-	if in.droppedTx != 10 {
-		t.Fatalf("dropped %d, want 10", in.droppedTx)
-	}
-}
-
 func TestPenaltiesDecay(t *testing.T) {
 	now := time.Unix(1000, 0)
 	ps := newPenalties(func() time.Time { return now })

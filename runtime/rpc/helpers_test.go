@@ -67,7 +67,7 @@ func testGenesis() (*types.Genesis, []*crypto.PrivateKey) {
 }
 
 // newTestNode starts a node in a temporary directory (no block loop: tests
-// call ProduceBlock).
+// call CommitLocalBlock).
 func newTestNode(t testing.TB, cfg node.Config) (*node.Node, []*crypto.PrivateKey) {
 	t.Helper()
 	g, keys := testGenesis()
@@ -83,7 +83,7 @@ func newTestNode(t testing.TB, cfg node.Config) (*node.Node, []*crypto.PrivateKe
 
 func produce(t testing.TB, n *node.Node) *types.Block {
 	t.Helper()
-	b, err := n.ProduceBlock()
+	b, err := n.CommitLocalBlock()
 	if err != nil {
 		t.Fatal(err)
 	}

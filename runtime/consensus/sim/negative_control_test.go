@@ -40,7 +40,7 @@ const (
 // view; otherwise the message is the leader's proposal, which is broadcast
 // in an earlier Step than the leader's own vote for it.
 func msgKind(n *Node, view uint64) string {
-	sd := n.Core.Safety()
+	sd := n.Driver.Safety()
 	switch {
 	case sd.LastTimeoutView >= view:
 		return kindTimeout
@@ -157,9 +157,11 @@ func ncConnected(s **Sim) func(from, to int, view, now uint64) bool {
 				// Only ncB's timeout, for TC(6), and only to nodes already
 				// in view 6: its NewView carries QC(B5), which must not pull
 				// the honest nodes out of view 5 before they time out (TC(5)).
-				return kind == kindTimeout && to != ncA && (*s).Nodes[to].Core.View() >= 6
+				return kind == kindTimeout && to != ncA && (*s).Nodes[to].Driver.View() >= 6
 			case to == ncB:
 				return kind == kindTimeout
+			case kind == kindVote: // QC(A6) at H2 only
+				return to == ncH2
 			}
 			return true
 		case 7:
@@ -228,7 +230,7 @@ func committedAt(n *Node, h uint64) (types.BlockHeader, bool) {
 func describeCommits(s *Sim) string {
 	var b strings.Builder
 	for _, n := range s.Nodes {
-		fmt.Fprintf(&b, "\n  node %d (honest %v) view %d lock %d, finalized (height/view):", n.ID, n.Honest, n.Core.View(), n.Core.Safety().LockedQC.View)
+		fmt.Fprintf(&b, "\n  node %d (honest %v) view %d lock %d, finalized (height/view):", n.ID, n.Honest, n.Driver.View(), n.Driver.Safety().LockedQC.View)
 		for i, h := range n.Commits {
 			if i == 8 {
 				fmt.Fprintf(&b, " ... (%d)", len(n.Commits))

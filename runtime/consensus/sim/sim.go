@@ -1,27 +1,45 @@
 package sim
 
 import (
+	"bytes"
 	"container/heap"
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
+	"slices"
+	"time"
 
+	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/consensus"
+	"github.com/oramanetwork/orama-chain/runtime/crypto"
+	"github.com/oramanetwork/orama-chain/runtime/crypto/cryptotest"
+	"github.com/oramanetwork/orama-chain/runtime/driver"
+	"github.com/oramanetwork/orama-chain/runtime/mempool"
 )
 
-// Node is one simulated process running a core.
+// Node is one simulated process: the production driver over an
+// in-memory chain and a real mempool.
 type Node struct {
 	ID int
 	// Validator is the index of the validator key; twins share one.
 	Validator int
 	Addr      types.Address
 	Honest    bool
-	Core      *consensus.Core
-	Persisted consensus.SafetyData
+	Driver    *driver.Driver
+	Chain     *memChain
+	Pool      *mempool.Pool
 	Commits   []types.BlockHeader
-	// Signed records every vote/timeout payload signed per view and kind,
+	// Stopped is the error that stopped the node's driver, if any.
+	Stopped error
+	// Signed records every vote/timeout signature sent per view and kind,
 	// to check that a node never signs two different messages in one view.
 	Signed map[signKey]types.Signature
+	// Sent and SentBytes count the messages this node published (each
+	// publication once, whatever the number of receivers).
+	Sent, SentBytes uint64
 }
 
 type signKey struct {
@@ -32,8 +50,7 @@ type signKey struct {
 type msg struct {
 	to   int
 	from int
-	view uint64
-	ev   consensus.Event
+	m    driver.Incoming
 	at   uint64
 	seq  uint64
 }
@@ -56,9 +73,10 @@ func (q *queue) Pop() any {
 	return m
 }
 
-// Network decides the fate of each message. Connected reports whether a
-// message of the given view may go from one node to another at tick now.
+// Network models the links between nodes.
 type Network struct {
+	// Connected, if set, says whether a message of view `view` sent at
+	// tick now goes from node from to node to.
 	Connected func(from, to int, view, now uint64) bool
 	MinDelay  uint64 // ticks, at least 1
 	MaxDelay  uint64
@@ -67,39 +85,66 @@ type Network struct {
 	// Replay, if set, returns extra delays after which a message from node
 	// from is delivered again (stale messages from a byzantine node).
 	Replay func(from int) []uint64
+	// Delay, if set, replaces MinDelay..MaxDelay: the delay in ticks of a
+	// message from one node to another (e.g. a slow validator's links).
+	Delay func(rng *rand.Rand, from, to int) uint64
 }
 
 // Options configure a simulation.
 type Options struct {
-	Seed              uint64
-	Validators        int // number of validator keys (equal power unless Powers)
-	Powers            []uint64
-	Twins             []int // validator indices run as two nodes
-	BaseTimeoutTicks  uint64
-	MaxBackoffExp     uint64
+	Seed       uint64
+	Validators int // number of validator keys (equal power unless Powers)
+	Powers     []uint64
+	Twins      []int // validator indices run as two nodes
+	// BaseTimeoutTicks is the view timeout in ticks before backoff
+	// (block time included); MaxBackoffExp caps the backoff (0: 4).
+	BaseTimeoutTicks uint64
+	MaxBackoffExp    uint64
+	// BlockTimeTicks is the producers' pacing: ticks from first seeing the
+	// parent to proposing on it (0: propose at once).
+	BlockTimeTicks uint64
+	// Tick is the simulated duration of a tick (default 50 ms).
+	Tick              time.Duration
 	Elector           func(set *consensus.ValidatorSet, addrs []types.Address) consensus.LeaderElector
 	Network           Network
 	UnsafeNoViewCheck bool
-	// VotesToAll sends each vote to every node (the gossip topic), not only
-	// to the next leader; every core then aggregates votes.
-	VotesToAll bool
+	// TwinTxs is how many transfers the second copy of each twin holds in
+	// its mempool (default 32): the twins then build different blocks for
+	// one view, which is equivocation.
+	TwinTxs int
 }
 
 // Sim is a running simulation.
 type Sim struct {
-	Nodes     []*Node
-	Now       uint64
-	rng       *rand.Rand
-	net       Network
-	q         queue
-	seq       uint64
-	headers   map[types.Hash]types.BlockHeader
-	committed map[uint64]types.Hash // honest commits by height
+	Nodes []*Node
+	Now   uint64
 	// Violation is the first safety violation seen, nil if none.
 	Violation error
-	cfg       consensus.Config
-	addrs     []types.Address
-	opts      Options
+	// Delivered and DeliveredBytes count the messages (and their payload
+	// bytes) sent to a node, whether or not it was up to handle them.
+	Delivered, DeliveredBytes uint64
+	// Finality records, for every block an honest node finalized that was
+	// proposed in this run, how long after its proposal it became final.
+	Finality []Finality
+	// Verifies counts signature checks (votes, timeouts, certificates).
+	Verifies uint64
+
+	rng        *rand.Rand
+	net        Network
+	q          queue
+	seq        uint64
+	headers    map[types.Hash]types.BlockHeader // every published proposal
+	proposedAt map[types.Hash]uint64            // tick of its first publication
+	bodies     map[types.Hash][]byte            // their encodings, for RequestBlock
+	finals     map[uint64]types.Hash            // honest commits by height
+	set        *consensus.ValidatorSet
+	genesis    *types.Genesis
+	addrs      []types.Address
+	opts       Options
+	ctx        context.Context
+	twinTxs    []*types.Transaction
+	elector    consensus.LeaderElector
+	validator  []types.Validator
 }
 
 // Addr returns the address of validator i.
@@ -111,112 +156,192 @@ func Addr(i int) types.Address {
 	return a
 }
 
-// Genesis is the simulator's genesis header.
-var Genesis = types.BlockHeader{Timestamp: 1}
+// simEpoch is the simulated wall clock at tick 0, and the genesis time.
+var simEpoch = time.Unix(1_700_000_000, 0)
+
+// chainID of the simulated chain.
+const chainID = 7
 
 // New builds a simulation.
 func New(o Options) (*Sim, error) {
-	ms := make([]consensus.Member, o.Validators)
-	addrs := make([]types.Address, o.Validators)
-	for i := range ms {
-		addrs[i] = Addr(i)
-		p := uint64(1)
-		if o.Powers != nil {
-			p = o.Powers[i]
-		}
-		ms[i] = consensus.Member{Address: addrs[i], Power: p}
+	if o.Tick <= 0 {
+		o.Tick = 50 * time.Millisecond
 	}
-	set, err := consensus.NewValidatorSet(ms)
-	if err != nil {
-		return nil, err
-	}
-	var el consensus.LeaderElector
-	if o.Elector != nil {
-		el = o.Elector(set, addrs)
-	} else {
-		el = consensus.NewWeightedElector(set, [32]byte{byte(o.Seed)})
+	if o.TwinTxs == 0 {
+		o.TwinTxs = 32
 	}
 	if o.Network.MinDelay == 0 {
 		o.Network.MinDelay = 1
 	}
 	o.Network.MaxDelay = max(o.Network.MaxDelay, o.Network.MinDelay)
+	addrs := make([]types.Address, o.Validators)
+	vals := make([]types.Validator, o.Validators)
+	for i := range vals {
+		addrs[i] = Addr(i)
+		p := uint64(1)
+		if o.Powers != nil {
+			p = o.Powers[i]
+		}
+		vals[i] = types.Validator{Address: addrs[i], Stake: p}
+	}
+	slices.SortFunc(vals, func(a, b types.Validator) int { return bytes.Compare(a.Address[:], b.Address[:]) })
+	set, err := consensus.NewValidatorSetFromValidators(vals)
+	if err != nil {
+		return nil, err
+	}
+	payer := cryptotest.Key(1)
+	g := &types.Genesis{ChainID: chainID, Timestamp: uint64(simEpoch.Unix()), Validators: vals,
+		Allocations: []types.GenesisAllocation{{Address: payer.Address(), OramaBalance: 1_000_000 * params.RaysPerOrama}}}
 	s := &Sim{rng: rand.New(rand.NewPCG(o.Seed, 0x5eed)), net: o.Network,
-		headers: map[types.Hash]types.BlockHeader{}, committed: map[uint64]types.Hash{}, addrs: addrs, opts: o}
-	s.cfg = consensus.Config{Validators: set, Elector: el, Verifier: FakeVerifier{}, Genesis: Genesis,
-		BaseTimeoutTicks: o.BaseTimeoutTicks, MaxBackoffExp: o.MaxBackoffExp,
-		DisableConsecutiveViewCheck: o.UnsafeNoViewCheck}
+		headers: map[types.Hash]types.BlockHeader{}, proposedAt: map[types.Hash]uint64{}, bodies: map[types.Hash][]byte{}, finals: map[uint64]types.Hash{},
+		set: set, genesis: g, addrs: addrs, opts: o, ctx: context.Background(), validator: vals}
+	if o.Elector != nil {
+		s.elector = o.Elector(set, addrs)
+	} else {
+		s.elector = consensus.NewWeightedElector(set, [32]byte{byte(o.Seed)})
+	}
+	if len(o.Twins) > 0 {
+		for nonce := range o.TwinTxs {
+			s.twinTxs = append(s.twinTxs, transfer(payer, uint64(nonce)))
+		}
+	}
 	twin := map[int]bool{}
 	for _, t := range o.Twins {
 		twin[t] = true
 	}
-	add := func(v int) error {
-		cfg := s.cfg
-		cfg.Signer = FakeSigner{Addr: addrs[v]}
-		c, err := consensus.NewCore(cfg, nil)
-		if err != nil {
-			return err
-		}
-		s.Nodes = append(s.Nodes, &Node{ID: len(s.Nodes), Validator: v, Addr: addrs[v], Honest: !twin[v], Core: c,
-			Signed: map[signKey]types.Signature{}})
-		return nil
-	}
 	for v := range o.Validators {
-		if err := add(v); err != nil {
+		if err := s.add(v, !twin[v], nil); err != nil {
 			return nil, err
 		}
 	}
 	for _, v := range o.Twins {
-		if err := add(v); err != nil {
+		if err := s.add(v, false, s.twinTxs); err != nil {
 			return nil, err
 		}
 	}
 	return s, nil
 }
 
-// Restart replaces node id's core by one rebuilt from its persisted safety
-// data and rooted at its last committed block, as a node restarting from its
-// store does. Unpersisted state is lost.
-func (s *Sim) Restart(id int) error {
-	n := s.Nodes[id]
-	cfg := s.cfg
-	cfg.Signer = FakeSigner{Addr: n.Addr}
-	if len(n.Commits) > 0 {
-		root := n.Commits[len(n.Commits)-1]
-		cfg.Root = &root
+// transfer is a signed transfer of 1 ray from k to validator 0.
+func transfer(k *crypto.PrivateKey, nonce uint64) *types.Transaction {
+	tx := &types.Transaction{Type: types.TxTypeTransfer, From: k.Address(), To: Addr(0), Amount: 1, Asset: types.AssetOrama,
+		Nonce: nonce, GasLimit: params.GasTransfer, GasTipCap: 1, GasFeeCap: params.MaxBaseFee}
+	p, err := tx.SigningPayload()
+	if err != nil {
+		panic(err)
 	}
-	p := n.Persisted.Clone()
-	c, err := consensus.NewCore(cfg, &p)
+	if tx.Signature, err = crypto.SignDomain(k, crypto.DomainTransaction, chainID, p); err != nil {
+		panic(err)
+	}
+	return tx
+}
+
+// add starts a node running validator v's key.
+func (s *Sim) add(v int, honest bool, txs []*types.Transaction) error {
+	n := &Node{ID: len(s.Nodes), Validator: v, Addr: s.addrs[v], Honest: honest, Signed: map[signKey]types.Signature{}}
+	c, err := newMemChain(s, s.genesis)
 	if err != nil {
 		return err
 	}
-	n.Core = c
-	return nil
+	c.node, n.Chain = n, c
+	head, _ := c.Head()
+	n.Pool = mempool.New(mempool.Config{ChainID: chainID, BaseFee: head.Header.BaseFee, Workers: 1}, c)
+	c.pool = n.Pool
+	for _, err := range n.Pool.Add(txs) {
+		if err != nil {
+			return fmt.Errorf("sim: twin transactions: %w", err)
+		}
+	}
+	s.Nodes = append(s.Nodes, n)
+	return s.boot(n)
 }
 
-func (s *Sim) send(from, to int, view uint64, ev consensus.Event) {
-	n := &s.net
-	if n.Connected != nil && !n.Connected(from, to, view, s.Now) {
+// boot builds node n's driver over its chain, as a process start does.
+func (s *Sim) boot(n *Node) error {
+	b0 := n.Chain.blocks[0]
+	tick := s.opts.Tick
+	bt := time.Duration(s.opts.BlockTimeTicks) * tick
+	vt := max(time.Duration(s.opts.BaseTimeoutTicks)*tick-bt, 0)
+	pool := driver.Pool(n.Pool)
+	if !n.Honest && n.ID >= s.opts.Validators {
+		pool = onePerBlock{n.Pool} // the twin's blocks differ by one transfer each
+	}
+	d, err := driver.New(driver.Config{
+		Genesis: b0.Header, Validators: s.validator,
+		Signer: FakeSigner{Addr: n.Addr}, Verifier: countingVerifier{&s.Verifies}, Elector: s.elector,
+		BlockTime: bt, ViewTimeout: vt, TickInterval: tick, MaxBackoffExp: s.opts.MaxBackoffExp,
+		Clock: simClock{s}, Logger: slog.New(slog.DiscardHandler), UnsafeNoViewCheck: s.opts.UnsafeNoViewCheck,
+	}, n.Chain, pool, &simNet{s: s, id: n.ID})
+	if err != nil {
+		return err
+	}
+	n.Driver = d
+	n.Stopped = nil
+	return s.handle(n, func() error { return d.Start(s.ctx) })
+}
+
+// Finality is how long one final block took, from its proposal to the
+// commit at one honest node: in ticks, and in views of that node.
+type Finality struct{ Ticks, Views uint64 }
+
+// countingVerifier is FakeVerifier counting its calls.
+type countingVerifier struct{ n *uint64 }
+
+func (v countingVerifier) Verify(d types.SigningDomain, payload []byte, sig types.Signature, addr types.Address) error {
+	*v.n++
+	return FakeVerifier{}.Verify(d, payload, sig, addr)
+}
+
+// onePerBlock offers the producer one transaction per block.
+type onePerBlock struct{ *mempool.Pool }
+
+func (p onePerBlock) Select(baseFee, gas uint64, _ int) []*types.Transaction {
+	return p.Pool.Select(baseFee, gas, 1)
+}
+
+// simClock is the simulated wall clock: tick t is simEpoch + t ticks.
+type simClock struct{ s *Sim }
+
+func (c simClock) Now() time.Time { return simEpoch.Add(time.Duration(c.s.Now) * c.s.opts.Tick) }
+
+// Restart replaces node id's driver by one rebuilt from its chain (final
+// blocks, persisted safety data, recorded proposals), as a node
+// restarting from its store does. Everything else is lost.
+func (s *Sim) Restart(id int) error {
+	return s.boot(s.Nodes[id])
+}
+
+// handle runs fn against node n's driver and records an error that stops
+// the node: for an honest node that is a violation.
+func (s *Sim) handle(n *Node, fn func() error) error {
+	if n.Stopped != nil {
+		return nil
+	}
+	err := fn()
+	if errors.Is(err, driver.ErrFatal) {
+		n.Stopped = err
+		s.violate(n, fmt.Errorf("node %d stopped: %w", n.ID, err))
+		return nil
+	}
+	return err
+}
+
+func (s *Sim) violate(n *Node, err error) {
+	if n.Honest && s.Violation == nil {
+		s.Violation = err
+	}
+}
+
+// committed records an honest node's final block at a height.
+func (s *Sim) committed(n *Node, height uint64, h types.Hash) {
+	if !n.Honest {
 		return
 	}
-	if n.DropP > 0 && s.rng.Float64() < n.DropP {
+	if old, ok := s.finals[height]; ok && old != h {
+		s.violate(n, fmt.Errorf("safety violation: two blocks finalized at height %d (node %d)", height, n.ID))
 		return
 	}
-	copies := 1
-	if n.DupP > 0 && s.rng.Float64() < n.DupP {
-		copies = 2
-	}
-	for range copies {
-		d := n.MinDelay
-		if n.MaxDelay > n.MinDelay {
-			d += s.rng.Uint64N(n.MaxDelay - n.MinDelay + 1)
-		}
-		s.push(&msg{to: to, from: from, view: view, ev: ev, at: s.Now + d})
-	}
-	if n.Replay != nil {
-		for _, d := range n.Replay(from) {
-			s.push(&msg{to: to, from: from, view: view, ev: ev, at: s.Now + d})
-		}
-	}
+	s.finals[height] = h
 }
 
 func (s *Sim) push(m *msg) {
@@ -234,141 +359,41 @@ func (s *Sim) Run(ticks uint64) {
 		s.Now++
 		for s.q.Len() > 0 && s.q[0].at <= s.Now {
 			m := heap.Pop(&s.q).(*msg)
-			s.deliver(m.to, m.ev)
+			n := s.Nodes[m.to]
+			if err := s.handle(n, func() error { return n.Driver.Handle(s.ctx, m.m) }); err != nil {
+				s.violate(n, fmt.Errorf("node %d: %w", n.ID, err))
+			}
+			s.proposeIfDue(n)
 		}
 		for _, n := range s.Nodes {
-			s.deliver(n.ID, consensus.Tick{})
-		}
-	}
-}
-
-// deliver steps node id with ev and executes the resulting actions.
-func (s *Sim) deliver(id int, ev consensus.Event) {
-	n := s.Nodes[id]
-	local := []consensus.Event{ev}
-	for len(local) > 0 {
-		e := local[0]
-		local = local[1:]
-		acts, _ := n.Core.Step(e) // rejected messages are normal in an adversarial network
-		for _, a := range acts {
-			switch a := a.(type) {
-			case consensus.PersistSafety:
-				n.Persisted = a.Data.Clone()
-			case consensus.BroadcastProposal:
-				h, _ := a.Header.Hash()
-				s.headers[h] = a.Header
-				s.broadcast(id, a.Header.View, consensus.ProposalReceived{Header: a.Header})
-			case consensus.SendVote:
-				s.recordSigned(n, 'v', a.Vote.View, a.Vote.Signature)
-				for _, m := range s.Nodes {
-					if (m.Addr == a.To || s.opts.VotesToAll) && m.ID != id {
-						s.send(id, m.ID, a.Vote.View, consensus.VoteReceived{Vote: a.Vote})
-					}
-				}
-			case consensus.BroadcastNewView:
-				s.recordSigned(n, 't', a.Msg.Timeout.View, a.Msg.Timeout.Signature)
-				s.broadcast(id, a.Msg.Timeout.View, consensus.NewViewReceived{Msg: a.Msg})
-			case consensus.RequestProposal:
-				local = append(local, consensus.ProposalBuilt{Header: s.build(n, a)})
-			case consensus.RequestExecute:
-				h, _ := a.Header.Hash()
-				local = append(local, consensus.BlockExecuted{Hash: h, Valid: true})
-			case consensus.FetchBlock:
-				if h, ok := s.headers[a.Hash]; ok {
-					s.push(&msg{to: id, from: id, ev: consensus.BlockFetched{Header: h}, at: s.Now + s.net.MinDelay})
-				}
-			case consensus.CommitBlocks:
-				s.checkProof(n, a)
-				s.commit(n, a.Headers)
+			if err := s.handle(n, func() error { return n.Driver.Tick(s.ctx) }); err != nil {
+				s.violate(n, fmt.Errorf("node %d: %w", n.ID, err))
 			}
+			s.proposeIfDue(n)
 		}
 	}
 }
 
-func (s *Sim) broadcast(from int, view uint64, ev consensus.Event) {
-	for _, m := range s.Nodes {
-		if m.ID != from {
-			s.send(from, m.ID, view, ev)
-		}
-	}
-}
-
-func (s *Sim) recordSigned(n *Node, kind byte, view uint64, sig types.Signature) {
-	k := signKey{kind, view}
-	if old, ok := n.Signed[k]; ok && old != sig && n.Honest && s.Violation == nil {
-		s.Violation = fmt.Errorf("node %d signed two different %c messages in view %d", n.ID, kind, view)
-	}
-	n.Signed[k] = sig
-}
-
-func (s *Sim) build(n *Node, r consensus.RequestProposal) types.BlockHeader {
-	parent := r.QC.BlockHash
-	if r.QC.View == 0 && len(r.QC.Votes) == 0 {
-		parent, _ = Genesis.Hash()
-	}
-	h := types.BlockHeader{Height: r.QC.Height + 1, ParentHash: parent, Timestamp: r.View,
-		Proposer: n.Addr, View: r.View, QC: r.QC, TimeoutCert: r.TC}
-	h.StateRoot[0] = byte(n.ID) // twins build different blocks: equivocation
-	return h
-}
-
-// checkProof flags an honest node whose CommitBlocks carries a commit proof
-// that does not prove its last block final: a child and grandchild linked
-// by hash, a QC for the grandchild, and (unless the unsafe switch is on)
-// consecutive views.
-func (s *Sim) checkProof(n *Node, a consensus.CommitBlocks) {
-	if !n.Honest || s.Violation != nil || len(a.Headers) == 0 {
+// proposeIfDue is the production loop's proposal timer: once node n's
+// pending proposal is due by the simulated clock, it is built.
+func (s *Sim) proposeIfDue(n *Node) {
+	if n.Stopped != nil {
 		return
 	}
-	last := a.Headers[len(a.Headers)-1]
-	p := a.Proof
-	lh, _ := last.Hash()
-	ch, _ := p.Child.Hash()
-	gh, _ := p.Grandchild.Hash()
-	switch {
-	case p.Child.QC.BlockHash != lh || p.Child.ParentHash != lh:
-		s.Violation = fmt.Errorf("node %d: commit proof child does not certify height %d", n.ID, last.Height)
-	case p.Grandchild.QC.BlockHash != ch:
-		s.Violation = fmt.Errorf("node %d: commit proof grandchild does not certify the child", n.ID)
-	case p.QC.BlockHash != gh || p.QC.View != p.Grandchild.View || p.QC.Height != p.Grandchild.Height:
-		s.Violation = fmt.Errorf("node %d: commit proof QC does not certify the grandchild", n.ID)
-	case !s.opts.UnsafeNoViewCheck && !consensus.ConsecutiveViews(&last, &p.Child, &p.Grandchild):
-		s.Violation = fmt.Errorf("node %d: commit proof views %d, %d, %d are not consecutive", n.ID, last.View, p.Child.View, p.Grandchild.View)
+	if at, ok := n.Driver.ProposalDue(); ok && !at.After(simClock{s}.Now()) {
+		if err := s.handle(n, func() error { return n.Driver.Propose(s.ctx) }); err != nil {
+			s.violate(n, fmt.Errorf("node %d: %w", n.ID, err))
+		}
 	}
 }
 
-func (s *Sim) commit(n *Node, hs []types.BlockHeader) {
-	for _, h := range hs {
-		hash, _ := h.Hash()
-		if len(n.Commits) > 0 {
-			last := n.Commits[len(n.Commits)-1]
-			lh, _ := last.Hash()
-			if h.Height != last.Height+1 || h.ParentHash != lh {
-				if s.Violation == nil && n.Honest {
-					s.Violation = fmt.Errorf("node %d committed height %d not extending its height %d", n.ID, h.Height, last.Height)
-				}
-			}
-		}
-		n.Commits = append(n.Commits, h)
-		if !n.Honest {
-			continue
-		}
-		if old, ok := s.committed[h.Height]; ok && old != hash {
-			if s.Violation == nil {
-				s.Violation = fmt.Errorf("safety violation: two blocks finalized at height %d (node %d)", h.Height, n.ID)
-			}
-			continue
-		}
-		s.committed[h.Height] = hash
-	}
-}
-
-// MinHonestCommitted is the lowest committed height over honest nodes.
+// MinHonestCommitted is the lowest final height over honest nodes.
 func (s *Sim) MinHonestCommitted() uint64 {
 	m := ^uint64(0)
 	for _, n := range s.Nodes {
 		if n.Honest {
-			m = min(m, n.Core.Committed().Height)
+			head, _ := n.Chain.Head()
+			m = min(m, head.Header.Height)
 		}
 	}
 	return m
@@ -379,8 +404,22 @@ func (s *Sim) MaxHonestView() uint64 {
 	var m uint64
 	for _, n := range s.Nodes {
 		if n.Honest {
-			m = max(m, n.Core.View())
+			m = max(m, n.Driver.View())
 		}
 	}
 	return m
+}
+
+func sortBlocks(bs []*types.Block) {
+	slices.SortFunc(bs, func(a, b *types.Block) int {
+		if a.Header.Height != b.Header.Height {
+			if a.Header.Height < b.Header.Height {
+				return -1
+			}
+			return 1
+		}
+		ha, _ := a.Header.Hash()
+		hb, _ := b.Header.Hash()
+		return bytes.Compare(ha[:], hb[:])
+	})
 }

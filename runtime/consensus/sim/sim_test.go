@@ -42,7 +42,7 @@ func TestPartitionHealsLiveness(t *testing.T) {
 			t.Fatalf("seed %d: only %d committed before the partition", seed, before)
 		}
 		const maxViews = 30
-		for s.MaxHonestView() < viewAtHeal+maxViews && s.MinHonestCommitted() <= before+3 {
+		for s.Violation == nil && s.MaxHonestView() < viewAtHeal+maxViews && s.MinHonestCommitted() <= before+3 {
 			s.Run(1)
 		}
 		if s.Violation != nil {
@@ -59,7 +59,7 @@ func TestPartitionHealsLiveness(t *testing.T) {
 // and last committed block, again and again: it must rejoin (fetching what
 // it missed above its root), keep committing, and never break safety.
 func TestRestartFromRoot(t *testing.T) {
-	s, err := New(Options{Seed: 7, Validators: 4, BaseTimeoutTicks: 12, MaxBackoffExp: 3, VotesToAll: true,
+	s, err := New(Options{Seed: 7, Validators: 4, BaseTimeoutTicks: 12, MaxBackoffExp: 3,
 		Network: Network{MinDelay: 1, MaxDelay: 3, DropP: 0.02}})
 	if err != nil {
 		t.Fatal(err)

@@ -29,10 +29,6 @@ type Scenario struct {
 	Leaders    []int   // leader (validator index) of views 1..len
 	Partitions []uint8 // per view: bit i set = node i in group B
 	Replay     bool
-	// VotesToAll delivers every vote to every node, as the votes gossip
-	// topic does, instead of only to the next leader. Not part of the
-	// enumeration: tests set it to cover both deliveries.
-	VotesToAll bool
 }
 
 // numPartitions: the partitions of 5 nodes into at most two groups, as
@@ -106,7 +102,7 @@ func NewTwins(sc Scenario, unsafeNoViewCheck bool) (*Sim, error) {
 		}
 	}
 	return New(Options{Seed: 1, Validators: TwinsValidators, Twins: []int{sc.Twin},
-		BaseTimeoutTicks: 6, MaxBackoffExp: 2, Network: net, UnsafeNoViewCheck: unsafeNoViewCheck, VotesToAll: sc.VotesToAll,
+		BaseTimeoutTicks: 6, MaxBackoffExp: 2, Network: net, UnsafeNoViewCheck: unsafeNoViewCheck,
 		Elector: func(_ *consensus.ValidatorSet, addrs []types.Address) consensus.LeaderElector {
 			return scriptedElector{addrs: addrs, leaders: sc.Leaders}
 		}})

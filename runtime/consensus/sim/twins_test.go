@@ -30,7 +30,6 @@ func TestTwinsSafety(t *testing.T) {
 	var commits, equivocations uint64
 	for k := range n {
 		sc := EnumerateScenario(SpreadIndex(k, twinsViews), twinsViews)
-		sc.VotesToAll = k%2 == 1 // half with votes gossiped to every node
 		s, err := NewTwins(sc, false)
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,170 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/driver"
+)
+
+// simNet is node id's driver.Network: what it publishes reaches every
+// other node after the simulated delay (as gossipsub on a connected mesh),
+// a block request is answered from the proposals published so far, and
+// range sync is served by the peer with the highest head.
+type simNet struct {
+	s  *Sim
+	id int
+}
+
+var errNoPeer = errors.New("sim: no peer has it")
+
+func decode(mt types.MessageType, payload []byte) (any, error) {
+	v := mt.NewPayload()
+	if v == nil {
+		return nil, fmt.Errorf("sim: %v has no payload type", mt)
+	}
+	if err := v.UnmarshalBorsh(payload); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// viewOf is the view a consensus message belongs to, for Connected.
+func viewOf(v any) uint64 {
+	switch m := v.(type) {
+	case *types.Proposal:
+		return m.Block.Header.View
+	case *types.Vote:
+		return m.View
+	case *types.NewView:
+		return m.Timeout.View
+	}
+	return 0
+}
+
+func (n *simNet) Publish(_ context.Context, mt types.MessageType, payload []byte) error {
+	s := n.s
+	from := s.Nodes[n.id]
+	v, err := decode(mt, payload)
+	if err != nil {
+		return err
+	}
+	from.Sent++
+	from.SentBytes += uint64(len(payload))
+	switch m := v.(type) {
+	case *types.Proposal:
+		h, err := m.Block.Header.Hash()
+		if err != nil {
+			return err
+		}
+		s.headers[h] = m.Block.Header
+		if _, ok := s.proposedAt[h]; !ok {
+			s.proposedAt[h] = s.Now
+		}
+		if b, err := m.Block.MarshalBorsh(); err == nil {
+			s.bodies[h] = b
+		}
+	case *types.Vote:
+		s.recordSigned(from, 'v', m.View, m.Signature)
+	case *types.NewView:
+		s.recordSigned(from, 't', m.Timeout.View, m.Timeout.Signature)
+	}
+	view := viewOf(v)
+	for _, to := range s.Nodes {
+		if to.ID != n.id {
+			s.send(n.id, to.ID, view, mt, payload)
+		}
+	}
+	return nil
+}
+
+func (s *Sim) recordSigned(n *Node, kind byte, view uint64, sig types.Signature) {
+	k := signKey{kind, view}
+	if old, ok := n.Signed[k]; ok && old != sig {
+		s.violate(n, fmt.Errorf("node %d signed two different %c messages in view %d", n.ID, kind, view))
+	}
+	n.Signed[k] = sig
+}
+
+// send schedules one copy (or two, or none) of a message from one node to
+// another; each receiver decodes its own copy, as from the wire.
+func (s *Sim) send(from, to int, view uint64, mt types.MessageType, payload []byte) {
+	net := &s.net
+	if net.Connected != nil && !net.Connected(from, to, view, s.Now) {
+		return
+	}
+	if net.DropP > 0 && s.rng.Float64() < net.DropP {
+		return
+	}
+	copies := 1
+	if net.DupP > 0 && s.rng.Float64() < net.DupP {
+		copies = 2
+	}
+	deliver := func(after uint64) {
+		v, err := decode(mt, payload)
+		if err != nil {
+			return
+		}
+		s.Delivered++
+		s.DeliveredBytes += uint64(len(payload))
+		s.push(&msg{to: to, from: from, m: driver.Incoming{Type: mt, Decoded: v, From: fmt.Sprint(from)}, at: s.Now + after})
+	}
+	for range copies {
+		d := net.MinDelay
+		if net.Delay != nil {
+			d = max(1, net.Delay(s.rng, from, to))
+		} else if net.MaxDelay > net.MinDelay {
+			d += s.rng.Uint64N(net.MaxDelay - net.MinDelay + 1)
+		}
+		deliver(d)
+	}
+	if net.Replay != nil {
+		for _, d := range net.Replay(from) {
+			deliver(d)
+		}
+	}
+}
+
+func (n *simNet) RequestBlock(h types.Hash) {
+	s := n.s
+	enc, ok := s.bodies[h]
+	if !ok {
+		return
+	}
+	var b types.Block
+	if err := b.UnmarshalBorsh(enc); err != nil {
+		return
+	}
+	s.push(&msg{to: n.id, from: n.id, m: driver.Incoming{Type: types.MessageTypeProposal, Decoded: &b}, at: s.Now + s.net.MinDelay})
+}
+
+func (n *simNet) SyncRange(_ context.Context, from uint64, max int) (*types.SyncResponse, string, error) {
+	var best *types.SyncResponse
+	peer := ""
+	for _, p := range n.s.Nodes {
+		if p.ID == n.id || p.Stopped != nil {
+			continue
+		}
+		if r := p.Chain.syncRange(from, max); best == nil || r.HeadHeight > best.HeadHeight {
+			best, peer = r, fmt.Sprint(p.ID)
+		}
+	}
+	if best == nil {
+		return nil, "", errNoPeer
+	}
+	// The receiver decodes its own copy.
+	enc, err := best.MarshalBorsh()
+	if err != nil {
+		return nil, "", err
+	}
+	var out types.SyncResponse
+	if err := out.UnmarshalBorsh(enc); err != nil {
+		return nil, "", err
+	}
+	return &out, peer, nil
+}
+
+func (n *simNet) Penalize(string, string) {}
+func (n *simNet) PeerCount() int          { return len(n.s.Nodes) - 1 }

@@ -1,0 +1,250 @@
+package driver
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/oramanetwork/orama-chain/generated/params"
+	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/consensus"
+	"github.com/oramanetwork/orama-chain/runtime/crypto"
+	"github.com/oramanetwork/orama-chain/runtime/crypto/cryptotest"
+	"github.com/oramanetwork/orama-chain/runtime/exec"
+	"github.com/oramanetwork/orama-chain/runtime/mempool"
+	"github.com/oramanetwork/orama-chain/runtime/smt"
+	"github.com/oramanetwork/orama-chain/runtime/state"
+)
+
+// testChain is a Chain in memory.
+type testChain struct {
+	states  *smt.MemStore
+	blocks  []*types.Block
+	hashes  []types.Hash
+	safety  *types.SafetyRecord
+	pending []*types.Block
+}
+
+func (c *testChain) Head() (*types.Block, types.Hash) {
+	return c.blocks[len(c.blocks)-1], c.hashes[len(c.hashes)-1]
+}
+func (c *testChain) States() smt.Store { return c.states }
+func (c *testChain) Commit(b *types.Block, _ []types.Receipt, _ *types.CommitProof, _ []types.Account) error {
+	h, err := b.Header.Hash()
+	c.blocks, c.hashes = append(c.blocks, b), append(c.hashes, h)
+	return err
+}
+func (c *testChain) SaveSafety(r *types.SafetyRecord) error { c.safety = r; return nil }
+func (c *testChain) Safety() (*types.SafetyRecord, bool, error) {
+	return c.safety, c.safety != nil, nil
+}
+func (c *testChain) PutPending(b *types.Block) error              { c.pending = append(c.pending, b); return nil }
+func (c *testChain) PendingBlocks(uint64) ([]*types.Block, error) { return nil, nil }
+
+func (c *testChain) Account(a types.Address) (types.Account, error) {
+	head, _ := c.Head()
+	st, err := state.OpenReadOnly(c.states, head.Header.StateRoot)
+	if err != nil {
+		return types.Account{}, err
+	}
+	return st.Account(a)
+}
+func (c *testChain) UsernameOwner(string) (types.Address, bool, error) {
+	return types.Address{}, false, nil
+}
+
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time { return c.t }
+
+const testChainID = 4242
+
+func transfer(t *testing.T, k *crypto.PrivateKey, nonce uint64, to types.Address, gasLimit, feeCap uint64) *types.Transaction {
+	t.Helper()
+	tx := &types.Transaction{Type: types.TxTypeTransfer, From: k.Address(), To: to, Amount: 1, Asset: types.AssetOrama,
+		Nonce: nonce, GasLimit: gasLimit, GasTipCap: 1, GasFeeCap: feeCap}
+	p, err := tx.SigningPayload()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tx.Signature, err = crypto.SignDomain(k, crypto.DomainTransaction, testChainID, p); err != nil {
+		t.Fatal(err)
+	}
+	return tx
+}
+
+// newTestDriver returns a single validator's driver (keys[0]) over a
+// chain in memory whose genesis funds keys.
+func newTestDriver(t *testing.T, keys []*crypto.PrivateKey) (*Driver, *testChain) {
+	t.Helper()
+	g := &types.Genesis{ChainID: testChainID, Timestamp: 1_700_000_000,
+		Validators: []types.Validator{{Address: keys[0].Address(), Stake: 1}}}
+	for _, k := range keys {
+		g.Allocations = append(g.Allocations, types.GenesisAllocation{Address: k.Address(), OramaBalance: 1_000 * params.RaysPerOrama})
+	}
+	slices.SortFunc(g.Allocations, func(x, y types.GenesisAllocation) int { return bytes.Compare(x.Address[:], y.Address[:]) })
+	c := &testChain{states: smt.NewMemStore()}
+	b0, err := exec.GenesisBlock(c.states, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Commit(b0, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	pool := mempool.New(mempool.Config{ChainID: testChainID, BaseFee: b0.Header.BaseFee}, c)
+	d, err := New(Config{Genesis: b0.Header, Validators: g.Validators,
+		Signer: consensus.CryptoSigner{Key: keys[0], ChainID: testChainID}, Verifier: consensus.CryptoVerifier{ChainID: testChainID},
+		BlockTime: time.Second, ViewTimeout: time.Second, TickInterval: 50 * time.Millisecond,
+		Clock: fixedClock{time.Unix(1_700_000_100, 0)}}, c, pool, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, c
+}
+
+// TestNonIncludableBlockRefused: a block holding a transaction that is not
+// includable is refused both where a validator votes (vote) and where
+// block sync applies a final block (applyFinal), without stopping the node
+// or changing its chain; the proposer's own rules (Fill) leave it out.
+func TestNonIncludableBlockRefused(t *testing.T) {
+	keys := []*crypto.PrivateKey{cryptotest.Key(1), cryptotest.Key(2), cryptotest.Key(3)}
+	alice, bob := keys[1], keys[2]
+	for _, m := range []struct {
+		name string
+		txs  []types.Transaction
+		keep int // how many the proposer's rules keep
+	}{
+		{"the same bytes twice", []types.Transaction{*transfer(t, alice, 0, bob.Address(), params.GasTransfer, params.MaxBaseFee), *transfer(t, alice, 0, bob.Address(), params.GasTransfer, params.MaxBaseFee)}, 1},
+		{"nonce ahead", []types.Transaction{*transfer(t, alice, 5, bob.Address(), params.GasTransfer, params.MaxBaseFee)}, 0},
+		{"fee cap below base fee", []types.Transaction{*transfer(t, alice, 0, bob.Address(), params.GasTransfer, params.MinBaseFee)}, 0},
+		{"gas limit above the block", []types.Transaction{*transfer(t, alice, 0, bob.Address(), params.BlockGasLimit+1, params.MaxBaseFee)}, 0},
+		{"gas limit below intrinsic", []types.Transaction{*transfer(t, alice, 0, bob.Address(), params.GasTransfer-1, params.MaxBaseFee)}, 0},
+	} {
+		t.Run(m.name, func(t *testing.T) {
+			d, c := newTestDriver(t, keys)
+			head, hh := c.Head()
+			hdr := exec.NextHeader(&head.Header, hh, keys[0].Address(), head.Header.Timestamp)
+			hdr.View = 1
+			b := &types.Block{Header: hdr, Transactions: m.txs}
+			h, err := b.Header.Hash()
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.blocks.put(h, b)
+			if ev, err := d.vote(b.Header); err != nil || ev.(consensus.BlockExecuted).Valid {
+				t.Fatalf("vote path: %v %+v, want the block refused", err, ev)
+			}
+			if _, err := d.blocks.execute(h); !errors.Is(err, ErrBadBlock) || !errors.Is(err, exec.ErrNotIncludable) {
+				t.Fatalf("execute: %v, want a bad block (not includable)", err)
+			}
+			if err := d.applyFinal(b, nil); !errors.Is(err, ErrBadBlock) || errors.Is(err, ErrFatal) {
+				t.Fatalf("sync path: %v, want a non-fatal bad block", err)
+			}
+			if _, nh := c.Head(); nh != hh {
+				t.Fatal("a refused block moved the head")
+			}
+			picked := make([]*types.Transaction, len(m.txs))
+			for i := range m.txs {
+				picked[i] = &m.txs[i]
+			}
+			st, err := state.Open(smt.NewOverlay(c.states), head.Header.StateRoot)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, txs, err := Fill(st, exec.Env{Height: hdr.Height, Proposer: keys[0].Address(), BaseFee: hdr.BaseFee}, picked, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range txs {
+				if res.Receipts[i].Status != types.TxStatusSuccess {
+					t.Fatalf("Fill kept %s", fmt.Sprint(res.Receipts[i].Status))
+				}
+			}
+			if len(txs) != m.keep {
+				t.Fatalf("Fill kept %d transactions, want %d", len(txs), m.keep)
+			}
+		})
+	}
+}
+
+// TestHeaderRulesRefused: a block breaking a header rule of
+// spec/state.md is refused on the vote path with exec.ErrBadHeader; one
+// whose roots disagree with its body with exec.ErrWrongResult; and a
+// final block with wrong roots stops the node (ErrFatal) on the sync path.
+func TestHeaderRulesRefused(t *testing.T) {
+	keys := []*crypto.PrivateKey{cryptotest.Key(1), cryptotest.Key(2)}
+	for _, m := range []struct {
+		name   string
+		mutate func(h *types.BlockHeader)
+		want   error
+		fatal  bool
+	}{
+		{"height", func(h *types.BlockHeader) { h.Height++ }, exec.ErrBadHeader, false},
+		{"epoch", func(h *types.BlockHeader) { h.Epoch++ }, exec.ErrBadHeader, false},
+		{"base fee", func(h *types.BlockHeader) { h.BaseFee++ }, exec.ErrBadHeader, false},
+		{"timestamp before parent", func(h *types.BlockHeader) { h.Timestamp-- }, exec.ErrBadHeader, false},
+		{"state root", func(h *types.BlockHeader) { h.StateRoot[0] ^= 1 }, exec.ErrWrongResult, true},
+		{"gas used", func(h *types.BlockHeader) { h.GasUsed++ }, exec.ErrWrongResult, true},
+	} {
+		t.Run(m.name, func(t *testing.T) {
+			d, c := newTestDriver(t, keys)
+			head, hh := c.Head()
+			hdr := exec.NextHeader(&head.Header, hh, keys[0].Address(), head.Header.Timestamp)
+			hdr.View = 1
+			st, err := state.Open(smt.NewOverlay(c.states), head.Header.StateRoot)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, _, err := Fill(st, exec.Env{Height: hdr.Height, Proposer: hdr.Proposer, BaseFee: hdr.BaseFee}, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Fill(&hdr)
+			m.mutate(&hdr)
+			b := &types.Block{Header: hdr}
+			h, _ := hdr.Hash()
+			d.blocks.put(h, b)
+			if _, err := d.blocks.execute(h); !errors.Is(err, ErrBadBlock) || !errors.Is(err, m.want) {
+				t.Fatalf("execute: %v, want %v", err, m.want)
+			}
+			err = d.applyFinal(b, nil)
+			if !errors.Is(err, m.want) || errors.Is(err, ErrFatal) != m.fatal {
+				t.Fatalf("sync path: %v, want %v (fatal %v)", err, m.want, m.fatal)
+			}
+			if _, nh := c.Head(); nh != hh {
+				t.Fatal("a refused block moved the head")
+			}
+		})
+	}
+}
+
+// TestFutureTimestampNotVoted: a proposal more than 15 s ahead of the
+// voter's clock is not voted for, though it is valid (sync would take it).
+func TestFutureTimestampNotVoted(t *testing.T) {
+	keys := []*crypto.PrivateKey{cryptotest.Key(1)}
+	d, c := newTestDriver(t, keys)
+	head, hh := c.Head()
+	now := uint64(d.cfg.Clock.Now().Unix())
+	for _, tc := range []struct {
+		ts    uint64
+		valid bool
+	}{{now + 15, true}, {now + 16, false}} {
+		hdr := exec.NextHeader(&head.Header, hh, keys[0].Address(), tc.ts)
+		hdr.View = 1
+		st, _ := state.Open(smt.NewOverlay(c.states), head.Header.StateRoot)
+		res, _, err := Fill(st, exec.Env{Height: hdr.Height, Proposer: hdr.Proposer, BaseFee: hdr.BaseFee}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Fill(&hdr)
+		h, _ := hdr.Hash()
+		d.blocks.put(h, &types.Block{Header: hdr})
+		ev, err := d.vote(hdr)
+		if err != nil || ev.(consensus.BlockExecuted).Valid != tc.valid {
+			t.Fatalf("timestamp now+%d: %v %+v, want valid %v", tc.ts-now, err, ev, tc.valid)
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package driver
+
+import (
+	"context"
+	"time"
+)
+
+// maxBatch is how many queued messages the loop handles before it looks
+// at its ticker again, so a flood of messages cannot starve the view timer.
+const maxBatch = 256
+
+// Deliver queues a message for the loop; the network calls it from its
+// own goroutines. It never blocks: the queue's bound and drop rule are in
+// inbound.go.
+func (d *Driver) Deliver(m Incoming) {
+	if !d.in.push(m) {
+		d.log.Debug("inbound queue: message dropped", "type", m.Type)
+	}
+}
+
+// Run is the production loop: it starts the driver, then moves ticks and
+// queued messages into it until ctx ends. It returns nil when ctx ends and
+// an error wrapping ErrFatal when the node must stop.
+func (d *Driver) Run(ctx context.Context) error {
+	if err := d.Start(ctx); err != nil {
+		return err
+	}
+	t := time.NewTicker(d.cfg.TickInterval)
+	defer t.Stop()
+	// A node outside the validator set takes final blocks from peers.
+	followEvery := time.NewTicker(max(d.cfg.BlockTime, time.Second))
+	defer followEvery.Stop()
+	head, _ := d.chain.Head()
+	d.log.Info("consensus running", "validator", d.IsValidator(), "view", d.core.View(),
+		"height", head.Header.Height, "validators", len(d.set.Members()))
+	// propose fires when the producer's pacing allows the pending
+	// proposal, so blocks follow the block time, not the tick.
+	propose := time.NewTimer(time.Hour)
+	defer propose.Stop()
+	for {
+		if at, ok := d.prod.due(); ok {
+			propose.Reset(max(time.Until(at), 0))
+		}
+		var err error
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-propose.C:
+			err = d.propose(ctx)
+		case <-t.C:
+			err = d.Tick(ctx)
+		case <-followEvery.C:
+			if !d.IsValidator() && d.net != nil {
+				err = d.syncRange(ctx)
+			}
+		case <-d.in.ready():
+			for range maxBatch {
+				m, ok := d.in.pop()
+				if !ok {
+					break
+				}
+				if err = d.Handle(ctx, m); err != nil {
+					break
+				}
+			}
+			if d.in.len() > 0 {
+				d.in.wake()
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
