@@ -134,7 +134,7 @@ type Driver struct {
 	blocks *blocks
 	prod   *producer
 	in     *inbound
-	asked  map[types.Hash]bool // blocks requested from peers, not yet received
+	asked  map[types.Hash]time.Time // blocks requested from peers, not yet received: when last asked
 
 	mu     sync.Mutex
 	status Status
@@ -180,7 +180,7 @@ func New(cfg Config, chain Chain, pool Pool, net Network) (*Driver, error) {
 	base := uint64((cfg.BlockTime + cfg.ViewTimeout + tick - 1) / tick)
 	d := &Driver{
 		cfg: cfg, log: cfg.Logger, chain: chain, net: net, me: cfg.Signer.Address(), set: set, elect: el,
-		in: newInbound(inboundLimit), asked: map[types.Hash]bool{},
+		in: newInbound(inboundLimit), asked: map[types.Hash]time.Time{},
 	}
 	d.blocks = newBlocks(chain, pool, cfg.Clock)
 	d.prod = &producer{me: d.me, blockTime: cfg.BlockTime, pool: pool, blocks: d.blocks, clock: cfg.Clock}
@@ -254,6 +254,9 @@ func (d *Driver) restartCore(ctx context.Context) error {
 			continue
 		}
 		d.blocks.put(h, b)
+		if b.Header.Proposer == d.me {
+			d.prod.built(b)
+		}
 		if err := d.step(ctx, consensus.BlockFetched{Header: b.Header}, ""); err != nil {
 			return err
 		}
@@ -303,6 +306,7 @@ func (d *Driver) Tick(ctx context.Context) error {
 	if err := d.step(ctx, consensus.Tick{}, ""); err != nil {
 		return err
 	}
+	d.retryRequests()
 	err := d.propose(ctx)
 	d.setStatus(false)
 	return err
@@ -334,7 +338,16 @@ func (d *Driver) Handle(ctx context.Context, m Incoming) error {
 		// Only a block this node asked for by hash: the core takes a
 		// fetched header on trust (consensus/events.go, BlockFetched).
 		h, err := msg.Header.Hash()
-		if err != nil || !d.asked[h] {
+		if _, ok := d.asked[h]; err != nil || !ok {
+			return nil
+		}
+		// Its body must be the one its header commits to: a body is kept,
+		// served to peers and executed once final, so a wrong one would
+		// stop this node at commit.
+		if err := checkBody(msg); err != nil {
+			if m.From != "" && d.net != nil {
+				d.net.Penalize(m.From, err.Error())
+			}
 			return nil
 		}
 		delete(d.asked, h)
@@ -356,7 +369,27 @@ func (d *Driver) headHeight() uint64 {
 	return b.Header.Height
 }
 
+// maxAhead bounds how far above the head a proposal is kept: farther
+// means this node is behind, and range sync, not the proposal, catches up.
+const maxAhead = 256
+
 func (d *Driver) onProposal(ctx context.Context, b *types.Block, from string) error {
+	// What the envelope did not check, before anything is kept: the
+	// proposer leads the view, and the body is the one the header
+	// commits to. A block that passes is bounded in number by the views
+	// and heights the core will accept.
+	if b.Header.Proposer != d.elect.Leader(b.Header.View) {
+		if from != "" && d.net != nil {
+			d.net.Penalize(from, consensus.ErrWrongProposer.Error())
+		}
+		return nil
+	}
+	if err := checkBody(b); err != nil {
+		if from != "" && d.net != nil {
+			d.net.Penalize(from, err.Error())
+		}
+		return nil
+	}
 	// Far above the head on a parent this node has never seen: it fell
 	// behind (a restart, a partition). Range sync is much faster than
 	// fetching the chain back block by block. A long uncommitted chain
@@ -371,7 +404,7 @@ func (d *Driver) onProposal(ctx context.Context, b *types.Block, from string) er
 			}
 		}
 	}
-	if b.Header.Height <= d.headHeight() {
+	if head := d.headHeight(); b.Header.Height <= head || b.Header.Height > head+maxAhead {
 		return nil
 	}
 	h, err := b.Header.Hash()
@@ -447,7 +480,11 @@ func (d *Driver) act(ctx context.Context, a consensus.Action) (consensus.Event, 
 		}
 		d.request(a.Hash)
 	case consensus.CommitBlocks:
+		head := d.headHeight()
 		for i := range a.Headers {
+			if a.Headers[i].Height <= head {
+				continue // already final here: range sync took it
+			}
 			var proof *types.CommitProof
 			if i == len(a.Headers)-1 {
 				proof = &a.Proof
@@ -483,21 +520,40 @@ func (d *Driver) vote(hdr types.BlockHeader) (consensus.Event, error) {
 	return consensus.BlockExecuted{Hash: h, Valid: err == nil}, nil
 }
 
-// maxAsked bounds the outstanding block requests; past it the oldest
-// requests are forgotten (their answers are then ignored, and the core
-// asks again when a certificate names the block).
-const maxAsked = 1024
+// Block requests: at most maxAsked outstanding; one unanswered for
+// askRetry is asked again (the core asks once per block), and one
+// unanswered for askGiveUp is forgotten (range sync takes over).
+const (
+	maxAsked  = 1024
+	askRetry  = 2 * time.Second
+	askGiveUp = 60 * time.Second
+)
 
 // request asks peers for the block h.
 func (d *Driver) request(h types.Hash) {
 	if d.net == nil {
 		return
 	}
-	if len(d.asked) >= maxAsked {
-		clear(d.asked)
+	if _, ok := d.asked[h]; !ok && len(d.asked) >= maxAsked {
+		d.log.Warn("too many block requests outstanding: not asking", "hash", h)
+		return
 	}
-	d.asked[h] = true
+	d.asked[h] = d.cfg.Clock.Now()
 	d.net.RequestBlock(h)
+}
+
+// retryRequests asks again for blocks whose answer has not come.
+func (d *Driver) retryRequests() {
+	now := d.cfg.Clock.Now()
+	for h, at := range d.asked {
+		switch age := now.Sub(at); {
+		case age >= askGiveUp:
+			delete(d.asked, h)
+		case age >= askRetry && d.blocks.body(h) == nil:
+			d.asked[h] = now
+			d.net.RequestBlock(h)
+		}
+	}
 }
 
 type borshMarshaler interface{ MarshalBorsh() ([]byte, error) }

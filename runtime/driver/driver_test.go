@@ -2,6 +2,7 @@ package driver
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -246,5 +247,65 @@ func TestFutureTimestampNotVoted(t *testing.T) {
 		if err != nil || ev.(consensus.BlockExecuted).Valid != tc.valid {
 			t.Fatalf("timestamp now+%d: %v %+v, want valid %v", tc.ts-now, err, ev, tc.valid)
 		}
+	}
+}
+
+// askNet is a Network that records block requests and penalties.
+type askNet struct {
+	asked     []types.Hash
+	penalized []string
+}
+
+func (n *askNet) Publish(context.Context, types.MessageType, []byte) error { return nil }
+func (n *askNet) RequestBlock(h types.Hash)                                { n.asked = append(n.asked, h) }
+func (n *askNet) SyncRange(context.Context, uint64, int) (*types.SyncResponse, string, error) {
+	return &types.SyncResponse{}, "", nil
+}
+func (n *askNet) Penalize(from, _ string) { n.penalized = append(n.penalized, from) }
+func (n *askNet) PeerCount() int          { return 1 }
+
+// TestFetchedBlockChecked: a block answering a request is taken only if
+// this node asked for its hash and its body is the one its header commits
+// to; a tampered body is refused (and its sender penalised) without
+// displacing the request, so the genuine answer is still taken.
+func TestFetchedBlockChecked(t *testing.T) {
+	keys := []*crypto.PrivateKey{cryptotest.Key(1), cryptotest.Key(2), cryptotest.Key(3)}
+	d, c := newTestDriver(t, keys)
+	net := &askNet{}
+	d.net = net
+	head, hh := c.Head()
+	hdr := exec.NextHeader(&head.Header, hh, keys[0].Address(), head.Header.Timestamp)
+	hdr.View = 1
+	tx := transfer(t, keys[1], 0, keys[2].Address(), params.GasTransfer, params.MaxBaseFee)
+	st, err := state.Open(smt.NewOverlay(c.states), head.Header.StateRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, txs, err := Fill(st, exec.Env{Height: hdr.Height, Proposer: hdr.Proposer, BaseFee: hdr.BaseFee}, []*types.Transaction{tx}, nil)
+	if err != nil || len(txs) != 1 {
+		t.Fatalf("fill: %v, %d txs", err, len(txs))
+	}
+	res.Fill(&hdr)
+	genuine := &types.Block{Header: hdr, Transactions: txs}
+	h, _ := hdr.Hash()
+	ctx := context.Background()
+	if err := d.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// Not asked for: ignored.
+	if err := d.Handle(ctx, Incoming{Decoded: genuine, From: "p"}); err != nil || d.Block(h) != nil {
+		t.Fatalf("an unrequested block was kept (%v)", err)
+	}
+	d.request(h)
+	tampered := &types.Block{Header: hdr, Transactions: []types.Transaction{*transfer(t, keys[1], 0, keys[2].Address(), params.GasTransfer, params.MaxBaseFee-1)}}
+	if err := d.Handle(ctx, Incoming{Decoded: tampered, From: "liar"}); err != nil || d.Block(h) != nil {
+		t.Fatalf("a body its header does not commit to was kept (%v)", err)
+	}
+	if len(net.penalized) != 1 || net.penalized[0] != "liar" {
+		t.Fatalf("penalized %v, want the liar", net.penalized)
+	}
+	if err := d.Handle(ctx, Incoming{Decoded: genuine, From: "p"}); err != nil || d.Block(h) != genuine {
+		t.Fatalf("the genuine answer was not taken (%v)", err)
 	}
 }

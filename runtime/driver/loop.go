@@ -51,7 +51,10 @@ func (d *Driver) Run(ctx context.Context) error {
 			err = d.Tick(ctx)
 		case <-followEvery.C:
 			if !d.IsValidator() && d.net != nil {
-				err = d.syncRange(ctx)
+				head := d.headHeight()
+				if err = d.syncRange(ctx); err == nil && d.headHeight() > head {
+					err = d.restartCore(ctx) // the core starts at the new head
+				}
 			}
 		case <-d.in.ready():
 			for range maxBatch {

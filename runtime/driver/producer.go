@@ -27,6 +27,19 @@ type producer struct {
 
 	pending *consensus.RequestProposal
 	asked   bool // the pending request's parent was asked for
+
+	// last is this node's own proposal of the highest view, recorded
+	// before it was broadcast: after a restart the core asks again for a
+	// view it already proposed in, and building a second block for it
+	// would be equivocation. The recorded block is proposed again instead.
+	last *types.Block
+}
+
+// built records a proposal of this node's.
+func (p *producer) built(b *types.Block) {
+	if p.last == nil || b.Header.View > p.last.Header.View {
+		p.last = b
+	}
 }
 
 // request records what the core asked for.
@@ -41,7 +54,11 @@ func (p *producer) due() (time.Time, bool) {
 	}
 	parentHash := r.QC.BlockHash
 	if consensus.IsGenesisQC(&r.QC) {
-		_, parentHash = p.blocks.chain.Head()
+		head, hh := p.blocks.chain.Head()
+		if head.Header.Height != 0 {
+			return time.Time{}, false // ready drops it
+		}
+		parentHash = hh
 	}
 	if _, ok := p.blocks.parentOf(parentHash); !ok {
 		return time.Time{}, false
@@ -65,10 +82,18 @@ func (p *producer) ready(view uint64) (consensus.Event, error) {
 		p.pending = nil // the core moved on
 		return nil, nil
 	}
+	if p.last != nil && r.View <= p.last.Header.View {
+		p.pending = nil
+		if r.View == p.last.Header.View {
+			return consensus.ProposalBuilt{Header: p.last.Header}, nil
+		}
+		return nil, nil
+	}
 	parentHash := r.QC.BlockHash
 	if consensus.IsGenesisQC(&r.QC) {
 		head, hh := p.blocks.chain.Head()
 		if head.Header.Height != 0 {
+			p.pending = nil // the chain has left genesis: nothing to build on
 			return nil, nil
 		}
 		parentHash = hh
@@ -127,6 +152,7 @@ func (p *producer) build(r *consensus.RequestProposal, parentHash types.Hash, pa
 		return nil, err
 	}
 	p.blocks.add(h, b)
+	p.built(b)
 	p.blocks.record(&speculative{block: b, hash: h, overlay: ov, receipts: res.Receipts, written: st.Written(), parent: pspec})
 	return b, nil
 }

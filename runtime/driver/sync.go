@@ -75,13 +75,20 @@ func (d *Driver) syncRange(ctx context.Context) error {
 				if errors.Is(err, ErrFatal) {
 					return err
 				}
-				d.log.Warn("sync: block refused", "height", buf[i].Header.Height, "err", err)
+				d.log.Warn("sync: block refused", "height", buf[i].Header.Height, "peer", peer, "err", err)
+				if peer != "" {
+					d.net.Penalize(peer, err.Error())
+				}
+				failures++
 				break
 			}
 		}
 		head, _ = d.chain.Head()
 		d.log.Info("synced", "height", head.Header.Height, "peer_head", resp.HeadHeight)
 		buf = nil
+		if failures >= 3 {
+			return nil
+		}
 	}
 	return nil
 }
@@ -153,7 +160,7 @@ func (d *Driver) applyFinal(b *types.Block, proof *types.CommitProof) error {
 	if err != nil {
 		return err
 	}
-	d.blocks.put(h, b)
+	d.blocks.replace(h, b) // the checked body, whatever was held before
 	err = d.blocks.commit(&b.Header, proof)
 	switch {
 	case err == nil:

@@ -42,6 +42,7 @@ func FuzzAddRaw(f *testing.F) {
 	sentinels := []error{
 		ErrMalformed, ErrTooLarge, ErrInvalidSignature, ErrFeeCapTooLow, ErrAlreadyKnown,
 		ErrNonceTooLow, ErrNonceGap, ErrInsufficientBalance, ErrReplacementUnderpriced, ErrPoolFull,
+		ErrUsernameTaken, ErrUsernameAlreadySet, txrules.ErrGasLimitAboveBlock,
 		txrules.ErrInvalidPayload, txrules.ErrUnsupportedType, txrules.ErrGasLimitTooLow,
 		txrules.ErrTipAboveFeeCap, txrules.ErrInvalidRecipient, txrules.ErrInvalidAmount,
 		txrules.ErrUsernameInvalid, txrules.ErrOverflow, txrules.ErrFeeCapBelowBaseFee,

@@ -114,6 +114,9 @@ type Pool struct {
 	tails   tailHeap          // senders by the price of their highest-nonce transaction
 	bytes   int
 	baseFee uint64
+	// admitted numbers admissions, so that Select serves equal tips in
+	// the order the pool took them.
+	admitted uint64
 }
 
 // entry is a pooled transaction with what admission computed about it.
@@ -126,6 +129,8 @@ type entry struct {
 	btc  uint64 // the amount of a BTC transfer, in satoshis; else 0
 	// claim is the username a ClaimUsername claims; else empty.
 	claim string
+	// seq is when the pool took it (Pool.admitted then).
+	seq uint64
 }
 
 // New returns an empty pool reading committed state from st.
@@ -448,6 +453,8 @@ func (p *Pool) admit(c *candidate) error {
 		p.remove(v, victim)
 		removed = append(removed, removal{v, victim})
 	}
+	p.admitted++
+	e.seq = p.admitted // a restored entry keeps its own
 	p.insert(s, e)
 	return nil
 }

@@ -12,14 +12,20 @@ import (
 // order, without removing them. Each sender contributes a run of
 // consecutive nonces starting at its account nonce (nothing after a gap);
 // across senders the next transaction is the one with the highest effective
-// tip at baseFee, ties broken by the lower hash. A sender's run stops at a
+// tip at baseFee, ties broken by the earlier admission (then the lower
+// hash): among equal prices the pool is first come, first served, so under
+// a backlog no sender waits longer than the backlog takes to clear. (With
+// the hash as the tie-break, a sender whose next transaction hashed high
+// lost every block while the backlog lasted: the p99 latency of a devnet
+// at 2,000 tx/s was four times its p50.) A sender's run stops at a
 // transaction whose fee cap is below baseFee or whose intrinsic gas does
 // not fit in what is left of gasLimit (a transaction reserves its gas
 // limit, spec/state.md); other senders go on. Select stops
 // after maxTxs transactions.
 //
-// The result depends only on the pooled transactions and accounts, never on
-// arrival order.
+// The result depends only on the pooled transactions, the order the pool
+// admitted them in, and the accounts. It is not consensus: each proposer
+// orders its own pool.
 func (p *Pool) Select(baseFee, gasLimit uint64, maxTxs int) []*types.Transaction {
 	if maxTxs <= 0 {
 		return nil
@@ -65,7 +71,7 @@ type run struct {
 }
 
 // runHeap orders runs by their next transaction: highest effective tip
-// first, then lowest hash.
+// first, then earliest admitted, then lowest hash.
 type runHeap struct {
 	runs    []run
 	baseFee uint64
@@ -80,6 +86,9 @@ func (h *runHeap) Less(i, j int) bool {
 	tb, _ := txrules.EffectiveTip(b.tx, h.baseFee)
 	if ta != tb {
 		return ta > tb
+	}
+	if a.seq != b.seq {
+		return a.seq < b.seq
 	}
 	return bytes.Compare(a.hash[:], b.hash[:]) < 0
 }

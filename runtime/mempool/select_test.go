@@ -98,12 +98,15 @@ func TestSelectTies(t *testing.T) {
 	for _, k := range ks {
 		txs = append(txs, transferTx(t, k, 0, tip(3, 30)))
 	}
-	mustAdd(t, p, txs...)
-	// Equal effective tips: lowest hash first.
+	// Admitted one at a time, in an order unrelated to their hashes: equal
+	// effective tips are selected first come, first served.
 	slices.SortFunc(txs, func(a, b *types.Transaction) int {
 		ha, hb := hashOf(t, a), hashOf(t, b)
-		return slices.Compare(ha[:], hb[:])
+		return -slices.Compare(ha[:], hb[:]) // highest hash first
 	})
+	for _, tx := range txs {
+		mustAdd(t, p, tx)
+	}
 	wantSelection(t, p.Select(10, params.BlockGasLimit, 10), txs...)
 }
 
@@ -149,8 +152,11 @@ func TestSelectLimits(t *testing.T) {
 	}
 }
 
-// Two pools holding the same transactions select the same blocks, whatever
-// order and batching the transactions arrived in.
+// Two pools that admitted the same transactions in the same order select
+// the same blocks, whatever the batching and the number of signature
+// workers; and a pool that admitted them in another order still selects
+// a valid block order (each sender's nonces in order, tips never rising
+// between senders' heads) of the same size.
 func TestSelectDeterministic(t *testing.T) {
 	st := newState()
 	ks := keys(t, st, 30)
@@ -167,13 +173,17 @@ func TestSelectDeterministic(t *testing.T) {
 	p1 := New(Config{ChainID: testChainID}, st)
 	mustAdd(t, p1, all...)
 
+	p2 := New(Config{ChainID: testChainID, Workers: 3}, st)
+	for rest := all; len(rest) > 0; {
+		n := min(len(rest), 1+rng.IntN(7))
+		mustAdd(t, p2, rest[:n]...)
+		rest = rest[n:]
+	}
 	shuffled := slices.Clone(all)
 	rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-	p2 := New(Config{ChainID: testChainID, Workers: 3}, st)
-	for len(shuffled) > 0 {
-		n := min(len(shuffled), 1+rng.IntN(7))
-		mustAdd(t, p2, shuffled[:n]...)
-		shuffled = shuffled[n:]
+	p3 := New(Config{ChainID: testChainID}, st)
+	for _, tx := range shuffled {
+		p3.Add([]*types.Transaction{tx}) // a nonce ahead of a gap waits: fine
 	}
 	if p1.Len() != len(all) || p2.Len() != len(all) || p1.Bytes() != p2.Bytes() {
 		t.Fatalf("pools hold %d and %d of %d", p1.Len(), p2.Len(), len(all))
@@ -197,6 +207,14 @@ func TestSelectDeterministic(t *testing.T) {
 			t.Fatalf("Select(%d, %d, %d) differs between calls", c.base, c.gas, c.max)
 		}
 		checkSelection(t, st, s1, c.base, c.gas, c.max)
+		s3 := p3.Select(c.base, c.gas, c.max)
+		checkSelection(t, st, s3, c.base, c.gas, c.max)
+		if len(s3) != len(s1) && c.gas == params.BlockGasLimit {
+			t.Fatalf("Select(%d, %d, %d): %d transactions after another admission order, %d before", c.base, c.gas, c.max, len(s3), len(s1))
+		}
+	}
+	if p3.Len() != len(all) {
+		t.Fatalf("the shuffled pool holds %d of %d", p3.Len(), len(all))
 	}
 	if n := len(p1.Select(1, params.BlockGasLimit, 1000)); n != len(all) {
 		t.Fatalf("selected %d of %d at base fee 1", n, len(all))

@@ -173,6 +173,7 @@ var ruleErrors = []error{
 	txrules.ErrInvalidPayload,
 	txrules.ErrUnsupportedType,
 	txrules.ErrGasLimitTooLow,
+	txrules.ErrGasLimitAboveBlock,
 	txrules.ErrTipAboveFeeCap,
 	txrules.ErrFeeCapBelowBaseFee,
 	txrules.ErrOverflow,

@@ -45,6 +45,7 @@ func TestAdmissionErrors(t *testing.T) {
 		{wrap(txrules.ErrInvalidPayload), 400, CodeInvalidTransaction},
 		{wrap(txrules.ErrUnsupportedType), 400, CodeInvalidTransaction},
 		{wrap(txrules.ErrGasLimitTooLow), 400, CodeInvalidTransaction},
+		{wrap(txrules.ErrGasLimitAboveBlock), 400, CodeInvalidTransaction},
 		{wrap(txrules.ErrTipAboveFeeCap), 400, CodeInvalidTransaction},
 		{wrap(txrules.ErrInvalidRecipient), 400, CodeInvalidTransaction},
 		{wrap(txrules.ErrInvalidAmount), 400, CodeInvalidTransaction},

@@ -60,6 +60,9 @@ func (n *simNet) Publish(_ context.Context, mt types.MessageType, payload []byte
 			return err
 		}
 		s.headers[h] = m.Block.Header
+		var id types.Signature // the block's hash stands for the proposal
+		copy(id[:], h[:])
+		s.recordSigned(from, 'p', m.Block.Header.View, id)
 		if _, ok := s.proposedAt[h]; !ok {
 			s.proposedAt[h] = s.Now
 		}

@@ -94,3 +94,30 @@ func TestRestartFromRoot(t *testing.T) {
 	}
 	t.Logf("restarted node final height %d, best %d", top, best)
 }
+
+// TestRestartsNeverEquivocate restarts every node in turn, often, so that
+// leaders restart between proposing and the end of their view: a
+// restarted leader must propose its recorded block again, never a second
+// one, and must never sign two different votes or timeouts in a view
+// (the simulator checks all three on every publication).
+func TestRestartsNeverEquivocate(t *testing.T) {
+	s, err := New(Options{Seed: 11, Validators: 4, BaseTimeoutTicks: 12, MaxBackoffExp: 3, BlockTimeTicks: 2,
+		Network: Network{MinDelay: 1, MaxDelay: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		s.Run(3)
+		if err := s.Restart(i % 4); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Run(300)
+	if s.Violation != nil {
+		t.Fatal(s.Violation)
+	}
+	if got := s.MinHonestCommitted(); got < 20 {
+		t.Fatalf("only height %d final at every node", got)
+	}
+	t.Logf("final height %d after 200 restarts", s.MinHonestCommitted())
+}
