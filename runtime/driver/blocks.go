@@ -81,21 +81,6 @@ func (s *blocks) put(h types.Hash, b *types.Block) bool {
 	return true
 }
 
-// replace keeps b, checked against its certified header, in place of
-// whatever body was held for h; an execution of another body is dropped.
-func (s *blocks) replace(h types.Hash, b *types.Block) {
-	s.mu.Lock()
-	old, had := s.bodies[h]
-	s.bodies[h] = b
-	if !had {
-		s.seenAt[h] = s.clock.Now()
-	}
-	s.mu.Unlock()
-	if had && old != b {
-		delete(s.execd, h)
-	}
-}
-
 func (s *blocks) body(h types.Hash) *types.Block {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -18,6 +18,20 @@ func (d *Driver) Deliver(m Incoming) {
 	}
 }
 
+// Follow takes final blocks from peers by range sync if this node is not
+// a validator (a follower learns of commits from QCs too, but cannot help
+// form them); Run calls it every block time, at least every second.
+func (d *Driver) Follow(ctx context.Context) error {
+	if d.IsValidator() || d.net == nil {
+		return nil
+	}
+	head := d.headHeight()
+	if err := d.syncRange(ctx); err != nil || d.headHeight() == head {
+		return err
+	}
+	return d.restartCore(ctx) // the core starts at the new head
+}
+
 // Run is the production loop: it starts the driver, then moves ticks and
 // queued messages into it until ctx ends. It returns nil when ctx ends and
 // an error wrapping ErrFatal when the node must stop.
@@ -50,12 +64,7 @@ func (d *Driver) Run(ctx context.Context) error {
 		case <-t.C:
 			err = d.Tick(ctx)
 		case <-followEvery.C:
-			if !d.IsValidator() && d.net != nil {
-				head := d.headHeight()
-				if err = d.syncRange(ctx); err == nil && d.headHeight() > head {
-					err = d.restartCore(ctx) // the core starts at the new head
-				}
-			}
+			err = d.Follow(ctx)
 		case <-d.in.ready():
 			for range maxBatch {
 				m, ok := d.in.pop()

@@ -160,7 +160,11 @@ func (d *Driver) applyFinal(b *types.Block, proof *types.CommitProof) error {
 	if err != nil {
 		return err
 	}
-	d.blocks.replace(h, b) // the checked body, whatever was held before
+	// A body already held for h is the same block: every body is checked
+	// against its header before it is kept (a proposal, a fetched block,
+	// this one), so its speculative execution, and its children's built on
+	// it, stay valid.
+	d.blocks.put(h, b)
 	err = d.blocks.commit(&b.Header, proof)
 	switch {
 	case err == nil:

@@ -108,6 +108,11 @@ type Options struct {
 	Elector           func(set *consensus.ValidatorSet, addrs []types.Address) consensus.LeaderElector
 	Network           Network
 	UnsafeNoViewCheck bool
+	// Followers is how many nodes run a key outside the validator set:
+	// they follow by executing proposals and by range sync every
+	// FollowTicks ticks (default 20), as Run does every block time.
+	Followers   int
+	FollowTicks uint64
 	// TwinTxs is how many transfers the second copy of each twin holds in
 	// its mempool (default 32): the twins then build different blocks for
 	// one view, which is equivocation.
@@ -167,6 +172,9 @@ func New(o Options) (*Sim, error) {
 	if o.Tick <= 0 {
 		o.Tick = 50 * time.Millisecond
 	}
+	if o.FollowTicks == 0 {
+		o.FollowTicks = 20
+	}
 	if o.TwinTxs == 0 {
 		o.TwinTxs = 32
 	}
@@ -216,6 +224,12 @@ func New(o Options) (*Sim, error) {
 	}
 	for _, v := range o.Twins {
 		if err := s.add(v, false, s.twinTxs); err != nil {
+			return nil, err
+		}
+	}
+	for i := range o.Followers {
+		s.addrs = append(s.addrs, Addr(o.Validators+i))
+		if err := s.add(o.Validators+i, true, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -370,6 +384,11 @@ func (s *Sim) Run(ticks uint64) {
 				s.violate(n, fmt.Errorf("node %d: %w", n.ID, err))
 			}
 			s.proposeIfDue(n)
+			if s.Now%s.opts.FollowTicks == 0 {
+				if err := s.handle(n, func() error { return n.Driver.Follow(s.ctx) }); err != nil {
+					s.violate(n, fmt.Errorf("node %d: %w", n.ID, err))
+				}
+			}
 		}
 	}
 }

@@ -121,3 +121,32 @@ func TestRestartsNeverEquivocate(t *testing.T) {
 	}
 	t.Logf("final height %d after 200 restarts", s.MinHonestCommitted())
 }
+
+// TestFollowers: nodes whose keys are outside the validator set follow the
+// chain (proposals, QCs and range sync), stay within a few blocks of the
+// validators, agree with them at every height, and never publish anything:
+// no vote, timeout or proposal is ever signed by a follower.
+func TestFollowers(t *testing.T) {
+	s, err := New(Options{Seed: 3, Validators: 4, Followers: 2, BaseTimeoutTicks: 12, MaxBackoffExp: 3,
+		Network: Network{MinDelay: 1, MaxDelay: 3, DropP: 0.05}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Run(800)
+	if s.Violation != nil {
+		t.Fatal(s.Violation)
+	}
+	for _, f := range s.Nodes[4:] {
+		if f.Driver.IsValidator() {
+			t.Fatalf("node %d is a validator", f.ID)
+		}
+		if f.Sent != 0 || len(f.Signed) != 0 {
+			t.Fatalf("follower %d published %d messages", f.ID, f.Sent)
+		}
+		h, _ := f.Chain.Head()
+		if h.Header.Height+10 < s.MinHonestCommitted() || h.Header.Height < 50 {
+			t.Fatalf("follower %d at height %d, validators at %d", f.ID, h.Header.Height, s.MinHonestCommitted())
+		}
+		t.Logf("follower %d at height %d (validators at %d)", f.ID, h.Header.Height, s.MinHonestCommitted())
+	}
+}
