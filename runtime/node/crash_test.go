@@ -43,7 +43,12 @@ func crashChild(dir string) {
 	// The production path: Run, consensus through the driver (one
 	// validator holds all the power), with a short block time so that it
 	// commits as fast as it can.
-	n, err := New(Config{DataDir: dir, BlockTime: time.Millisecond, TickInterval: 5 * time.Millisecond}, g, keys[0])
+	// A short view timeout: a validator killed between voting and the
+	// next persisted QC restarts in a view it already voted in and leaves
+	// it by a timeout certificate, so every restart also takes the
+	// view-change path.
+	n, err := New(Config{DataDir: dir, BlockTime: time.Millisecond, TickInterval: 5 * time.Millisecond,
+		ViewTimeout: 100 * time.Millisecond}, g, keys[0])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		os.Exit(2)
