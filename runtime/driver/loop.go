@@ -32,6 +32,21 @@ func (d *Driver) Follow(ctx context.Context) error {
 	return d.restartCore(ctx) // the core starts at the new head
 }
 
+// HandleQueued handles up to max messages from the inbound queue, highest
+// priority first, and reports whether more wait.
+func (d *Driver) HandleQueued(ctx context.Context, max int) (bool, error) {
+	for range max {
+		m, ok := d.in.pop()
+		if !ok {
+			return false, nil
+		}
+		if err := d.Handle(ctx, m); err != nil {
+			return d.in.len() > 0, err
+		}
+	}
+	return d.in.len() > 0, nil
+}
+
 // Run is the production loop: it starts the driver, then moves ticks and
 // queued messages into it until ctx ends. It returns nil when ctx ends and
 // an error wrapping ErrFatal when the node must stop.
@@ -66,16 +81,8 @@ func (d *Driver) Run(ctx context.Context) error {
 		case <-followEvery.C:
 			err = d.Follow(ctx)
 		case <-d.in.ready():
-			for range maxBatch {
-				m, ok := d.in.pop()
-				if !ok {
-					break
-				}
-				if err = d.Handle(ctx, m); err != nil {
-					break
-				}
-			}
-			if d.in.len() > 0 {
+			var more bool
+			if more, err = d.HandleQueued(ctx, maxBatch); more {
 				d.in.wake()
 			}
 		}

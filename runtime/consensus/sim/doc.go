@@ -4,8 +4,10 @@
 // duplication, reordering and partitions that heal, with fake signatures
 // and a simulated clock. Each node has real execution and a real mempool
 // over an in-memory chain (chain.go); what a restart keeps is exactly that
-// chain. The simulator plays the production loop: it delivers messages
-// (net.go), ticks every node and fires the proposal timer (Run).
+// chain. The simulator plays the production loop: a message due at a tick
+// waits in the receiving driver's inbound queue (Deliver, the production
+// queue with its priorities), the node takes it with HandleQueued, and the
+// simulator ticks every node and fires its proposal timer (Run).
 //
 // It checks safety as blocks are committed: no two honest nodes finalize
 // different blocks at one height, every commit extends the node's chain and

@@ -371,13 +371,22 @@ func (s *Sim) Run(ticks uint64) {
 			return
 		}
 		s.Now++
+		// The messages due now wait in each node's inbound queue, as the
+		// network's goroutines leave them; then each node's loop takes
+		// them, highest priority first, and its proposal timer fires.
 		for s.q.Len() > 0 && s.q[0].at <= s.Now {
 			m := heap.Pop(&s.q).(*msg)
-			n := s.Nodes[m.to]
-			if err := s.handle(n, func() error { return n.Driver.Handle(s.ctx, m.m) }); err != nil {
-				s.violate(n, fmt.Errorf("node %d: %w", n.ID, err))
+			if n := s.Nodes[m.to]; n.Stopped == nil {
+				n.Driver.Deliver(m.m)
 			}
-			s.proposeIfDue(n)
+		}
+		for _, n := range s.Nodes {
+			for more := true; more && n.Stopped == nil; {
+				if err := s.handle(n, func() (err error) { more, err = n.Driver.HandleQueued(s.ctx, 1); return err }); err != nil {
+					s.violate(n, fmt.Errorf("node %d: %w", n.ID, err))
+				}
+				s.proposeIfDue(n)
+			}
 		}
 		for _, n := range s.Nodes {
 			if err := s.handle(n, func() error { return n.Driver.Tick(s.ctx) }); err != nil {
