@@ -60,11 +60,11 @@ func newBlocks(chain Chain, pool Pool, clock Clock) *blocks {
 
 // add keeps a proposed or fetched block and records it in the chain's
 // storage, so that a restart can hand it back to the core.
-func (s *blocks) add(h types.Hash, b *types.Block) {
+func (s *blocks) add(h types.Hash, b *types.Block) error {
 	if s.put(h, b) {
-		// A failed record only costs a fetch after a restart.
-		_ = s.chain.PutPending(b)
+		return s.chain.PutPending(b)
 	}
+	return nil
 }
 
 // put keeps b in memory; it reports whether b was new.

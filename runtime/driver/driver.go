@@ -354,7 +354,7 @@ func (d *Driver) Handle(ctx context.Context, m Incoming) error {
 		if msg.Header.Height <= d.headHeight() {
 			return nil
 		}
-		d.blocks.add(h, msg)
+		d.keep(h, msg)
 		return d.step(ctx, consensus.BlockFetched{Header: msg.Header}, m.From)
 	case *types.Vote:
 		return d.step(ctx, consensus.VoteReceived{Vote: *msg}, m.From)
@@ -362,6 +362,14 @@ func (d *Driver) Handle(ctx context.Context, m Incoming) error {
 		return d.step(ctx, consensus.NewViewReceived{Msg: *msg}, m.From)
 	}
 	return nil
+}
+
+// keep holds a received block; a failed record on disk only costs a
+// fetch after a restart.
+func (d *Driver) keep(h types.Hash, b *types.Block) {
+	if err := d.blocks.add(h, b); err != nil {
+		d.log.Warn("record proposed block", "height", b.Header.Height, "err", err)
+	}
 }
 
 func (d *Driver) headHeight() uint64 {
@@ -411,7 +419,7 @@ func (d *Driver) onProposal(ctx context.Context, b *types.Block, from string) er
 	if err != nil {
 		return nil
 	}
-	d.blocks.add(h, b)
+	d.keep(h, b)
 	return d.step(ctx, consensus.ProposalReceived{Header: b.Header}, from)
 }
 

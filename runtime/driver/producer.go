@@ -52,22 +52,34 @@ func (p *producer) due() (time.Time, bool) {
 	if r == nil {
 		return time.Time{}, false
 	}
-	parentHash := r.QC.BlockHash
-	if consensus.IsGenesisQC(&r.QC) {
-		head, hh := p.blocks.chain.Head()
-		if head.Header.Height != 0 {
-			return time.Time{}, false // ready drops it
-		}
-		parentHash = hh
+	parentHash, ok := p.parentHash(r)
+	if !ok {
+		return time.Time{}, false // ready drops it
 	}
 	if _, ok := p.blocks.parentOf(parentHash); !ok {
 		return time.Time{}, false
 	}
+	return p.dueOn(parentHash), true
+}
+
+// parentHash is the block r asks to build on; false when r carries the
+// genesis QC but the chain has left genesis (nothing to build on).
+func (p *producer) parentHash(r *consensus.RequestProposal) (types.Hash, bool) {
+	if !consensus.IsGenesisQC(&r.QC) {
+		return r.QC.BlockHash, true
+	}
+	head, hh := p.blocks.chain.Head()
+	return hh, head.Header.Height == 0
+}
+
+// dueOn is when a proposal on parentHash may be built: a block time after
+// the parent was first seen, half of one when the mempool holds a full block.
+func (p *producer) dueOn(parentHash types.Hash) time.Time {
 	wait := p.blockTime
 	if p.pool.Len() >= params.MaxBlockTransactions {
 		wait /= 2
 	}
-	return p.blocks.seen(parentHash).Add(wait), true
+	return p.blocks.seen(parentHash).Add(wait)
 }
 
 // ready builds the requested block once pacing allows: a block time after
@@ -89,14 +101,10 @@ func (p *producer) ready(view uint64) (consensus.Event, error) {
 		}
 		return nil, nil
 	}
-	parentHash := r.QC.BlockHash
-	if consensus.IsGenesisQC(&r.QC) {
-		head, hh := p.blocks.chain.Head()
-		if head.Header.Height != 0 {
-			p.pending = nil // the chain has left genesis: nothing to build on
-			return nil, nil
-		}
-		parentHash = hh
+	parentHash, ok := p.parentHash(r)
+	if !ok {
+		p.pending = nil
+		return nil, nil
 	}
 	parent, ok := p.blocks.parentOf(parentHash)
 	if !ok {
@@ -108,11 +116,7 @@ func (p *producer) ready(view uint64) (consensus.Event, error) {
 		}
 		return nil, nil
 	}
-	wait := p.blockTime
-	if p.pool.Len() >= params.MaxBlockTransactions {
-		wait /= 2
-	}
-	if p.clock.Now().Sub(p.blocks.seen(parentHash)) < wait {
+	if p.clock.Now().Before(p.dueOn(parentHash)) {
 		return nil, nil
 	}
 	p.pending = nil
@@ -151,7 +155,11 @@ func (p *producer) build(r *consensus.RequestProposal, parentHash types.Hash, pa
 	if err != nil {
 		return nil, err
 	}
-	p.blocks.add(h, b)
+	// Recorded (synced) before the core broadcasts it: after a restart
+	// this node proposes it again rather than a second block (built).
+	if err := p.blocks.add(h, b); err != nil {
+		return nil, err
+	}
 	p.built(b)
 	p.blocks.record(&speculative{block: b, hash: h, overlay: ov, receipts: res.Receipts, written: st.Written(), parent: pspec})
 	return b, nil
