@@ -41,6 +41,27 @@ func (e Asset) Valid() bool {
 	}
 }
 
+// Defines values for EvidenceKind.
+const (
+	DoubleProposal EvidenceKind = "DoubleProposal"
+	DoubleTimeout  EvidenceKind = "DoubleTimeout"
+	DoubleVote     EvidenceKind = "DoubleVote"
+)
+
+// Valid indicates whether the value is a known member of the EvidenceKind enum.
+func (e EvidenceKind) Valid() bool {
+	switch e {
+	case DoubleProposal:
+		return true
+	case DoubleTimeout:
+		return true
+	case DoubleVote:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TransactionStatusStatus.
 const (
 	Finalized TransactionStatusStatus = "finalized"
@@ -480,6 +501,50 @@ type Event struct {
 	Topic string `json:"topic"`
 }
 
+// Evidence Proof that validator signed two conflicting messages for view. Each
+// message carries its own signature, so anyone holding the validator set
+// can check the evidence without trusting who reports it.
+//
+// DoubleVote: first and second are the Borsh encodings of two Votes of
+// validator for view naming different (height, block_hash).
+// DoubleTimeout: two Timeouts of validator for view with different
+// high_qc_view. DoubleProposal: two Borsh-encoded Envelopes sent by
+// validator (the envelope signature under the chain id is what
+// authenticates a proposal) whose payloads are Proposals whose blocks
+// have view and different header hashes.
+//
+// Canonical form: first < second bytewise, so one pair of messages has
+// one encoding.
+type Evidence struct {
+	// First The Borsh encoding of the bytewise smaller message (a Vote, a Timeout, or an Envelope carrying a Proposal).
+	First HexBytes `json:"first"`
+
+	// Kind What was signed twice.
+	Kind EvidenceKind `json:"kind"`
+
+	// Second The Borsh encoding of the bytewise larger message, of the same type as first.
+	Second HexBytes `json:"second"`
+
+	// Validator The equivocating validator.
+	Validator Address `json:"validator"`
+
+	// View The view both messages are for.
+	View U64 `json:"view"`
+}
+
+// EvidenceKind What a validator signed twice for one view.
+//
+// JSON: the variant name.
+type EvidenceKind string
+
+// EvidencePage defines model for EvidencePage.
+type EvidencePage struct {
+	Evidence []Evidence `json:"evidence"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
 // Hash A 32-byte digest. Every object hash on Orama is SHA-256 (see DECISIONS.md D2).
 //
 // JSON: 0x + 64 lowercase hex digits.
@@ -790,6 +855,14 @@ type GetAccountTransactionsParamsSort string
 // GetAccountTransactionsParamsOrder defines parameters for GetAccountTransactions.
 type GetAccountTransactionsParamsOrder string
 
+// GetEvidenceParams defines parameters for GetEvidence.
+type GetEvidenceParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page: "<view>-<validator, 40 lowercase hex>-<kind value>".
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // SendTransactionJSONRequestBody defines body for SendTransaction for application/json ContentType.
 type SendTransactionJSONRequestBody = SendRequest
 
@@ -903,6 +976,25 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/chain/status (the `GetChainStatus` operationId).
 	GetChainStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetEvidence Equivocation evidence this node holds, newest view first.
+	//
+	// Pairs of conflicting signed messages of one validator for one view
+	// that this node detected (spec/consensus.md, Equivocation evidence):
+	// two votes naming different blocks, two timeouts with different
+	// high_qc_view, or two proposal envelopes with different header
+	// hashes. first and second are the two messages' Borsh encodings,
+	// first bytewise below second, each with its own signature, so anyone
+	// holding the validator set can check them. The node keeps one record
+	// per (validator, view, kind) and a bounded number per validator.
+	// Records are ordered by view, newest first, then by validator and kind
+	// (descending). A page holds at most `limit` records and stops early
+	// once its messages pass 4 MiB (it always holds one record when any
+	// remain). The evidence is not yet on chain: a later staking rule
+	// includes it in blocks and slashes.
+	//
+	// Corresponds with GET /v1/evidence (the `GetEvidence` operationId).
+	GetEvidence(ctx context.Context, params *GetEvidenceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SendTransactionWithBody Submit a signed transaction.
 	//
@@ -1070,6 +1162,35 @@ func (c *Client) GetBlock(ctx context.Context, id string, reqEditors ...RequestE
 // Corresponds with GET /v1/chain/status (the `GetChainStatus` operationId).
 func (c *Client) GetChainStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetChainStatusRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetEvidence Equivocation evidence this node holds, newest view first.
+//
+// Pairs of conflicting signed messages of one validator for one view
+// that this node detected (spec/consensus.md, Equivocation evidence):
+// two votes naming different blocks, two timeouts with different
+// high_qc_view, or two proposal envelopes with different header
+// hashes. first and second are the two messages' Borsh encodings,
+// first bytewise below second, each with its own signature, so anyone
+// holding the validator set can check them. The node keeps one record
+// per (validator, view, kind) and a bounded number per validator.
+// Records are ordered by view, newest first, then by validator and kind
+// (descending). A page holds at most `limit` records and stops early
+// once its messages pass 4 MiB (it always holds one record when any
+// remain). The evidence is not yet on chain: a later staking rule
+// includes it in blocks and slashes.
+//
+// Corresponds with GET /v1/evidence (the `GetEvidence` operationId).
+func (c *Client) GetEvidence(ctx context.Context, params *GetEvidenceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetEvidenceRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1490,6 +1611,72 @@ func NewGetChainStatusRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetEvidenceRequest constructs an http.Request for the GetEvidence method
+func NewGetEvidenceRequest(server string, params *GetEvidenceParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/evidence")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewSendTransactionRequest calls the generic SendTransaction builder with application/json body
 func NewSendTransactionRequest(server string, body SendTransactionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -1683,6 +1870,27 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/chain/status (the `GetChainStatus` operationId).
 	GetChainStatusWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetChainStatusResponse, error)
+
+	// GetEvidenceWithResponse Equivocation evidence this node holds, newest view first.
+	//
+	// Pairs of conflicting signed messages of one validator for one view
+	// that this node detected (spec/consensus.md, Equivocation evidence):
+	// two votes naming different blocks, two timeouts with different
+	// high_qc_view, or two proposal envelopes with different header
+	// hashes. first and second are the two messages' Borsh encodings,
+	// first bytewise below second, each with its own signature, so anyone
+	// holding the validator set can check them. The node keeps one record
+	// per (validator, view, kind) and a bounded number per validator.
+	// Records are ordered by view, newest first, then by validator and kind
+	// (descending). A page holds at most `limit` records and stops early
+	// once its messages pass 4 MiB (it always holds one record when any
+	// remain). The evidence is not yet on chain: a later staking rule
+	// includes it in blocks and slashes.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/evidence (the `GetEvidence` operationId).
+	GetEvidenceWithResponse(ctx context.Context, params *GetEvidenceParams, reqEditors ...RequestEditorFn) (*GetEvidenceResponse, error)
 
 	// SendTransactionWithBodyWithResponse Submit a signed transaction.
 	//
@@ -2055,6 +2263,54 @@ func (r GetChainStatusResponse) ContentType() string {
 	return ""
 }
 
+type GetEvidenceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EvidencePage
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetEvidenceResponse) GetJSON200() *EvidencePage {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetEvidenceResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetEvidenceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetEvidenceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetEvidenceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetEvidenceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type SendTransactionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2286,6 +2542,33 @@ func (c *ClientWithResponses) GetChainStatusWithResponse(ctx context.Context, re
 		return nil, err
 	}
 	return ParseGetChainStatusResponse(rsp)
+}
+
+// GetEvidenceWithResponse Equivocation evidence this node holds, newest view first.
+//
+// Pairs of conflicting signed messages of one validator for one view
+// that this node detected (spec/consensus.md, Equivocation evidence):
+// two votes naming different blocks, two timeouts with different
+// high_qc_view, or two proposal envelopes with different header
+// hashes. first and second are the two messages' Borsh encodings,
+// first bytewise below second, each with its own signature, so anyone
+// holding the validator set can check them. The node keeps one record
+// per (validator, view, kind) and a bounded number per validator.
+// Records are ordered by view, newest first, then by validator and kind
+// (descending). A page holds at most `limit` records and stops early
+// once its messages pass 4 MiB (it always holds one record when any
+// remain). The evidence is not yet on chain: a later staking rule
+// includes it in blocks and slashes.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/evidence (the `GetEvidence` operationId).
+func (c *ClientWithResponses) GetEvidenceWithResponse(ctx context.Context, params *GetEvidenceParams, reqEditors ...RequestEditorFn) (*GetEvidenceResponse, error) {
+	rsp, err := c.GetEvidence(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetEvidenceResponse(rsp)
 }
 
 // SendTransactionWithBodyWithResponse Submit a signed transaction.
@@ -2592,6 +2875,39 @@ func ParseGetChainStatusResponse(rsp *http.Response) (*GetChainStatusResponse, e
 	return response, nil
 }
 
+// ParseGetEvidenceResponse parses an HTTP response from a GetEvidenceWithResponse call
+func ParseGetEvidenceResponse(rsp *http.Response) (*GetEvidenceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetEvidenceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EvidencePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseSendTransactionResponse parses an HTTP response from a SendTransactionWithResponse call
 func ParseSendTransactionResponse(rsp *http.Response) (*SendTransactionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -2713,6 +3029,9 @@ type ServerInterface interface {
 	// GetChainStatus Where the chain and this node are.
 	// (GET /v1/chain/status)
 	GetChainStatus(w http.ResponseWriter, r *http.Request)
+	// GetEvidence Equivocation evidence this node holds, newest view first.
+	// (GET /v1/evidence)
+	GetEvidence(w http.ResponseWriter, r *http.Request, params GetEvidenceParams)
 	// SendTransaction Submit a signed transaction.
 	// (POST /v1/transactions/send)
 	SendTransaction(w http.ResponseWriter, r *http.Request)
@@ -2949,6 +3268,52 @@ func (siw *ServerInterfaceWrapper) GetChainStatus(w http.ResponseWriter, r *http
 	handler.ServeHTTP(w, r)
 }
 
+// GetEvidence operation middleware
+func (siw *ServerInterfaceWrapper) GetEvidence(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetEvidenceParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetEvidence(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // SendTransaction operation middleware
 func (siw *ServerInterfaceWrapper) SendTransaction(w http.ResponseWriter, r *http.Request) {
 
@@ -3131,6 +3496,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/blocks/latest", wrapper.GetLatestBlock)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/blocks/{id}", wrapper.GetBlock)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/validators", wrapper.GetValidators)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/evidence", wrapper.GetEvidence)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/chain/status", wrapper.GetChainStatus)
 
 	return m
@@ -3372,6 +3738,45 @@ func (response GetChainStatusdefaultJSONResponse) VisitGetChainStatusResponse(w 
 	return err
 }
 
+type GetEvidenceRequestObject struct {
+	Params GetEvidenceParams
+}
+
+type GetEvidenceResponseObject interface {
+	VisitGetEvidenceResponse(w http.ResponseWriter) error
+}
+
+type GetEvidence200JSONResponse EvidencePage
+
+func (response GetEvidence200JSONResponse) VisitGetEvidenceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvidencedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetEvidencedefaultJSONResponse) VisitGetEvidenceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SendTransactionRequestObject struct {
 	Body *SendTransactionJSONRequestBody
 }
@@ -3510,6 +3915,9 @@ type StrictServerInterface interface {
 	// GetChainStatus Where the chain and this node are.
 	// (GET /v1/chain/status)
 	GetChainStatus(ctx context.Context, request GetChainStatusRequestObject) (GetChainStatusResponseObject, error)
+	// GetEvidence Equivocation evidence this node holds, newest view first.
+	// (GET /v1/evidence)
+	GetEvidence(ctx context.Context, request GetEvidenceRequestObject) (GetEvidenceResponseObject, error)
 	// SendTransaction Submit a signed transaction.
 	// (POST /v1/transactions/send)
 	SendTransaction(ctx context.Context, request SendTransactionRequestObject) (SendTransactionResponseObject, error)
@@ -3714,6 +4122,32 @@ func (sh *strictHandler) GetChainStatus(w http.ResponseWriter, r *http.Request) 
 	}
 }
 
+// GetEvidence operation middleware
+func (sh *strictHandler) GetEvidence(w http.ResponseWriter, r *http.Request, params GetEvidenceParams) {
+	var request GetEvidenceRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetEvidence(ctx, request.(GetEvidenceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetEvidence")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetEvidenceResponseObject); ok {
+		if err := validResponse.VisitGetEvidenceResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // SendTransaction operation middleware
 func (sh *strictHandler) SendTransaction(w http.ResponseWriter, r *http.Request) {
 	var request SendTransactionRequestObject
@@ -3800,137 +4234,151 @@ func (sh *strictHandler) GetValidators(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"vH39c9tGkui/0oW3V5beQhQly74NXal6sqwkvpfEiqU4WxX6dEOgSc4KmEEwA4lcR//7VfcMgAEBfa3o",
-	"/WE3IjCYj+6e/u72lyjReaEVKmuiyZeoEKXI0WLJv46TRFfKvn9HP1I0SSkLK7WKJtE0+n+VwVKJHKdR",
-	"DNNIlyIXk2k1Hr9MjsawxBX/7d+OV0NvQJfgnkAqF9KaURRHkqYvhF1GcUTTR5NIplEclfhHJUtMo4kt",
-	"K4wjkywxF7SzXKx+RLWwy2hy9Lc4yqWqfx7GkV0XNIWxpVSL6Pb2lmYyhVYG+YynZalL+iPRyqKy9Kco",
-	"ikwmgo66/w9D5/0SLPeXEufRJPo/+y3o9t1bs+9m41W68DpWa5gLmVUljiJ67b8IwNwH8geFINzLGKSC",
-	"t7o0S5hLzFLQZYol4EokNluDMHBcFKhSuYLvwWBCM8DBCN5bkGaq7BLhWmQVgrG6xBSEBXrmZ39hIEMx",
-	"Bz3np4tMz0QGxgqLYEtEwktR6gJLKx3YRJqWaNyfWfZhHk1+vx8yx/6D28+boLlo9wEyRWXlXGI5im7j",
-	"aGaTy5nIhErw8Sv9+vpoYJWzapbJBPxsBE0jrDZLaXilRKd4uRRm+fh1fqDR/YXocQ1IoqlSJATf347P",
-	"f4LZ2iKt9Ab+iaWGuS5BabVXD6u3kufS5qjsZam1ffaGPmptaUNLmaaoPBm0ixjYKZbCIBzu+m1VysoM",
-	"ilJei2QNIrHyWlh0m1N6C7ggjKsqn2HJgCqFMoIp1oBdStNQw1IYWIoUcIVJZTF9AyUWmVhDUWrraNxt",
-	"qsoyJprtAswUqOweYeZKqgU0qzwNYswYvx4Vl2JtYOcAPnw8/ukYvoWDeDwe0//4zS5vge68WOB2obNB",
-	"334NZhceKjdLVIB5Yde8i1pe9Pkc0UOSCZljCvWomISD+xje53llxSxDIOoDg5YY0iZnD0XE7w2DCtat",
-	"qXcTJ10+E/KCDdD172aP9j43+9Kzf2BCI1Z7psBkzz+umf1tXP95Vmo9Z+Hb4bCzTCdXDUt6GFFxhCtp",
-	"nBjvgncuMoMTEMxreBASGAtaNwDkTOsMhaKZlihSLB9a9y3t8Ac39DaOrnD94E5x9XZt0dDwoj72I6mx",
-	"+XSQndAXhG9M3blgxwnL858uGL7uIvCrSxag5qG91l/Sd8wzt7ZXtzOP/VoSk/x9A+OVuzViZlDZUY+q",
-	"PYodsOt91bDcOF+DxjikpR6BtoT40etFfVoUrYZyr4xvaXuJcrF88ANmcgEpPGJyj5PN2+5XbhYePGar",
-	"s2wqZwMKyAT+PyaJuDp89XqnUgF9GUyKw1evrw6gcNz4CtdTdSPtUlcWpDUwXo2PoChxLle7vx8cTj7H",
-	"jOJTu8QSqxxSJElBi8dgNL8zIkeayEzVjS6viLM3w29ElqE1I3gnDYk/Ut9Mq3JH8Fc4fX+29+oVJEtM",
-	"rkyVEyNd4mo0VVP1X+cffp50R3d07njgY9b3hLVYEnj+2336+3jvG7E3P9777vOXo/HtX3osuMfqapUv",
-	"jo6NQTvM+AW9AuHUgDmWkOtrNMHWne5aSqEsEB+nzaGqcsL7B9pZFEdvL04ClN+1H97EbRy9bYXxnVrt",
-	"o3RZlhzPlenvN1RREkapw3QfYqek8EOKicxFBm8vTmLA0WJEJtZoPD6YRgOS8Ym3kbG9hUOR/hFoQI88",
-	"EusxzaEORq8Gj3SnsNeeIAgvmyt3QXsvq3grbS7olg8wCzh89XpvJi3MeFBM/wVJfJzUe5D7f4sh18aC",
-	"kQsl5zIhwqUxc1kaGxD2eAV/hddHkOkbLBNSKLuWcHADxyt/+z5/eX30iKvX7p8OQ9x/6CBOPoBQKbOt",
-	"mU7XvL3js/cTIIbGd8+PIunBQ2+WSJyJ37FgAWlgLpXI+mYiP5b/JCz1lrek4c0w0zc8VTMUHF7u0Ey2",
-	"YaJddE816qo8j5u6o/zcswJPHpo4w1ywYwRJ5U0eMuLZ0GfHiMX8QdZ00c7DCzsAirIU696tadSDzvY8",
-	"jOMAdw8qtY7CalL7oQFl/5yOYDxoIHhC1CUNnP9wvHf46nVtYLiBL4zTmaYKVaJTqRZvHPXpdE0fzXSl",
-	"UrAaJOlSpa4Wyw5AWTUfwSeJN0TBU2VljrqylwmWFkSJINJUegNUD3lS/hPsUlj4QdtzW83noBBTM5kq",
-	"R6p8La5p9lTOSYSJuaX/d8+SpVALHLhYTg+sjxTDzVIbbCAgTXDDHJlu3q6ZMHg5x63Y46QEHLx69Q3Q",
-	"pDBHhAJLWAjTGJkMAbbPeU8vTJdoC+HMvBmdamu6sr+mTwYVmUOFTpbPBY1H8D6c0mzOr8izL4S5rIxj",
-	"bM+CvbYiYzjTbDBb81FCyI66Evw5i32PCo00BLCxM4hESbbs1riqm6/DXOHYeo4OY9hxOBo7hXjht8MP",
-	"d7vP6NvJJjtwZFCfYi4zhB32Uo7ytLHwCm2ewsjvd0y6+aRawLXIZCqsdhz9jyeofb9UuqzyEyztwCK/",
-	"nLAb0LbAY2jwIiUmKAtrtuO4+QnLqwyhDPw3fgEGNvJNd/jxModdR8JuyXH0/aZX2W3F8Uov79Qi4DBO",
-	"dAas+vFbuHBf3QHzsxLJvHamNkO+xGupK+MYNqoUUwKGAL/6yDt6xCxDF3/wOzNW5MVzb+WvSq54JfZK",
-	"Y6JVamIgq8hzg5qo34DCawyVJkcyLwzsGHojMgc5A7lYg1myaPNTtqd1OHYLGqgUXVWt0I/b7WksX438",
-	"gkXuIUHCyTYkXCO8GcnSwo0wNWgJ3aMBBYmZbpdNdu7EEKA2721IKQGDqgWUP2DcSvNAuDCjeZz61Tri",
-	"TpZCqnMrbGUG3Ipb1Bl6qgIhVeHK8zDSfMqFd4MntKlLmT7SCG2Uz8sn2a5eejzJbUrC6okfPGFH2aNc",
-	"qYFHIce80Dq7NPKfjCSPY6ksLhx+C/Tx2f6rLrt+zGHMWiVkQbbTBdZWh8U94rD1VX1w6MZFa4hjA4Nx",
-	"ewVbLA0Qx+adDO5bcKs6kG2uXVZbQQ6sLUSG/AJNtLh7qXD4caJTHLK7jQtm5CJZSoV7JYqUH9D4CcxE",
-	"eknAQcNRX9Y7LpvAfDxVlbpS+kYFz5phTbS4HtOEU6aqHhNwrPZDIxdK2KrEGDhIcmm1vsz0TTxV7vdC",
-	"FDTaVPO5TCRxQx8wiYkDNMNBZHSc9SUvT5v1G7i04gpV3MR3LuuBBm08VRzYS5AjKyyRilImmMbAGJtX",
-	"WRYDr0EchfZoL+dk9cVT5VBflJWi8TnapU4vaYDIMn1Dz+iClEpko6ka8o7laIxYhJftDjcT47Md3yeQ",
-	"TW89k8UgHV3jUMD/GGhkSnqZLlPAXFrrjILGH0CnSXGFKauNf1RYSjR90zAVVmw3YLHH1hemgNesperU",
-	"2Xtuk+W2MwF02UQXneVZA0Nap6DoQibDPga3QRdE9H7E2rn8GGdifaB6jdgB80Ep7HB6G3MGwBBuXx7u",
-	"sYcwlQs0dgSn11iuwc3mHCBaAXu0Q0/IjkGEd6cn78/ff/j5fJSn8O5w99/jRaxlREMevUPxY97DXLvb",
-	"RsTa2UpvDzvNJg5vd//vX4Zu5HtH4qEzq8dcnySF+c6wQ1KXubBOaL48bNcOZKjX3h6a+aMf9i+ISds9",
-	"16P9eRuEGk4TSEp31q4UrM80xIsC87SH30/aoiF1vbF+DSx1lpKhlusS6WoqONx/ySo9uzJO53NMrLxG",
-	"OCMyIDY1VWReOJsOTkWyBFS2XL8w0IgduMZSziUa8GokrQxfSEbH3n0QT1Ubx4zhWlssJ+3Gbp07sfYf",
-	"/HJCl0hkmc9FkHYJSvNXA+yyG2x/thuEjFU6Tdq4yvru5m34c+5ay/nPt2g79Rehmd0SepAz0Ff8Kgaj",
-	"Sy/FGmSBj9iAMAkq59MjGiFDInC0PNLp/an+4rwmpwd93175ay5NQAD1kR5k+KFfJ44+tmyjD4kSTZWx",
-	"3UunDO1edjP4q9G4w18Y8NMZTrepU/juduGYF3dZ0JukztJxAGEsvlzsIZfGPD300Mi/LuDjiPTDWVWq",
-	"5ztL39YG56rxmMa1fzoGt8aoXtLKZ3tmLmQxvFQhJAccQu/MVt3C3wvjzec05sRRTIGzBa0LiEtFwtLI",
-	"hHbXeOqqJyRkXqy8i6C/+HmVJHQ5vV+yjUX5DNYXBkoUxmff2dX2GGdwM/rumHqh5qwdR0lAZS3+45rc",
-	"H7zMgThvMn8GdLggD0SqJKv8PRlKrZr4wLCe+0gxCSSDdqoaT5yRs4xEqbCQYmGXIGFnDN/CPypjAy8f",
-	"3fdd+ppXyQu7fjNV/lsDmTTWgFbZGuxSG4wdf0CV+ogzfEcMd2iL8VRx3q8PoGiO614hS+alLm1SWZcY",
-	"fLNEFvboLY4UCmFJjKcmBhLwLOH9uYSFQhvp2JupMwB7Ipdh8oSAaxvS7pHOb0uZLKGBiCixBdXIe2Ge",
-	"kGtWE8CP9FV/te+G8e1wMOgqrnc2LByarTYn4PCmJAuITCH8oxKZw1ChC28e1UT1aPZcK/P3ikWPlGDH",
-	"D16cME+uA7ghx0eHqHK0ZPEIpqUJpyAwVQmVuuCvz6SmF5zp1icirhN4LuPZCDLR3l4YugajJvdvOxxu",
-	"eCF/tE1U+BKIYPlHo8LRbRydo0o/Ok+Sz27iSymyswCInB26CdcNC6V7DLY4ycgMo3KNe4BUekzhIuTk",
-	"cadGYzwej++wCTm57PB2969/edBMD7c4ZNa4w9+V0fh4f+9mTOCuJMpW9xwi/CZn8PTk3flxYPd8/PPP",
-	"8z///OQMlE+w43U6zb4Bme6SzvFlHB/cusyFc/rNxMPG1VJkTdVGUpXX6HU2OFZrz87J4iU2XCLtlNQJ",
-	"o0GQ/Ki3sBSmKSQhNs4KeBNsd9exH6lJhFKapNRU5SLLUFhMN90SBy/HT/RLHLx8TGZhR88PY319/upe",
-	"GpiXOu+brAPGqgMBWTfwnhiVZc47VRzXcM7iWuUjua1Vgm/CXChbvzWQkxhPRFmuQZBBKizLW2PJyF3K",
-	"xbI2dulvNJb/e/lHcukiVA7R3vRKhB3gfz4+OSBYzr+20eUhe4/JtT3zk+Hh8k+4SIBDsneYdA1IHmSX",
-	"nSBxQ0f33OMP9eUgQL0wzovRCRTfj60Qvc9OsLSmIZtfTlpz3ITbf6S606Kwt8ynwC3jAdR4ZYLTxGBQ",
-	"pRv+GC893c9t+YfDNIxNAmjWirugDqHyWKrospj7xOFxLfJC4wUYP6TA7GxGupmpb2a6kVGgs35OWMul",
-	"2dxIMX3TPms1XceBZxlOFfuLm93vNhnmMnXRfvlHhc7V0M7N4sa0wrxNtKPtIcsiV3Y4wznxUMkhJmKF",
-	"tJJUi3c6F1KFUt9n2hEHW9IrmW6kwEkPoRj6EBooOMzrCoQtpCWTxVbnXHPEoeSzWg2cI86UK+qU9UdS",
-	"rUsuH45pcIr7ce4qDIzLNYi/QowGCrHOtHDqM9EzR0Gcf4AE4LYuobvsb5yAY/PEVZN6+eL1F0yd1LUh",
-	"rTVeEjLRE/FsF81PYiXzKvfO56G8xZ06tXH3DQlsJ4BtkL7QbCmTudyKT5bTv+uEiJCyc7GGyrQrWlls",
-	"AwhnpdSltOsHz7/QaAb9Vl/Dvunysu2Vj/7UpTpHjEEpMy/yNYRhS/ph6MKHI7d1t0pMZCFR2TjQ3HTJ",
-	"YYyYM8LWhV+TBdbj/X0XNH7IeeJL0EJCTTWzjU2bi2bwrITPHNd8ueaXbY1le6G6pN69/Z4LhqiKo8dZ",
-	"uxup7sHPMx/N70oQUuAvk6o0eiA3/ZgL7kB744pYRCEWOFhNs5nN/yh1eSCk+ZAzprPOkMkZTHZXutdX",
-	"y2t6WkRVmCHN6TtdNmapc2vXTumm0KsH/KdHZ1vHeF01Vjjrh2OlTqnqlDvQIm5T/Zqy7UVvu67sQfSu",
-	"Wqz2+YSubKJzJGYroJPTU/vPHNgN23iJUDCjR/PKYEpaYoHJfp07DVOXQ9i6+qfR7gjqOEDtHlbZGtx+",
-	"XQL+VCHbz04PvSmltahGcFwHpV4Y74PwH5GyFZS2TJWPJ0x67OeG5RfhhpRaH28hhZEEHJ2Pk+WlNT49",
-	"KW6KmAiKLwyUVYamDpzs/KpMVRRsERMTjOG9S3s6c+pSPFX+wceW+fonTmuL4Veft+Qf0/s2F8oXFE5V",
-	"ncot/Ffu6w/XWM4zfRPE7OpV6mmPXTbUOSdD1Q8vxBWqXaes19CQGcn5GrU7fjuN1Iqn6rdSqwXngMbw",
-	"vTA/Eg++0PpHfRMDY/l7YU5XCWKKaQwXsjie6Wv8DvFEFPFUuT/eYqZv3gpDz2N4K9KfHZj7B2r4PKzA",
-	"c3WGZw867FyRdtcnMYuiQFE669nTy6QOhdY5BlNlqmTZpW+nQPOp2e+yZl4BN0u2xJnARWZcSQ4mVpeP",
-	"rSX11B7F0SZQozhqgRrFUQ0OHto7ZxRHfRhGcdSFdBRHXeS063qqjOKoQwjBbz8weNLSTxRHXSTRqC79",
-	"t0s19B752q2ANtpRbr6HC2zbkCIxrwuvnvTCzOW6g8+g44yzFH27D+NzRVo7JjRQa0uH7vw7YYW3TxNR",
-	"lhLNG5iSIoLTCHIUyg/JXVjNR6Sm6pPIqtqIZposkfjKhCnSEqN2i18hFoZXcl1LHklQFz7pLIqjk0zI",
-	"/Ne2EcW5FVfoEOP/enf69w+lS0R9d/r3EyKkjJBSynSB75ADas3v36RdpqUg1P5MgClEgifcmoLIimwv",
-	"RROcOQ2/8+yTtvTgIxI5nP5RyWvtOh3RrpYEQ7et+s8zLlXH5iyPIAKnZ8YRaQpDtfaV8g6T10dcR+s1",
-	"Bbq+vgp4Av8lrsU5f+ZhbiDThis1EslBV0F3CQ7/+9XLDW/yzvjP3w/2vvn8+3jvm89fxvHBN7e7g1lm",
-	"n0Lf1KZPJ8emP03odQKDNgZhmjwjF32VtpG6joZLhq+ZKmlHPS+zNBxHrmxtIUsLO7/98P7i9Oz47PTj",
-	"5XfHJxfnozzdfeM6y0yVSXSJBjjiGEPBs/iwIBNQzA5IAwejV8xmhQICiLHslqr4vx/OBxwwG1v76o2e",
-	"QvdpnepJkDPOjdRE3QrE0lcLDAVMU5LxmZwVhwXQUCCJPHc5o4oO5OMW9CgXNlnSg4U2RhbegjOD2iVD",
-	"9rn2aQ+mTgm9erbh+1ZzZZJr9SODCnuP4ks9oCv+FpRrE+CgrJS5g0BgJ68yK4tMYgk/wbdET7tDhdh3",
-	"1t/X7CzYUYvMGr4PmnbtzQyv6RM880E6u6DLlmWszxPQAg+90xIcHISvtdyk/6/hQmj8rsSVN4M8fvdE",
-	"sF7GfR1HOvPgf9mHd4/r/Qm+9qHEvVs2Lud6+Op/PD2/gOOz92z21NnSTNY7N0tpsRAFlkMV3H9zenSJ",
-	"nEynNJD83vt4dsJM8USra1RMApOp2tuQTJ5OWAty6kLdrcJxDhODEXMu32vl1miqwKvL7hupnMexUtKa",
-	"ifPNEX9y1/nuFl7OkQ6tw5o+entBG98Ddgnz9NxkMbonD5uGe5Lwn5ilvlF39ZKhT+BYrV3qjwha5Bja",
-	"DSkyaQz39oG8owlk2AGSADujvSxx5SrxkwQLF0re8xny3krkOHXTK2em0/UEvkxdkcU04r8Tnfq1fI3G",
-	"lCjVSTtBuz5arWpjlKA4IwVSFZWTQa9WK2fj0qu5qDJravlPFEb0IyzN4r0GdEk4ucKA1Rpykc11mSMn",
-	"BpZIqitZuyottCRT74aTlOrZaB6hzE1NXXaJCpKM48a+tZpypMtWkUjrxSCTitgaPaNJ/mMPTSIKBE7y",
-	"4poJnflWJL66Vdil/8DnIdMvTvJUC87eAtJXOIIPP2jSMNzgE9cSc89lbtDTWg3cO23iQ164CEXTaEWE",
-	"mCwrdYWpR69Q8MPFxRlcY+my5Zov4GDkkH40HodlT28YOJ0D80xu86Zlm40iQOYnT/TyoC0TctMoOF0V",
-	"mNjOuuMxN12UquIa2KOD/wzXdxY3mQ8KAFdEkLTxBZIFoD3aQFgQWTa5b6Mc2ANIMjKx2KcKSluYSyXN",
-	"khURAuGOtMOYj30GJt83d1SfR16HmwtBl3nX8aRSFwWmbX+JdiJ395t91n0zwqQPYocuFWkCQq0ta0yz",
-	"ygKzVbYwGJxcrS05jLWBNb/I0fhVrRQrOM7qHEZXl9VcKJfoZYDbnMExZNJy+TI9p3V29q8P9kMH6D5B",
-	"KwZ67Eqc9zOS4HaX2QKpssTLmlVUto4d2KzLivR+MswL+o4V9sxopxxyu6k9+NXVzHGK4xraVrgMXWYz",
-	"hivPQC6ULn22C1HKu9O/O0bGxllz5enDktTAGiOyhFynVcbrcaqCzUgMOinmDAeWZcdn76M48hcmmkQH",
-	"o/FozK2UClSikNEkejkaj146w2fJigpBxrNos/9Fprf0cDHUdYusR5ey+K0tK/QuKZcpVRvQG91hzwtR",
-	"mib//KJEnCrfZ++u3NLGDvFio67AyFDMd0EshFTGugCxawkQZrU7L5Cw8D/OKf0/sJMis+SJd9Az7uM6",
-	"yCzsRqWFy3KCjPtO+PuXCOXKTNY+/OfcUr5z21SxzupaEDjWMnE90bqdaH45iR2z9jE0oqv6ML6vTVuM",
-	"Ct7PmttRnsbQcbruOiIgZZOVz/cpd+iwx00vu7Ab8x26Xjtkv+3WfBt/cW2UmZLbPsp1m8C2l7EHapMF",
-	"2NfzexVfvoEPA9a1YfEdHVjopQ2iahyN4GfE1PhRV1hY3/BC2KDT09B22+LeR/VedoXFnzf6Ox+Ox1vr",
-	"7rzZJ3Ggz3NQwkjaU6NO83FrJ1OC8hrTls1ydp7l3HV3TbhkydOns/AaRA3vsDly04E6jkyV56Jcd/ob",
-	"xqALlwKarb1aVF/qDinXjtgXJricbAiKhQkaLproMy3V4z37Qb9bz4N6dN66S/9lOv+ayK63N4Bk/8o0",
-	"vTuZ0oOmJc/CFred6fT5Nd7aqQnrCXjYjFXehQwP1ItuJ7BtM6A6HjzAgA7HnCQs8yqPJgfjMfdx97/6",
-	"McU+X7poAlS6tHCFrOA4kepape/MAs7lWXhdprBba+fSQFM2GZQ/DRyFlhk+SafwsvYFh896fQfbDOdh",
-	"sGnvGB5ajKAQrCP4Fz8cnn/Am9bGxRvtrO6HU8fAh3blQ+l3deLvpng7Z+xBfDi+3av/PhhK9f26HHwz",
-	"SWDgcn9QyMd2LdON1eV6C3c67JTmMg0CQTBbB7c7BoU3xE64eIfe+ZXvv/Ydpfi+m/4jj3Ad+74m+3Qt",
-	"AYcl5BY5ZZf3thBy8OjBZ0Mx7gslD5cNzvf0f5QiDEgExP9nk+vOpQ6vjwZjE19XsP0bMHPsNfjZulYV",
-	"d7zLbJcoP2wpulM3MGjLA3bvQyTz9P02qeMuTIZdkL4iNMNlBmDq3jwfoL81BXhOpjmXEZcEpkgGaggy",
-	"HtJCrGdGM31qc0etMnsHQjOwm8fnDOl+lQ/XNLCbsQ7R+I7SdXCs8Xa5ookJHI4Pu5nAXEA4VSL1rT58",
-	"oqLv28PekKPVqnVw+CJU+I59ntzSi159f3oxVb2Df6EVbl0ILK0rnHtpMM2racRZ2nQjE1v7jW5Ii/eq",
-	"8VTlYs2JCj7FWtiNRIUm4sIHMi5xoc5pcZar0haQ3VPuuHMhsxG89zrLBIz8p/MouX1Aig4JU7UTdMMZ",
-	"6Oyz+6bJAa51+Izd+lWGJgYBC2GmyjnOZmhv0Bu0nbpiXrlOC+BUhRisLCARBThX7rcwR5wqerAzvAvB",
-	"KTs0gOimTr/9SaomuYQdXJlmmdd0FOPe52yx+453sXflcJ2T65Pox9YFTZt5tjdC2qa3YjsxATnLYCfo",
-	"WuSANVXsWGZCJHrDFHa63YzgaPyNB2wbw3ErSDNVdZ57C4pm1O4b5w6BTiKAy3zn9JUlJ9evpyrwmOxs",
-	"9k5qlleNnWaDlNSpcv88BdFSGFtl5xg7P/2xwnvh/12IBKfKH9blVu102kC9gT4kYv9PFQQpO65NgeFu",
-	"Hmv2QRvm96+P6P+5+kos2UnQNJViEgm6P00V3yO/Ux5We2hgpu2SSMnAwfg/XPVLOVU7d/aOcvASTc8p",
-	"94+MtI0QHeCmakmk3o5iv1UHYO67ncHeVbzKVN31kUtckXdiU9RG3lRxdewdKVVQZJXppJb5Nv+1L3yq",
-	"mszkASwTSfZbd7nrWWUZf+J8cZtJwHztdGVnRNdBM66jw28GHVjnqDpJrk5HIo1Tp+utSd2wsvW2G4z0",
-	"JdcbAv9wy0vf7QE6HpZez1cBzqsZhzmGyo0C4d/NGh7UAZwovE956mLwYWXYJ7PerQ4/os7232T33a2r",
-	"FU08RoWY242b2it+5RmeE0hrtK5z/W48VU0KcQxBZnP3I+90qzvv+mAkMw52ZKs667afFOuyWf+FZNg6",
-	"S/cGuVzMAgOSS8l6Dunna/62WwPme0dIX/nE+8rkHB+m2bbn1H2k+qkd9UwC6iZ+dFd/Wh+ih9sPtZMP",
-	"dBHsUWZ7Rq4A8U7l7RjQndS2QSuCPsHyur7+VZnRjbe2mOzvZzoR2VIbO/nbq6NX7JH133+peUPjq7iN",
-	"m2cdhAfPvbEXPHG7uP18+78BAAD//w==",
+	"vH19c9s28vBXwfC538R+jlZkx8ldlenM4zhum9+1jRu76c2UOR9EQhLOJMASoGVd6u/+zO4CJChStlwr",
+	"/aONxRe87C72fZefo1QXpVZCWRNNPkclr3ghrKjw10ma6lrZd2/hRyZMWsnSSq2iSZRE/682olK8EEkU",
+	"syTSFS/4JKnH4xfp8ZgtxC3+7e6Ob4fuMF0xusIyOZfWjKI4kjB8ye0iiiMYPppEMoviqBK/1bISWTSx",
+	"VS3iyKQLUXBYWcFvvxdqbhfR5PjvcVRI5X8exZFdlTCEsZVU8+ju7g5GMqVWRuAez6pKV/BHqpUVysKf",
+	"vCxzmXLY6vP/GNjv52C6v1RiFk2i//O8Bd1zumue02g4SxdeJ2rFZlzmdSVGEdx2bwRg7gP5vRKM082Y",
+	"ScXe6Mos2EyKPGO6ykTFxC1Pbb5i3LCTshQqk7fsW2ZECiOwwxF7Z5k0ibILwW54XgtmrK5ExrhlcM2N",
+	"/sywXPAZ0zO8Os/1lOfMWG4Fs5UQgJey0qWorCSw8SyrhKE/8/z9LJr8ej9kTtwLd5/WQXPZroPJTCgr",
+	"Z1JUo+gujqY2vZrynKtUbD/Tz6+OB2Y5r6e5TJkbDaBpuNVmIQ3OlOpMXC24WWw/z3fwdH8iuOwBCTRV",
+	"8RTg+8vJxQ9surICZnrN/isqzWa6YkqrA/+YX0pRSFsIZa8qre2TF/RBawsLWsgsE8qRQTuJYXvlghvB",
+	"jvbdsmplZc7KSt7wdMV4auUNt4IWp/QOcAEYV3UxFRUCquLKcKRYw+xCmoYaFtywBc+YuBVpbUX2mlWi",
+	"zPmKlZW2ROO0qDrPkWh2CzBTCmUPADPXUs1ZM8vjIIaM8ctRccVXhu0dsvcfTn44YV+zw3g8HsN/eGcf",
+	"lwBnns/FbqGzRt9uDmQXDirLhVBMFKVd4Sq8vOjzOaCHNOeyEBnzT8UgHOhl9q4oasunuWBAfcwICwxp",
+	"nbOHIuLXhkEF83rqXcdJl8+EvGANdP2z2aO9T8269PQ/IoUnbg9MKdIDd9kz+7vY/3leaT1D4dvhsNNc",
+	"p9cNS3oYUXEkbqUhMd4F74znRkwYR16DDwkAYwnzBoCcap0LrmCkheCZqB6a9w2s8Dt69C6OrsXqwZWK",
+	"2zcrKww8Xvptb0mNzauD7ATeAHyLjPbF9khYXvxwifClg4C3rlCAmofW6t+E95Bn7myttDKHfS+JQf6+",
+	"ZuNbOjV8aoSyox5VOxQTsP26PCzX9tegMQ5pqUegLSF+cHpRnxZ5q6HcK+Nb2l4IOV88+AIyuYAUthjc",
+	"4WT9tLuZm4kHt9nqLOvK2YACMmH/EGnKr49evtqrVUBfRqTl0ctX14esJG58LVaJWkq70LVl0ho2vh0f",
+	"s7ISM3m7/+vh0eRTjCg+swtRibpgmQBJAZPHzGi8Z3ghYCCTqKWuroGzN48veZ4La0bsrTQg/kB9M63K",
+	"HbG/srN35wcvX7J0IdJrUxfASBfidpSoRP3vxfsfJ92nOzp3PPAy6nvcWlEBeP5Fr/46PviKH8xODr75",
+	"9Pl4fPeXHgvusTqv8sXRiTHCDjN+DrcYJzVgJipW6BthgqWT7lpJriwDPg6LE6ouAO/vYWVRHL25PA1Q",
+	"vmk9uIi7OHrTCuONWu1WuixKjqfK9HdrqigIo4ww3YfYGSj8LBOpLHjO3lyexkyM5iMwsUbj8WESDUjG",
+	"R55GxPYONgX6R6ABbbkl1GOaTR2OXg5uaaOw144gAC/rM3dBey+reCNtweGUDzALdvTy1cFUWjbFh2L4",
+	"l0ng46DeM/n87zErtLHMyLmSM5kC4cIzM1kZGxD2+Jb9lb06ZrleiioFhbJrCQcncHzrTt+nz6+Otzh6",
+	"7fphM8D9hzZC8oFxlSHbmupshcs7OX83YcDQ8Oy5p0B64KPLhQDOhPdQsDBp2EwqnvfNRLws/wtY6k1v",
+	"QcObilwvcajmUUZ42aCZ7MJEu+zuatRVebYbuqP83DMDDh6aOMNcsGMESeVMHjDi0dBHx4gVxYOs6bId",
+	"BycmAPKq4qveqWnUg87yHIzjAHcPKrVEYZ7UvmtA2d8nEYwDDQuuAHVJwy6+Ozk4evnKGxj04DNDOlOi",
+	"hEp1JtX8NVGfzlbw0lTXKmNWMwm6VKXr+aIDUFTNR+yjFEug4ERZWQhd26tUVJbxSjCeZdIZoHrIk/I3",
+	"Zhfcsu+0vbD1bMaUEJmZJIpIFY/FDYyeyRmIMD6z8H+6li64mouBg0V6oN9SzJYLbUQDAWmCE0Zkun66",
+	"ptyIq5nYiT0OSsDhy5dfMRiUzYRgpajYnJvGyEQIoH2Oa3pmukRbcjLzprCrnenK7pg+GlRgDpU6XTwV",
+	"NA7Bz9kZjEZ+RRx9zs1VbYixPQn22vIc4QyjsekKtxJCdtSV4E+Z7FuhhJEGADYmg4hXYMvujKvSeB3m",
+	"yk6s4+hszPYIR2NSiOduOXhxv3sN3p2sswMiA7+LmcwF20Mv5ajIGguv1OYxjPx+xySNJ9Wc3fBcZtxq",
+	"4ui/PULt+6nWVV2cisoOTPLTKboBbQs8hAZOUolUyNKa3ThufhDVdS5YFfhv3AQIbIEnnfDjZA66jrjd",
+	"kePo23WvMi2FeKWTd2oecBgSnQGr3n4Jl/TWBpifVwLMazK1EfKVuJG6NsSwhcpEBsDgzM0+co4ePs0F",
+	"xR/cyozlRfnUU/mzkrc4E3qlRapVZmIGVpHjBp6oXzMlbkSoNBHJPDNsz8AdnhPkDCv4ipkFijY3ZLtb",
+	"wjFNaFit4KhqJdxz+z2N5YuRXzDJPSQIONmFhGuENyJZWrbkxoMW0D0aUJCQ6XbZZOdMDAFq/dyGlBIw",
+	"KC+g3AbjVpoHwgUZzXbqV+uIO11wqS4st7UZcCvuUGfoqQqAVCVuHQ8DzaeaOzd4Cou6ktmWRmijfF49",
+	"ynZ10uNRblMQVo984REryrdypQYehUIUpdb5lZH/RSQ5HEtlxZzwWwoXn+3f6rLrbTZjVioFC7IdLrC2",
+	"Oixui836o/rgo2sHrSGONQzG7RFssTRAHOtnMjhvwanqQLY5drm3ggisLUSG/AJNtLh7qMTw5VRnYsju",
+	"NhTMKHi6kEocVIJneAGen7Apz64AOMJg1Bf1jqsmMB8nqlbXSi9VcK15rIkW+2eacEqi/DMBx2pfNHKu",
+	"uK0rETMMklxZra9yvYwTRb/nvISnTT2byVQCN3QBkxg4QPM44zlsZ3WF08Ni3QKuLL8WKm7iO1f+QSNs",
+	"nCgM7KUCIysokcpKpiKLGWJsVud5zHAO4CiwRns1A6svThShvqxqBc8Xwi50dgUP8DzXS7gGB6RSPB8l",
+	"asg7Vghj+Dw8bBvcTIjP9vk+gax765EsBunoRgwF/E8YPJmBXqarjIlCWktGQeMPgN1k4lZkqDb+VotK",
+	"CtM3DTNu+W4DFgdofYmMiRvUUnVG9h4tstp1JoCumugiWZ4eGNKSgqJLmQ77GGiBFER0fkTvXN7Gmeg3",
+	"5OeICZgPSmHCKSJXZsL5l9cVT42qD7etOYFuQpExu9Sw41kuU9SDHZUZxDPwqhE74+kiUe4GS3kFuEfX",
+	"nV4qFhxhoxlXK9DpFjrPSKsW4ZTCJirlinz+eFO4RTMfyLBVbXAhy4VmlSh1ZWEu9GO81fU0Fx+1FRPy",
+	"aqIHxOmZoHT23RsGlb6lZvAW/EhUux6/RUAaTEluFMDiHnH4mLUhrP2RX4DT8ic4rvuB8wyMjF6XZtxE",
+	"LeR8cfVbekWQpfHOUTfjOQ3YpfozdSNyXQrD0HSYrsL17yEE3RMtIpxujZFykHBMZqBxLxfcJorXdiGU",
+	"lSkHeHCnifJ83zk3Sr7KNc8MwtOvzLibpOUnasFvBO0PENCCLTDAXSzllCutZMpzAEnh0UZZWR5z05UV",
+	"S2mIgIB6Si4xRaOhxQU3iYI7Hq1DLt/K2B3HSv1s3nDwC2Wm4HkuKr9AtseRvmLGPT1gHgFXDf7w2Kxg",
+	"LN5AlUyea6ke4c3xh/wf8FZ/7b/AGQcDozndMhVkUSOs/ywAobxs4BP7+xhuBL7FuHFxCRfnJoreFTcH",
+	"tnqjU277HpRdmXVI/VNtFy2VwomZ4TRrrB1RHG6z0QKJahvsbMHsHY8P+P0/HAENUAIf4vcyxWXiSUM2",
+	"tF3Ms8urojhquXHzwxH/wzHRLhm3ezl3CtGanhtItq3CESGYurGIOAJD8SqtK6MHYgUnmADBNHkscm4s",
+	"K/lcbCG9/YxDatd3zspb17peHB1g7C6Tc2HsiJ3diGrF6D0KTWjFMNYcxij2jBDs7dnpu4t373+8GBUZ",
+	"e3u0/+fE97z11jCH3qbwMq5hpkkPBjWys5TeGvaaRRzd7f/fvwzpyu9I+QzDTD0qeZR9jNosyg1dFdyS",
+	"OfviqJ07sG6dX+WhkT+4x/6AAWu7+9o60rZGhOEwgQ1Le+3ap35PQ+QaOI57+PVqVMtYTKPsFRpVMK7Y",
+	"0fMXyPIxyHA2m4nUyhvBzoEMgPeQMCdvK6qXTChbrZ6ZQIm5EZWcgaLpHDwwM/sMDCt2jv04Ua16FrMb",
+	"bUU1aRd2R4E+79n/6RQOEc9zlyUIipnS+NaAIdNNg3tygCKFkWcSToMLYvUDwbuItGyaiyLbOxR//UlQ",
+	"lOAUepAzoNCEW6DmVc6+bMWTy6Vg3KRCUbQNVUFRhQJ8y3D0R//GhSenB6PSTiA3hyYgAL+lB6VzGHGJ",
+	"ow8t2+hDohKmztEjDbsMPdIYAHBHowlUPzPMDWcwEdYn128Orphnm3zbcU+6+jKMtQQZvI5ZAYU05vFJ",
+	"AY1lui6CZ0JcTetKPT2M+ca7gm+bWGbsI8cxozlGfkornxwzuZTl8FQll5gKEMZNdhqw/ZYb59jOYizp",
+	"EBnDPH5LaptUICyNTGF1TQytfkSpxOWtc973J7+o0xQOp4sYtlkirrbkmWGV4Mblxdvb3THO4GT09Wo/",
+	"UbPXTggjoLIW/7En9wcPcyDOm5zcAR0uyNCUKs1rd06Gkp4nLmVLz1wOFwgk9Ik0MTIjpzkaiZZlorQL",
+	"JtnemH3N/lMbG8Tf4Lzvw9s4S1Ha1etEuXcNy6WxhmmVr5gFsz0m/iBU5mwu9g0w3KElxonCihyX2qAx",
+	"4+paoGRe6MqmtaWSneVCOH8L+QIzVnILYjwzYPqi+1b42B+3rNRGEnszPje/J3IRJo9IhWqTzQbsYJku",
+	"WAMRsMwaUI1cfOQRWeCeAL6Ht/qzfTOMb8LBYBDXr2xYODRLbXaAiUeyYuSkFL/VPCcMlbp0jktPVFuz",
+	"Z6/M3ysWHVKCFT94cMIM9g7ghkISHaIqBJpeHGlpgh5GpCquMkrLcjVOcANz0PtEhBV8T2U8a+kfsLZn",
+	"Bo7BqMnK3w2HG57IbW0dFa44MZh+a1QQ3cbRhVDZB4rxuLxjPJQ8Pw+AiHUb63Bds1C620CLE4zMMF+m",
+	"cWE6x8NlyMnjTvXkeDweb7AJMe376G7/r3950AQPlzhk1tDmN9UabB+JXY/WbypvaHXPIcJvsvnPTt9e",
+	"nAR2z4fff7/4/fePZKB8JB9vJVKNvgGZ7YPO8XkcH95RTuEF/EbiQeNqwfOmnjKtqxvhdDZ2olaOnYPF",
+	"C2y4ErBSUCeMZhzkh1/CgpumxBO9RKBOt84+PI79HIqUK6VBSiUK3aPcimzdLXH4YvxIv8Thi21y/jt6",
+	"fpiF0+ev3l8/q3TRN1kHjNXWUcbeAaOyyHkThRkHFMb1Kh/Iba1S8TrMUrb+rmEFiHH0BDMOBim3KG+N",
+	"BSN3IecLb+zC38JYFoYLPKKd6ZVyO8D/XObQgGC5+NJGl4PsPSbXjr2vlBmK5XuYLLXBpGtA8iC77KRv",
+	"NXR0zzl+r4Lw1jNDXoxOCtf92ArR++TSB2sasvnptDXHTbj8LdWdFoW9aT4GbhkHoMYrE+wmZkaobM0f",
+	"80V8/aF7f50AAod7B9QhVLalii6LuU8cnjS+9kDkMcQPKDB76zloyNTXc9DBKNB5P1u75dJobmQie91e",
+	"azVd4sDTXCQK/cXN6veb2i+KCtZK/lYLcjW0Y6O4Ma0wb1PgYXkCZRE1BJiKGfBQickfwAphJqnmb3XB",
+	"pQqlvsuBD6KSa8np0kEoZn0IDbQCKHxt4A4KhsBi89VQmAtQUfhaM6zeQsrlvphsS6qlsq/hbAMsPjsp",
+	"qPbPUBZg/AWyJ3w4lyC6KgWGdcg/AAJwV4eQDvtrEnBonlCfBydfnP4iMpK6NqS1xksCJnrKn+yi+YHf",
+	"yqIunPN5qKJgzxcd7L8GgU0C2AaJhc2SclnInfhksTDLpyqGlF3wFatNO6OV5S6AcF5JXUm7enD/cy3M",
+	"oN/qS9g3XV62u8YOP3SpjogxaDKCk3wJYdiSfhi6cIlCuzpblUhlKYWycaC56QrDGDHmaq9KNycKrO39",
+	"fZfw/IYkgnVCzTSyjXWbC0ZwrAT3HHu+7Pll2/2gPVBdUu+efscFQ1TF0XbW7loRWvBzOKy8o0hwv85u",
+	"K3V5IKT5kDOmM8+QyRkMtikR+4tlHD8uosrNkOb0ja4as5Tc2t4p3aQj9ID/+Ohs6xj3uQ0lWT8YKyWl",
+	"qlOICJPQovqZDbuL3nZd2YPovW2x2ucTurapLgQwW8462bbef0ZgN2jjpVyxKVya1UZkoCWWIn3uq5pY",
+	"Qtn9ras/ifZHzMcBvHtY5StG66UEsUQJtJ9JD11W0lqhRuzEB6WeGeeDcC+BshUUnSbKxRMmPfazRPkF",
+	"uAGl1sVbQGEEAQf7wzI2aY1LHI6b8mKA4jPDqjoXxgdO9n5Wpi5LtIiBCcbsHaXVnZO6FCfKXfjQMl93",
+	"hbS2mP3sMordZbjfZim7Uv9E+SIr7t6it9/fiGqW62UQs/Oz+GFPKE/5AtOU/cVLfi3UPinrHhoyBznv",
+	"UbvnltNIrThRv1RazbE6I2bfcvM98OBLrb/Xy5ghlr/l5uw2FSITWcwuZXky1TfiGyFOeRkniv54I3K9",
+	"fMMNXI/ZG579SGDub6jh8+yWOa6O8OxBB50r0u678iJeloJXZD07epn4UKjPMUiUqdNFl75JgcZdo99l",
+	"hbyCLRdoiSOB89xQsaxIra627fLgqD2Ko3WgRnHUAjWKIw8OfLS3zyiO+jCM4qgL6SiOushp53VUGcVR",
+	"hxCC3+7B4EpLP1EcdZEET3Xpv52qoffIVVUHtNE+ReM9nObVhhSBeV069aQXZq5WHXwGveDIUnSNuIzL",
+	"FWntmNBA9ZYOnPm33HJnn7p05dcsAUVEJBErBFfukYLCai4ilaiPPK+9EY00WQngKxOkSAuMmia/FqKk",
+	"DGjqJ7YlQV26dPAojk5zLouf2xZRF5ZfC0KM++vt2T/fV1Qi8vbsn6dASDkgpZLZXLwVGFBrfv8i7SKr",
+	"OKD2RwBMyVNxik2jgKzA9lIwAGXvic41l8D3AVOtz5rESUwhulgADGlZ/s9zbCIjmr1sQQSkZ8YRaApD",
+	"XXBq5Rwmr46xw4XTFOD4uv4cE/a//IZf4GsO5oblmK8MvBODrhzOEjv618sXa97kvfHvvx4efPXp1/HB",
+	"V58+j+PDr+72B7PMPoa+qXWfTiGaznHrSe0x46bJM6Loq7SN1CUadqnsiZJ21PMyS4Nx5Np6C1latvfL",
+	"d+8uz85Pzs8+XH1zcnp5MSqy/dfU8y1RJtWVMAwjjjErcRQXFkQCitEBadjh6CWyWa4YAMRYdEvV+O/7",
+	"iwEHzNrSvngLxtB96oswMKuf3EhN1K0UonJ1fEMB0wxkfC6n5VHJ4FEGEnlG1RxKUGkDDAuXCm7TBVyY",
+	"a2Nk6Sw4M6hdImSfap/2YEpK6PWTDd83GmuGqQmfDHrfOBRfaTOUGdw2UgHAsapWZgOBsL2izq0scykq",
+	"9gP7Guhpf6hFysbOOJ6dBStqkenh+6Bp157M8Jg+wjMfVKlwOGx5jvo8AC3w0JOWQHDgrgvCOv1/CRdC",
+	"43cFrrwe5HGrB4J1Mu7LONKRB/9hH949rvdH+NqHEvfu0Lic6eGj/+Hs4pKdnL9Ds8dnSyNZ7y0X0oqS",
+	"l6Ia6q3yd9KjK4HJdEozkN8HH85PqW5FqxuhkAQmiTpYk0yOTlALInXB95EizmFiZvgMC+tbuTVKFHPq",
+	"Mr0jFXkcayWtmZBvDvgTHefNzTXJkc5ahzW89OYSFn7A0CWMw2P74+iePGx43JGEe8Us9FJt6vIGr7AT",
+	"taLUHx40rzOwGlBkspjd26F5Q3vmsDczAHYKa1mIW+qRk6aipFDygcuQd1YixqmbspKpzlYT9jmh8sck",
+	"wr9Tnbm5XJVGApRK0o7Dqo9vb70xClCcggKpyppk0MvbW7Jx4daM1zmVeXnGCfTDLYzivAZwSDC5wjCr",
+	"NSt4PtNVITAxsBKguoK1q7JSSzD1lpik5EeDcbgyS09ddiEUS3OMG7ump4pIF60invnJWC4Vlh5NOZLF",
+	"/xwIk/JSYAUSVTPq3DUJc30nuF24F1weMvzCJE81x+wtBvoKRvDZdxo0DHr4lJpVH1DmBpY7OTXw4KyJ",
+	"DznhwhUMoxUQYrqo1bXIHHq5Yt9dXp6zG1FRtlzzBjscEdKPx+OwIPk1AqezYRyJFm9attkoAmB+4kAv",
+	"DtsCXhpGsbPbUqS2M+94jO2QpaqxO8Xx4d/C+cniBvNBMSZugSBh4XMBFoB2aGPcMp7nk/sWioE9xtIc",
+	"TCz0qTKlLZtJJc0CFREA4Z60w5iPXQYmnjfaqssj9+HmksNh3ieeVOmyFFnb+akdiM5+s07f0SpM+gB2",
+	"SKlIE8bVyqLGNK0tQ7aKFgaCE/uoSAxjrWHNTXI8fumVYsVOcp/DSBXTzYGiRC8qcxyxE5ZLi41F4DrM",
+	"s/f85vB56AB9DtCKGVymssTnOUhwu49swVenNrOofBUT2CxlRTo/mShKeA8V9txoUg6xePGA/UzV7Jji",
+	"uGJtk3qELrIZgzXhTM6Vrly2C1DK27N/EiND46w58vBiBWqgx4isWKGzOsf5MFXB5iAGSYqR4YCy7OT8",
+	"XRRH7sBEk+hwNB6NsclhKRQvZTSJXozGoxdk+CxQUQHIOBZtnn+W2R1cnA/1wwTrkVIWv7ZVLZxLijKl",
+	"mnrfbt/2i5JXpsk/v6yESJTrgLspt7SxQ5zY8BUYueCzfcbnXCpjKUBMzXrCrHbyAnHL/k1O6X+zvUwg",
+	"S544Bz3iPvZBZm7XKi0oy4nl2BHKnb+UKyozWbnwH7mlXClyoppaZM9aJkHlctMj7qfTmJi1i6EBXfnN",
+	"uI5zbZsI5vyshR0VWcw6Ttd9IgJQNlH5fJdh7yx70nSZDb+TsEHXax953n5H4S7+TB84QEpuv3DgG/i2",
+	"XxlwQG2yAPt6fq/iy7XWQ8BSmbDrtYRCL2sQ5XE0Yj8KkRn31LUorWtFxW3Qg3FouW3bja2+ikAtPz6t",
+	"fXnhaDze2XcX1jsYD3yBIWguANpTo07jdr2TKRXyRmQtm8XsPIu563RMsGTJ0SdZeA2ihlfYbLn5NkQc",
+	"mbooeLXqdB6OmS4pBTRfObXIH+oOKXtH7DMTHE40BPncBK2QTfQJpurxnudBJ3rHg3p03rpL/zCdf0lk",
+	"++UNINndMk1XbaT0oJ3Yk7CFDeE6HfiNs3Y8YT0CD+uxyk3IcEC97Pbo3DUD8vHgAQZ0NMYkYVnURTQ5",
+	"HI/xCyvuVz+m2OdLl02ASleWXQtUcEik0kdM9qYB53Is3Jcp7HvtXBrWlE0G5U8DW4FphnfSKbz0vuDw",
+	"Wq8jcJvhPAw27RzDQ5MBFIJ5OP7Ci8PjD3jT2rh4o535TnU+Bj60KhdK3/SNnG6KNzljD+Oj8d2B//tw",
+	"KNX3y3Lw9SSBgcP9HjtSzAV9zMRYXa12cKbDHqaUaRAIgukqON0xU2IJ7IR6Z0xXzM18/7HvKMX3nfTv",
+	"8Qnqpfsl2Sc16x2WkDvklF3e20KI4NGDz5pi3BdKDi5rnO/xn4sKAxIB8f/e5LpjqcOr48HYxJcVbH8C",
+	"Zk6cBj9deVVxz7nM9oHyw2bfe76BQVsesH8fIpGnP2+TOjZhMuxP+AWhGU4zAFO683SA/tIU4JFMI5cR",
+	"lgRmAgzUEGT4SAuxsJ/GoEF4zmWFOkbYGcrF6Jp2J652udv0yNdKOBusXVEmLHncyQBKYWfK1AbNoDDs",
+	"2LSE2p8kyi5dhX6/RRORQYw9k3yK/73tlsh5stRNy6OmddL6e44cE+UaGW1uNgXDeYA8W289FSfKs2zX",
+	"FocqOGmMmKFHsAm8beqllaiNzbRYp5dWQV4qhDYFqAEZ1NMtUSVoPM3bMSOIXEuV7ZNTjtqZi8x/Iqtb",
+	"BJKoDzgQ+T5Q/3DFJDhOKKGcKtUtNFEZzpWoPaA08nPtj9gJSVbYISrPmCf7b9QK/+2WTt5QY3VpmOBV",
+	"vkowwQdh1tBiyY1hx+wH+QadZzxf8pVxw7ZQcB+5UatEVaLg0qfSNE3IJLnjVlSHiKdmwjiKFMxZwg9y",
+	"VXUuEtW4fDEq4Pvf4lJz3/5qyJhvWtMMi5Q/Vz9+SNObsCQiFz2eafTRH7gLLSkdr9V0dZ4DrJMb0bv4",
+	"/5j6+Lf71UesFTsOdMkXf7oq2elh9IAe6Snu6XJgkHUGfBfPQHNAsW7KNd7aKB56XlZUX7TZ0MoCnceh",
+	"l7DfG4wPFIFiyRtGoRquRZ8C8rkTTTCEauom7Gh81C0UwfOcKJ65Ho0uj901XEV+f3x72/q/XY8C9g2G",
+	"xLAXM9z69uwyUb2Nf4YZ7ihDIvMNMHpZks2tJMIiHqC01PqwwpKacCFzSFTBV4gOV4HD7VoeWxOQxw0Z",
+	"ymvzKY/k2ATuJDB6QdudcZmP2Dtn0k6Ykf8Vjl/COlgmCAmJ2gvamA60ZN1/3ZSIeBdPjlHfOhcmZpzN",
+	"uUkUxVWmwi6F83d22k7gzD5rDDPZYmZlyVJeupZ/X7OZEImCC3vDq+CY0QkPAN346owfpGpyDzH+AQwH",
+	"JKvv/4EfrUJ56FqVx87Tj2WwpDC4Z32963oZxpJL2zTFbwcGIOc52wvazRKwEoVxRyREoDfQbbptaNnx",
+	"+CsH2DbETzNIk6imOeNerx3u/mvylrNOnhgVRmF24wJrr1aJChzqe+tNb5vpVePGs0HFQqLou4JAS2Hq",
+	"DWojGBtz2wrPhfugXyoS5TZLqbd7nf69r1kfErETv0FGJ3WxMdjsaYVqkkFz4NUx/B+Lc/kCfchNN2Ak",
+	"kaBtb6LwHLmVkmrge4lie76Ul4Ydjv+HiiOrRO1tbPpL8OJNs2D6OmTbwZ4Ah2ph+BTqNx2A0Xt7g02H",
+	"cZZEbXqJ8hrlRmxy7wNMFDZP2JBxy8q8Np3MY/d9Nh8qTVRTuDKAZSDJfs9lOp51nuMrFKpZrxHBY6dr",
+	"OwW6DrooHx99NRjfuBCqUwNBJrQw9o3OVjuTzWHjg7turorryLGmFhzteOrNAYKTYen1dM3gop5iFHyo",
+	"GjUQ/t2ikkEdgEThfbZ1F4MP+0pcrcNmb8kWbRj+JLfgZlO+bML1KsTcftyU5uItx/DixrTAwpJ9tA5d",
+	"hUnMgsKX7ksuJuM/meJyVZBxoI2tfFFGv2aCih3+QK2EL+JYCqwmtgwBiZXGvXjl0x1Dtlsi7FoLSVcY",
+	"i+vK5Uw8TLNtS8L7SPVj+9QTCaibF9id/XFt6h7uTtcOPtD+vUeZ7R6xQNDFHHfjX+14IAatCOw2XN34",
+	"419XOZx4a8vJ8+e5Tnm+0MZO/v7y+CUG7Nz7nz1vaFzZYLO6ax2EB9edLzC4Qqu4+3T3/wMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -269,6 +269,44 @@ func AppendValidatorSignatureJSON(b []byte, x *types.ValidatorSignature, f Addre
 	return append(b, '}')
 }
 
+// FromEvidence returns the API form of the spec value x.
+func FromEvidence(x *types.Evidence) Evidence {
+	var out Evidence
+	out.Kind = EvidenceKind(x.Kind.String())
+	out.Validator = crypto.FormatAddress(x.Validator)
+	out.View = strconv.FormatUint(x.View, 10)
+	out.First = hexString(x.First)
+	out.Second = hexString(x.Second)
+	return out
+}
+
+// AppendEvidenceJSON appends the JSON of FromEvidence(x) exactly as encoding/json
+// writes it, without reflection or intermediate strings.
+func AppendEvidenceJSON(b []byte, x *types.Evidence, f AddressFormatter) []byte {
+	b = append(b, '{')
+	b = append(b, "\"first\":"...)
+	b = append(b, '"')
+	b = borsh.AppendHex(b, x.First)
+	b = append(b, '"')
+	b = append(b, ",\"kind\":"...)
+	b = append(b, '"')
+	b = append(b, x.Kind.String()...)
+	b = append(b, '"')
+	b = append(b, ",\"second\":"...)
+	b = append(b, '"')
+	b = borsh.AppendHex(b, x.Second)
+	b = append(b, '"')
+	b = append(b, ",\"validator\":"...)
+	b = append(b, '"')
+	b = append(b, formatAddress(f, x.Validator)...)
+	b = append(b, '"')
+	b = append(b, ",\"view\":"...)
+	b = append(b, '"')
+	b = strconv.AppendUint(b, x.View, 10)
+	b = append(b, '"')
+	return append(b, '}')
+}
+
 // FromSMTProofLeaf returns the API form of the spec value x.
 func FromSMTProofLeaf(x *types.SMTProofLeaf) SMTProofLeaf {
 	var out SMTProofLeaf

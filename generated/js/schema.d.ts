@@ -29,6 +29,8 @@ export type TypeName =
   | 'SigningDomain'
   | 'SigningPreimage'
   | 'ValidatorSignature'
+  | 'EvidenceKind'
+  | 'Evidence'
   | 'MessageType'
   | 'Envelope'
   | 'TransactionBatch'
@@ -93,6 +95,7 @@ export declare const params: Readonly<{
   BlockTimeMillis: bigint;
   BlocksPerDay: bigint;
   ViewTimeoutMillis: bigint;
+  ViewWindow: bigint;
   FinalityDepth: bigint;
   EpochLength: bigint;
   InitialBaseFee: bigint;
@@ -152,6 +155,7 @@ export declare const params: Readonly<{
   MaxEventsPerReceipt: number;
   MaxSigningPayloadBytes: number;
   MaxEnvelopePayloadBytes: number;
+  MaxEvidenceMessageBytes: number;
   MaxTxBatch: number;
   MaxSyncBlocks: number;
   MaxSyncResponseBytes: number;

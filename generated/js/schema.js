@@ -204,8 +204,8 @@ const BlockSchema = {
   },
 };
 // SafetyRecord (spec/blocks.yaml): A validator's persisted consensus safety
-// data (spec/consensus.md), written and synced before any vote or timeout
-// that depends on it leaves the node. Storage only; never sent.
+// data (spec/consensus.md), written and synced before any vote, timeout or
+// proposal that depends on it leaves the node. Storage only; never sent.
 const SafetyRecordSchema = {
   struct: {
     last_voted_view: 'u64',
@@ -213,6 +213,8 @@ const SafetyRecordSchema = {
     high_qc: QuorumCertSchema,
     last_timeout_view: 'u64',
     last_timeout: { option: TimeoutSchema },
+    last_proposed_view: 'u64',
+    last_proposal: HashSchema,
   },
 };
 // Bitmap256 (spec/core.yaml): A 256-bit bitmap, bit i at byte i/8, most
@@ -232,6 +234,29 @@ const SigningPreimageSchema = {
     domain: SigningDomainSchema,
     chain_id: 'u64',
     payload: { array: { type: 'u8' } },
+  },
+};
+// EvidenceKind (spec/evidence.yaml): What a validator signed twice for one
+// view.
+const EvidenceKindSchema = 'u8';
+// Evidence (spec/evidence.yaml): Proof that validator signed two conflicting
+// messages for view. Each message carries its own signature, so anyone
+// holding the validator set can check the evidence without trusting who
+// reports it. DoubleVote: first and second are the Borsh encodings of two
+// Votes of validator for view naming different (height, block_hash).
+// DoubleTimeout: two Timeouts of validator for view with different
+// high_qc_view. DoubleProposal: two Borsh-encoded Envelopes sent by validator
+// (the envelope signature under the chain id is what authenticates a
+// proposal) whose payloads are Proposals whose blocks have view and different
+// header hashes. Canonical form: first < second bytewise, so one pair of
+// messages has one encoding.
+const EvidenceSchema = {
+  struct: {
+    kind: EvidenceKindSchema,
+    validator: AddressSchema,
+    view: 'u64',
+    first: { array: { type: 'u8' } },
+    second: { array: { type: 'u8' } },
   },
 };
 // MessageType (spec/messages.yaml): What an envelope carries.
@@ -271,6 +296,7 @@ const NewViewSchema = {
     timeout: TimeoutSchema,
     high_qc: QuorumCertSchema,
     last_tc: { option: TimeoutCertSchema },
+    nonce: 'u64',
   },
 };
 // CommitProof (spec/messages.yaml): Why a block is final, in a form a syncing
@@ -548,6 +574,8 @@ export const schemas = Object.freeze({
   SigningDomain: SigningDomainSchema,
   SigningPreimage: SigningPreimageSchema,
   ValidatorSignature: ValidatorSignatureSchema,
+  EvidenceKind: EvidenceKindSchema,
+  Evidence: EvidenceSchema,
   MessageType: MessageTypeSchema,
   Envelope: EnvelopeSchema,
   TransactionBatch: TransactionBatchSchema,
@@ -726,6 +754,8 @@ export const types = Object.freeze({
       { name: 'high_qc', type: 'QuorumCert' },
       { name: 'last_timeout_view', type: 'u64' },
       { name: 'last_timeout', type: 'option<Timeout>' },
+      { name: 'last_proposed_view', type: 'u64' },
+      { name: 'last_proposal', type: 'Hash' },
     ],
   },
   Address: { kind: 'fixed', size: 20 },
@@ -746,6 +776,17 @@ export const types = Object.freeze({
     fields: [
       { name: 'validator', type: 'Address' },
       { name: 'signature', type: 'Signature' },
+    ],
+  },
+  EvidenceKind: { kind: 'enum' },
+  Evidence: {
+    kind: 'struct',
+    fields: [
+      { name: 'kind', type: 'EvidenceKind' },
+      { name: 'validator', type: 'Address' },
+      { name: 'view', type: 'u64' },
+      { name: 'first', type: 'bytes', max: 1049600 },
+      { name: 'second', type: 'bytes', max: 1049600 },
     ],
   },
   MessageType: { kind: 'enum' },
@@ -776,6 +817,7 @@ export const types = Object.freeze({
       { name: 'timeout', type: 'Timeout' },
       { name: 'high_qc', type: 'QuorumCert' },
       { name: 'last_tc', type: 'option<TimeoutCert>' },
+      { name: 'nonce', type: 'u64' },
     ],
   },
   CommitProof: {
@@ -1006,6 +1048,7 @@ export const limits = Object.freeze({
   Block: { transactions: 1000 /* MaxBlockTransactions */ },
   Validator: { peer_id: 128 /* MaxPeerIDBytes */ },
   SigningPreimage: { payload: 1049600 /* MaxSigningPayloadBytes */ },
+  Evidence: { first: 1049600 /* MaxEvidenceMessageBytes */, second: 1049600 /* MaxEvidenceMessageBytes */ },
   Envelope: { payload: 1048576 /* MaxEnvelopePayloadBytes */ },
   TransactionBatch: { transactions: 1024 /* MaxTxBatch */ },
   SyncResponse: { blocks: 16 /* MaxSyncBlocks */ },
@@ -1028,6 +1071,7 @@ export const limits = Object.freeze({
 /** Enum name -> variant name -> its u8 value, in spec order. */
 export const enums = Object.freeze({
   SigningDomain: { Transaction: 1, Vote: 2, Timeout: 3, Envelope: 4, Proposal: 5, BridgeAttestation: 6, NamespaceCommitment: 7 },
+  EvidenceKind: { DoubleProposal: 1, DoubleVote: 2, DoubleTimeout: 3 },
   MessageType: { Proposal: 1, Vote: 2, Transaction: 3, NewView: 4, TransactionBatch: 5 },
   Asset: { Orama: 0, BTC: 1 },
   TxType: { Transfer: 0, ClaimUsername: 1, Stake: 2, Unstake: 3, DEXOrder: 4, DEXCancel: 5, BridgeDeposit: 6, BridgeWithdraw: 7, NamespaceCommit: 8, GovernancePropose: 9, GovernanceVote: 10, ReportEquivocation: 11, Shield: 12, Unshield: 13, PrivateTransfer: 14 },
@@ -1105,6 +1149,7 @@ export const params = Object.freeze({
   BlockTimeMillis: 6000n,
   BlocksPerDay: 14400n,
   ViewTimeoutMillis: 4000n,
+  ViewWindow: 64n,
   FinalityDepth: 3n,
   EpochLength: 600n,
   InitialBaseFee: 10n,
@@ -1164,6 +1209,7 @@ export const params = Object.freeze({
   MaxEventsPerReceipt: 64,
   MaxSigningPayloadBytes: 1049600,
   MaxEnvelopePayloadBytes: 1048576,
+  MaxEvidenceMessageBytes: 1049600,
   MaxTxBatch: 1024,
   MaxSyncBlocks: 16,
   MaxSyncResponseBytes: 20971520,
@@ -1193,6 +1239,7 @@ export const paramTypes = Object.freeze({
   BlockTimeMillis: 'u64',
   BlocksPerDay: 'u64',
   ViewTimeoutMillis: 'u64',
+  ViewWindow: 'u64',
   FinalityDepth: 'u64',
   EpochLength: 'u64',
   InitialBaseFee: 'u64',
@@ -1252,6 +1299,7 @@ export const paramTypes = Object.freeze({
   MaxEventsPerReceipt: 'size',
   MaxSigningPayloadBytes: 'size',
   MaxEnvelopePayloadBytes: 'size',
+  MaxEvidenceMessageBytes: 'size',
   MaxTxBatch: 'size',
   MaxSyncBlocks: 'size',
   MaxSyncResponseBytes: 'size',

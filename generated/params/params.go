@@ -48,6 +48,12 @@ const (
 	// node.
 	ViewTimeoutMillis uint64 = uint64(0xfa0)
 
+	// ViewWindow: How far ahead of its current view a node stores votes and
+	// timeouts (spec/consensus.md, Bounded state): messages of later views are not
+	// stored, so the collectors hold at most (ViewWindow + 2) views of one entry
+	// per validator.
+	ViewWindow uint64 = uint64(0x40)
+
 	// FinalityDepth: Pipelined HotStuff finalizes a block three blocks later (18
 	// s).
 	FinalityDepth uint64 = uint64(0x3)
@@ -242,6 +248,11 @@ const (
 	// headroom.
 	MaxEnvelopePayloadBytes = 1048576
 
+	// MaxEvidenceMessageBytes: Largest message in an Evidence: an Envelope holding
+	// a MaxEnvelopePayloadBytes payload is 1,048,666 bytes (type, payload length,
+	// payload, sender, signature); 1 KiB headroom as MaxSigningPayloadBytes.
+	MaxEvidenceMessageBytes = 1049600
+
 	// MaxTxBatch: Most transactions in one TransactionBatch (its envelope is also
 	// bounded by MaxEnvelopePayloadBytes).
 	MaxTxBatch = 1024
@@ -314,6 +325,8 @@ func Lookup(name string) (string, bool) {
 		return strconv.FormatUint(BlocksPerDay, 10), true
 	case "ViewTimeoutMillis":
 		return strconv.FormatUint(ViewTimeoutMillis, 10), true
+	case "ViewWindow":
+		return strconv.FormatUint(ViewWindow, 10), true
 	case "FinalityDepth":
 		return strconv.FormatUint(FinalityDepth, 10), true
 	case "EpochLength":
@@ -432,6 +445,8 @@ func Lookup(name string) (string, bool) {
 		return strconv.Itoa(MaxSigningPayloadBytes), true
 	case "MaxEnvelopePayloadBytes":
 		return strconv.Itoa(MaxEnvelopePayloadBytes), true
+	case "MaxEvidenceMessageBytes":
+		return strconv.Itoa(MaxEvidenceMessageBytes), true
 	case "MaxTxBatch":
 		return strconv.Itoa(MaxTxBatch), true
 	case "MaxSyncBlocks":

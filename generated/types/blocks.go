@@ -549,8 +549,8 @@ func (x *Validator) DecodeBorsh(r *borsh.Reader) {
 }
 
 // SafetyRecord: A validator's persisted consensus safety data
-// (spec/consensus.md), written and synced before any vote or timeout that
-// depends on it leaves the node. Storage only; never sent.
+// (spec/consensus.md), written and synced before any vote, timeout or proposal
+// that depends on it leaves the node. Storage only; never sent.
 type SafetyRecord struct {
 	// LastVotedView: The highest view voted in.
 	LastVotedView uint64 `json:"last_voted_view,string"`
@@ -562,11 +562,18 @@ type SafetyRecord struct {
 	LastTimeoutView uint64 `json:"last_timeout_view,string"`
 	// LastTimeout: That timeout, rebroadcast unchanged.
 	LastTimeout *Timeout `json:"last_timeout"`
+	// LastProposedView: The highest view this validator proposed in; written and
+	// synced before the proposal leaves, so a restarted leader never proposes
+	// twice in one view.
+	LastProposedView uint64 `json:"last_proposed_view,string"`
+	// LastProposal: The header hash of that proposal: the one block a restarted
+	// leader may broadcast again for last_proposed_view.
+	LastProposal Hash `json:"last_proposal"`
 }
 
 // BorshSize returns the exact length of the Borsh encoding.
 func (x *SafetyRecord) BorshSize() int {
-	n := 17
+	n := 57
 	n += x.LockedQC.BorshSize()
 	n += x.HighQC.BorshSize()
 	if x.LastTimeout != nil {
@@ -595,6 +602,8 @@ func (x *SafetyRecord) AppendBorsh(b []byte) ([]byte, error) {
 			return b, err
 		}
 	}
+	b = borsh.AppendU64(b, x.LastProposedView)
+	b = append(b, x.LastProposal[:]...)
 	return b, nil
 }
 
@@ -622,4 +631,6 @@ func (x *SafetyRecord) DecodeBorsh(r *borsh.Reader) {
 	} else {
 		x.LastTimeout = nil
 	}
+	x.LastProposedView = r.U64("SafetyRecord.last_proposed_view")
+	r.Fixed(x.LastProposal[:], "SafetyRecord.last_proposal")
 }

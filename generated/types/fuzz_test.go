@@ -157,6 +157,20 @@ func FuzzValidatorSignature(f *testing.F) {
 	}, "../../conformance/vectors/codec/ValidatorSignature.json", "../../conformance/vectors/decode_errors/ValidatorSignature.json")
 }
 
+// FuzzEvidenceKind fuzzes the EvidenceKind decoder, seeded from its conformance vectors.
+func FuzzEvidenceKind(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.EvidenceKind)
+	}, "../../conformance/vectors/codec/EvidenceKind.json", "../../conformance/vectors/decode_errors/EvidenceKind.json")
+}
+
+// FuzzEvidence fuzzes the Evidence decoder, seeded from its conformance vectors.
+func FuzzEvidence(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.Evidence)
+	}, "../../conformance/vectors/codec/Evidence.json", "../../conformance/vectors/decode_errors/Evidence.json")
+}
+
 // FuzzMessageType fuzzes the MessageType decoder, seeded from its conformance vectors.
 func FuzzMessageType(f *testing.F) {
 	borshtest.Fuzz(f, func() borsh.Codec {

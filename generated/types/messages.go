@@ -319,11 +319,17 @@ type NewView struct {
 	HighQC QuorumCert `json:"high_qc"`
 	// LastTC: The highest TC the sender holds, if any.
 	LastTC *TimeoutCert `json:"last_tc"`
+	// Nonce: Makes every send a distinct message. Gossipsub drops a message whose
+	// bytes it has seen in the last 2 minutes, so a re-sent NewView with the same
+	// bytes would never reach a peer that missed or discarded the first (a
+	// restarted leader). The sender's clock in milliseconds is enough; receivers
+	// ignore it (spec/consensus.md, View synchronisation).
+	Nonce uint64 `json:"nonce,string"`
 }
 
 // BorshSize returns the exact length of the Borsh encoding.
 func (x *NewView) BorshSize() int {
-	n := 102
+	n := 110
 	n += x.HighQC.BorshSize()
 	if x.LastTC != nil {
 		n += x.LastTC.BorshSize()
@@ -349,6 +355,7 @@ func (x *NewView) AppendBorsh(b []byte) ([]byte, error) {
 			return b, err
 		}
 	}
+	b = borsh.AppendU64(b, x.Nonce)
 	return b, nil
 }
 
@@ -374,6 +381,7 @@ func (x *NewView) DecodeBorsh(r *borsh.Reader) {
 	} else {
 		x.LastTC = nil
 	}
+	x.Nonce = r.U64("NewView.nonce")
 }
 
 // CommitProof: Why a block is final, in a form a syncing node checks without

@@ -54,6 +54,10 @@ func New(name string) (borsh.Codec, bool) {
 		return new(SigningPreimage), true
 	case "ValidatorSignature":
 		return new(ValidatorSignature), true
+	case "EvidenceKind":
+		return new(EvidenceKind), true
+	case "Evidence":
+		return new(Evidence), true
 	case "MessageType":
 		return new(MessageType), true
 	case "Envelope":
@@ -138,7 +142,7 @@ func New(name string) (borsh.Codec, bool) {
 
 // Names lists every spec type, file by file in spec order.
 func Names() []string {
-	return []string{"Account", "UsernameRecord", "ChainSupply", "GenesisAllocation", "Genesis", "Vote", "QuorumCert", "Timeout", "TimeoutSignature", "TimeoutCert", "BlockHeader", "Block", "Validator", "SafetyRecord", "Address", "Hash", "Signature", "Bitmap256", "SigningDomain", "SigningPreimage", "ValidatorSignature", "MessageType", "Envelope", "TransactionBatch", "Proposal", "NewView", "CommitProof", "SyncRequest", "SyncResponse", "BlockRequest", "BlockResponse", "SMTProofLeaf", "SMTProof", "Asset", "TxType", "Transaction", "ClaimUsernamePayload", "OrderSide", "OrderKind", "DEXOrderPayload", "DEXCancelPayload", "BTCDeposit", "BridgeDepositPayload", "BridgeWithdrawPayload", "NamespaceCommitment", "NamespaceCommitPayload", "GovernanceTier", "GovernanceProposalPayload", "VoteChoice", "GovernanceVotePayload", "EquivocationEvidence", "ShieldPayload", "UnshieldPayload", "PrivateTransferPayload", "TxStatus", "Event", "Receipt", "TransferEvent", "UsernameClaimedEvent", "BlockReceipts"}
+	return []string{"Account", "UsernameRecord", "ChainSupply", "GenesisAllocation", "Genesis", "Vote", "QuorumCert", "Timeout", "TimeoutSignature", "TimeoutCert", "BlockHeader", "Block", "Validator", "SafetyRecord", "Address", "Hash", "Signature", "Bitmap256", "SigningDomain", "SigningPreimage", "ValidatorSignature", "EvidenceKind", "Evidence", "MessageType", "Envelope", "TransactionBatch", "Proposal", "NewView", "CommitProof", "SyncRequest", "SyncResponse", "BlockRequest", "BlockResponse", "SMTProofLeaf", "SMTProof", "Asset", "TxType", "Transaction", "ClaimUsernamePayload", "OrderSide", "OrderKind", "DEXOrderPayload", "DEXCancelPayload", "BTCDeposit", "BridgeDepositPayload", "BridgeWithdrawPayload", "NamespaceCommitment", "NamespaceCommitPayload", "GovernanceTier", "GovernanceProposalPayload", "VoteChoice", "GovernanceVotePayload", "EquivocationEvidence", "ShieldPayload", "UnshieldPayload", "PrivateTransferPayload", "TxStatus", "Event", "Receipt", "TransferEvent", "UsernameClaimedEvent", "BlockReceipts"}
 }
 
 // Bytes is a variable-length byte string. Its JSON form is 0x and lowercase hex.

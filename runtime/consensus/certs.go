@@ -179,34 +179,40 @@ type voteTally struct {
 }
 
 // voteCollector gathers votes per view. Each validator counts once per view:
-// its first vote in a view is kept, later ones (double votes) are ignored.
+// its first vote in a view is kept, and a later one for another block is
+// returned as the conflict it is (equivocation), never counted.
 type voteCollector struct {
 	set    *ValidatorSet
-	voters map[uint64]map[types.Address]struct{}
+	voters map[uint64]map[types.Address]types.Vote
 	tally  map[uint64]map[voteTarget]*voteTally
 	done   map[uint64]bool
 }
 
 func newVoteCollector(set *ValidatorSet) *voteCollector {
-	return &voteCollector{set: set, voters: map[uint64]map[types.Address]struct{}{},
+	return &voteCollector{set: set, voters: map[uint64]map[types.Address]types.Vote{},
 		tally: map[uint64]map[voteTarget]*voteTally{}, done: map[uint64]bool{}}
 }
 
-// add records a verified vote and returns a QC when it completes a quorum.
-func (c *voteCollector) add(v *types.Vote, power uint64) *types.QuorumCert {
-	if c.done[v.View] {
-		return nil
-	}
+// add records a verified vote. It returns a QC when the vote completes a
+// quorum, and the voter's earlier vote of the view when v names another
+// block.
+func (c *voteCollector) add(v *types.Vote, power uint64) (qc *types.QuorumCert, conflict *types.Vote) {
 	vs := c.voters[v.View]
 	if vs == nil {
-		vs = map[types.Address]struct{}{}
+		vs = map[types.Address]types.Vote{}
 		c.voters[v.View] = vs
 		c.tally[v.View] = map[voteTarget]*voteTally{}
 	}
-	if _, dup := vs[v.Voter]; dup {
-		return nil
+	if prev, dup := vs[v.Voter]; dup {
+		if prev.Height != v.Height || prev.BlockHash != v.BlockHash {
+			return nil, &prev
+		}
+		return nil, nil
 	}
-	vs[v.Voter] = struct{}{}
+	vs[v.Voter] = *v
+	if c.done[v.View] {
+		return nil, nil
+	}
 	k := voteTarget{v.Height, v.BlockHash}
 	t := c.tally[v.View][k]
 	if t == nil {
@@ -216,13 +222,16 @@ func (c *voteCollector) add(v *types.Vote, power uint64) *types.QuorumCert {
 	t.power += power
 	t.sigs = append(t.sigs, types.ValidatorSignature{Validator: v.Voter, Signature: v.Signature})
 	if !c.set.IsQuorum(t.power) {
-		return nil
+		return nil, nil
 	}
 	c.done[v.View] = true
 	sigs := append([]types.ValidatorSignature(nil), t.sigs...)
 	sort.Slice(sigs, func(i, j int) bool { return addrLess(sigs[i].Validator, sigs[j].Validator) })
-	return &types.QuorumCert{View: v.View, Height: v.Height, BlockHash: v.BlockHash, Votes: sigs}
+	return &types.QuorumCert{View: v.View, Height: v.Height, BlockHash: v.BlockHash, Votes: sigs}, nil
 }
+
+// views is how many views the collector holds (bounded-state tests).
+func (c *voteCollector) views() int { return len(c.voters) }
 
 // prune forgets views below v.
 func (c *voteCollector) prune(v uint64) {
@@ -235,7 +244,8 @@ func (c *voteCollector) prune(v uint64) {
 	}
 }
 
-// timeoutCollector gathers timeouts per view, one per validator.
+// timeoutCollector gathers timeouts per view, one per validator; a second,
+// different timeout of a validator for a view is returned as a conflict.
 type timeoutCollector struct {
 	set   *ValidatorSet
 	sigs  map[uint64]map[types.Address]types.TimeoutSignature
@@ -248,32 +258,40 @@ func newTimeoutCollector(set *ValidatorSet) *timeoutCollector {
 		power: map[uint64]uint64{}, done: map[uint64]bool{}}
 }
 
-// add records a verified timeout and returns a TC when it completes a quorum.
-func (c *timeoutCollector) add(t *types.Timeout, power uint64) *types.TimeoutCert {
-	if c.done[t.View] {
-		return nil
-	}
+// add records a verified timeout. It returns a TC when the timeout
+// completes a quorum, and the sender's earlier timeout of the view when t
+// names another high QC view.
+func (c *timeoutCollector) add(t *types.Timeout, power uint64) (tc *types.TimeoutCert, conflict *types.Timeout) {
 	m := c.sigs[t.View]
 	if m == nil {
 		m = map[types.Address]types.TimeoutSignature{}
 		c.sigs[t.View] = m
 	}
-	if _, dup := m[t.Sender]; dup {
-		return nil
+	if prev, dup := m[t.Sender]; dup {
+		if prev.HighQCView != t.HighQCView {
+			return nil, &types.Timeout{View: t.View, HighQCView: prev.HighQCView, Sender: t.Sender, Signature: prev.Signature}
+		}
+		return nil, nil
 	}
 	m[t.Sender] = types.TimeoutSignature{Validator: t.Sender, HighQCView: t.HighQCView, Signature: t.Signature}
+	if c.done[t.View] {
+		return nil, nil
+	}
 	c.power[t.View] += power
 	if !c.set.IsQuorum(c.power[t.View]) {
-		return nil
+		return nil, nil
 	}
 	c.done[t.View] = true
-	tc := &types.TimeoutCert{View: t.View}
+	tc = &types.TimeoutCert{View: t.View}
 	for _, s := range m {
 		tc.Timeouts = append(tc.Timeouts, s)
 	}
 	sort.Slice(tc.Timeouts, func(i, j int) bool { return addrLess(tc.Timeouts[i].Validator, tc.Timeouts[j].Validator) })
-	return tc
+	return tc, nil
 }
+
+// views is how many views the collector holds (bounded-state tests).
+func (c *timeoutCollector) views() int { return len(c.sigs) }
 
 func (c *timeoutCollector) prune(v uint64) {
 	for view := range c.sigs {

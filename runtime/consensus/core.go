@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
 )
 
@@ -27,12 +28,20 @@ type Config struct {
 	// DisableConsecutiveViewCheck removes the consecutive-view condition from
 	// the commit rule. UNSAFE: it exists only for negative-control tests.
 	DisableConsecutiveViewCheck bool
+	// DisableProposalMarker lets a leader propose a second block in a view
+	// it already proposed in (after a restart). UNSAFE: negative-control
+	// tests only.
+	DisableProposalMarker bool
 }
 
 // Errors returned by Step for messages the core rejects.
 var (
 	ErrWrongProposer = errors.New("consensus: proposer is not the view's leader")
 	ErrBadProposal   = errors.New("consensus: malformed proposal")
+	// ErrBeyondWindow: a vote or timeout of a view more than ViewWindow
+	// ahead of the current one. It is dropped, not judged: an honest
+	// sender is simply ahead of this node.
+	ErrBeyondWindow = errors.New("consensus: view beyond the window")
 )
 
 // Core is the consensus state machine of one node: a validator, or a
@@ -96,6 +105,13 @@ func NewCore(cfg Config, safety *SafetyData) (*Core, error) {
 	return c, nil
 }
 
+// Held returns how many views of votes and of timeouts the core holds:
+// at most ViewWindow+2 each (spec/consensus.md, "Bounded state"), each
+// view at most one entry per validator.
+func (c *Core) Held() (voteViews, timeoutViews int) {
+	return c.votes.views(), c.timeouts.views()
+}
+
 // View returns the current view.
 func (c *Core) View() uint64 { return c.pm.view }
 
@@ -146,6 +162,8 @@ func (c *Core) Step(ev Event) ([]Action, error) {
 		err = c.onVote(&e.Vote)
 	case NewViewReceived:
 		err = c.onNewView(&e.Msg)
+	case PeerJoined:
+		c.onPeerJoined()
 	default:
 		err = fmt.Errorf("consensus: unknown event %T", ev)
 	}
@@ -200,8 +218,40 @@ func (c *Core) onBuilt(h *types.BlockHeader) error {
 	if h.Proposer != c.self || h.View != c.pm.view {
 		return fmt.Errorf("%w: built block is not ours for the current view", ErrBadProposal)
 	}
+	hash, err := h.Hash()
+	if err != nil {
+		return err
+	}
+	if !c.cfg.DisableProposalMarker {
+		if err := c.safety.safeToPropose(h.View, hash); err != nil {
+			return err
+		}
+	}
+	if h.View > c.safety.LastProposedView {
+		// Persisted before the proposal leaves, as a vote is: a leader
+		// restarted in this view may send this block again, never another.
+		c.safety.LastProposedView, c.safety.LastProposal = h.View, hash
+		c.emit(PersistSafety{Data: c.safety.Clone()})
+	}
 	c.emit(BroadcastProposal{Header: *h})
 	return c.onProposal(h)
+}
+
+// onPeerJoined sends again this node's timeout of the current view, if it
+// signed one: a peer that just connected (a restarted validator) then
+// learns the view, the high QC and the last TC at once instead of at the
+// next timeout, which backoff may put many seconds away.
+func (c *Core) onPeerJoined() {
+	if c.member && c.safety.LastTimeout != nil && c.safety.LastTimeout.View == c.pm.view {
+		c.emit(BroadcastNewView{Msg: c.newView(*c.safety.LastTimeout)})
+	}
+}
+
+// beyondWindow reports whether view is too far ahead of the current view
+// for a vote or timeout of it to be stored (spec/consensus.md, "Bounded
+// state"): the collectors then hold at most ViewWindow+2 views.
+func (c *Core) beyondWindow(view uint64) bool {
+	return view > c.pm.view+params.ViewWindow
 }
 
 func (c *Core) onProposal(h *types.BlockHeader) error {
@@ -316,6 +366,9 @@ func (c *Core) onVote(v *types.Vote) error {
 	if v.View < c.safety.HighQC.View {
 		return nil // stale: a higher QC exists
 	}
+	if c.beyondWindow(v.View) {
+		return fmt.Errorf("%w: vote of view %d at view %d", ErrBeyondWindow, v.View, c.pm.view)
+	}
 	payload, err := v.SigningPayload()
 	if err != nil {
 		return err
@@ -333,10 +386,29 @@ func (c *Core) countVote(v *types.Vote, power uint64) {
 	if v.View < c.safety.HighQC.View {
 		return // stale: a higher QC exists
 	}
-	if qc := c.votes.add(v, power); qc != nil {
+	qc, conflict := c.votes.add(v, power)
+	if conflict != nil {
+		c.reportConflict(types.EvidenceKindDoubleVote, v.Voter, v.View, conflict, v)
+	}
+	if qc != nil {
 		c.certs.seenQC[qcKey{qc.View, qc.Height, qc.BlockHash}] = struct{}{}
 		c.processQC(*qc)
 	}
+}
+
+// reportConflict emits the evidence that signer signed both a and b (two
+// verified messages) for view. Both were verified, so encoding cannot fail;
+// if it did, there would be nothing to prove, and nothing is emitted.
+func (c *Core) reportConflict(kind types.EvidenceKind, signer types.Address, view uint64, a, b interface{ MarshalBorsh() ([]byte, error) }) {
+	ea, err := a.MarshalBorsh()
+	if err != nil {
+		return
+	}
+	eb, err := b.MarshalBorsh()
+	if err != nil {
+		return
+	}
+	c.emit(RecordEvidence{Evidence: NewEvidence(kind, signer, view, ea, eb)})
 }
 
 func (c *Core) onNewView(nv *types.NewView) error {
@@ -354,6 +426,18 @@ func (c *Core) onNewView(nv *types.NewView) error {
 	if nv.LastTC != nil {
 		if err := c.certs.verifyTC(nv.LastTC); err != nil {
 			return err
+		}
+	}
+	if c.beyondWindow(t.View) {
+		// The certificates are verified and may move this node on; the
+		// timeout itself is not stored, and its signature not checked,
+		// unless that brings its view within the window.
+		c.processQC(nv.HighQC)
+		if nv.LastTC != nil {
+			c.processTC(nv.LastTC)
+		}
+		if c.beyondWindow(t.View) {
+			return fmt.Errorf("%w: timeout of view %d at view %d", ErrBeyondWindow, t.View, c.pm.view)
 		}
 	}
 	payload, err := t.SigningPayload()
@@ -374,9 +458,23 @@ func (c *Core) addTimeout(t *types.Timeout, power uint64) error {
 	if t.View < c.pm.view {
 		return nil
 	}
-	if tc := c.timeouts.add(t, power); tc != nil {
+	tc, conflict := c.timeouts.add(t, power)
+	if conflict != nil {
+		c.reportConflict(types.EvidenceKindDoubleTimeout, t.Sender, t.View, conflict, t)
+	}
+	if tc != nil {
 		c.certs.seenTC[tc.View] = struct{}{}
 		c.processTC(tc)
+		return nil
+	}
+	// Timeouts of more than a third of the power for the current view
+	// mean at least one honest validator gave up on it: join them now
+	// rather than wait out a backed-off timer (DiemBFT v4's timeout
+	// aggregation), so a view whose TC lacks only this node's timeout
+	// ends one message delay after the others timed out.
+	if t.View == c.pm.view && c.member && c.safety.LastTimeoutView < t.View &&
+		c.cfg.Validators.ExceedsFaulty(c.timeouts.power[t.View]) {
+		return c.onLocalTimeout()
 	}
 	return nil
 }

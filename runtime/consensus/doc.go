@@ -26,7 +26,8 @@
 // # Ordering of actions (the Ready contract)
 //
 // Actions must be executed in the order returned. In particular a
-// PersistSafety action always precedes the SendVote or BroadcastNewView that
+// PersistSafety action always precedes the SendVote, BroadcastNewView or
+// BroadcastProposal (a new view's first proposal: LastProposedView) that
 // depends on it, and the outer layer MUST write the SafetyData to stable
 // storage (fsync) BEFORE sending any later message in the same batch. A node
 // that crashes between the two simply has not sent the message; a node that

@@ -38,7 +38,9 @@ type Event interface{ isEvent() }
 type ProposalReceived struct{ Header types.BlockHeader }
 
 // ProposalBuilt: the outer layer built the block this core asked for with
-// RequestProposal. The core broadcasts and processes it.
+// RequestProposal. The core records it as its proposal for the view
+// (PersistSafety), broadcasts and processes it; a block other than the one
+// already recorded for the view (a restarted leader) is not broadcast.
 type ProposalBuilt struct{ Header types.BlockHeader }
 
 // BlockExecuted: the outer layer validated/executed the block the core asked
@@ -73,6 +75,11 @@ type NewViewReceived struct{ Msg types.NewView }
 // Tick: one unit of logical time.
 type Tick struct{}
 
+// PeerJoined: a peer connected or reconnected. A validator that has timed
+// out in the current view sends its NewView again (a distinct message: the
+// outer layer stamps NewView.Nonce), so a restarted peer catches up at once.
+type PeerJoined struct{}
+
 func (ProposalReceived) isEvent() {}
 func (ProposalBuilt) isEvent()    {}
 func (BlockExecuted) isEvent()    {}
@@ -80,6 +87,7 @@ func (BlockFetched) isEvent()     {}
 func (VoteReceived) isEvent()     {}
 func (NewViewReceived) isEvent()  {}
 func (Tick) isEvent()             {}
+func (PeerJoined) isEvent()       {}
 
 // Action is an output of Core.Step. Actions must be executed in order; see
 // the package documentation for the persistence contract.
@@ -125,7 +133,14 @@ type CommitBlocks struct {
 	Proof   types.CommitProof
 }
 
+// RecordEvidence: a validator signed two conflicting votes or timeouts
+// for one view; keep the evidence (spec/consensus.md, "Equivocation
+// evidence"). Conflicting proposals are detected by the outer layer,
+// which holds their signed envelopes.
+type RecordEvidence struct{ Evidence types.Evidence }
+
 func (PersistSafety) isAction()     {}
+func (RecordEvidence) isAction()    {}
 func (BroadcastProposal) isAction() {}
 func (SendVote) isAction()          {}
 func (BroadcastNewView) isAction()  {}

@@ -20,6 +20,11 @@ type SafetyData struct {
 	LastTimeoutView uint64
 	// LastTimeout: that signed timeout, rebroadcast unchanged (never re-signed).
 	LastTimeout *types.Timeout
+	// LastProposedView: the highest view this node proposed in, and
+	// LastProposal the header hash of that proposal: after a restart the
+	// same block may be broadcast again for that view, never another.
+	LastProposedView uint64
+	LastProposal     types.Hash
 }
 
 // Clone returns a deep copy.
@@ -47,6 +52,7 @@ var (
 	ErrTimedOutInView  = errors.New("consensus: already timed out in this view")
 	ErrBelowLock       = errors.New("consensus: proposal's QC is below the locked QC")
 	ErrAlreadyTimedOut = errors.New("consensus: already signed a timeout for this or a later view")
+	ErrAlreadyProposed = errors.New("consensus: already proposed another block in this or a later view")
 )
 
 // NoVoteError is a refusal to sign a vote or a timeout; Reason is one of
@@ -94,6 +100,17 @@ func (s *SafetyData) safeToTimeout(view, cur uint64) error {
 		return &NoVoteError{Reason: ErrNotCurrentView}
 	case view <= s.LastTimeoutView:
 		return &NoVoteError{Reason: ErrAlreadyTimedOut}
+	}
+	return nil
+}
+
+// safeToPropose allows broadcasting the block hash as this node's proposal
+// for view only if it proposed nothing in view or later, or proposed this
+// very block in view (a restarted leader sending its proposal again). A
+// refusal is a *NoVoteError.
+func (s *SafetyData) safeToPropose(view uint64, hash types.Hash) error {
+	if view < s.LastProposedView || (view == s.LastProposedView && hash != s.LastProposal) {
+		return &NoVoteError{Reason: ErrAlreadyProposed}
 	}
 	return nil
 }

@@ -114,6 +114,14 @@ func IsQuorum(power, total uint64) bool {
 	return ph > th || (ph == th && pl > tl)
 }
 
+// ExceedsFaulty reports whether power*3 > total: more than a third of the
+// power, so at least one honest validator among them whatever the
+// faulty third does.
+func (s *ValidatorSet) ExceedsFaulty(power uint64) bool {
+	ph, pl := bits.Mul64(power, 3)
+	return ph > 0 || pl > s.total
+}
+
 func addrLess(a, b types.Address) bool {
 	for i := range a {
 		if a[i] != b[i] {

@@ -81,6 +81,14 @@ func (s *blocks) put(h types.Hash, b *types.Block) bool {
 	return true
 }
 
+// drop forgets a block put in memory that turned out invalid.
+func (s *blocks) drop(h types.Hash) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.bodies, h)
+	delete(s.seenAt, h)
+}
+
 func (s *blocks) body(h types.Hash) *types.Block {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -51,9 +51,13 @@ type Network interface {
 	// once; the answer, if any, comes back through Deliver (or Handle) as
 	// an Incoming holding a *types.Block.
 	RequestBlock(h types.Hash)
-	// SyncRange asks a peer for final blocks from height from on; peer
-	// names who answered, for Penalize.
-	SyncRange(ctx context.Context, from uint64, max int) (resp *types.SyncResponse, peer string, err error)
+	// SyncRange asks peers for final blocks from height from on and
+	// returns the first answer that passes check, which it calls on the
+	// caller's goroutine and never after it returns; an answer without
+	// blocks means no peer asked has any from there. peer names who
+	// answered, for Penalize; the network itself penalises peers whose
+	// answers fail check.
+	SyncRange(ctx context.Context, from uint64, max int, check func(*types.SyncResponse) error) (resp *types.SyncResponse, peer string, err error)
 	// Penalize lowers the score of the peer a rejected message came from.
 	Penalize(from string, reason string)
 	PeerCount() int
@@ -70,7 +74,20 @@ type Incoming struct {
 	Type    types.MessageType
 	Decoded any
 	From    string // the relaying peer, for Penalize; "" for none
+	// Sender is the key that signed the gossip envelope (zero for a
+	// fetched block): invalid content counts against it, not against
+	// From (senders.go).
+	Sender types.Address
+	// Envelope is the signed envelope as received, kept as evidence if
+	// its proposal conflicts with another of the same view; nil when the
+	// network does not supply it.
+	Envelope []byte
 }
+
+// EvidenceSink keeps proof that a validator signed two conflicting
+// messages for one view (spec/consensus.md, "Equivocation evidence").
+// RecordEvidence is called from the driver's goroutine and must be quick.
+type EvidenceSink interface{ RecordEvidence(*types.Evidence) }
 
 // Status is what `orama status` shows of consensus.
 type Status struct {
@@ -101,9 +118,15 @@ type Config struct {
 
 	Clock  Clock
 	Logger *slog.Logger
+	// Evidence receives detected equivocations; nil discards them.
+	Evidence EvidenceSink
 	// UnsafeNoViewCheck removes the consecutive-view condition from the
 	// commit rule; negative-control tests only.
 	UnsafeNoViewCheck bool
+	// UnsafeNoProposalMarker removes the persisted-proposal rule (a leader
+	// never proposes two blocks in one view across restarts);
+	// negative-control tests only.
+	UnsafeNoProposalMarker bool
 }
 
 // Defaults of the driver.
@@ -135,6 +158,11 @@ type Driver struct {
 	prod   *producer
 	in     *inbound
 	asked  map[types.Hash]time.Time // blocks requested from peers, not yet received: when last asked
+	keys   *senders                 // invalid content per signing key
+	props  proposals                // first proposal seen per recent view
+	nonce  uint64                   // last NewView nonce sent
+	peers  int                      // peers at the last tick
+	joined time.Time                // when the peer count last rose, until PeerJoined is sent
 
 	mu     sync.Mutex
 	status Status
@@ -181,6 +209,7 @@ func New(cfg Config, chain Chain, pool Pool, net Network) (*Driver, error) {
 	d := &Driver{
 		cfg: cfg, log: cfg.Logger, chain: chain, net: net, me: cfg.Signer.Address(), set: set, elect: el,
 		in: newInbound(inboundLimit), asked: map[types.Hash]time.Time{},
+		keys: newSenders(cfg.Clock), props: proposals{},
 	}
 	d.blocks = newBlocks(chain, pool, cfg.Clock)
 	d.prod = &producer{me: d.me, blockTime: cfg.BlockTime, pool: pool, blocks: d.blocks, clock: cfg.Clock}
@@ -188,7 +217,7 @@ func New(cfg Config, chain Chain, pool Pool, net Network) (*Driver, error) {
 	d.ccfg = consensus.Config{
 		Validators: set, Elector: el, Signer: cfg.Signer, Verifier: cfg.Verifier,
 		Genesis: cfg.Genesis, BaseTimeoutTicks: base, MaxBackoffExp: cfg.MaxBackoffExp,
-		DisableConsecutiveViewCheck: cfg.UnsafeNoViewCheck,
+		DisableConsecutiveViewCheck: cfg.UnsafeNoViewCheck, DisableProposalMarker: cfg.UnsafeNoProposalMarker,
 	}
 	return d, nil
 }
@@ -206,6 +235,9 @@ func (d *Driver) View() uint64 {
 	}
 	return d.core.View()
 }
+
+// Held is the core's Held: the views of votes and timeouts it holds.
+func (d *Driver) Held() (voteViews, timeoutViews int) { return d.core.Held() }
 
 // Safety is a copy of the core's safety data.
 func (d *Driver) Safety() consensus.SafetyData { return d.core.Safety() }
@@ -257,7 +289,7 @@ func (d *Driver) restartCore(ctx context.Context) error {
 		if b.Header.Proposer == d.me {
 			d.prod.built(b)
 		}
-		if err := d.step(ctx, consensus.BlockFetched{Header: b.Header}, ""); err != nil {
+		if err := d.step(ctx, consensus.BlockFetched{Header: b.Header}); err != nil {
 			return err
 		}
 	}
@@ -292,24 +324,56 @@ func (d *Driver) Block(h types.Hash) *types.Block { return d.blocks.body(h) }
 
 func toRecord(s consensus.SafetyData) *types.SafetyRecord {
 	return &types.SafetyRecord{LastVotedView: s.LastVotedView, LockedQC: s.LockedQC, HighQC: s.HighQC,
-		LastTimeoutView: s.LastTimeoutView, LastTimeout: s.LastTimeout}
+		LastTimeoutView: s.LastTimeoutView, LastTimeout: s.LastTimeout,
+		LastProposedView: s.LastProposedView, LastProposal: s.LastProposal}
 }
 
 func fromRecord(r *types.SafetyRecord) consensus.SafetyData {
 	return consensus.SafetyData{LastVotedView: r.LastVotedView, LockedQC: r.LockedQC, HighQC: r.HighQC,
-		LastTimeoutView: r.LastTimeoutView, LastTimeout: r.LastTimeout}
+		LastTimeoutView: r.LastTimeoutView, LastTimeout: r.LastTimeout,
+		LastProposedView: r.LastProposedView, LastProposal: r.LastProposal}
 }
 
 // Tick advances the core's logical clock by one tick and lets the
 // producer propose if pacing now allows.
 func (d *Driver) Tick(ctx context.Context) error {
-	if err := d.step(ctx, consensus.Tick{}, ""); err != nil {
+	if err := d.step(ctx, consensus.Tick{}); err != nil {
 		return err
 	}
+	if err := d.peersChanged(ctx); err != nil {
+		return err
+	}
+	d.props.prune(d.core.View() - 1)
 	d.retryRequests()
 	err := d.propose(ctx)
 	d.setStatus(false)
 	return err
+}
+
+// peerJoinDelay is how long after the peer count rises the driver sends
+// PeerJoined: long enough for the new peer's gossip subscriptions to
+// arrive, so that what is re-sent reaches it.
+const peerJoinDelay = 500 * time.Millisecond
+
+// peersChanged tells the core, once a new peer had time to subscribe,
+// that one connected (a restarted validator), so it re-sends what lets
+// the peer catch up.
+func (d *Driver) peersChanged(ctx context.Context) error {
+	if d.net == nil {
+		return nil
+	}
+	now := d.cfg.Clock.Now()
+	if n := d.net.PeerCount(); n > d.peers {
+		d.joined = now
+		d.peers = n
+	} else {
+		d.peers = n
+	}
+	if d.joined.IsZero() || now.Sub(d.joined) < peerJoinDelay {
+		return nil
+	}
+	d.joined = time.Time{}
+	return d.step(ctx, consensus.PeerJoined{})
 }
 
 // ProposalDue reports when this node's pending proposal may be built, if
@@ -324,16 +388,19 @@ func (d *Driver) Propose(ctx context.Context) error { return d.propose(ctx) }
 func (d *Driver) propose(ctx context.Context) error {
 	ev, err := d.prod.ready(d.core.View())
 	if err == nil && ev != nil {
-		err = d.step(ctx, ev, "")
+		err = d.step(ctx, ev)
 	}
 	return err
 }
 
 // Handle processes one incoming message.
 func (d *Driver) Handle(ctx context.Context, m Incoming) error {
+	if _, fetched := m.Decoded.(*types.Block); !fetched && m.Sender != (types.Address{}) && !d.keys.allow(m.Sender) {
+		return nil // a key that keeps sending invalid content: rate-limited
+	}
 	switch msg := m.Decoded.(type) {
 	case *types.Proposal:
-		return d.onProposal(ctx, &msg.Block, m.From)
+		return d.onProposal(ctx, &msg.Block, m)
 	case *types.Block: // the answer to a RequestBlock
 		// Only a block this node asked for by hash: the core takes a
 		// fetched header on trust (consensus/events.go, BlockFetched).
@@ -343,7 +410,8 @@ func (d *Driver) Handle(ctx context.Context, m Incoming) error {
 		}
 		// Its body must be the one its header commits to: a body is kept,
 		// served to peers and executed once final, so a wrong one would
-		// stop this node at commit.
+		// stop this node at commit. The peer that answered (point to
+		// point, not a relay) sent it.
 		if err := checkBody(msg); err != nil {
 			if m.From != "" && d.net != nil {
 				d.net.Penalize(m.From, err.Error())
@@ -355,11 +423,11 @@ func (d *Driver) Handle(ctx context.Context, m Incoming) error {
 			return nil
 		}
 		d.keep(h, msg)
-		return d.step(ctx, consensus.BlockFetched{Header: msg.Header}, m.From)
+		return d.step(ctx, consensus.BlockFetched{Header: msg.Header})
 	case *types.Vote:
-		return d.step(ctx, consensus.VoteReceived{Vote: *msg}, m.From)
+		return d.stepFrom(ctx, consensus.VoteReceived{Vote: *msg}, m.Sender)
 	case *types.NewView:
-		return d.step(ctx, consensus.NewViewReceived{Msg: *msg}, m.From)
+		return d.stepFrom(ctx, consensus.NewViewReceived{Msg: *msg}, m.Sender)
 	}
 	return nil
 }
@@ -381,21 +449,38 @@ func (d *Driver) headHeight() uint64 {
 // means this node is behind, and range sync, not the proposal, catches up.
 const maxAhead = 256
 
-func (d *Driver) onProposal(ctx context.Context, b *types.Block, from string) error {
+// judged counts an invalid message against the key that signed it (never
+// against the peer that relayed it: senders.go) and logs once when the
+// key becomes rate-limited.
+func (d *Driver) judged(sender types.Address, why error) {
+	if sender == (types.Address{}) {
+		return
+	}
+	if d.keys.invalid(sender) {
+		d.log.Warn("validator key sends invalid messages: rate-limited", "validator", sender, "last", why)
+	}
+}
+
+func (d *Driver) onProposal(ctx context.Context, b *types.Block, m Incoming) error {
 	// What the envelope did not check, before anything is kept: the
 	// proposer leads the view, and the body is the one the header
-	// commits to. A block that passes is bounded in number by the views
-	// and heights the core will accept.
+	// commits to. Both are the signer's fault, not the relay's.
 	if b.Header.Proposer != d.elect.Leader(b.Header.View) {
-		if from != "" && d.net != nil {
-			d.net.Penalize(from, consensus.ErrWrongProposer.Error())
-		}
+		d.judged(m.Sender, consensus.ErrWrongProposer)
 		return nil
 	}
 	if err := checkBody(b); err != nil {
-		if from != "" && d.net != nil {
-			d.net.Penalize(from, err.Error())
-		}
+		d.judged(m.Sender, err)
+		return nil
+	}
+	h, err := b.Header.Hash()
+	if err != nil {
+		return nil
+	}
+	// One proposal per view and leader: a second, different one is
+	// equivocation, kept as evidence and dropped before its body is.
+	if seen, ok := d.props[b.Header.View]; ok && seen.hash != h {
+		d.equivocated(b, seen, m.Envelope)
 		return nil
 	}
 	// Far above the head on a parent this node has never seen: it fell
@@ -415,41 +500,90 @@ func (d *Driver) onProposal(ctx context.Context, b *types.Block, from string) er
 	if head := d.headHeight(); b.Header.Height <= head || b.Header.Height > head+maxAhead {
 		return nil
 	}
-	h, err := b.Header.Hash()
+	// Held in memory while the core checks the header's certificates,
+	// and recorded on disk only if it passes: junk signed by a leader key
+	// costs no disk and no body slot.
+	fresh := d.blocks.put(h, b)
+	rejected, err := d.stepJudged(ctx, consensus.ProposalReceived{Header: b.Header})
 	if err != nil {
+		return err
+	}
+	if rejected != nil {
+		if fresh {
+			d.blocks.drop(h)
+		}
+		d.judged(m.Sender, rejected)
 		return nil
 	}
-	d.keep(h, b)
-	return d.step(ctx, consensus.ProposalReceived{Header: b.Header}, from)
+	if _, ok := d.props[b.Header.View]; !ok {
+		d.props[b.Header.View] = proposalSeen{hash: h, envelope: m.Envelope}
+	}
+	if fresh {
+		if err := d.chain.PutPending(b); err != nil {
+			d.log.Warn("record proposed block", "height", b.Header.Height, "err", err)
+		}
+	}
+	return nil
 }
 
-// step feeds the core ev, executes its actions in order, and feeds back
-// the follow-up events they return, in order, until none is left. A
-// rejected event penalises the peer it came from.
-func (d *Driver) step(ctx context.Context, ev consensus.Event, from string) error {
+// equivocated reports a second proposal of a view's leader that differs
+// from the first: evidence when both signed envelopes are at hand.
+func (d *Driver) equivocated(b *types.Block, first proposalSeen, env []byte) {
+	d.log.Debug("leader proposed twice in one view", "validator", b.Header.Proposer, "view", b.Header.View)
+	if d.cfg.Evidence == nil || first.envelope == nil || env == nil {
+		return
+	}
+	ev := consensus.NewEvidence(types.EvidenceKindDoubleProposal, b.Header.Proposer, b.Header.View, first.envelope, env)
+	d.cfg.Evidence.RecordEvidence(&ev)
+}
+
+// step feeds the core one of this node's own events (a tick, a built
+// proposal, a fetched block) and executes what follows.
+func (d *Driver) step(ctx context.Context, ev consensus.Event) error {
+	_, err := d.stepJudged(ctx, ev)
+	return err
+}
+
+// stepFrom feeds the core a message signed by sender; a message the core
+// rejects counts against sender.
+func (d *Driver) stepFrom(ctx context.Context, ev consensus.Event, sender types.Address) error {
+	rejected, err := d.stepJudged(ctx, ev)
+	if rejected != nil {
+		d.judged(sender, rejected)
+	}
+	return err
+}
+
+// stepJudged feeds the core ev, executes its actions in order, and feeds
+// back the follow-up events they return, in order, until none is left.
+// rejected is the core's refusal of ev itself (not of a follow-up); a
+// message beyond the view window is not a refusal (its sender is ahead,
+// not wrong). err is fatal.
+func (d *Driver) stepJudged(ctx context.Context, ev consensus.Event) (rejected, err error) {
 	queue := []consensus.Event{ev}
+	first := true
 	for len(queue) > 0 {
 		e := queue[0]
 		queue = queue[1:]
-		acts, err := d.core.Step(e)
-		if err != nil {
-			if from != "" && d.net != nil {
-				d.net.Penalize(from, err.Error())
+		acts, rerr := d.core.Step(e)
+		if rerr != nil {
+			d.log.Debug("consensus rejected an event", "event", fmt.Sprintf("%T", e), "err", rerr)
+			if first && !errors.Is(rerr, consensus.ErrBeyondWindow) {
+				rejected = rerr
 			}
-			d.log.Debug("consensus rejected an event", "event", fmt.Sprintf("%T", e), "err", err)
 		}
+		first = false
 		for _, a := range acts {
 			next, err := d.act(ctx, a)
 			if err != nil {
-				return err
+				return rejected, err
 			}
 			if next != nil {
 				queue = append(queue, next)
 			}
 		}
-		from = "" // follow-up events are this node's own
 	}
-	return nil
+	return rejected, nil
 }
 
 // act executes one action; it may return one event to feed back.
@@ -473,7 +607,17 @@ func (d *Driver) act(ctx context.Context, a consensus.Action) (consensus.Event, 
 		d.publish(ctx, types.MessageTypeVote, &a.Vote)
 	case consensus.BroadcastNewView:
 		d.log.Debug("view timed out", "view", a.Msg.Timeout.View, "high_qc", a.Msg.HighQC.View)
-		d.publish(ctx, types.MessageTypeNewView, &a.Msg)
+		// Each send is a distinct message (its nonce), so gossip never
+		// drops a re-send as one it has seen (spec/consensus.md).
+		nv := a.Msg
+		d.nonce = max(d.nonce+1, uint64(max(d.cfg.Clock.Now().UnixMilli(), 0)))
+		nv.Nonce = d.nonce
+		d.publish(ctx, types.MessageTypeNewView, &nv)
+	case consensus.RecordEvidence:
+		d.log.Debug("validator signed twice in one view", "kind", a.Evidence.Kind, "validator", a.Evidence.Validator, "view", a.Evidence.View)
+		if d.cfg.Evidence != nil {
+			d.cfg.Evidence.RecordEvidence(&a.Evidence)
+		}
 	case consensus.RequestProposal:
 		d.log.Debug("leading", "view", a.View, "qc", a.QC.View, "tc", a.TC != nil)
 		// Recorded only: the loop builds it when pacing allows (its

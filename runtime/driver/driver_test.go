@@ -258,7 +258,7 @@ type askNet struct {
 
 func (n *askNet) Publish(context.Context, types.MessageType, []byte) error { return nil }
 func (n *askNet) RequestBlock(h types.Hash)                                { n.asked = append(n.asked, h) }
-func (n *askNet) SyncRange(context.Context, uint64, int) (*types.SyncResponse, string, error) {
+func (n *askNet) SyncRange(context.Context, uint64, int, func(*types.SyncResponse) error) (*types.SyncResponse, string, error) {
 	return &types.SyncResponse{}, "", nil
 }
 func (n *askNet) Penalize(from, _ string) { n.penalized = append(n.penalized, from) }

@@ -21,8 +21,9 @@ const maxSyncBuffer = 1024
 
 // syncRange fetches final blocks from peers until they have none above the
 // head, checking every certificate and the commit proof before executing
-// and committing them. Peers that answer with a bad chain are skipped (the
-// network rotates peers per request).
+// and committing them. The network checks each answer with CheckSync
+// before taking it, so a peer that answers with a bad chain is penalised
+// there and another peer's answer is taken instead.
 func (d *Driver) syncRange(ctx context.Context) error {
 	d.setStatus(true)
 	defer d.setStatus(false)
@@ -31,10 +32,16 @@ func (d *Driver) syncRange(ctx context.Context) error {
 	for ctx.Err() == nil {
 		head, _ := d.chain.Head()
 		next := head.Header.Height + 1 + uint64(len(buf))
+		prev := head.Header
+		if len(buf) > 0 {
+			prev = buf[len(buf)-1].Header
+		}
+		check := func(r *types.SyncResponse) error { return d.CheckSync(prev, r) }
 		rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		resp, peer, err := d.net.SyncRange(rctx, next, params.MaxSyncBlocks)
+		resp, peer, err := d.net.SyncRange(rctx, next, params.MaxSyncBlocks, check)
 		cancel()
 		if err != nil {
+			d.log.Debug("sync: no range", "from", next, "err", err)
 			failures++
 			if failures >= 3 {
 				return nil // no peer can help now; consensus fetches what it needs
@@ -43,21 +50,6 @@ func (d *Driver) syncRange(ctx context.Context) error {
 		}
 		if len(resp.Blocks) == 0 {
 			return nil
-		}
-		prev := head.Header
-		if len(buf) > 0 {
-			prev = buf[len(buf)-1].Header
-		}
-		if err := d.CheckSync(prev, resp); err != nil {
-			d.log.Warn("sync: response refused", "from", next, "peer", peer, "err", err)
-			if peer != "" {
-				d.net.Penalize(peer, err.Error())
-			}
-			failures++
-			if failures >= 3 {
-				return nil
-			}
-			continue
 		}
 		buf = append(buf, resp.Blocks...)
 		if resp.Proof == nil {

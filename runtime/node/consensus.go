@@ -18,8 +18,9 @@ import (
 type Network interface {
 	Publish(ctx context.Context, mt types.MessageType, payload []byte) error
 	FetchBlock(ctx context.Context, h types.Hash) (*types.Block, error)
-	// SyncRange asks a peer for final blocks; peer names who answered.
-	SyncRange(ctx context.Context, from uint64, max int) (resp *types.SyncResponse, peer string, err error)
+	// SyncRange asks peers for final blocks and returns the first answer
+	// that passes check (driver.Network); peer names who answered.
+	SyncRange(ctx context.Context, from uint64, max int, check func(*types.SyncResponse) error) (resp *types.SyncResponse, peer string, err error)
 	// Penalize lowers the score of the peer a rejected message came from.
 	Penalize(from string, reason string)
 	PeerCount() int
@@ -71,6 +72,7 @@ func (n *Node) newDriver(ctx context.Context) (*driver.Driver, error) {
 		TickInterval: n.cfg.TickInterval,
 		Clock:        clockFunc(n.cfg.Now),
 		Logger:       n.log,
+		Evidence:     n.evidence,
 	}, chain{n}, n.pool, net)
 }
 

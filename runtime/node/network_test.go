@@ -80,7 +80,7 @@ func (m *memNet) FetchBlock(_ context.Context, h types.Hash) (*types.Block, erro
 	return nil, errNoPeer
 }
 
-func (m *memNet) SyncRange(_ context.Context, from uint64, max int) (*types.SyncResponse, string, error) {
+func (m *memNet) SyncRange(_ context.Context, from uint64, max int, check func(*types.SyncResponse) error) (*types.SyncResponse, string, error) {
 	var best *types.SyncResponse
 	for _, n := range m.peers() {
 		r, err := n.SyncRange(from, max)
@@ -90,6 +90,11 @@ func (m *memNet) SyncRange(_ context.Context, from uint64, max int) (*types.Sync
 	}
 	if best == nil {
 		return nil, "", errNoPeer
+	}
+	if len(best.Blocks) > 0 {
+		if err := check(best); err != nil {
+			return nil, "", err
+		}
 	}
 	return best, "", nil
 }

@@ -86,6 +86,7 @@ type Node struct {
 	net      Network
 	host     *p2p.Host // when StartP2P ran
 	out      txBatcher // submitted transactions waiting to be gossiped
+	evidence *EvidenceRecorder
 
 	closeOnce sync.Once
 	closeErr  error
@@ -124,6 +125,7 @@ func New(cfg Config, g *types.Genesis, key *crypto.PrivateKey) (*Node, error) {
 		return nil, err
 	}
 	n.store = st
+	n.evidence = NewEvidenceRecorder(st, cfg.Logger)
 	n.smt = smt.NewCachedStore(smt.NewBadgerStore(st.State, nil), 0)
 	if err := n.loadHead(); err != nil {
 		st.Close()

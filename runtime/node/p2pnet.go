@@ -24,14 +24,14 @@ func (n *Node) StartP2P(ctx context.Context, listen, bootstrap []string) (*p2p.H
 		Logger: n.log.With("component", "p2p"), Validate: n.validateGossip, Server: n,
 		// Straight into the node's one queue; Deliver never blocks.
 		Deliver: func(m *p2p.Message) {
-			n.Deliver(Incoming{Type: m.Type, Decoded: m.Decoded, From: m.From.String()})
+			n.Deliver(Incoming{Type: m.Type, Decoded: m.Decoded, From: m.From.String(), Sender: m.Sender, Envelope: m.Envelope})
 		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("node: p2p: %w", err)
 	}
 	n.host = h
-	n.AttachNetwork(p2pNet{h})
+	n.AttachNetwork(p2pNet{h: h, sync: p2p.NewSyncClient(h)})
 	n.log.Info("p2p listening", "peer_id", h.ID().String(), "addrs", h.Addrs())
 	return h, nil
 }
@@ -61,8 +61,12 @@ func (n *Node) validateGossip(m *p2p.Message) error {
 	return err
 }
 
-// p2pNet adapts a p2p.Host to Network.
-type p2pNet struct{ h *p2p.Host }
+// p2pNet adapts a p2p.Host to Network; sync, the host's one sync client,
+// keeps the peers' records as sync servers.
+type p2pNet struct {
+	h    *p2p.Host
+	sync *p2p.SyncClient
+}
 
 func (p p2pNet) Publish(ctx context.Context, mt types.MessageType, payload []byte) error {
 	err := p.h.Publish(ctx, mt, payload)
@@ -73,11 +77,11 @@ func (p p2pNet) Publish(ctx context.Context, mt types.MessageType, payload []byt
 }
 
 func (p p2pNet) FetchBlock(ctx context.Context, h types.Hash) (*types.Block, error) {
-	return p.h.FetchBlock(ctx, h)
+	return p.sync.FetchBlock(ctx, h)
 }
 
-func (p p2pNet) SyncRange(ctx context.Context, from uint64, max int) (*types.SyncResponse, string, error) {
-	r, id, err := p.h.SyncRange(ctx, from, max)
+func (p p2pNet) SyncRange(ctx context.Context, from uint64, max int, check func(*types.SyncResponse) error) (*types.SyncResponse, string, error) {
+	r, id, err := p.sync.SyncRange(ctx, from, max, check)
 	return r, id.String(), err
 }
 

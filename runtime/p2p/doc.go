@@ -114,9 +114,11 @@
 // checks fields that need no hashing: a range response holds at most the
 // blocks asked for, at consecutive heights from the requested one, none
 // above the head height it reports. Hashes, parent links, certificates and
-// bodies of a range are checked once, by the caller, which needs chain
-// state for the certificates anyway. A fetched block is checked here: its
-// header must hash to the hash asked for, the one check that ties it to the
-// request. A peer that fails these checks is penalised and the next peer is
-// tried.
+// bodies of a range are checked once, by the caller's check function,
+// which needs chain state for the certificates anyway. A fetched block is
+// checked here: its header must hash to the hash asked for, the one check
+// that ties it to the request. Which peers are asked (several at once, the
+// first verified answer wins), the deadlines, and what costs a peer sync
+// standing and gossip score are SyncClient's (spec/consensus.md, "Choosing
+// sync peers").
 package p2p

@@ -1,17 +1,13 @@
 package p2p
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
-	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/libp2p/go-libp2p/core/protocol"
 
 	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
@@ -22,7 +18,6 @@ const (
 	frameHeader      = 4  // u32 little-endian body length
 	maxRequestBytes  = 64 // SyncRequest is 12 bytes, BlockRequest 32
 	maxBlockResponse = params.MaxEnvelopePayloadBytes + 1
-	requestTimeout   = 30 * time.Second
 	serveTimeout     = 30 * time.Second
 )
 
@@ -38,22 +33,37 @@ func writeFrame(w io.Writer, body []byte) error {
 }
 
 // readFrame reads one frame of at most limit bytes and checks that the
-// stream ends right after it. It allocates as bytes arrive, not up front,
-// so a lying length costs the sender the bytes it claims.
+// stream ends right after it.
 func readFrame(r io.Reader, limit int) ([]byte, error) {
+	n, err := readFrameLen(r, limit)
+	if err != nil {
+		return nil, err
+	}
+	return readFrameBody(r, n)
+}
+
+// readFrameLen reads a frame's length and checks it against limit.
+func readFrameLen(r io.Reader, limit int) (int, error) {
 	var hdr [frameHeader]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return nil, fmt.Errorf("read frame length: %w", err)
+		return 0, fmt.Errorf("read frame length: %w", err)
 	}
 	n := binary.LittleEndian.Uint32(hdr[:])
 	if uint64(n) > uint64(limit) {
-		return nil, fmt.Errorf("frame is %d bytes, max %d: %w", n, limit, ErrBadResponse)
+		return 0, fmt.Errorf("frame is %d bytes, max %d: %w", n, limit, ErrBadResponse)
 	}
+	return int(n), nil
+}
+
+// readFrameBody reads the n bytes of a frame's body and checks that the
+// stream ends right after them. It allocates as bytes arrive, not up
+// front, so a lying length costs the sender the bytes it claims.
+func readFrameBody(r io.Reader, n int) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(r, int64(n)))
 	if err != nil {
 		return nil, fmt.Errorf("read frame: %w", err)
 	}
-	if len(body) != int(n) {
+	if len(body) != n {
 		return nil, fmt.Errorf("frame truncated at %d of %d bytes: %w", len(body), n, ErrBadResponse)
 	}
 	var extra [1]byte
@@ -65,105 +75,6 @@ func readFrame(r io.Reader, limit int) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("read end of stream: %w", err)
 	}
-}
-
-// syncPeers returns the connected peers, rotated so that successive
-// requests start with different peers.
-func (h *Host) syncPeers() []peer.ID {
-	ids := h.host.Network().Peers()
-	if len(ids) == 0 {
-		return nil
-	}
-	slices.Sort(ids)
-	k := int(h.next.Add(1) % uint64(len(ids)))
-	return append(ids[k:], ids[:k]...)
-}
-
-// request sends one request frame to p over proto and returns the body of
-// the response frame.
-func (h *Host) request(ctx context.Context, p peer.ID, proto string, req []byte, limit int) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
-	s, err := h.host.NewStream(ctx, p, protocol.ID(proto))
-	if err != nil {
-		return nil, fmt.Errorf("open stream: %w", err)
-	}
-	stop := context.AfterFunc(ctx, func() { _ = s.Reset() })
-	defer stop()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = s.SetDeadline(dl)
-	}
-	if err := writeFrame(s, req); err != nil {
-		_ = s.Reset()
-		return nil, fmt.Errorf("write request: %w", err)
-	}
-	if err := s.CloseWrite(); err != nil {
-		_ = s.Reset()
-		return nil, fmt.Errorf("close request: %w", err)
-	}
-	body, err := readFrame(s, limit)
-	if err != nil {
-		_ = s.Reset()
-		return nil, err
-	}
-	_ = s.Close()
-	return body, nil
-}
-
-// SyncRange asks connected peers, in turn, for final blocks from height
-// from on, at most max (capped at params.MaxSyncBlocks), and returns the
-// first well-formed answer and the peer that gave it. A peer that errors is
-// skipped; one whose answer is malformed or does not match the request is
-// also penalised. Only the heights are checked (see checkRange): the caller
-// must check hashes and parent links, and can penalise the returned peer
-// if they are wrong.
-func (h *Host) SyncRange(ctx context.Context, from uint64, max int) (*types.SyncResponse, peer.ID, error) {
-	if max < 0 {
-		return nil, "", fmt.Errorf("p2p: sync range: max %d is negative", max)
-	}
-	max = min(max, params.MaxSyncBlocks)
-	req := types.SyncRequest{FromHeight: from, MaxBlocks: uint32(max)}
-	reqBytes, err := req.MarshalBorsh()
-	if err != nil {
-		return nil, "", fmt.Errorf("p2p: sync range: encode request: %w", err)
-	}
-	peers := h.syncPeers()
-	if len(peers) == 0 {
-		return nil, "", fmt.Errorf("p2p: sync range from %d: %w", from, ErrNoPeers)
-	}
-	var lastErr error
-	for _, p := range peers {
-		if err := ctx.Err(); err != nil {
-			return nil, "", fmt.Errorf("p2p: sync range from %d: %w", from, err)
-		}
-		resp, err := h.syncRangeFrom(ctx, p, from, max, reqBytes)
-		if err == nil {
-			return resp, p, nil
-		}
-		h.log.Debug("p2p: sync range failed", "peer", p, "from", from, "err", err)
-		if errors.Is(err, ErrBadResponse) {
-			h.Penalize(p, "bad sync range response")
-		}
-		lastErr = fmt.Errorf("peer %s: %w", p, err)
-	}
-	return nil, "", fmt.Errorf("p2p: sync range from %d: no peer answered (%d tried): %w: %w",
-		from, len(peers), ErrNoPeers, lastErr)
-}
-
-// syncRangeFrom runs one range request against p and checks the answer.
-func (h *Host) syncRangeFrom(ctx context.Context, p peer.ID, from uint64, max int, req []byte) (*types.SyncResponse, error) {
-	body, err := h.request(ctx, p, params.ProtocolSyncRange, req, params.MaxSyncResponseBytes)
-	if err != nil {
-		return nil, err
-	}
-	var resp types.SyncResponse
-	if err := resp.UnmarshalBorsh(body); err != nil {
-		return nil, fmt.Errorf("decode: %w: %w", ErrBadResponse, err)
-	}
-	if err := checkRange(&resp, from, max); err != nil {
-		return nil, err
-	}
-	return &resp, nil
 }
 
 // checkRange checks the fields of resp that need no hashing against a
@@ -184,67 +95,6 @@ func checkRange(resp *types.SyncResponse, from uint64, max int) error {
 		return fmt.Errorf("head height %d below the last block sent: %w", resp.HeadHeight, ErrBadResponse)
 	}
 	return nil
-}
-
-// FetchBlock asks connected peers, in turn, for the block whose header hash
-// is hash, and returns the first one that has it. A block whose header hash
-// differs is never returned; the peer that sent it is penalised.
-func (h *Host) FetchBlock(ctx context.Context, hash types.Hash) (*types.Block, error) {
-	req := types.BlockRequest{Hash: hash}
-	reqBytes, err := req.MarshalBorsh()
-	if err != nil {
-		return nil, fmt.Errorf("p2p: fetch block: encode request: %w", err)
-	}
-	peers := h.syncPeers()
-	if len(peers) == 0 {
-		return nil, fmt.Errorf("p2p: fetch block %s: %w", hash, ErrNoPeers)
-	}
-	var lastErr error
-	for _, p := range peers {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("p2p: fetch block %s: %w", hash, err)
-		}
-		blk, err := h.fetchBlockFrom(ctx, p, hash, reqBytes)
-		if err != nil {
-			h.log.Debug("p2p: fetch block failed", "peer", p, "hash", hash, "err", err)
-			if errors.Is(err, ErrBadResponse) {
-				h.Penalize(p, "bad block response")
-			}
-			lastErr = fmt.Errorf("peer %s: %w", p, err)
-			continue
-		}
-		if blk != nil {
-			return blk, nil
-		}
-	}
-	if lastErr != nil {
-		return nil, fmt.Errorf("p2p: fetch block %s (%d peers tried): %w: %w", hash, len(peers), ErrNotFound, lastErr)
-	}
-	return nil, fmt.Errorf("p2p: fetch block %s (%d peers tried): %w", hash, len(peers), ErrNotFound)
-}
-
-// fetchBlockFrom asks p for the block hash; nil, nil means p does not have
-// it.
-func (h *Host) fetchBlockFrom(ctx context.Context, p peer.ID, hash types.Hash, req []byte) (*types.Block, error) {
-	body, err := h.request(ctx, p, params.ProtocolSyncBlock, req, maxBlockResponse)
-	if err != nil {
-		return nil, err
-	}
-	var resp types.BlockResponse
-	if err := resp.UnmarshalBorsh(body); err != nil {
-		return nil, fmt.Errorf("decode: %w: %w", ErrBadResponse, err)
-	}
-	if resp.Block == nil {
-		return nil, nil
-	}
-	got, err := resp.Block.Header.Hash()
-	if err != nil {
-		return nil, fmt.Errorf("hash block: %w: %w", ErrBadResponse, err)
-	}
-	if got != hash {
-		return nil, fmt.Errorf("asked for block %s, got %s: %w", hash, got, ErrBadResponse)
-	}
-	return resp.Block, nil
 }
 
 // serve runs one server-side exchange on s: it reads the request frame,

@@ -26,10 +26,16 @@ type chainServer struct {
 }
 
 func newChainServer(t *testing.T, n int) *chainServer {
+	return newChainServerBy(t, addr(1), n)
+}
+
+// newChainServerBy serves a chain of n blocks proposed by proposer, so
+// that chains by different proposers differ.
+func newChainServerBy(t *testing.T, proposer types.Address, n int) *chainServer {
 	s := &chainServer{byHash: map[types.Hash]*types.Block{}}
 	var parent types.Hash
 	for i := range n {
-		b := testBlock(addr(1), uint64(i), parent)
+		b := testBlock(proposer, uint64(i), parent)
 		h, err := b.Header.Hash()
 		if err != nil {
 			t.Fatal(err)
@@ -71,8 +77,9 @@ func TestSync(t *testing.T) {
 	client := newHost(t, 1, bootstrapTo(server))
 	waitFor(t, "the client to connect", func() bool { return client.connected(server.ID()) })
 	ctx := context.Background()
+	sc := NewSyncClient(client.Host)
 
-	resp, from, err := client.SyncRange(ctx, 2, 3)
+	resp, from, err := sc.SyncRange(ctx, 2, 3, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,38 +91,38 @@ func TestSync(t *testing.T) {
 			t.Fatalf("block %d differs", i)
 		}
 	}
-	resp, _, err = client.SyncRange(ctx, 0, 1000)
+	resp, _, err = sc.SyncRange(ctx, 0, 1000, nil)
 	if err != nil || len(resp.Blocks) != params.MaxSyncBlocks {
 		t.Fatalf("capped request: %d blocks, %v", len(resp.Blocks), err)
 	}
-	resp, _, err = client.SyncRange(ctx, 100, 5)
+	resp, _, err = sc.SyncRange(ctx, 100, 5, nil)
 	if err != nil || len(resp.Blocks) != 0 {
 		t.Fatalf("past the head: %v, %v", resp, err)
 	}
 
-	blk, err := client.FetchBlock(ctx, srv.hash(5))
+	blk, err := sc.FetchBlock(ctx, srv.hash(5))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := blk.Header.Hash(); got != srv.hash(5) {
 		t.Fatal("fetched the wrong block")
 	}
-	if _, err := client.FetchBlock(ctx, types.Hash{0xee}); !errors.Is(err, ErrNotFound) {
+	if _, err := sc.FetchBlock(ctx, types.Hash{0xee}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown block: %v", err)
 	}
 	srv.wrong.Store(true)
-	blk, err = client.FetchBlock(ctx, srv.hash(5))
+	blk, err = sc.FetchBlock(ctx, srv.hash(5))
 	if blk != nil || !errors.Is(err, ErrBadResponse) {
 		t.Fatalf("server sending the wrong block: %v, %v", blk, err)
 	}
 }
 
 func TestSyncNoPeers(t *testing.T) {
-	h := newHost(t, 1, nil)
-	if _, _, err := h.SyncRange(context.Background(), 0, 1); !errors.Is(err, ErrNoPeers) {
+	sc := NewSyncClient(newHost(t, 1, nil).Host)
+	if _, _, err := sc.SyncRange(context.Background(), 0, 1, nil); !errors.Is(err, ErrNoPeers) {
 		t.Fatalf("SyncRange: %v", err)
 	}
-	if _, err := h.FetchBlock(context.Background(), types.Hash{}); !errors.Is(err, ErrNoPeers) {
+	if _, err := sc.FetchBlock(context.Background(), types.Hash{}); !errors.Is(err, ErrNoPeers) {
 		t.Fatalf("FetchBlock: %v", err)
 	}
 }
@@ -157,11 +164,12 @@ func TestSyncBadServer(t *testing.T) {
 	})
 	client := newHost(t, 1, bootstrapTo(server))
 	waitFor(t, "the client to connect", func() bool { return client.connected(server.ID()) })
+	sc := NewSyncClient(client.Host)
 
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			mode.Store(int32(i))
-			resp, _, err := client.SyncRange(context.Background(), 0, 2)
+			resp, _, err := sc.SyncRange(context.Background(), 0, 2, nil)
 			if err == nil || resp != nil {
 				t.Fatalf("got %v, %v; want an error", resp, err)
 			}
@@ -171,7 +179,7 @@ func TestSyncBadServer(t *testing.T) {
 		})
 	}
 	mode.Store(1)
-	if _, _, err := client.SyncRange(context.Background(), 0, 2); !errors.Is(err, ErrBadResponse) {
+	if _, _, err := sc.SyncRange(context.Background(), 0, 2, nil); !errors.Is(err, ErrBadResponse) {
 		t.Fatalf("trailing bytes: %v, want ErrBadResponse", err)
 	}
 }

@@ -23,6 +23,10 @@ type Message struct {
 	// Decoded is the decoded payload: *types.Proposal, *types.Vote,
 	// *types.NewView, *types.Transaction or *types.TransactionBatch.
 	Decoded any
+	// Envelope is the signed envelope as received (nil for the host's own
+	// messages): proof of what Sender signed, e.g. as equivocation
+	// evidence. It must not be modified.
+	Envelope []byte
 }
 
 // messageTypes lists the gossip message types, one per topic.
@@ -104,7 +108,7 @@ func checkEnvelope(data []byte, topic string, chainID uint64, validators validat
 	if err := crypto.VerifyDomain(crypto.Domain(env.SigningDomain()), chainID, data[:n:n], env.Signature, env.Sender); err != nil {
 		return nil, fmt.Errorf("p2p: %s from %s: %w: %w", env.Type, env.Sender, ErrBadSignature, err)
 	}
-	return &Message{Type: env.Type, Sender: env.Sender, Payload: env.Payload, Decoded: decoded}, nil
+	return &Message{Type: env.Type, Sender: env.Sender, Payload: env.Payload, Decoded: decoded, Envelope: data}, nil
 }
 
 // checkContents runs the checks of checkEnvelope that need neither the

@@ -36,6 +36,7 @@ func FuzzHandler(f *testing.F) {
 		}
 		produce(f, n)
 	}
+	putEvidence(f, n, 1, 2, 3)
 	h, err := New(n, Config{Logger: slog.New(slog.DiscardHandler), MaxBodyBytes: 16 << 10})
 	if err != nil {
 		f.Fatal(err)
@@ -75,6 +76,8 @@ func FuzzHandler(f *testing.F) {
 		{"/v1/blocks/{id}", 0, hash32(bh), "", nil},
 		{"/v1/blocks/latest", 0, "", "", nil},
 		{"/v1/validators", 0, "", "x=1", nil},
+		{"/v1/evidence", 0, "", "limit=1", nil},
+		{"/v1/evidence", 0, "", "limit=1&cursor=3-" + strings.Repeat("ab", 20) + "-3", nil},
 		{"/v1/chain/status", 6, "", "", nil},
 		{"/v1/docs", 0, "", "", nil},
 		{"/metrics", 0, "", "", nil},

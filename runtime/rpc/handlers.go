@@ -15,6 +15,7 @@ import (
 	"github.com/oramanetwork/orama-chain/runtime/crypto"
 	"github.com/oramanetwork/orama-chain/runtime/index"
 	"github.com/oramanetwork/orama-chain/runtime/state"
+	"github.com/oramanetwork/orama-chain/runtime/store"
 	"github.com/oramanetwork/orama-chain/runtime/txrules"
 )
 
@@ -437,6 +438,70 @@ func (s *server) GetValidators(_ context.Context, _ api.GetValidatorsRequestObje
 		out.Validators[i].Power = u64(effectivePower(v))
 	}
 	return out, nil
+}
+
+// evidencePageBytes bounds the messages of one GET /v1/evidence page (the
+// spec says 4 MiB): a DoubleProposal record holds two envelopes of up to
+// 1 MiB each, twice that in hex.
+const evidencePageBytes = 4 << 20
+
+// parseEvidenceCursor parses a next_cursor of GET /v1/evidence,
+// "<view>-<validator, 40 lowercase hex>-<kind value>".
+func parseEvidenceCursor(c string) (*store.EvidenceCursor, error) {
+	bad := errInvalidParameter("cursor %q is not a next_cursor of /v1/evidence", c)
+	vs, rest, ok1 := strings.Cut(c, "-")
+	as, ks, ok2 := strings.Cut(rest, "-")
+	if !ok1 || !ok2 || len(as) != 2*len(types.Address{}) || strings.ToLower(as) != as {
+		return nil, bad
+	}
+	view, err := strconv.ParseUint(vs, 10, 64)
+	if err != nil {
+		return nil, bad
+	}
+	var cur store.EvidenceCursor
+	if _, err := hex.Decode(cur.Validator[:], []byte(as)); err != nil {
+		return nil, bad
+	}
+	kind, err := strconv.ParseUint(ks, 10, 8)
+	if err != nil || !types.EvidenceKind(kind).Valid() {
+		return nil, bad
+	}
+	cur.View, cur.Kind = view, types.EvidenceKind(kind)
+	return &cur, nil
+}
+
+// GetEvidence implements GET /v1/evidence: the stored equivocation
+// evidence, newest view first.
+func (s *server) GetEvidence(_ context.Context, req api.GetEvidenceRequestObject) (api.GetEvidenceResponseObject, error) {
+	p := req.Params
+	limit := defaultLimit
+	if p.Limit != nil {
+		limit = *p.Limit
+	}
+	if limit < 1 || limit > maxLimit {
+		return nil, errInvalidParameter("limit %d is outside 1..%d", limit, maxLimit)
+	}
+	var after *store.EvidenceCursor
+	if p.Cursor != nil {
+		c, err := parseEvidenceCursor(*p.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		after = c
+	}
+	recs, next, err := s.b.Store().Evidence(after, limit, evidencePageBytes)
+	if err != nil {
+		return nil, errInternal(err)
+	}
+	page := api.GetEvidence200JSONResponse{Evidence: make([]api.Evidence, len(recs))}
+	for i := range recs {
+		page.Evidence[i] = api.FromEvidence(&recs[i])
+	}
+	if next != nil {
+		c := u64(next.View) + "-" + hex.EncodeToString(next.Validator[:]) + "-" + strconv.Itoa(int(next.Kind))
+		page.NextCursor = &c
+	}
+	return page, nil
 }
 
 // GetChainStatus implements GET /v1/chain/status.

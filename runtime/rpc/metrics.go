@@ -76,6 +76,7 @@ func newMetrics(reg *prometheus.Registry, b Backend, log *slog.Logger) (*metrics
 			Help: "Transactions committed in blocks since this process started serving (rejected ones included).",
 		}, txs.value),
 	}
+	cs = append(cs, b.Collectors()...)
 	for _, c := range cs {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("rpc: register metrics: %w", err)

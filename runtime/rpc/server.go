@@ -48,6 +48,10 @@ type Backend interface {
 	// Consensus reports the view, its leader, the peer count and whether
 	// the node is catching up.
 	Consensus() node.ConsensusStatus
+	// Collectors returns the metrics the backend keeps itself (the
+	// equivocation counter); the server registers them in its registry
+	// and serves them at /metrics with its own.
+	Collectors() []prometheus.Collector
 }
 
 // Config configures New. The zero value is usable.

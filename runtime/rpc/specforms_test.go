@@ -114,6 +114,7 @@ func TestServedJSONHasSpecFields(t *testing.T) {
 	h, _ := tx.Hash()
 	pendingTx := c.get("/v1/transactions/" + h.String())
 	produce(t, n)
+	putEvidence(t, n, 1, 4)
 
 	router, err := specRouter()
 	if err != nil {
@@ -147,10 +148,11 @@ func TestServedJSONHasSpecFields(t *testing.T) {
 		"/v1/blocks/latest",
 		"/v1/blocks/0",
 		"/v1/validators",
+		"/v1/evidence",
 	} {
 		check(p, c.get(p))
 	}
-	for _, want := range []string{"Account", "Transaction", "Receipt", "Event", "BlockHeader", "QuorumCert", "Block", "Validator", "SMTProof"} {
+	for _, want := range []string{"Account", "Transaction", "Receipt", "Event", "BlockHeader", "QuorumCert", "Block", "Validator", "SMTProof", "Evidence"} {
 		if !seen[want] {
 			t.Errorf("no response carried a %s", want)
 		}

@@ -29,6 +29,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -61,6 +62,7 @@ type Store struct {
 	State  *badger.DB
 	Index  *badger.DB
 	log    *slog.Logger
+	evMu   sync.Mutex // serializes PutEvidence's read-check-write
 }
 
 // Open opens (creating on first use) blocks/, state/ and index/ under dir.

@@ -118,6 +118,9 @@ func (c *memChain) PutPending(b *types.Block) error {
 // PendingBlocks returns the recorded proposals above a height, by height
 // then hash, so that a restart replays them in one order.
 func (c *memChain) PendingBlocks(above uint64) ([]*types.Block, error) {
+	if c.s.opts.LosePending {
+		return nil, nil
+	}
 	var out []*types.Block
 	for _, b := range c.pending {
 		if b.Header.Height > above {

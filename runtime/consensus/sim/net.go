@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 
@@ -47,6 +48,26 @@ func viewOf(v any) uint64 {
 func (n *simNet) Publish(_ context.Context, mt types.MessageType, payload []byte) error {
 	s := n.s
 	from := s.Nodes[n.id]
+	if s.net.StripNonce && mt == types.MessageTypeNewView {
+		// Negative control: every send of a timeout has the same bytes,
+		// as before NewView had a nonce.
+		var nv types.NewView
+		if nv.UnmarshalBorsh(payload) == nil {
+			nv.Nonce = 0
+			if b, err := nv.MarshalBorsh(); err == nil {
+				payload = b
+			}
+		}
+	}
+	if s.net.SeenTicks > 0 {
+		// Gossipsub drops a publication whose message id (the hash of its
+		// bytes) is in the publisher's own seen-cache: it never leaves.
+		k := seenKey(mt, payload)
+		if at, ok := from.seen[k]; ok && s.Now < at+s.net.SeenTicks {
+			return nil
+		}
+		from.seen[k] = s.Now
+	}
 	v, err := decode(mt, payload)
 	if err != nil {
 		return err
@@ -106,13 +127,26 @@ func (s *Sim) send(from, to int, view uint64, mt types.MessageType, payload []by
 		copies = 2
 	}
 	deliver := func(after uint64) {
+		if net.SeenTicks > 0 {
+			// Gossipsub's seen-cache: a receiver drops a message whose
+			// bytes it took within SeenTicks.
+			k := seenKey(mt, payload)
+			rcv := s.Nodes[to]
+			if at, ok := rcv.seen[k]; ok && s.Now < at+net.SeenTicks {
+				return
+			}
+			rcv.seen[k] = s.Now
+		}
 		v, err := decode(mt, payload)
 		if err != nil {
 			return
 		}
 		s.Delivered++
 		s.DeliveredBytes += uint64(len(payload))
-		s.push(&msg{to: to, from: from, m: driver.Incoming{Type: mt, Decoded: v, From: fmt.Sprint(from)}, at: s.Now + after})
+		// The signer stands in for the envelope's sender, and the payload
+		// for the envelope (the simulator signs no envelopes).
+		s.push(&msg{to: to, from: from, m: driver.Incoming{Type: mt, Decoded: v, From: fmt.Sprint(from),
+			Sender: signerOf(v), Envelope: payload}, at: s.Now + after})
 	}
 	for range copies {
 		d := net.MinDelay
@@ -130,6 +164,24 @@ func (s *Sim) send(from, to int, view uint64, mt types.MessageType, payload []by
 	}
 }
 
+// seenKey is a message's id in the seen-cache model.
+func seenKey(mt types.MessageType, payload []byte) [32]byte {
+	return sha256.Sum256(append([]byte{byte(mt)}, payload...))
+}
+
+// signerOf is who signed a decoded consensus message.
+func signerOf(v any) types.Address {
+	switch m := v.(type) {
+	case *types.Proposal:
+		return m.Block.Header.Proposer
+	case *types.Vote:
+		return m.Voter
+	case *types.NewView:
+		return m.Timeout.Sender
+	}
+	return types.Address{}
+}
+
 func (n *simNet) RequestBlock(h types.Hash) {
 	s := n.s
 	enc, ok := s.bodies[h]
@@ -143,7 +195,7 @@ func (n *simNet) RequestBlock(h types.Hash) {
 	s.push(&msg{to: n.id, from: n.id, m: driver.Incoming{Type: types.MessageTypeProposal, Decoded: &b}, at: s.Now + s.net.MinDelay})
 }
 
-func (n *simNet) SyncRange(_ context.Context, from uint64, max int) (*types.SyncResponse, string, error) {
+func (n *simNet) SyncRange(_ context.Context, from uint64, max int, check func(*types.SyncResponse) error) (*types.SyncResponse, string, error) {
 	var best *types.SyncResponse
 	peer := ""
 	for _, p := range n.s.Nodes {
@@ -166,8 +218,24 @@ func (n *simNet) SyncRange(_ context.Context, from uint64, max int) (*types.Sync
 	if err := out.UnmarshalBorsh(enc); err != nil {
 		return nil, "", err
 	}
+	if len(out.Blocks) > 0 {
+		if err := check(&out); err != nil {
+			return nil, "", fmt.Errorf("sync from %s: %w", peer, err)
+		}
+	}
 	return &out, peer, nil
 }
 
 func (n *simNet) Penalize(string, string) {}
-func (n *simNet) PeerCount() int          { return len(n.s.Nodes) - 1 }
+
+// PeerCount counts the other nodes that are up, so a restarted node shows
+// as a peer that joined.
+func (n *simNet) PeerCount() int {
+	c := 0
+	for _, p := range n.s.Nodes {
+		if p.ID != n.id && !p.Down {
+			c++
+		}
+	}
+	return c
+}

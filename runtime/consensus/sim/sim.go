@@ -34,6 +34,14 @@ type Node struct {
 	Commits   []types.BlockHeader
 	// Stopped is the error that stopped the node's driver, if any.
 	Stopped error
+	// Down: the process is crashed (Crash) until Restart; it handles
+	// nothing and messages to it are lost.
+	Down bool
+	// Evidence is what the node's driver reported of equivocation.
+	Evidence []types.Evidence
+	// seen is the gossip seen-cache: when each message (by its bytes)
+	// was last delivered here (Network.SeenTicks).
+	seen map[[32]byte]uint64
 	// Signed records every vote/timeout signature sent per view and kind,
 	// to check that a node never signs two different messages in one view.
 	Signed map[signKey]types.Signature
@@ -88,6 +96,12 @@ type Network struct {
 	// Delay, if set, replaces MinDelay..MaxDelay: the delay in ticks of a
 	// message from one node to another (e.g. a slow validator's links).
 	Delay func(rng *rand.Rand, from, to int) uint64
+	// SeenTicks, if set, models gossipsub's seen-cache: a node drops a
+	// message whose bytes it received within SeenTicks ticks.
+	SeenTicks uint64
+	// StripNonce zeroes every NewView's nonce in transit, so re-sends
+	// are byte-identical: a negative control for the seen-cache.
+	StripNonce bool
 }
 
 // Options configure a simulation.
@@ -117,6 +131,12 @@ type Options struct {
 	// its mempool (default 32): the twins then build different blocks for
 	// one view, which is equivocation.
 	TwinTxs int
+	// LosePending: a restarted node finds none of its recorded proposals
+	// (a store that lost them), so only the persisted proposal marker
+	// keeps a restarted leader from proposing a second block.
+	LosePending bool
+	// UnsafeNoProposalMarker removes that marker: negative control only.
+	UnsafeNoProposalMarker bool
 }
 
 // Sim is a running simulation.
@@ -252,7 +272,7 @@ func transfer(k *crypto.PrivateKey, nonce uint64) *types.Transaction {
 
 // add starts a node running validator v's key.
 func (s *Sim) add(v int, honest bool, txs []*types.Transaction) error {
-	n := &Node{ID: len(s.Nodes), Validator: v, Addr: s.addrs[v], Honest: honest, Signed: map[signKey]types.Signature{}}
+	n := &Node{ID: len(s.Nodes), Validator: v, Addr: s.addrs[v], Honest: honest, Signed: map[signKey]types.Signature{}, seen: map[[32]byte]uint64{}}
 	c, err := newMemChain(s, s.genesis)
 	if err != nil {
 		return err
@@ -285,12 +305,15 @@ func (s *Sim) boot(n *Node) error {
 		Signer: FakeSigner{Addr: n.Addr}, Verifier: countingVerifier{&s.Verifies}, Elector: s.elector,
 		BlockTime: bt, ViewTimeout: vt, TickInterval: tick, MaxBackoffExp: s.opts.MaxBackoffExp,
 		Clock: simClock{s}, Logger: slog.New(slog.DiscardHandler), UnsafeNoViewCheck: s.opts.UnsafeNoViewCheck,
+		UnsafeNoProposalMarker: s.opts.UnsafeNoProposalMarker, Evidence: evidenceOf{n},
 	}, n.Chain, pool, &simNet{s: s, id: n.ID})
 	if err != nil {
 		return err
 	}
 	n.Driver = d
 	n.Stopped = nil
+	n.Down = false
+	n.seen = map[[32]byte]uint64{} // a new process: an empty seen-cache
 	return s.handle(n, func() error { return d.Start(s.ctx) })
 }
 
@@ -318,6 +341,21 @@ type simClock struct{ s *Sim }
 
 func (c simClock) Now() time.Time { return simEpoch.Add(time.Duration(c.s.Now) * c.s.opts.Tick) }
 
+// evidenceOf collects a node's evidence reports.
+type evidenceOf struct{ n *Node }
+
+func (e evidenceOf) RecordEvidence(ev *types.Evidence) { e.n.Evidence = append(e.n.Evidence, *ev) }
+
+// Crash stops node id as a SIGKILL does: it handles nothing until Restart,
+// and what was not persisted (its driver's memory) is lost then.
+func (s *Sim) Crash(id int) { s.Nodes[id].Down = true }
+
+// Inject delivers a message to node to at the next tick, as if a peer had
+// relayed it: the attacker's tool (a validator key signing junk).
+func (s *Sim) Inject(to int, m driver.Incoming) {
+	s.push(&msg{to: to, from: to, m: m, at: s.Now + 1})
+}
+
 // Restart replaces node id's driver by one rebuilt from its chain (final
 // blocks, persisted safety data, recorded proposals), as a node
 // restarting from its store does. Everything else is lost.
@@ -328,7 +366,7 @@ func (s *Sim) Restart(id int) error {
 // handle runs fn against node n's driver and records an error that stops
 // the node: for an honest node that is a violation.
 func (s *Sim) handle(n *Node, fn func() error) error {
-	if n.Stopped != nil {
+	if n.Stopped != nil || n.Down {
 		return nil
 	}
 	err := fn()
@@ -376,12 +414,12 @@ func (s *Sim) Run(ticks uint64) {
 		// them, highest priority first, and its proposal timer fires.
 		for s.q.Len() > 0 && s.q[0].at <= s.Now {
 			m := heap.Pop(&s.q).(*msg)
-			if n := s.Nodes[m.to]; n.Stopped == nil {
+			if n := s.Nodes[m.to]; n.Stopped == nil && !n.Down {
 				n.Driver.Deliver(m.m)
 			}
 		}
 		for _, n := range s.Nodes {
-			for more := true; more && n.Stopped == nil; {
+			for more := true; more && n.Stopped == nil && !n.Down; {
 				if err := s.handle(n, func() (err error) { more, err = n.Driver.HandleQueued(s.ctx, 1); return err }); err != nil {
 					s.violate(n, fmt.Errorf("node %d: %w", n.ID, err))
 				}
@@ -405,7 +443,7 @@ func (s *Sim) Run(ticks uint64) {
 // proposeIfDue is the production loop's proposal timer: once node n's
 // pending proposal is due by the simulated clock, it is built.
 func (s *Sim) proposeIfDue(n *Node) {
-	if n.Stopped != nil {
+	if n.Stopped != nil || n.Down {
 		return
 	}
 	if at, ok := n.Driver.ProposalDue(); ok && !at.After(simClock{s}.Now()) {

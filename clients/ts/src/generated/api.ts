@@ -175,6 +175,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Equivocation evidence this node holds, newest view first.
+         * @description Pairs of conflicting signed messages of one validator for one view
+         *     that this node detected (spec/consensus.md, Equivocation evidence):
+         *     two votes naming different blocks, two timeouts with different
+         *     high_qc_view, or two proposal envelopes with different header
+         *     hashes. first and second are the two messages' Borsh encodings,
+         *     first bytewise below second, each with its own signature, so anyone
+         *     holding the validator set can check them. The node keeps one record
+         *     per (validator, view, kind) and a bounded number per validator.
+         *     Records are ordered by view, newest first, then by validator and kind
+         *     (descending). A page holds at most `limit` records and stops early
+         *     once its messages pass 4 MiB (it always holds one record when any
+         *     remain). The evidence is not yet on chain: a later staking rule
+         *     includes it in blocks and slashes.
+         */
+        get: operations["getEvidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/chain/status": {
         parameters: {
             query?: never;
@@ -277,6 +309,11 @@ export interface components {
         };
         TransactionPage: {
             transactions: components["schemas"]["IndexedTransaction"][];
+            /** @description Absent on the last page. */
+            next_cursor?: string;
+        };
+        EvidencePage: {
+            evidence: components["schemas"]["Evidence"][];
             /** @description Absent on the last page. */
             next_cursor?: string;
         };
@@ -493,6 +530,41 @@ export interface components {
             validator: components["schemas"]["Address"];
             /** @description The signature over the certificate's signing payload. */
             signature: components["schemas"]["Signature"];
+        };
+        /**
+         * @description What a validator signed twice for one view.
+         *
+         *     JSON: the variant name.
+         * @enum {string}
+         */
+        EvidenceKind: "DoubleProposal" | "DoubleVote" | "DoubleTimeout";
+        /**
+         * @description Proof that validator signed two conflicting messages for view. Each
+         *     message carries its own signature, so anyone holding the validator set
+         *     can check the evidence without trusting who reports it.
+         *
+         *     DoubleVote: first and second are the Borsh encodings of two Votes of
+         *     validator for view naming different (height, block_hash).
+         *     DoubleTimeout: two Timeouts of validator for view with different
+         *     high_qc_view. DoubleProposal: two Borsh-encoded Envelopes sent by
+         *     validator (the envelope signature under the chain id is what
+         *     authenticates a proposal) whose payloads are Proposals whose blocks
+         *     have view and different header hashes.
+         *
+         *     Canonical form: first < second bytewise, so one pair of messages has
+         *     one encoding.
+         */
+        Evidence: {
+            /** @description What was signed twice. */
+            kind: components["schemas"]["EvidenceKind"];
+            /** @description The equivocating validator. */
+            validator: components["schemas"]["Address"];
+            /** @description The view both messages are for. */
+            view: components["schemas"]["U64"];
+            /** @description The Borsh encoding of the bytewise smaller message (a Vote, a Timeout, or an Envelope carrying a Proposal). */
+            first: components["schemas"]["HexBytes"];
+            /** @description The Borsh encoding of the bytewise larger message, of the same type as first. */
+            second: components["schemas"]["HexBytes"];
         };
         /** @description A shortcut leaf met on a path: its path and the hash of its value. */
         SMTProofLeaf: {
@@ -797,6 +869,31 @@ export interface operations {
                     "application/json": {
                         validators: components["schemas"]["Validator"][];
                     };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getEvidence: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The next_cursor of the previous page: "<view>-<validator, 40 lowercase hex>-<kind value>". */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of evidence. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidencePage"];
                 };
             };
             default: components["responses"]["Error"];
