@@ -24,6 +24,9 @@ type vectorFile struct {
 	Kind  string            `json:"kind"`
 	Type  string            `json:"type"`
 	Cases []json.RawMessage `json:"cases"`
+	// Lag and Window: the leader-schedule parameters (kind leader_schedule).
+	Lag    string `json:"lag"`
+	Window string `json:"window"`
 }
 
 // runManifest checks a vector tree the way conformance/README.md asks any

@@ -45,14 +45,15 @@ func TestVectors(t *testing.T) {
 }
 
 var runners = map[string]func(*testing.T, vectorFile) int{
-	"codec":        runCodec,
-	"decode_error": runDecodeError,
-	"keys":         runKeys,
-	"signatures":   runSignatures,
-	"usernames":    runUsernames,
-	"addresses":    runAddresses,
-	"account_refs": runAccountRefs,
-	"params":       runParams,
+	"codec":           runCodec,
+	"decode_error":    runDecodeError,
+	"keys":            runKeys,
+	"signatures":      runSignatures,
+	"usernames":       runUsernames,
+	"addresses":       runAddresses,
+	"account_refs":    runAccountRefs,
+	"params":          runParams,
+	"leader_schedule": runLeaderSchedule,
 }
 
 type hasher interface{ Hash() (types.Hash, error) }

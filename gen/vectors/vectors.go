@@ -38,6 +38,8 @@ type cases struct {
 	Usernames   []usernameCase  `yaml:"usernames"`
 	Addresses   []addressCase   `yaml:"addresses"`
 	AccountRefs []addressCase   `yaml:"account_refs"`
+	// LeaderSchedule: spec/cases/leader_schedule.yaml.
+	LeaderSchedule []leaderCase `yaml:"leader_schedule"`
 }
 
 type codecCase struct {
@@ -85,6 +87,7 @@ func Generate(s *schema.Spec, specDir, out string) error {
 		c.Usernames = append(c.Usernames, one.Usernames...)
 		c.Addresses = append(c.Addresses, one.Addresses...)
 		c.AccountRefs = append(c.AccountRefs, one.AccountRefs...)
+		c.LeaderSchedule = append(c.LeaderSchedule, one.LeaderSchedule...)
 	}
 	var files []file
 	codecFiles, negFiles, err := codecVectors(s, c)
@@ -93,7 +96,7 @@ func Generate(s *schema.Spec, specDir, out string) error {
 	}
 	files = append(files, codecFiles...)
 	files = append(files, negFiles...)
-	for _, step := range []func(*schema.Spec, cases) (file, error){keyVectors, signatureVectors, usernameVectors, addressVectors, accountRefVectors, paramVectors} {
+	for _, step := range []func(*schema.Spec, cases) (file, error){keyVectors, signatureVectors, usernameVectors, addressVectors, accountRefVectors, paramVectors, leaderVectors} {
 		f, err := step(s, c)
 		if err != nil {
 			return err

@@ -96,6 +96,8 @@ export declare const params: Readonly<{
   BlocksPerDay: bigint;
   ViewTimeoutMillis: bigint;
   ViewWindow: bigint;
+  LeaderReputationLag: bigint;
+  LeaderReputationWindow: bigint;
   FinalityDepth: bigint;
   EpochLength: bigint;
   InitialBaseFee: bigint;

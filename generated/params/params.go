@@ -54,6 +54,18 @@ const (
 	// per validator.
 	ViewWindow uint64 = uint64(0x40)
 
+	// LeaderReputationLag: The leader of view v is drawn among the validators
+	// active in committed blocks of views [v - LeaderReputationLag -
+	// LeaderReputationWindow, v - LeaderReputationLag) (spec/consensus.md, Leader
+	// selection): far enough back that every node taking part in view v has
+	// committed them.
+	LeaderReputationLag uint64 = uint64(0x6)
+
+	// LeaderReputationWindow: How many views of committed history decide who is
+	// active: a validator that signed nothing committed in that many views (no
+	// proposal, no vote in a QC, no timeout in a TC) is passed over as leader.
+	LeaderReputationWindow uint64 = uint64(0xc)
+
 	// FinalityDepth: Pipelined HotStuff finalizes a block three blocks later (18
 	// s).
 	FinalityDepth uint64 = uint64(0x3)
@@ -327,6 +339,10 @@ func Lookup(name string) (string, bool) {
 		return strconv.FormatUint(ViewTimeoutMillis, 10), true
 	case "ViewWindow":
 		return strconv.FormatUint(ViewWindow, 10), true
+	case "LeaderReputationLag":
+		return strconv.FormatUint(LeaderReputationLag, 10), true
+	case "LeaderReputationWindow":
+		return strconv.FormatUint(LeaderReputationWindow, 10), true
 	case "FinalityDepth":
 		return strconv.FormatUint(FinalityDepth, 10), true
 	case "EpochLength":

@@ -51,6 +51,9 @@ type blocks struct {
 	seenAt map[types.Hash]time.Time // when each block was first seen, for pacing
 
 	execd map[types.Hash]*speculative
+
+	// committed, if set, is told of each block made final, in order.
+	committed func(*types.BlockHeader)
 }
 
 func newBlocks(chain Chain, pool Pool, clock Clock) *blocks {
@@ -201,6 +204,9 @@ func (s *blocks) commit(hdr *types.BlockHeader, proof *types.CommitProof) error 
 	}
 	if err := s.chain.Commit(sp.block, sp.receipts, proof, sp.written); err != nil {
 		return err
+	}
+	if s.committed != nil {
+		s.committed(&sp.block.Header)
 	}
 	s.forget(sp)
 	return nil

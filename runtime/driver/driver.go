@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/consensus"
 	"github.com/oramanetwork/orama-chain/runtime/smt"
@@ -32,7 +33,15 @@ type Chain interface {
 	// returns those above a height after a restart.
 	PutPending(*types.Block) error
 	PendingBlocks(above uint64) ([]*types.Block, error)
+	// Block returns the final block at height (the leader schedule reads
+	// recent committed headers after a restart).
+	Block(height uint64) (*types.Block, error)
 }
+
+// CommitObserver is an elector whose schedule depends on committed
+// history (consensus.ReputationElector): the driver tells it of every
+// final block, in order.
+type CommitObserver interface{ Committed(*types.BlockHeader) }
 
 // Pool is the mempool a proposer draws from (runtime/mempool.Pool).
 type Pool interface {
@@ -105,8 +114,10 @@ type Config struct {
 	Validators []types.Validator
 	Signer     consensus.Signer
 	Verifier   consensus.Verifier
-	// Elector chooses leaders; nil means the EP-weighted elector seeded
-	// with the genesis hash (Seed).
+	// Elector chooses leaders; nil means the leader schedule of
+	// spec/consensus.md (consensus.ReputationElector seeded with Seed,
+	// the genesis hash). If it is a CommitObserver it is told of every
+	// final block.
 	Elector consensus.LeaderElector
 	Seed    [32]byte
 
@@ -199,7 +210,7 @@ func New(cfg Config, chain Chain, pool Pool, net Network) (*Driver, error) {
 	}
 	el := cfg.Elector
 	if el == nil {
-		el = consensus.NewWeightedElector(set, cfg.Seed)
+		el = consensus.NewReputationElector(set, cfg.Seed)
 	}
 	tick := cfg.TickInterval
 	// The view timer runs from entering a view; the leader waits up to a
@@ -212,6 +223,9 @@ func New(cfg Config, chain Chain, pool Pool, net Network) (*Driver, error) {
 		keys: newSenders(cfg.Clock), props: proposals{},
 	}
 	d.blocks = newBlocks(chain, pool, cfg.Clock)
+	if obs, ok := el.(CommitObserver); ok {
+		d.blocks.committed = obs.Committed
+	}
 	d.prod = &producer{me: d.me, blockTime: cfg.BlockTime, pool: pool, blocks: d.blocks, clock: cfg.Clock}
 	d.prod.fetch = d.request
 	d.ccfg = consensus.Config{
@@ -265,6 +279,9 @@ func (d *Driver) restartCore(ctx context.Context) error {
 		sd = &s
 	}
 	head, _ := d.chain.Head()
+	if err := d.loadHistory(&head.Header); err != nil {
+		return err
+	}
 	cfg := d.ccfg
 	hdr := head.Header
 	cfg.Root = &hdr
@@ -294,6 +311,33 @@ func (d *Driver) restartCore(ctx context.Context) error {
 		}
 	}
 	d.setStatus(false)
+	return nil
+}
+
+// loadHistory tells a CommitObserver elector of the final blocks it needs
+// for any view after head's: those of the last LeaderReputationLag +
+// LeaderReputationWindow views, oldest first. Blocks it already knows are
+// ignored by it.
+func (d *Driver) loadHistory(head *types.BlockHeader) error {
+	obs, ok := d.elect.(CommitObserver)
+	if !ok {
+		return nil
+	}
+	span := params.LeaderReputationLag + params.LeaderReputationWindow
+	var hs []types.BlockHeader
+	for h := head.Height; h > 0; h-- {
+		b, err := d.chain.Block(h)
+		if err != nil {
+			return fmt.Errorf("driver: leader schedule history at height %d: %w", h, err)
+		}
+		hs = append(hs, b.Header)
+		if b.Header.View+span < head.View {
+			break
+		}
+	}
+	for i := len(hs) - 1; i >= 0; i-- {
+		obs.Committed(&hs[i])
+	}
 	return nil
 }
 

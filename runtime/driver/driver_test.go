@@ -44,6 +44,12 @@ func (c *testChain) Safety() (*types.SafetyRecord, bool, error) {
 }
 func (c *testChain) PutPending(b *types.Block) error              { c.pending = append(c.pending, b); return nil }
 func (c *testChain) PendingBlocks(uint64) ([]*types.Block, error) { return nil, nil }
+func (c *testChain) Block(h uint64) (*types.Block, error) {
+	if h >= uint64(len(c.blocks)) {
+		return nil, errors.New("no block")
+	}
+	return c.blocks[h], nil
+}
 
 func (c *testChain) Account(a types.Address) (types.Account, error) {
 	head, _ := c.Head()

@@ -94,6 +94,7 @@ func (c chain) PutPending(b *types.Block) error            { return c.n.store.Pu
 func (c chain) PendingBlocks(above uint64) ([]*types.Block, error) {
 	return c.n.store.PendingBlocks(above)
 }
+func (c chain) Block(height uint64) (*types.Block, error) { return c.n.store.Block(height) }
 
 // driverNet adapts the node's Network to driver.Network: a block request
 // is fetched on its own goroutine, and the answer queued for the loop.

@@ -2,6 +2,7 @@
 // kind, mirroring conformance/runner_test.go (and checking a little more: the
 // JSON value of signature cases, both directions of every address form).
 import * as borsh from 'borsh';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { schemas, types, hashes, signing, params, paramTypes, enums } from '../../../generated/js/schema.js';
 import {
@@ -262,7 +263,51 @@ export function runParams(vf, ctx) {
   });
 }
 
+// runLeaderSchedule recomputes the leader schedule of spec/consensus.md,
+// "Leader selection": the EP-weighted draw from SHA-256(seed || view LE)
+// over the validators active in committed views [v-lag-window, v-lag), or
+// over all of them when that window shows nobody.
+export function runLeaderSchedule(vf, ctx) {
+  expectKeys(vf, ['kind', 'lag', 'window', 'cases'], [], 'file');
+  assert(BigInt(vf.lag) === BigInt(params.LeaderReputationLag) && BigInt(vf.window) === BigInt(params.LeaderReputationWindow),
+    'leader_schedule.json and the generated params disagree on lag or window');
+  const lag = parseU64(vf.lag);
+  const window = parseU64(vf.window);
+  forCases(vf, ctx, 'leader_schedule', (c) => {
+    expectKeys(c, ['name', 'seed', 'validators', 'history', 'leaders'], [], 'case');
+    const seed = unhex(c.seed);
+    assert(seed.length === 32, 'seed is not 32 bytes');
+    const ms = c.validators.map((v) => ({ address: v.address, power: parseU64(v.power) }));
+    for (let i = 1; i < ms.length; i++) assert(ms[i - 1].address < ms[i].address, 'validators not sorted by address');
+    const hist = c.history.map((h) => ({ view: parseU64(h.view), active: new Set(h.active) }));
+    for (const q of c.leaders) {
+      const v = parseU64(q.view);
+      const hi = v > lag ? v - lag : 0n;
+      const lo = hi > window ? hi - window : 0n;
+      const active = new Set();
+      for (const h of hist) if (h.view >= lo && h.view < hi) for (const a of h.active) active.add(a);
+      const drawn = ms.filter((m) => active.size === 0 || active.has(m.address));
+      const pool = drawn.length > 0 ? drawn : ms;
+      const total = pool.reduce((t, m) => t + m.power, 0n);
+      const buf = new Uint8Array(40);
+      buf.set(seed, 0);
+      new DataView(buf.buffer).setBigUint64(32, v, true);
+      const h = createHash('sha256').update(buf).digest();
+      const x = new DataView(h.buffer, h.byteOffset, 8).getBigUint64(0, true);
+      const r = (x * total) >> 64n;
+      let acc = 0n;
+      let leader;
+      for (const m of pool) {
+        acc += m.power;
+        if (acc > r) { leader = m.address; break; }
+      }
+      assert(leader === q.leader, `${c.name}: leader of view ${v} is ${leader}, want ${q.leader}`);
+    }
+  });
+}
+
 export const vectorRunners = {
+  leader_schedule: runLeaderSchedule,
   codec: runCodec,
   decode_error: runDecodeError,
   keys: runKeys,

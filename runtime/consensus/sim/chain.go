@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/oramanetwork/orama-chain/generated/types"
@@ -117,6 +118,14 @@ func (c *memChain) PutPending(b *types.Block) error {
 
 // PendingBlocks returns the recorded proposals above a height, by height
 // then hash, so that a restart replays them in one order.
+// Block returns the final block at height.
+func (c *memChain) Block(height uint64) (*types.Block, error) {
+	if height >= uint64(len(c.blocks)) {
+		return nil, errors.New("sim: no final block at that height")
+	}
+	return c.blocks[height], nil
+}
+
 func (c *memChain) PendingBlocks(above uint64) ([]*types.Block, error) {
 	if c.s.opts.LosePending {
 		return nil, nil

@@ -225,9 +225,9 @@ func New(o Options) (*Sim, error) {
 		set: set, genesis: g, addrs: addrs, opts: o, ctx: context.Background(), validator: vals}
 	if o.Elector != nil {
 		s.elector = o.Elector(set, addrs)
-	} else {
-		s.elector = consensus.NewWeightedElector(set, [32]byte{byte(o.Seed)})
 	}
+	// Otherwise each driver builds the production leader schedule, which
+	// depends on what its node committed.
 	if len(o.Twins) > 0 {
 		for nonce := range o.TwinTxs {
 			s.twinTxs = append(s.twinTxs, transfer(payer, uint64(nonce)))
@@ -302,7 +302,7 @@ func (s *Sim) boot(n *Node) error {
 	}
 	d, err := driver.New(driver.Config{
 		Genesis: b0.Header, Validators: s.validator,
-		Signer: FakeSigner{Addr: n.Addr}, Verifier: countingVerifier{&s.Verifies}, Elector: s.elector,
+		Signer: FakeSigner{Addr: n.Addr}, Verifier: countingVerifier{&s.Verifies}, Elector: s.elector, Seed: [32]byte{byte(s.opts.Seed)},
 		BlockTime: bt, ViewTimeout: vt, TickInterval: tick, MaxBackoffExp: s.opts.MaxBackoffExp,
 		Clock: simClock{s}, Logger: slog.New(slog.DiscardHandler), UnsafeNoViewCheck: s.opts.UnsafeNoViewCheck,
 		UnsafeNoProposalMarker: s.opts.UnsafeNoProposalMarker, Evidence: evidenceOf{n},
