@@ -156,24 +156,25 @@ const (
 // Block and Status must be called from one goroutine (Run's, or the
 // simulator's).
 type Driver struct {
-	cfg    Config
-	log    *slog.Logger
-	chain  Chain
-	net    Network // nil: a node alone
-	me     types.Address
-	set    *consensus.ValidatorSet
-	elect  consensus.LeaderElector
-	ccfg   consensus.Config
-	core   *consensus.Core
-	blocks *blocks
-	prod   *producer
-	in     *inbound
-	asked  map[types.Hash]time.Time // blocks requested from peers, not yet received: when last asked
-	keys   *senders                 // invalid content per signing key
-	props  proposals                // first proposal seen per recent view
-	nonce  uint64                   // last NewView nonce sent
-	peers  int                      // peers at the last tick
-	joined time.Time                // when the peer count last rose, until PeerJoined is sent
+	cfg       Config
+	log       *slog.Logger
+	chain     Chain
+	net       Network // nil: a node alone
+	me        types.Address
+	set       *consensus.ValidatorSet
+	elect     consensus.LeaderElector
+	ccfg      consensus.Config
+	core      *consensus.Core
+	blocks    *blocks
+	prod      *producer
+	in        *inbound
+	asked     map[types.Hash]time.Time // blocks requested from peers, not yet received: when last asked
+	keys      *senders                 // invalid content per signing key
+	props     proposals                // first proposal seen per recent view
+	nonce     uint64                   // last NewView nonce sent
+	peers     int                      // peers at the last tick
+	joined    time.Time                // when the peer count last rose, until the last PeerJoined is sent
+	joinStage int                      // PeerJoined events sent since then
 
 	mu     sync.Mutex
 	status Status
@@ -394,29 +395,34 @@ func (d *Driver) Tick(ctx context.Context) error {
 	return err
 }
 
-// peerJoinDelay is how long after the peer count rises the driver sends
-// PeerJoined: long enough for the new peer's gossip subscriptions to
-// arrive, so that what is re-sent reaches it.
-const peerJoinDelay = 500 * time.Millisecond
+// peerJoinDelays are when, after the peer count rises, the driver sends
+// PeerJoined: the first once the new peer's gossip subscriptions have
+// likely arrived, the others in case they had not (a restarted node may
+// still be range-syncing, or its mesh forming). Each send is distinct (its
+// nonce) and cheap; a timed-out view may otherwise wait for a backed-off
+// timer of up to 16 view timeouts.
+var peerJoinDelays = [...]time.Duration{500 * time.Millisecond, 2 * time.Second, 5 * time.Second}
 
-// peersChanged tells the core, once a new peer had time to subscribe,
-// that one connected (a restarted validator), so it re-sends what lets
-// the peer catch up.
+// peersChanged tells the core, at each of peerJoinDelays after a new peer
+// connected (a restarted validator), so it re-sends what lets the peer
+// catch up.
 func (d *Driver) peersChanged(ctx context.Context) error {
 	if d.net == nil {
 		return nil
 	}
 	now := d.cfg.Clock.Now()
 	if n := d.net.PeerCount(); n > d.peers {
-		d.joined = now
+		d.joined, d.joinStage = now, 0
 		d.peers = n
 	} else {
 		d.peers = n
 	}
-	if d.joined.IsZero() || now.Sub(d.joined) < peerJoinDelay {
+	if d.joined.IsZero() || now.Sub(d.joined) < peerJoinDelays[d.joinStage] {
 		return nil
 	}
-	d.joined = time.Time{}
+	if d.joinStage++; d.joinStage == len(peerJoinDelays) {
+		d.joined = time.Time{}
+	}
 	return d.step(ctx, consensus.PeerJoined{})
 }
 
