@@ -235,15 +235,24 @@ func (r *blockReader) tx(loc index.Location) (*types.Block, *types.Transaction, 
 	return b, &b.Transactions[i], &rs[i], nil
 }
 
+// pageLimit is a list endpoint's limit parameter: defaultLimit when
+// absent, otherwise within 1..maxLimit.
+func pageLimit(p *int) (int, error) {
+	if p == nil {
+		return defaultLimit, nil
+	}
+	if *p < 1 || *p > maxLimit {
+		return 0, errInvalidParameter("limit %d is outside 1..%d", *p, maxLimit)
+	}
+	return *p, nil
+}
+
 // GetAccountTransactions implements GET /v1/accounts/{id}/transactions.
 func (s *server) GetAccountTransactions(_ context.Context, req api.GetAccountTransactionsRequestObject) (api.GetAccountTransactionsResponseObject, error) {
 	p := req.Params
-	limit := defaultLimit
-	if p.Limit != nil {
-		limit = *p.Limit
-	}
-	if limit < 1 || limit > maxLimit {
-		return nil, errInvalidParameter("limit %d is outside 1..%d", limit, maxLimit)
+	limit, err := pageLimit(p.Limit)
+	if err != nil {
+		return nil, err
 	}
 	desc := true
 	if p.Order != nil {
@@ -474,12 +483,9 @@ func parseEvidenceCursor(c string) (*store.EvidenceCursor, error) {
 // evidence, newest view first.
 func (s *server) GetEvidence(_ context.Context, req api.GetEvidenceRequestObject) (api.GetEvidenceResponseObject, error) {
 	p := req.Params
-	limit := defaultLimit
-	if p.Limit != nil {
-		limit = *p.Limit
-	}
-	if limit < 1 || limit > maxLimit {
-		return nil, errInvalidParameter("limit %d is outside 1..%d", limit, maxLimit)
+	limit, err := pageLimit(p.Limit)
+	if err != nil {
+		return nil, err
 	}
 	var after *store.EvidenceCursor
 	if p.Cursor != nil {
