@@ -234,7 +234,7 @@ func (c *Core) onBuilt(h *types.BlockHeader) error {
 		c.emit(PersistSafety{Data: c.safety.Clone()})
 	}
 	c.emit(BroadcastProposal{Header: *h})
-	return c.onProposal(h)
+	return c.onHashedProposal(h, hash)
 }
 
 // onPeerJoined sends again this node's timeout of the current view, if it
@@ -259,6 +259,11 @@ func (c *Core) onProposal(h *types.BlockHeader) error {
 	if err != nil {
 		return err
 	}
+	return c.onHashedProposal(h, hash)
+}
+
+// onHashedProposal is onProposal for a header whose hash is known.
+func (c *Core) onHashedProposal(h *types.BlockHeader, hash types.Hash) error {
 	if _, known := c.forks.blocks[hash]; known {
 		return nil
 	}

@@ -260,6 +260,12 @@ func (d *Driver) Safety() consensus.SafetyData { return d.core.Safety() }
 // Start range-syncs from peers, then builds the core at the head with the
 // persisted safety data and the recorded proposed blocks.
 func (d *Driver) Start(ctx context.Context) error {
+	// Once per process: later commits (range sync included) reach the
+	// leader schedule as they happen.
+	head, _ := d.chain.Head()
+	if err := d.loadHistory(&head.Header); err != nil {
+		return err
+	}
 	if d.net != nil {
 		if err := d.syncRange(ctx); err != nil {
 			return err
@@ -280,9 +286,6 @@ func (d *Driver) restartCore(ctx context.Context) error {
 		sd = &s
 	}
 	head, _ := d.chain.Head()
-	if err := d.loadHistory(&head.Header); err != nil {
-		return err
-	}
 	cfg := d.ccfg
 	hdr := head.Header
 	cfg.Root = &hdr
@@ -317,8 +320,7 @@ func (d *Driver) restartCore(ctx context.Context) error {
 
 // loadHistory tells a CommitObserver elector of the final blocks it needs
 // for any view after head's: those of the last LeaderReputationLag +
-// LeaderReputationWindow views, oldest first. Blocks it already knows are
-// ignored by it.
+// LeaderReputationWindow views, oldest first. Start calls it once.
 func (d *Driver) loadHistory(head *types.BlockHeader) error {
 	obs, ok := d.elect.(CommitObserver)
 	if !ok {
