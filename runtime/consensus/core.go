@@ -42,6 +42,10 @@ var (
 	// ahead of the current one. It is dropped, not judged: an honest
 	// sender is simply ahead of this node.
 	ErrBeyondWindow = errors.New("consensus: view beyond the window")
+	// ErrEquivocation: a vote or timeout conflicting with one its signer
+	// already sent for the view. It is never counted; the first is
+	// reported as evidence (RecordEvidence).
+	ErrEquivocation = errors.New("consensus: conflicting message for the view")
 )
 
 // Core is the consensus state machine of one node: a validator, or a
@@ -67,6 +71,7 @@ type Core struct {
 	certs    *certVerifier
 	votes    *voteCollector
 	timeouts *timeoutCollector
+	reported map[conflictKey]struct{} // equivocations reported, pruned with the collectors
 
 	acts []Action
 }
@@ -95,6 +100,7 @@ func NewCore(cfg Config, safety *SafetyData) (*Core, error) {
 		certs:    newCertVerifier(cfg.Validators, cfg.Verifier),
 		votes:    newVoteCollector(cfg.Validators),
 		timeouts: newTimeoutCollector(cfg.Validators),
+		reported: map[conflictKey]struct{}{},
 	}
 	c.power, c.member = cfg.Validators.Power(c.self)
 	if safety != nil {
@@ -354,7 +360,7 @@ func (c *Core) tryVote(hash types.Hash) error {
 	// so the QC forms even when the next leader is down, and the view after
 	// it then times out on its own instead of taking this block with it.
 	// Its own signature, just made, is not checked again.
-	c.countVote(&v, c.power)
+	_ = c.countVote(&v, c.power) // its own vote: never a conflict
 	return nil
 }
 
@@ -381,39 +387,53 @@ func (c *Core) onVote(v *types.Vote) error {
 	if err := c.cfg.Verifier.Verify(types.SigningDomainVote, payload, v.Signature, v.Voter); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
-	c.countVote(v, power)
-	return nil
+	return c.countVote(v, power)
 }
 
 // countVote adds a verified vote of a validator with power, forming and
 // processing the QC when it completes one.
-func (c *Core) countVote(v *types.Vote, power uint64) {
+func (c *Core) countVote(v *types.Vote, power uint64) error {
 	if v.View < c.safety.HighQC.View {
-		return // stale: a higher QC exists
+		return nil // stale: a higher QC exists
 	}
 	qc, conflict := c.votes.add(v, power)
 	if conflict != nil {
-		c.reportConflict(types.EvidenceKindDoubleVote, v.Voter, v.View, conflict, v)
+		return c.reportConflict(types.EvidenceKindDoubleVote, v.Voter, v.View, conflict, v)
 	}
 	if qc != nil {
 		c.certs.seenQC[qcKey{qc.View, qc.Height, qc.BlockHash}] = struct{}{}
 		c.processQC(*qc)
 	}
+	return nil
 }
 
-// reportConflict emits the evidence that signer signed both a and b (two
-// verified messages) for view. Both were verified, so encoding cannot fail;
-// if it did, there would be nothing to prove, and nothing is emitted.
-func (c *Core) reportConflict(kind types.EvidenceKind, signer types.Address, view uint64, a, b interface{ MarshalBorsh() ([]byte, error) }) {
-	ea, err := a.MarshalBorsh()
-	if err != nil {
-		return
+// reportConflict emits, once per (kind, view, signer), the evidence that
+// signer signed both a and b (two verified messages) for view, and
+// rejects b with ErrEquivocation: the outer layer counts it against the
+// key, so a key repeating conflicting messages is rate-limited like one
+// sending invalid ones, and the evidence is stored once. Both messages were
+// verified, so encoding cannot fail; if it did, nothing is emitted.
+func (c *Core) reportConflict(kind types.EvidenceKind, signer types.Address, view uint64, a, b interface{ MarshalBorsh() ([]byte, error) }) error {
+	err := fmt.Errorf("%w: %s by %x in view %d", ErrEquivocation, kind, signer, view)
+	k := conflictKey{kind, view, signer}
+	if _, done := c.reported[k]; done {
+		return err
 	}
-	eb, err := b.MarshalBorsh()
-	if err != nil {
-		return
+	ea, aerr := a.MarshalBorsh()
+	eb, berr := b.MarshalBorsh()
+	if aerr != nil || berr != nil {
+		return err
 	}
+	c.reported[k] = struct{}{}
 	c.emit(RecordEvidence{Evidence: NewEvidence(kind, signer, view, ea, eb)})
+	return err
+}
+
+// conflictKey identifies one reported equivocation.
+type conflictKey struct {
+	kind   types.EvidenceKind
+	view   uint64
+	signer types.Address
 }
 
 func (c *Core) onNewView(nv *types.NewView) error {
@@ -465,7 +485,7 @@ func (c *Core) addTimeout(t *types.Timeout, power uint64) error {
 	}
 	tc, conflict := c.timeouts.add(t, power)
 	if conflict != nil {
-		c.reportConflict(types.EvidenceKindDoubleTimeout, t.Sender, t.View, conflict, t)
+		return c.reportConflict(types.EvidenceKindDoubleTimeout, t.Sender, t.View, conflict, t)
 	}
 	if tc != nil {
 		c.certs.seenTC[tc.View] = struct{}{}
@@ -599,6 +619,11 @@ func (c *Core) advance(v uint64, byTC bool) {
 	}
 	c.votes.prune(v - 1)
 	c.timeouts.prune(v)
+	for k := range c.reported {
+		if k.view+1 < v {
+			delete(c.reported, k)
+		}
+	}
 	c.lead(v)
 }
 

@@ -66,8 +66,9 @@ func TestNewViewCertificatesBeyondWindow(t *testing.T) {
 }
 
 // TestDoubleVoteAndTimeoutEvidence: a second, different vote or timeout
-// of one validator for a view is not counted and is reported as evidence
-// that verifies; an identical re-send is neither.
+// of one validator for a view is not counted, is refused with
+// ErrEquivocation, and is reported as evidence that verifies, once however
+// often the conflict repeats; an identical re-send is none of these.
 func TestDoubleVoteAndTimeoutEvidence(t *testing.T) {
 	c := newTestCore(t, testSet(t, 1, 1, 1, 1), 0, nil)
 	find := func(acts []Action) *types.Evidence {
@@ -85,18 +86,28 @@ func TestDoubleVoteAndTimeoutEvidence(t *testing.T) {
 		}
 		return acts
 	}
+	conflicting := func(ev Event) []Action {
+		acts, err := c.Step(ev)
+		if !errors.Is(err, ErrEquivocation) {
+			t.Fatalf("conflicting message: err %v, want ErrEquivocation", err)
+		}
+		return acts
+	}
 	if ev := find(step(VoteReceived{Vote: signedVote(2, 3, types.Hash{1})})); ev != nil {
 		t.Fatal("evidence from a first vote")
 	}
 	if ev := find(step(VoteReceived{Vote: signedVote(2, 3, types.Hash{1})})); ev != nil {
 		t.Fatal("evidence from a re-sent vote")
 	}
-	ev := find(step(VoteReceived{Vote: signedVote(2, 3, types.Hash{2})}))
+	ev := find(conflicting(VoteReceived{Vote: signedVote(2, 3, types.Hash{2})}))
 	if ev == nil || ev.Kind != types.EvidenceKindDoubleVote || ev.Validator != addr(2) || ev.View != 3 {
 		t.Fatalf("double vote: %+v", ev)
 	}
 	if err := VerifyEvidence(c.cfg.Validators, fakeVerifier{}, ev); err != nil {
 		t.Fatalf("double-vote evidence does not verify: %v", err)
+	}
+	if again := find(conflicting(VoteReceived{Vote: signedVote(2, 3, types.Hash{3})})); again != nil {
+		t.Fatal("the same equivocation reported twice")
 	}
 	// The conflicting vote was not counted: two more votes for block 2
 	// are not a quorum with it.
@@ -112,7 +123,7 @@ func TestDoubleVoteAndTimeoutEvidence(t *testing.T) {
 	if find(step(NewViewReceived{Msg: newViewOf(2, 3, types.QuorumCert{})})) != nil {
 		t.Fatal("evidence from a re-sent timeout")
 	}
-	ev = find(step(NewViewReceived{Msg: newViewOf(2, 3, qc1)}))
+	ev = find(conflicting(NewViewReceived{Msg: newViewOf(2, 3, qc1)}))
 	if ev == nil || ev.Kind != types.EvidenceKindDoubleTimeout || ev.Validator != addr(2) || ev.View != 3 {
 		t.Fatalf("double timeout: %+v", ev)
 	}

@@ -532,7 +532,7 @@ func (d *Driver) onProposal(ctx context.Context, b *types.Block, m Incoming) err
 	// One proposal per view and leader: a second, different one is
 	// equivocation, kept as evidence and dropped before its body is.
 	if seen, ok := d.props[b.Header.View]; ok && seen.hash != h {
-		d.equivocated(b, seen, m.Envelope)
+		d.equivocated(b, m)
 		return nil
 	}
 	// Far above the head on a parent this node has never seen: it fell
@@ -578,14 +578,20 @@ func (d *Driver) onProposal(ctx context.Context, b *types.Block, m Incoming) err
 	return nil
 }
 
-// equivocated reports a second proposal of a view's leader that differs
-// from the first: evidence when both signed envelopes are at hand.
-func (d *Driver) equivocated(b *types.Block, first proposalSeen, env []byte) {
-	d.log.Debug("leader proposed twice in one view", "validator", b.Header.Proposer, "view", b.Header.View)
-	if d.cfg.Evidence == nil || first.envelope == nil || env == nil {
+// equivocated handles a second proposal of a view's leader that differs
+// from the first: it counts against the signing key, like a conflicting
+// vote in the core, and is reported as evidence once per view, when both
+// signed envelopes are at hand.
+func (d *Driver) equivocated(b *types.Block, m Incoming) {
+	view := b.Header.View
+	d.judged(m.Sender, consensus.ErrEquivocation)
+	first := d.props[view]
+	if first.reported || d.cfg.Evidence == nil || first.envelope == nil || m.Envelope == nil {
 		return
 	}
-	ev := consensus.NewEvidence(types.EvidenceKindDoubleProposal, b.Header.Proposer, b.Header.View, first.envelope, env)
+	first.reported = true
+	d.props[view] = first
+	ev := consensus.NewEvidence(types.EvidenceKindDoubleProposal, b.Header.Proposer, view, first.envelope, m.Envelope)
 	d.cfg.Evidence.RecordEvidence(&ev)
 }
 

@@ -97,6 +97,7 @@ func (ss *senders) invalid(a types.Address) bool {
 type proposalSeen struct {
 	hash     types.Hash
 	envelope []byte // its signed envelope, when the network supplied it
+	reported bool   // a conflicting proposal of the view was reported
 }
 
 // proposals remembers the first proposal of each recent view, so that a
