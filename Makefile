@@ -14,7 +14,7 @@ FUZZTIME_FULL ?= 5000000x
 CRASH_CYCLES_FULL ?= 300
 DEVNET_BENCH_DURATION ?= 60s
 
-.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-throughput throughput-short bench-devnet devnet-short test-js soak run devnet vet fmt-check clean
+.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-throughput throughput-short bench-devnet devnet-short faultnet faultnet-short test-js soak run devnet vet fmt-check clean
 
 all: build
 
@@ -23,11 +23,13 @@ build:
 	@if [ -d cmd/orama ]; then $(GO) build -o bin/orama ./cmd/orama; fi
 
 ## generate: regenerate generated/ and conformance/vectors/ from spec/.
-# Two steps: oramastate is compiled after generated/ is written, because its
-# vectors come from the reference executor, which uses the generated types.
+# Two steps: oramastate and oramachain are compiled after generated/ is
+# written, because their vectors come from the reference executor, which
+# uses the generated types.
 generate:
 	$(GO) run ./gen/cmd/oramagen -spec spec -go-out generated -vectors-out conformance/vectors -js-out generated/js -api-out generated/api
 	$(GO) run ./gen/cmd/oramastate -cases spec/cases/state -out conformance/vectors-state
+	$(GO) run ./gen/cmd/oramachain -cases spec/cases/chain -out conformance/vectors-chain
 	$(GO) tool oapi-codegen -config gen/openapi/oapi-codegen.yaml generated/api/openapi.yaml
 	$(MAKE) --no-print-directory $(TS_DEPS)
 	cd clients/ts && npm run generate
@@ -37,10 +39,12 @@ check-generated:
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(GO) run ./gen/cmd/oramagen -spec spec -go-out $$tmp/generated -vectors-out $$tmp/vectors -js-out $$tmp/generated/js -api-out $$tmp/generated/api && \
 	$(GO) run ./gen/cmd/oramastate -cases spec/cases/state -out $$tmp/vectors-state && \
+	$(GO) run ./gen/cmd/oramachain -cases spec/cases/chain -out $$tmp/vectors-chain && \
 	mkdir -p $$tmp/generated/api && printf "module tmp\ngo 1.26\n" > $$tmp/go.mod && oapi=$$($(GO) tool -n oapi-codegen) && \
 	(cd $$tmp && $$oapi -config $(CURDIR)/gen/openapi/oapi-codegen.yaml generated/api/openapi.yaml) && \
 	diff -r generated $$tmp/generated && diff -r conformance/vectors $$tmp/vectors && \
-	diff -r -x README.md conformance/vectors-state $$tmp/vectors-state || \
+	diff -r -x README.md conformance/vectors-state $$tmp/vectors-state && \
+	diff -r -x README.md conformance/vectors-chain $$tmp/vectors-chain || \
 	{ echo "generated/ or conformance/vectors/ drifted from spec/: run 'make generate' and commit"; exit 1; }
 	@$(MAKE) --no-print-directory $(TS_DEPS) >/dev/null
 	@cd clients/ts && npm run --silent check-generated || \
@@ -54,13 +58,14 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 ## test: everything CI runs (well under 30 minutes on 2 cores).
-test: check-generated fmt-check vet test-go test-js fuzz-short devnet-short throughput-short
+test: check-generated fmt-check vet test-go test-js fuzz-short devnet-short faultnet-short throughput-short
 
 test-go:
 	$(GO) test -count=1 -timeout 25m ./...
 
 ## test-js: the JavaScript conformance runner over every vector, and the TypeScript client
-## (unit tests, and end to end against a node built from this tree); npm ci installs pinned packages.
+## (unit tests, end to end against a node built from this tree, and its npm pack tarball installed
+## into an empty project and run against such a node); npm ci installs pinned packages.
 test-js:
 	cd conformance/js && npm ci --no-audit --no-fund && npm test
 	$(MAKE) --no-print-directory $(TS_DEPS)
@@ -99,6 +104,15 @@ soak:
 ## run: a single-validator node with its data in ./data.
 run: build
 	./bin/orama node --data-dir ./data
+
+## faultnet-short: the issue-13 fault harness on a 4-process devnet at CI size (part of make test):
+## leader SIGKILLs, one validator down, SIGSTOP, two of four restarted, a Byzantine twin key, junk sync peers.
+faultnet-short:
+	@./tools/faultnet.sh --size ci
+
+## faultnet: the same scenarios and bars at full size (60 s windows, more kills and rounds).
+faultnet:
+	@./tools/faultnet.sh --size full
 
 ## devnet-short: tools/devnet-bench.sh at CI size (part of make test).
 devnet-short:

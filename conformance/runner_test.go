@@ -54,6 +54,7 @@ var runners = map[string]func(*testing.T, vectorFile) int{
 	"account_refs":    runAccountRefs,
 	"params":          runParams,
 	"leader_schedule": runLeaderSchedule,
+	"evidence":        runEvidence,
 }
 
 type hasher interface{ Hash() (types.Hash, error) }

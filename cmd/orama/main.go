@@ -9,6 +9,8 @@
 //	orama tx HASH                a transaction's status
 //	orama block [latest|N|HASH]  a block
 //	orama status                 where the chain is
+//	orama import --chain FILE    import a chain file of final blocks (exit 3: a block refused)
+//	orama conformance run --adapter PATH   test a node from outside (conformance/CLIENT.md)
 //
 // Client commands talk to a node's REST API at --node (env ORAMA_NODE,
 // default http://localhost:8545). Output is for people unless --json is
@@ -93,6 +95,13 @@ func run(ctx context.Context, a *app, args []string) int {
 	if err == nil {
 		return exitOK
 	}
+	var es exitStatus
+	if errors.As(err, &es) {
+		if es.err != nil {
+			a.printError(es.err)
+		}
+		return es.code
+	}
 	a.printError(err)
 	if isUsageError(err) {
 		return exitUsage
@@ -122,7 +131,8 @@ on stdout for scripts. Errors go to stderr; the exit status is 0 on success,
 	pf.BoolVar(&a.jsonOut, "json", false, "print JSON on stdout (and errors as JSON on stderr) for scripts")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(initCmd(), nodeCmd(), devnetCmd(), versionCmd(a),
-		keysCmd(a), accountCmd(a), sendCmd(a), usernameCmd(a), txCmd(a), blockCmd(a), statusCmd(a))
+		keysCmd(a), accountCmd(a), sendCmd(a), usernameCmd(a), txCmd(a), blockCmd(a), statusCmd(a),
+		importCmd(a), conformanceCmd(a))
 	return root
 }
 

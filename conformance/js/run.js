@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs every vector under conformance/vectors/ and conformance/vectors-state/
+// Runs every vector under conformance/vectors/, conformance/vectors-state/ and conformance/vectors-chain/
 // and prints a summary; exits 1 on any failure or unchecked case.
 // `npm test` runs the same through node:test (test/), with self-tests.
+import { runChainVectors } from './lib/chain.js';
 import { checkGenerated } from './lib/codec.js';
 import { summary } from './lib/manifest.js';
 import { runStateVectors } from './lib/state.js';
@@ -13,6 +14,7 @@ let ok = true;
 for (const [title, run] of [
   ['conformance/vectors', runVectors],
   ['conformance/vectors-state', runStateVectors],
+  ['conformance/vectors-chain', runChainVectors],
 ]) {
   const t = performance.now();
   const r = run();

@@ -3,7 +3,8 @@
 // conformance/vectors/ (format in conformance/README.md): codec values with
 // their Borsh bytes and hashes, byte strings every decoder must reject, keys
 // and addresses, signatures with their preimages, usernames and address
-// forms. Nothing in the vectors is typed by hand.
+// forms, leader schedules, and equivocation evidence with its verdicts.
+// Nothing in the vectors is typed by hand.
 //
 // It computes everything independently of the code under test: Borsh with
 // its own schema interpreter (interp.go), keys and signatures directly with
@@ -40,6 +41,8 @@ type cases struct {
 	AccountRefs []addressCase   `yaml:"account_refs"`
 	// LeaderSchedule: spec/cases/leader_schedule.yaml.
 	LeaderSchedule []leaderCase `yaml:"leader_schedule"`
+	// Evidence: spec/cases/evidence.yaml.
+	Evidence []evidenceCase `yaml:"evidence"`
 }
 
 type codecCase struct {
@@ -88,6 +91,7 @@ func Generate(s *schema.Spec, specDir, out string) error {
 		c.Addresses = append(c.Addresses, one.Addresses...)
 		c.AccountRefs = append(c.AccountRefs, one.AccountRefs...)
 		c.LeaderSchedule = append(c.LeaderSchedule, one.LeaderSchedule...)
+		c.Evidence = append(c.Evidence, one.Evidence...)
 	}
 	var files []file
 	codecFiles, negFiles, err := codecVectors(s, c)
@@ -96,7 +100,7 @@ func Generate(s *schema.Spec, specDir, out string) error {
 	}
 	files = append(files, codecFiles...)
 	files = append(files, negFiles...)
-	for _, step := range []func(*schema.Spec, cases) (file, error){keyVectors, signatureVectors, usernameVectors, addressVectors, accountRefVectors, paramVectors, leaderVectors} {
+	for _, step := range []func(*schema.Spec, cases) (file, error){keyVectors, signatureVectors, usernameVectors, addressVectors, accountRefVectors, paramVectors, leaderVectors, evidenceVectors} {
 		f, err := step(s, c)
 		if err != nil {
 			return err

@@ -273,7 +273,35 @@ type Account struct {
 	Username string `json:"username"`
 }
 
-// AccountProof defines model for AccountProof.
+// AccountProof An account's state proven against a final block. A light client that
+// trusts a validator set (addresses and Effective Power) and the chain
+// id accepts it only if all of these hold:
+//
+//  1. Header: SHA-256 of the header's Borsh encoding (from its fields;
+//     `borsh`, when present, must be that encoding) is `block_hash`,
+//     and the header's height is the response's `height`.
+//  2. Finality (`finality` must be present): `headers` extend the
+//     header one by one (each parent_hash is the hash of the header
+//     below it); let F be the last of them, or the header when there
+//     are none. The commit proof proves F final (consensus.md, "Commit
+//     proof and block sync"): child.parent_hash is F's hash and
+//     grandchild.parent_hash the child's; child.qc certifies F,
+//     grandchild.qc the child and qc the grandchild (same block hash,
+//     view and height; the all-zero genesis QC certifies nothing);
+//     F, child and grandchild have consecutive views. In each of those
+//     three QCs the votes are strictly ascending by validator address,
+//     every voter is in the set, every signature is the canonical
+//     signature (DECISIONS.md D4) of Vote {view, height, block_hash,
+//     voter} in domain Vote under the chain id (D3) by the voter, and
+//     the voters' power is a quorum: power*3 > total*2 (consensus.md,
+//     "Quorum"). An ancestor of a final block is final, so the header
+//     is.
+//  3. State: `key` is the account's 20-byte address (state.md) and the
+//     proof (the strict decoding of `proof`, equal to `proof_fields`)
+//     verifies against the header's state_root (smt.md section 4): with
+//     `exists`, inclusion of `value`, the Borsh Account equal to
+//     `account`; otherwise non-existence, `value` is 0x and `account`
+//     has zero balances, nonce and roots.
 type AccountProof struct {
 	// BlockHash A 32-byte digest. Every object hash on Orama is SHA-256 (see DECISIONS.md D2).
 	//
@@ -282,6 +310,19 @@ type AccountProof struct {
 
 	// Exists false: a non-existence proof.
 	Exists bool `json:"exists"`
+
+	// Finality Why a block is final: the commit proof of that block, or of the
+	// lowest block above it, at most 16 (MaxSyncBlocks) above, that has
+	// one, with the headers in between. The node holds a commit proof for
+	// a block when it recorded one (consensus records one with the last
+	// block each commit makes final, block sync with the last block of a
+	// range) or can build one from its stored final blocks: the block's
+	// child and grandchild when their views are consecutive, and the QC
+	// for the grandchild that the next header carries. With neither
+	// within 16 blocks (a chain imported or synced without proofs, or
+	// views that stay non-consecutive) the response has no `finality`;
+	// a light client then refuses it.
+	Finality *FinalityProof `json:"finality,omitempty"`
 
 	// Header The block header. The block hash is SHA-256 of the header's Borsh
 	// encoding; the body is bound to it through transactions_root. View and
@@ -315,8 +356,38 @@ type AccountResponse struct {
 	Account Account `json:"account"`
 
 	// Height An unsigned 64-bit integer in decimal: JavaScript numbers lose precision above 2^53.
-	Height U64           `json:"height"`
-	Proof  *AccountProof `json:"proof,omitempty"`
+	Height U64 `json:"height"`
+
+	// Proof An account's state proven against a final block. A light client that
+	// trusts a validator set (addresses and Effective Power) and the chain
+	// id accepts it only if all of these hold:
+	//
+	// 1. Header: SHA-256 of the header's Borsh encoding (from its fields;
+	//    `borsh`, when present, must be that encoding) is `block_hash`,
+	//    and the header's height is the response's `height`.
+	// 2. Finality (`finality` must be present): `headers` extend the
+	//    header one by one (each parent_hash is the hash of the header
+	//    below it); let F be the last of them, or the header when there
+	//    are none. The commit proof proves F final (consensus.md, "Commit
+	//    proof and block sync"): child.parent_hash is F's hash and
+	//    grandchild.parent_hash the child's; child.qc certifies F,
+	//    grandchild.qc the child and qc the grandchild (same block hash,
+	//    view and height; the all-zero genesis QC certifies nothing);
+	//    F, child and grandchild have consecutive views. In each of those
+	//    three QCs the votes are strictly ascending by validator address,
+	//    every voter is in the set, every signature is the canonical
+	//    signature (DECISIONS.md D4) of Vote {view, height, block_hash,
+	//    voter} in domain Vote under the chain id (D3) by the voter, and
+	//    the voters' power is a quorum: power*3 > total*2 (consensus.md,
+	//    "Quorum"). An ancestor of a final block is final, so the header
+	//    is.
+	// 3. State: `key` is the account's 20-byte address (state.md) and the
+	//    proof (the strict decoding of `proof`, equal to `proof_fields`)
+	//    verifies against the header's state_root (smt.md section 4): with
+	//    `exists`, inclusion of `value`, the Borsh Account equal to
+	//    `account`; otherwise non-existence, `value` is 0x and `account`
+	//    has zero balances, nonce and roots.
+	Proof *AccountProof `json:"proof,omitempty"`
 }
 
 // Address An account identifier: Keccak256(uncompressed secp256k1 public key
@@ -474,16 +545,50 @@ type ChainStatus struct {
 	View U64 `json:"view"`
 }
 
+// CommitProof Why a block is final, in a form a syncing node checks without running
+// consensus: the block's child and grandchild, proposed in the two views
+// right after it (the consecutive-view commit rule), and a QC for the
+// grandchild. Its hash chain then proves every ancestor final too.
+type CommitProof struct {
+	// Child The child of the final block; its QC certifies the final block.
+	Child BlockHeader `json:"child"`
+
+	// Grandchild The child of child; its QC certifies child.
+	Grandchild BlockHeader `json:"grandchild"`
+
+	// Qc A QC for grandchild.
+	Qc QuorumCert `json:"qc"`
+}
+
 // Error defines model for Error.
 type Error struct {
 	Error struct {
-		// Code A stable machine-readable code: bad_request, invalid_parameter,
-		// unknown_parameter, invalid_account, unknown_username,
-		// invalid_transaction, invalid_signature, nonce_too_low,
-		// nonce_gap, insufficient_balance, fee_too_low, already_known,
-		// username_taken, username_already_set,
-		// replacement_underpriced, pool_full, too_large, not_found,
-		// state_pruned, method_not_allowed, internal.
+		// Code A stable machine-readable code; a new code is a new version
+		// of the API.
+		//
+		// | code | status | meaning |
+		// |---|---|---|
+		// | bad_request | 400, 415, 417 | the request is malformed: HTTP framing, a body that is not one JSON value or not application/json, a transaction that is not 0x + hex |
+		// | invalid_parameter | 400 | a path or query parameter breaks its schema |
+		// | unknown_parameter | 400 | a query parameter the operation does not take |
+		// | invalid_account | 400 | an account id that is neither @username nor an address |
+		// | unknown_username | 404 | no account has claimed the username |
+		// | invalid_transaction | 400 | the transaction does not decode or breaks a stateless rule |
+		// | invalid_signature | 400 | the transaction's signature does not recover to its sender |
+		// | nonce_too_low | 400 | the sender's nonce is already used |
+		// | nonce_gap | 400 | the nonce is too far above the sender's next one |
+		// | insufficient_balance | 400 | the sender cannot pay the amount and the maximum fee |
+		// | fee_too_low | 400 | the fee cap is below what the pool admits |
+		// | already_known | 409 | the pool already holds this transaction |
+		// | username_taken | 409 | another account holds, or is claiming, the username |
+		// | username_already_set | 409 | the sender already has a username |
+		// | replacement_underpriced | 409 | a replacement does not raise the fees enough |
+		// | pool_full | 429 | the node has too many transactions waiting; retry later |
+		// | too_large | 413, 431 | a body, a transaction or the request headers are over the limit |
+		// | not_found | 404 | no such block, transaction or route |
+		// | state_pruned | 410 | the node no longer keeps the state of that height |
+		// | method_not_allowed | 405 | the path does not take that method (Allow lists those it does) |
+		// | internal | 500 | a fault of the node; it logged the cause |
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`
@@ -543,6 +648,28 @@ type EvidencePage struct {
 
 	// NextCursor Absent on the last page.
 	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// FinalityProof Why a block is final: the commit proof of that block, or of the
+// lowest block above it, at most 16 (MaxSyncBlocks) above, that has
+// one, with the headers in between. The node holds a commit proof for
+// a block when it recorded one (consensus records one with the last
+// block each commit makes final, block sync with the last block of a
+// range) or can build one from its stored final blocks: the block's
+// child and grandchild when their views are consecutive, and the QC
+// for the grandchild that the next header carries. With neither
+// within 16 blocks (a chain imported or synced without proofs, or
+// views that stay non-consecutive) the response has no `finality`;
+// a light client then refuses it.
+type FinalityProof struct {
+	// CommitProof Why a block is final, in a form a syncing node checks without running
+	// consensus: the block's child and grandchild, proposed in the two views
+	// right after it (the consecutive-view commit rule), and a QC for the
+	// grandchild. Its hash chain then proves every ancestor final too.
+	CommitProof CommitProof `json:"commit_proof"`
+
+	// Headers The final headers after the proven block, lowest first, up to the one commit_proof is for; empty when it is for the proven block itself.
+	Headers []BlockHeader `json:"headers"`
 }
 
 // Hash A 32-byte digest. Every object hash on Orama is SHA-256 (see DECISIONS.md D2).
@@ -833,7 +960,7 @@ type AccountID = string
 type GetAccountParams struct {
 	Proof *bool `form:"proof,omitempty" json:"proof,omitempty"`
 
-	// Height Block height whose state to read (default latest). Needs state kept for that height.
+	// Height Block height whose state to read (default latest; with proof=true, see above). Needs state kept for that height.
 	Height *U64 `form:"height,omitempty" json:"height,omitempty"`
 }
 
@@ -944,10 +1071,17 @@ type ClientInterface interface {
 	//
 	// With proof=true the response carries the account's Sparse Merkle Tree
 	// proof (or a non-existence proof for an account with no leaf) against
-	// the state root of the block at `height` (default: the latest), and
-	// that block's header, so a light client can verify the balance without
-	// trusting the node: check the header's QC, then the proof against
-	// header.state_root (spec/smt.md, spec/state.md).
+	// the state root of one final block, that block's header, and the proof
+	// that the block is final (`finality`), so a light client holding the
+	// validator set verifies the balance without trusting the node
+	// (AccountProof says how).
+	//
+	// The block is the one at `height`; without `height`, the highest
+	// final block for which the node holds a commit proof (FinalityProof),
+	// at most 16 (MaxSyncBlocks) below the head: normally the head itself,
+	// since consensus records one with every commit; when none is, the
+	// head, without `finality`. `height` in the response says which block
+	// was used.
 	//
 	// Corresponds with GET /v1/accounts/{id} (the `GetAccount` operationId).
 	GetAccount(ctx context.Context, id AccountID, params *GetAccountParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1079,10 +1213,17 @@ type ClientInterface interface {
 //
 // With proof=true the response carries the account's Sparse Merkle Tree
 // proof (or a non-existence proof for an account with no leaf) against
-// the state root of the block at `height` (default: the latest), and
-// that block's header, so a light client can verify the balance without
-// trusting the node: check the header's QC, then the proof against
-// header.state_root (spec/smt.md, spec/state.md).
+// the state root of one final block, that block's header, and the proof
+// that the block is final (`finality`), so a light client holding the
+// validator set verifies the balance without trusting the node
+// (AccountProof says how).
+//
+// The block is the one at `height`; without `height`, the highest
+// final block for which the node holds a commit proof (FinalityProof),
+// at most 16 (MaxSyncBlocks) below the head: normally the head itself,
+// since consensus records one with every commit; when none is, the
+// head, without `finality`. `height` in the response says which block
+// was used.
 //
 // Corresponds with GET /v1/accounts/{id} (the `GetAccount` operationId).
 func (c *Client) GetAccount(ctx context.Context, id AccountID, params *GetAccountParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1826,10 +1967,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// With proof=true the response carries the account's Sparse Merkle Tree
 	// proof (or a non-existence proof for an account with no leaf) against
-	// the state root of the block at `height` (default: the latest), and
-	// that block's header, so a light client can verify the balance without
-	// trusting the node: check the header's QC, then the proof against
-	// header.state_root (spec/smt.md, spec/state.md).
+	// the state root of one final block, that block's header, and the proof
+	// that the block is final (`finality`), so a light client holding the
+	// validator set verifies the balance without trusting the node
+	// (AccountProof says how).
+	//
+	// The block is the one at `height`; without `height`, the highest
+	// final block for which the node holds a commit proof (FinalityProof),
+	// at most 16 (MaxSyncBlocks) below the head: normally the head itself,
+	// since consensus records one with every commit; when none is, the
+	// head, without `finality`. `height` in the response says which block
+	// was used.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2463,10 +2611,17 @@ func (r GetValidatorsResponse) ContentType() string {
 //
 // With proof=true the response carries the account's Sparse Merkle Tree
 // proof (or a non-existence proof for an account with no leaf) against
-// the state root of the block at `height` (default: the latest), and
-// that block's header, so a light client can verify the balance without
-// trusting the node: check the header's QC, then the proof against
-// header.state_root (spec/smt.md, spec/state.md).
+// the state root of one final block, that block's header, and the proof
+// that the block is final (`finality`), so a light client holding the
+// validator set verifies the balance without trusting the node
+// (AccountProof says how).
+//
+// The block is the one at `height`; without `height`, the highest
+// final block for which the node holds a commit proof (FinalityProof),
+// at most 16 (MaxSyncBlocks) below the head: normally the head itself,
+// since consensus records one with every commit; when none is, the
+// head, without `finality`. `height` in the response says which block
+// was used.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4234,151 +4389,182 @@ func (sh *strictHandler) GetValidators(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"vH19c9s28vBXwfC538R+jlZkx8ldlenM4zhum9+1jRu76c2UOR9EQhLOJMASoGVd6u/+zO4CJChStlwr",
-	"/aONxRe87C72fZefo1QXpVZCWRNNPkclr3ghrKjw10ma6lrZd2/hRyZMWsnSSq2iSZRE/682olK8EEkU",
-	"syTSFS/4JKnH4xfp8ZgtxC3+7e6Ob4fuMF0xusIyOZfWjKI4kjB8ye0iiiMYPppEMoviqBK/1bISWTSx",
-	"VS3iyKQLUXBYWcFvvxdqbhfR5PjvcVRI5X8exZFdlTCEsZVU8+ju7g5GMqVWRuAez6pKV/BHqpUVysKf",
-	"vCxzmXLY6vP/GNjv52C6v1RiFk2i//O8Bd1zumue02g4SxdeJ2rFZlzmdSVGEdx2bwRg7gP5vRKM082Y",
-	"ScXe6Mos2EyKPGO6ykTFxC1Pbb5i3LCTshQqk7fsW2ZECiOwwxF7Z5k0ibILwW54XgtmrK5ExrhlcM2N",
-	"/sywXPAZ0zO8Os/1lOfMWG4Fs5UQgJey0qWorCSw8SyrhKE/8/z9LJr8ej9kTtwLd5/WQXPZroPJTCgr",
-	"Z1JUo+gujqY2vZrynKtUbD/Tz6+OB2Y5r6e5TJkbDaBpuNVmIQ3OlOpMXC24WWw/z3fwdH8iuOwBCTRV",
-	"8RTg+8vJxQ9surICZnrN/isqzWa6YkqrA/+YX0pRSFsIZa8qre2TF/RBawsLWsgsE8qRQTuJYXvlghvB",
-	"jvbdsmplZc7KSt7wdMV4auUNt4IWp/QOcAEYV3UxFRUCquLKcKRYw+xCmoYaFtywBc+YuBVpbUX2mlWi",
-	"zPmKlZW2ROO0qDrPkWh2CzBTCmUPADPXUs1ZM8vjIIaM8ctRccVXhu0dsvcfTn44YV+zw3g8HsN/eGcf",
-	"lwBnns/FbqGzRt9uDmQXDirLhVBMFKVd4Sq8vOjzOaCHNOeyEBnzT8UgHOhl9q4oasunuWBAfcwICwxp",
-	"nbOHIuLXhkEF83rqXcdJl8+EvGANdP2z2aO9T8269PQ/IoUnbg9MKdIDd9kz+7vY/3leaT1D4dvhsNNc",
-	"p9cNS3oYUXEkbqUhMd4F74znRkwYR16DDwkAYwnzBoCcap0LrmCkheCZqB6a9w2s8Dt69C6OrsXqwZWK",
-	"2zcrKww8Xvptb0mNzauD7ATeAHyLjPbF9khYXvxwifClg4C3rlCAmofW6t+E95Bn7myttDKHfS+JQf6+",
-	"ZuNbOjV8aoSyox5VOxQTsP26PCzX9tegMQ5pqUegLSF+cHpRnxZ5q6HcK+Nb2l4IOV88+AIyuYAUthjc",
-	"4WT9tLuZm4kHt9nqLOvK2YACMmH/EGnKr49evtqrVUBfRqTl0ctX14esJG58LVaJWkq70LVl0ho2vh0f",
-	"s7ISM3m7/+vh0eRTjCg+swtRibpgmQBJAZPHzGi8Z3ghYCCTqKWuroGzN48veZ4La0bsrTQg/kB9M63K",
-	"HbG/srN35wcvX7J0IdJrUxfASBfidpSoRP3vxfsfJ92nOzp3PPAy6nvcWlEBeP5Fr/46PviKH8xODr75",
-	"9Pl4fPeXHgvusTqv8sXRiTHCDjN+DrcYJzVgJipW6BthgqWT7lpJriwDPg6LE6ouAO/vYWVRHL25PA1Q",
-	"vmk9uIi7OHrTCuONWu1WuixKjqfK9HdrqigIo4ww3YfYGSj8LBOpLHjO3lyexkyM5iMwsUbj8WESDUjG",
-	"R55GxPYONgX6R6ABbbkl1GOaTR2OXg5uaaOw144gAC/rM3dBey+reCNtweGUDzALdvTy1cFUWjbFh2L4",
-	"l0ng46DeM/n87zErtLHMyLmSM5kC4cIzM1kZGxD2+Jb9lb06ZrleiioFhbJrCQcncHzrTt+nz6+Otzh6",
-	"7fphM8D9hzZC8oFxlSHbmupshcs7OX83YcDQ8Oy5p0B64KPLhQDOhPdQsDBp2EwqnvfNRLws/wtY6k1v",
-	"QcObilwvcajmUUZ42aCZ7MJEu+zuatRVebYbuqP83DMDDh6aOMNcsGMESeVMHjDi0dBHx4gVxYOs6bId",
-	"BycmAPKq4qveqWnUg87yHIzjAHcPKrVEYZ7UvmtA2d8nEYwDDQuuAHVJwy6+Ozk4evnKGxj04DNDOlOi",
-	"hEp1JtX8NVGfzlbw0lTXKmNWMwm6VKXr+aIDUFTNR+yjFEug4ERZWQhd26tUVJbxSjCeZdIZoHrIk/I3",
-	"Zhfcsu+0vbD1bMaUEJmZJIpIFY/FDYyeyRmIMD6z8H+6li64mouBg0V6oN9SzJYLbUQDAWmCE0Zkun66",
-	"ptyIq5nYiT0OSsDhy5dfMRiUzYRgpajYnJvGyEQIoH2Oa3pmukRbcjLzprCrnenK7pg+GlRgDpU6XTwV",
-	"NA7Bz9kZjEZ+RRx9zs1VbYixPQn22vIc4QyjsekKtxJCdtSV4E+Z7FuhhJEGADYmg4hXYMvujKvSeB3m",
-	"yk6s4+hszPYIR2NSiOduOXhxv3sN3p2sswMiA7+LmcwF20Mv5ajIGguv1OYxjPx+xySNJ9Wc3fBcZtxq",
-	"4ui/PULt+6nWVV2cisoOTPLTKboBbQs8hAZOUolUyNKa3ThufhDVdS5YFfhv3AQIbIEnnfDjZA66jrjd",
-	"kePo23WvMi2FeKWTd2oecBgSnQGr3n4Jl/TWBpifVwLMazK1EfKVuJG6NsSwhcpEBsDgzM0+co4ePs0F",
-	"xR/cyozlRfnUU/mzkrc4E3qlRapVZmIGVpHjBp6oXzMlbkSoNBHJPDNsz8AdnhPkDCv4ipkFijY3ZLtb",
-	"wjFNaFit4KhqJdxz+z2N5YuRXzDJPSQIONmFhGuENyJZWrbkxoMW0D0aUJCQ6XbZZOdMDAFq/dyGlBIw",
-	"KC+g3AbjVpoHwgUZzXbqV+uIO11wqS4st7UZcCvuUGfoqQqAVCVuHQ8DzaeaOzd4Cou6ktmWRmijfF49",
-	"ynZ10uNRblMQVo984REryrdypQYehUIUpdb5lZH/RSQ5HEtlxZzwWwoXn+3f6rLrbTZjVioFC7IdLrC2",
-	"Oixui836o/rgo2sHrSGONQzG7RFssTRAHOtnMjhvwanqQLY5drm3ggisLUSG/AJNtLh7qMTw5VRnYsju",
-	"NhTMKHi6kEocVIJneAGen7Apz64AOMJg1Bf1jqsmMB8nqlbXSi9VcK15rIkW+2eacEqi/DMBx2pfNHKu",
-	"uK0rETMMklxZra9yvYwTRb/nvISnTT2byVQCN3QBkxg4QPM44zlsZ3WF08Ni3QKuLL8WKm7iO1f+QSNs",
-	"nCgM7KUCIysokcpKpiKLGWJsVud5zHAO4CiwRns1A6svThShvqxqBc8Xwi50dgUP8DzXS7gGB6RSPB8l",
-	"asg7Vghj+Dw8bBvcTIjP9vk+gax765EsBunoRgwF/E8YPJmBXqarjIlCWktGQeMPgN1k4lZkqDb+VotK",
-	"CtM3DTNu+W4DFgdofYmMiRvUUnVG9h4tstp1JoCumugiWZ4eGNKSgqJLmQ77GGiBFER0fkTvXN7Gmeg3",
-	"5OeICZgPSmHCKSJXZsL5l9cVT42qD7etOYFuQpExu9Sw41kuU9SDHZUZxDPwqhE74+kiUe4GS3kFuEfX",
-	"nV4qFhxhoxlXK9DpFjrPSKsW4ZTCJirlinz+eFO4RTMfyLBVbXAhy4VmlSh1ZWEu9GO81fU0Fx+1FRPy",
-	"aqIHxOmZoHT23RsGlb6lZvAW/EhUux6/RUAaTEluFMDiHnH4mLUhrP2RX4DT8ic4rvuB8wyMjF6XZtxE",
-	"LeR8cfVbekWQpfHOUTfjOQ3YpfozdSNyXQrD0HSYrsL17yEE3RMtIpxujZFykHBMZqBxLxfcJorXdiGU",
-	"lSkHeHCnifJ83zk3Sr7KNc8MwtOvzLibpOUnasFvBO0PENCCLTDAXSzllCutZMpzAEnh0UZZWR5z05UV",
-	"S2mIgIB6Si4xRaOhxQU3iYI7Hq1DLt/K2B3HSv1s3nDwC2Wm4HkuKr9AtseRvmLGPT1gHgFXDf7w2Kxg",
-	"LN5AlUyea6ke4c3xh/wf8FZ/7b/AGQcDozndMhVkUSOs/ywAobxs4BP7+xhuBL7FuHFxCRfnJoreFTcH",
-	"tnqjU277HpRdmXVI/VNtFy2VwomZ4TRrrB1RHG6z0QKJahvsbMHsHY8P+P0/HAENUAIf4vcyxWXiSUM2",
-	"tF3Ms8urojhquXHzwxH/wzHRLhm3ezl3CtGanhtItq3CESGYurGIOAJD8SqtK6MHYgUnmADBNHkscm4s",
-	"K/lcbCG9/YxDatd3zspb17peHB1g7C6Tc2HsiJ3diGrF6D0KTWjFMNYcxij2jBDs7dnpu4t373+8GBUZ",
-	"e3u0/+fE97z11jCH3qbwMq5hpkkPBjWys5TeGvaaRRzd7f/fvwzpyu9I+QzDTD0qeZR9jNosyg1dFdyS",
-	"OfviqJ07sG6dX+WhkT+4x/6AAWu7+9o60rZGhOEwgQ1Le+3ap35PQ+QaOI57+PVqVMtYTKPsFRpVMK7Y",
-	"0fMXyPIxyHA2m4nUyhvBzoEMgPeQMCdvK6qXTChbrZ6ZQIm5EZWcgaLpHDwwM/sMDCt2jv04Ua16FrMb",
-	"bUU1aRd2R4E+79n/6RQOEc9zlyUIipnS+NaAIdNNg3tygCKFkWcSToMLYvUDwbuItGyaiyLbOxR//UlQ",
-	"lOAUepAzoNCEW6DmVc6+bMWTy6Vg3KRCUbQNVUFRhQJ8y3D0R//GhSenB6PSTiA3hyYgAL+lB6VzGHGJ",
-	"ow8t2+hDohKmztEjDbsMPdIYAHBHowlUPzPMDWcwEdYn128Orphnm3zbcU+6+jKMtQQZvI5ZAYU05vFJ",
-	"AY1lui6CZ0JcTetKPT2M+ca7gm+bWGbsI8cxozlGfkornxwzuZTl8FQll5gKEMZNdhqw/ZYb59jOYizp",
-	"EBnDPH5LaptUICyNTGF1TQytfkSpxOWtc973J7+o0xQOp4sYtlkirrbkmWGV4Mblxdvb3THO4GT09Wo/",
-	"UbPXTggjoLIW/7En9wcPcyDOm5zcAR0uyNCUKs1rd06Gkp4nLmVLz1wOFwgk9Ik0MTIjpzkaiZZlorQL",
-	"JtnemH3N/lMbG8Tf4Lzvw9s4S1Ha1etEuXcNy6WxhmmVr5gFsz0m/iBU5mwu9g0w3KElxonCihyX2qAx",
-	"4+paoGRe6MqmtaWSneVCOH8L+QIzVnILYjwzYPqi+1b42B+3rNRGEnszPje/J3IRJo9IhWqTzQbsYJku",
-	"WAMRsMwaUI1cfOQRWeCeAL6Ht/qzfTOMb8LBYBDXr2xYODRLbXaAiUeyYuSkFL/VPCcMlbp0jktPVFuz",
-	"Z6/M3ysWHVKCFT94cMIM9g7ghkISHaIqBJpeHGlpgh5GpCquMkrLcjVOcANz0PtEhBV8T2U8a+kfsLZn",
-	"Bo7BqMnK3w2HG57IbW0dFa44MZh+a1QQ3cbRhVDZB4rxuLxjPJQ8Pw+AiHUb63Bds1C620CLE4zMMF+m",
-	"cWE6x8NlyMnjTvXkeDweb7AJMe376G7/r3950AQPlzhk1tDmN9UabB+JXY/WbypvaHXPIcJvsvnPTt9e",
-	"nAR2z4fff7/4/fePZKB8JB9vJVKNvgGZ7YPO8XkcH95RTuEF/EbiQeNqwfOmnjKtqxvhdDZ2olaOnYPF",
-	"C2y4ErBSUCeMZhzkh1/CgpumxBO9RKBOt84+PI79HIqUK6VBSiUK3aPcimzdLXH4YvxIv8Thi21y/jt6",
-	"fpiF0+ev3l8/q3TRN1kHjNXWUcbeAaOyyHkThRkHFMb1Kh/Iba1S8TrMUrb+rmEFiHH0BDMOBim3KG+N",
-	"BSN3IecLb+zC38JYFoYLPKKd6ZVyO8D/XObQgGC5+NJGl4PsPSbXjr2vlBmK5XuYLLXBpGtA8iC77KRv",
-	"NXR0zzl+r4Lw1jNDXoxOCtf92ArR++TSB2sasvnptDXHTbj8LdWdFoW9aT4GbhkHoMYrE+wmZkaobM0f",
-	"80V8/aF7f50AAod7B9QhVLalii6LuU8cnjS+9kDkMcQPKDB76zloyNTXc9DBKNB5P1u75dJobmQie91e",
-	"azVd4sDTXCQK/cXN6veb2i+KCtZK/lYLcjW0Y6O4Ma0wb1PgYXkCZRE1BJiKGfBQickfwAphJqnmb3XB",
-	"pQqlvsuBD6KSa8np0kEoZn0IDbQCKHxt4A4KhsBi89VQmAtQUfhaM6zeQsrlvphsS6qlsq/hbAMsPjsp",
-	"qPbPUBZg/AWyJ3w4lyC6KgWGdcg/AAJwV4eQDvtrEnBonlCfBydfnP4iMpK6NqS1xksCJnrKn+yi+YHf",
-	"yqIunPN5qKJgzxcd7L8GgU0C2AaJhc2SclnInfhksTDLpyqGlF3wFatNO6OV5S6AcF5JXUm7enD/cy3M",
-	"oN/qS9g3XV62u8YOP3SpjogxaDKCk3wJYdiSfhi6cIlCuzpblUhlKYWycaC56QrDGDHmaq9KNycKrO39",
-	"fZfw/IYkgnVCzTSyjXWbC0ZwrAT3HHu+7Pll2/2gPVBdUu+efscFQ1TF0XbW7loRWvBzOKy8o0hwv85u",
-	"K3V5IKT5kDOmM8+QyRkMtikR+4tlHD8uosrNkOb0ja4as5Tc2t4p3aQj9ID/+Ohs6xj3uQ0lWT8YKyWl",
-	"qlOICJPQovqZDbuL3nZd2YPovW2x2ucTurapLgQwW8462bbef0ZgN2jjpVyxKVya1UZkoCWWIn3uq5pY",
-	"Qtn9ras/ifZHzMcBvHtY5StG66UEsUQJtJ9JD11W0lqhRuzEB6WeGeeDcC+BshUUnSbKxRMmPfazRPkF",
-	"uAGl1sVbQGEEAQf7wzI2aY1LHI6b8mKA4jPDqjoXxgdO9n5Wpi5LtIiBCcbsHaXVnZO6FCfKXfjQMl93",
-	"hbS2mP3sMordZbjfZim7Uv9E+SIr7t6it9/fiGqW62UQs/Oz+GFPKE/5AtOU/cVLfi3UPinrHhoyBznv",
-	"UbvnltNIrThRv1RazbE6I2bfcvM98OBLrb/Xy5ghlr/l5uw2FSITWcwuZXky1TfiGyFOeRkniv54I3K9",
-	"fMMNXI/ZG579SGDub6jh8+yWOa6O8OxBB50r0u678iJeloJXZD07epn4UKjPMUiUqdNFl75JgcZdo99l",
-	"hbyCLRdoiSOB89xQsaxIra627fLgqD2Ko3WgRnHUAjWKIw8OfLS3zyiO+jCM4qgL6SiOushp53VUGcVR",
-	"hxCC3+7B4EpLP1EcdZEET3Xpv52qoffIVVUHtNE+ReM9nObVhhSBeV069aQXZq5WHXwGveDIUnSNuIzL",
-	"FWntmNBA9ZYOnPm33HJnn7p05dcsAUVEJBErBFfukYLCai4ilaiPPK+9EY00WQngKxOkSAuMmia/FqKk",
-	"DGjqJ7YlQV26dPAojk5zLouf2xZRF5ZfC0KM++vt2T/fV1Qi8vbsn6dASDkgpZLZXLwVGFBrfv8i7SKr",
-	"OKD2RwBMyVNxik2jgKzA9lIwAGXvic41l8D3AVOtz5rESUwhulgADGlZ/s9zbCIjmr1sQQSkZ8YRaApD",
-	"XXBq5Rwmr46xw4XTFOD4uv4cE/a//IZf4GsO5oblmK8MvBODrhzOEjv618sXa97kvfHvvx4efPXp1/HB",
-	"V58+j+PDr+72B7PMPoa+qXWfTiGaznHrSe0x46bJM6Loq7SN1CUadqnsiZJ21PMyS4Nx5Np6C1latvfL",
-	"d+8uz85Pzs8+XH1zcnp5MSqy/dfU8y1RJtWVMAwjjjErcRQXFkQCitEBadjh6CWyWa4YAMRYdEvV+O/7",
-	"iwEHzNrSvngLxtB96oswMKuf3EhN1K0UonJ1fEMB0wxkfC6n5VHJ4FEGEnlG1RxKUGkDDAuXCm7TBVyY",
-	"a2Nk6Sw4M6hdImSfap/2YEpK6PWTDd83GmuGqQmfDHrfOBRfaTOUGdw2UgHAsapWZgOBsL2izq0scykq",
-	"9gP7Guhpf6hFysbOOJ6dBStqkenh+6Bp157M8Jg+wjMfVKlwOGx5jvo8AC3w0JOWQHDgrgvCOv1/CRdC",
-	"43cFrrwe5HGrB4J1Mu7LONKRB/9hH949rvdH+NqHEvfu0Lic6eGj/+Hs4pKdnL9Ds8dnSyNZ7y0X0oqS",
-	"l6Ia6q3yd9KjK4HJdEozkN8HH85PqW5FqxuhkAQmiTpYk0yOTlALInXB95EizmFiZvgMC+tbuTVKFHPq",
-	"Mr0jFXkcayWtmZBvDvgTHefNzTXJkc5ahzW89OYSFn7A0CWMw2P74+iePGx43JGEe8Us9FJt6vIGr7AT",
-	"taLUHx40rzOwGlBkspjd26F5Q3vmsDczAHYKa1mIW+qRk6aipFDygcuQd1YixqmbspKpzlYT9jmh8sck",
-	"wr9Tnbm5XJVGApRK0o7Dqo9vb70xClCcggKpyppk0MvbW7Jx4daM1zmVeXnGCfTDLYzivAZwSDC5wjCr",
-	"NSt4PtNVITAxsBKguoK1q7JSSzD1lpik5EeDcbgyS09ddiEUS3OMG7ump4pIF60invnJWC4Vlh5NOZLF",
-	"/xwIk/JSYAUSVTPq3DUJc30nuF24F1weMvzCJE81x+wtBvoKRvDZdxo0DHr4lJpVH1DmBpY7OTXw4KyJ",
-	"DznhwhUMoxUQYrqo1bXIHHq5Yt9dXp6zG1FRtlzzBjscEdKPx+OwIPk1AqezYRyJFm9attkoAmB+4kAv",
-	"DtsCXhpGsbPbUqS2M+94jO2QpaqxO8Xx4d/C+cniBvNBMSZugSBh4XMBFoB2aGPcMp7nk/sWioE9xtIc",
-	"TCz0qTKlLZtJJc0CFREA4Z60w5iPXQYmnjfaqssj9+HmksNh3ieeVOmyFFnb+akdiM5+s07f0SpM+gB2",
-	"SKlIE8bVyqLGNK0tQ7aKFgaCE/uoSAxjrWHNTXI8fumVYsVOcp/DSBXTzYGiRC8qcxyxE5ZLi41F4DrM",
-	"s/f85vB56AB9DtCKGVymssTnOUhwu49swVenNrOofBUT2CxlRTo/mShKeA8V9txoUg6xePGA/UzV7Jji",
-	"uGJtk3qELrIZgzXhTM6Vrly2C1DK27N/EiND46w58vBiBWqgx4isWKGzOsf5MFXB5iAGSYqR4YCy7OT8",
-	"XRRH7sBEk+hwNB6NsclhKRQvZTSJXozGoxdk+CxQUQHIOBZtnn+W2R1cnA/1wwTrkVIWv7ZVLZxLijKl",
-	"mnrfbt/2i5JXpsk/v6yESJTrgLspt7SxQ5zY8BUYueCzfcbnXCpjKUBMzXrCrHbyAnHL/k1O6X+zvUwg",
-	"S544Bz3iPvZBZm7XKi0oy4nl2BHKnb+UKyozWbnwH7mlXClyoppaZM9aJkHlctMj7qfTmJi1i6EBXfnN",
-	"uI5zbZsI5vyshR0VWcw6Ttd9IgJQNlH5fJdh7yx70nSZDb+TsEHXax953n5H4S7+TB84QEpuv3DgG/i2",
-	"XxlwQG2yAPt6fq/iy7XWQ8BSmbDrtYRCL2sQ5XE0Yj8KkRn31LUorWtFxW3Qg3FouW3bja2+ikAtPz6t",
-	"fXnhaDze2XcX1jsYD3yBIWguANpTo07jdr2TKRXyRmQtm8XsPIu563RMsGTJ0SdZeA2ihlfYbLn5NkQc",
-	"mbooeLXqdB6OmS4pBTRfObXIH+oOKXtH7DMTHE40BPncBK2QTfQJpurxnudBJ3rHg3p03rpL/zCdf0lk",
-	"++UNINndMk1XbaT0oJ3Yk7CFDeE6HfiNs3Y8YT0CD+uxyk3IcEC97Pbo3DUD8vHgAQZ0NMYkYVnURTQ5",
-	"HI/xCyvuVz+m2OdLl02ASleWXQtUcEik0kdM9qYB53Is3Jcp7HvtXBrWlE0G5U8DW4FphnfSKbz0vuDw",
-	"Wq8jcJvhPAw27RzDQ5MBFIJ5OP7Ci8PjD3jT2rh4o535TnU+Bj60KhdK3/SNnG6KNzljD+Oj8d2B//tw",
-	"KNX3y3Lw9SSBgcP9HjtSzAV9zMRYXa12cKbDHqaUaRAIgukqON0xU2IJ7IR6Z0xXzM18/7HvKMX3nfTv",
-	"8Qnqpfsl2Sc16x2WkDvklF3e20KI4NGDz5pi3BdKDi5rnO/xn4sKAxIB8f/e5LpjqcOr48HYxJcVbH8C",
-	"Zk6cBj9deVVxz7nM9oHyw2bfe76BQVsesH8fIpGnP2+TOjZhMuxP+AWhGU4zAFO683SA/tIU4JFMI5cR",
-	"lgRmAgzUEGT4SAuxsJ/GoEF4zmWFOkbYGcrF6Jp2J652udv0yNdKOBusXVEmLHncyQBKYWfK1AbNoDDs",
-	"2LSE2p8kyi5dhX6/RRORQYw9k3yK/73tlsh5stRNy6OmddL6e44cE+UaGW1uNgXDeYA8W289FSfKs2zX",
-	"FocqOGmMmKFHsAm8beqllaiNzbRYp5dWQV4qhDYFqAEZ1NMtUSVoPM3bMSOIXEuV7ZNTjtqZi8x/Iqtb",
-	"BJKoDzgQ+T5Q/3DFJDhOKKGcKtUtNFEZzpWoPaA08nPtj9gJSVbYISrPmCf7b9QK/+2WTt5QY3VpmOBV",
-	"vkowwQdh1tBiyY1hx+wH+QadZzxf8pVxw7ZQcB+5UatEVaLg0qfSNE3IJLnjVlSHiKdmwjiKFMxZwg9y",
-	"VXUuEtW4fDEq4Pvf4lJz3/5qyJhvWtMMi5Q/Vz9+SNObsCQiFz2eafTRH7gLLSkdr9V0dZ4DrJMb0bv4",
-	"/5j6+Lf71UesFTsOdMkXf7oq2elh9IAe6Snu6XJgkHUGfBfPQHNAsW7KNd7aKB56XlZUX7TZ0MoCnceh",
-	"l7DfG4wPFIFiyRtGoRquRZ8C8rkTTTCEauom7Gh81C0UwfOcKJ65Ho0uj901XEV+f3x72/q/XY8C9g2G",
-	"xLAXM9z69uwyUb2Nf4YZ7ihDIvMNMHpZks2tJMIiHqC01PqwwpKacCFzSFTBV4gOV4HD7VoeWxOQxw0Z",
-	"ymvzKY/k2ATuJDB6QdudcZmP2Dtn0k6Ykf8Vjl/COlgmCAmJ2gvamA60ZN1/3ZSIeBdPjlHfOhcmZpzN",
-	"uUkUxVWmwi6F83d22k7gzD5rDDPZYmZlyVJeupZ/X7OZEImCC3vDq+CY0QkPAN346owfpGpyDzH+AQwH",
-	"JKvv/4EfrUJ56FqVx87Tj2WwpDC4Z32963oZxpJL2zTFbwcGIOc52wvazRKwEoVxRyREoDfQbbptaNnx",
-	"+CsH2DbETzNIk6imOeNerx3u/mvylrNOnhgVRmF24wJrr1aJChzqe+tNb5vpVePGs0HFQqLou4JAS2Hq",
-	"DWojGBtz2wrPhfugXyoS5TZLqbd7nf69r1kfErETv0FGJ3WxMdjsaYVqkkFz4NUx/B+Lc/kCfchNN2Ak",
-	"kaBtb6LwHLmVkmrge4lie76Ul4Ydjv+HiiOrRO1tbPpL8OJNs2D6OmTbwZ4Ah2ph+BTqNx2A0Xt7g02H",
-	"cZZEbXqJ8hrlRmxy7wNMFDZP2JBxy8q8Np3MY/d9Nh8qTVRTuDKAZSDJfs9lOp51nuMrFKpZrxHBY6dr",
-	"OwW6DrooHx99NRjfuBCqUwNBJrQw9o3OVjuTzWHjg7turorryLGmFhzteOrNAYKTYen1dM3gop5iFHyo",
-	"GjUQ/t2ikkEdgEThfbZ1F4MP+0pcrcNmb8kWbRj+JLfgZlO+bML1KsTcftyU5uItx/DixrTAwpJ9tA5d",
-	"hUnMgsKX7ksuJuM/meJyVZBxoI2tfFFGv2aCih3+QK2EL+JYCqwmtgwBiZXGvXjl0x1Dtlsi7FoLSVcY",
-	"i+vK5Uw8TLNtS8L7SPVj+9QTCaibF9id/XFt6h7uTtcOPtD+vUeZ7R6xQNDFHHfjX+14IAatCOw2XN34",
-	"419XOZx4a8vJ8+e5Tnm+0MZO/v7y+CUG7Nz7nz1vaFzZYLO6ax2EB9edLzC4Qqu4+3T3/wMAAP//",
+	"vL1/c9s20jj+VjD83jORnqMV2XFyV3lu5uskTpu7a5PGbnszZR8HIiEJZwpgCdC2LvF7/8zuAiAo0rZy",
+	"dvpHG4skfi0W+3sXn5JcryuthLImmX1KKl7ztbCixl/Hea4bZd++hh+FMHktKyu1SmZJlvz/jRG14muR",
+	"JSnLEl3zNZ9lzXT6LD+cspW4xr/d2+n10Buma0ZPWCGX0ppJkiYSuq+4XSVpAt0ns0QWSZrU4vdG1qJI",
+	"ZrZuRJqYfCXWHGa25tf/FGppV8ns8K9pspbK/zxIE7upoAtja6mWyc3NDfRkKq2MwDWe1LWu4Y9cKyuU",
+	"hT95VZUy57DUp/82sN5P0XB/qsUimSX/39MWdE/prXlKveEoXXgdqw1bcFk2tZgk8Nq1iMDcB/I7JRin",
+	"lymTir3UtVmxhRRlwXRdiJqJa57bcsO4YcdVJVQhr9m3zIgcemD7E/bWMmkyZVeCXfKyEcxYXYuCccvg",
+	"mev9iWGl4AumF/h0Weo5L5mx3ApmayFgX6paV6K2ksDGi6IWhv4sy3eLZPbr3ZA5dg1uftsGzVk7DyYL",
+	"oaxcSFFPkps0mdv8fM5LrnKx+0g/vTgcGOV9My9lzlxvAE3DrTYraXCkXBfifMXNavdxvoOv+wPBYw9I",
+	"wKma5wDfX45Pv2fzjRUw0hH7j6g1W+iaKa32/Gd+Kuu1tGuh7HmttX3whD5obWFCK1kUQjk0aAcxbFSt",
+	"uBHsYOym1SgrS1bV8pLnG8ZzKy+5FTQ5pR9hL2DHVbOeixoBVXNlOGKsYXYlTcCGFTdsxQsmrkXeWFEc",
+	"sVpUJd+wqtaWcJwm1ZQlIs3jAsxUQtk92JkLqZYsjPJlEEPC+PWwuOYbw0b77N2H4++P2d/YfjqdTuE/",
+	"fDPGKcCZ50vxuNDZwm83BpILB5WrlVBMrCu7wVl4ftGnc4APecnlWhTMf5UCc6DG7O163Vg+LwUD7GNG",
+	"WCBI25Q9ZhG/BgIVjeuxd3tPunQmpgVboOufzR7u/Rbmpef/Fjl8cb1nKpHvucee2N+k/s/3tdaLPlCO",
+	"VUSdiRRXtb4UivEll8pYxtlCKl6yeanziwk7ZqVcrizLSykUkHduM2XrxljDOBx7WXCrawAfGznwCMO4",
+	"KtjJYgHH6VKw9/pK1GN8iBu84lJlShYwF1FZw6RlWpUbJheMl6VDBCPYSpfFLFOZ2p+w7wQvRD1jp98d",
+	"7x08f+GxZYWPnxjHx4TKdQEHa7So9ZpJa4i1maNMMcY+zuGrjymhUVULI4ANrhtj2Vzg8kIXYyYN+4hw",
+	"wI37mGIXfhVh4JVACEmDj70c8MSwj/Tm4yRTBxP2BsAq7YaNPi7cnx/DwG4m4xk0gn7NRyauraCxcFx6",
+	"zrQSbL7Bf0aC5ytW8RowB2bo57CKuAU1wx7motRXTNrxESuFZW9oxYKV3PjDt8YT0rYjONmVqGkSvBbA",
+	"XMSE4fFCxAUM0gvCI8PeOPwZ5QAFZRozWRcgrb3Cj7EXagCAROgys1F5loxnLF/JsphsregNwBj+5qrA",
+	"5suaq6L/KaGWLIsn5sj19HvOchAvFhJmlm63/j1vG+F03IP2EzYyfC3cNGEU6uNSiitsQDt8RGJPWe4h",
+	"iVoKJYw07MdX0ehK2xUgFeHhmzQaNRpuxS+RABrgTXB0YCQzYW8Vw83GXdKGNsOuaiHYj69o0y+1hYNX",
+	"gzRWSyfA5SC9qSVgTHtW3TGlpYhLUW+wcQ3AlrjbcJxT98rIpeK2qYXHrpwrrWTOS2zfvh69Pnn19vTt",
+	"ux9OJ+uCvT4cw2x/1lawT7CK1AErZe2RctCEwW9g6EKvuVTUqFGAf4FeMFmw0etnY1iKX26dBpwIj8wT",
+	"VgG5gdly9nuj62Y9o0f/+4yRksCstrz834MtJMWOsuRHbJMl4wkDcqlyAfQaFtOhjTAA/kyZ0dtHTZpJ",
+	"pp5N2CmQ2Bn7eCE2Hz38WgJ8MN0D4c1vCBshRZ6si0Aro+Mywn3BrWWFcFROL9hHfP0xZeL3hpfMavfk",
+	"nOjexzHBWNSEh57Od0gYjou8ho3M2sL+eXH/cDxjV9KuiHyKa2ms+QiKQ142Bj6AKaD49zHFTokOOzYU",
+	"JkXN3dI/HjENNOVKGiQne9itULlIfV8ArOk1giG0IjLIDQkCjrWalCEDxk9hBQD5nmbRotx9yhYJKGlC",
+	"K+1z0AUvjZgx3p037VEkQMy1LgVX0JOn9veN7BkEse6bNKHtua/ZS1gaMUdodCHuHeg7cf1yY4WBzysv",
+	"J+wovoWmg/I3tEAJoPBIS9hw+v0Zrookxxg975urbwntEDMeba5dPHWqKyisR4B4yPf4HJjypCcGOtwg",
+	"YPt5eVhurS9sYxojYU+iayW3D06AQMtJVz1uVfo7leJWGCSKe18D1AoiVNihc7cn2+KxGzkMPLjMVsm/",
+	"TTaNNPYZ+4fIc35x8PzFqFERfhmRVwfPX1zss4rUlwuxyRRQKt1YlPum19NDEKwW8nr86/7B7DeiTyco",
+	"zTRrVghQrWDwQMGR2V+IjcnUla4vgCWFz694WQprJuy1NKAvioJx09qoEvZndvL2/d7z5yxfifzCNGvQ",
+	"PFbiegIC7N9P3/0w637dMVKlA43RQMKtFTWA5/+o6a/TvW/43uJ4781vnw6nN3/q6Sw93cDbSNLk2Bhh",
+	"hzUlDq8YJ715IWq2BmkumjoZe2rJlWWg+MDkhGrWsO/vYGZJmrw8exVt+W3zwUncpMnLVnu91Qy0k/EH",
+	"Va2HKsFvt2w3oL0VtNN9iJ1cc+LCcs1L9vLsVcrEZDlhWTKdTKf7WTKgSn7hacTdfoRFgcIemQx2XBIq",
+	"/mFR+5Png0u6VTvWDiFgX7ZH7oL2TlLxUto1h1M+QCzYwfMXe3Np2Rw/SuFfJoGOo0gln/41ZWttLAqo",
+	"ciFzQFz4ZiFrYyPEnl6zP7MXh6wEETHnoHV2TMfRCZxeu9P326cXhzscvXb+sBig/kMLcZoWyC9Atua6",
+	"2OD0jt+/JdEr1se8IgQMCigTvuvKo327Kkkg/4Fd6g1vQeEjzRC6Cp86aX1YpHkUm+ZZd1WTrsizW9cd",
+	"4eeOEbDz2CY4TAU7VkOpnI0Qpdwae0kTacX6XtJ01vaDAxMAeV3zTe/UBPGgMz0H4zTau3utQIRhHtW+",
+	"C6Dsr9PpswQaFj1xKvedNpZMeQsJ6b2AsNBorhtQWjSTIEvVulmuOgBF/WLCfna6c6asXAvd2HNQklFx",
+	"5UUhncVWD7ke/kIGmu+0PbXNYsGUEIWZZcpZYOBYoGZeyAWwML4ApZbTs3zF1VIMHKyu3ShlV6BfBwg4",
+	"na0FT/90zbkR5wvxKAZsEAL2nz//hkGnbCEEq0TNltwEqyxCAA3aOKcnpou0FSe7KNq5Hk1Wdsf0i0EF",
+	"elSl89VDQeM2+Ck7gd7IEYe9L7k5bwwRtgfBXlteIpyhN29jiCE76XLwhwz2rbMPgYpLClFrxXoUqkr9",
+	"dYgrO7beUDllI9qjKQnE3lyFD8fdZ9C2Z3IlNPCrWMhSRJYLr+FV2nwJIb/bk0f9SbVsrVg4zu9fIPaR",
+	"WeeVqO3AID++Qr+ZbYFH9u8EiXUuZGXN43g6vhf1RSnQUuHh6QZAYAs86bQ/juegr8XbZx48/rfbblia",
+	"CtFKx+/UMqIwxDojUr37FM6o1S0wf08272BiBl3tUurGEMEWqhAFAIMzN/rEeUb4vBTksHczM5avq4ee",
+	"yp+UvMaR0I0rcq0Kk6Jfw1EDj9RHTIlLEQtNhDJPDBsZeOMthIat+YaZFbI212W7WtpjGtA4a6dWwn03",
+	"7kksXw39okHuQEHYk8fgcIF54yZLy6648aCF7Z4MCEhIdLtksnMmhgC1fW5jTIkIlGdQboFpy80j5oKE",
+	"ZjfxqzXEvVpxqU4tt43pq7iPKTP0RAXYVCWuHQ0DyadeOr8xmtLPZbGjEhqEz/Mv0l0d9/gieyswqy9s",
+	"8AUzKncypUYWhbVYV1qX50b+BzfJ7bFUVixpfyvhApr6r7rkepfFmI3KQYNsu4u0rQ6J22Gx/qje++nW",
+	"QQvIsbWDaXsE210aQI7tMxmdt+hUdSAbjl3ptSACawuRIbsAuRJvcXH/stow3nPRIB9Z6HoNlJi6ZkoX",
+	"wtnbmDcc1o1SUi0zFTxDs5ZaPzGDXrs0pl9EUq80ee4yVZNqguxVWvLiRA6+PVJOyJFaN6UYo0+LcdaK",
+	"JJmKfJbsrXXuUHKLWXJko++VHHbBY0XOKqt1X2fBvh5TzSa4OI4SecmO0KbR8YRufUFyfFjgV5kU/jEw",
+	"FQLpo0qSx37joj0bOGmw0s6yd+MxMebfpG2cYXd3xfDjXBdiyABlKAxmzfOVVGKvFrzABxRUxplCDC0E",
+	"uVTh16WojdQqU27Dj9+/Rc36M333GcXLxrDPbC04nCf2OVOf9/b2wn/w7ZwX5wAVYSz7zA6n05Qd7j+H",
+	"//2FfXaSMb2VIEqVcHxFMWPfnZ29Z4uar1EJ5WSAQL1Yop8dxai/n777wYWlYUCcZdsBmKk3dzvZJ+4B",
+	"jYIrcY3zZlKh2nEeAllpuuwz46zidgUj/N7A2Wu/mNeCXxhEOcIb6qpRF0pfqcGutrsACMD+4ZRZoSmK",
+	"gFl+Ibrz8m6T0FXsSWnXJSRaDEOMLVO6xm+d+7kzwfARdHrIPjOlOyF0PrQKJtl+G88qhq2f2ba8GRaF",
+	"Hm3cKgc4TipKCRMDutjtu406uKXnJyaKTAij1CLXILqjkcowI1Dqxp7RiXxutT4HqT7ulb56YpyfGQ5B",
+	"CWdkQ7aCqPWSV52WoYHVmi14zfhcX4qtTkFQA4R16zPNYiFzCYKuD8jrT4blXMF6Kk6qCV+TE9OFJq35",
+	"tVw3axQKsduFGF4afJDzCq13qM1crZwjFFg048UawIRduDWfI3ZgJ9+4TuhTB5KVLgsXcNnZf0Qthybn",
+	"gMFtH1xhMECLXdAFxiFJh2Z4zvuIFvrzcwNlLZ6ZA1aYGwe06vaBsZ+5wOA71MGqWuawq35y8RcRInFp",
+	"hAehYUKhtRN7ROFm0ZQl9HHwTUCFAuOyEBXWXG26ZrsrLi0aVGth6w0rufV4idsGAjx0t/8sZYfP9nFe",
+	"QPW2SZgzYXiy6ULJ0LZKeL8SrJQgajistecLtNpGh9w0+Yo4c7rdd60b6+BGkl5VN4qAtT+NF6o0K7Va",
+	"ippdCFERyyeLAzIMHmxR2Nda2JUuzmE2vCz1lQP/c49fQGG71A+7oGZsdAxtWCmNNRQcBXIWfD/2Z8rC",
+	"jsN+PHeUdsGbMui/CtmctKzUy6WjaDlvDK408nJG7AozCrZ4QpImPeIefdf6xrcpbPRRBO/oaSBkPtjU",
+	"n+Xwe8kr/L5PPEBOF3GDzjmOAlnpUMYPolOF2vTgQQHJ0iM8yPweW3FqDruCYkDogjrA9o7j9Gmfhl3I",
+	"S73Xc6iuhTF8Getnt3gmUfJpv+/rFNsBHihADakeJ5diKKnimMGXBTKYumBiLa0lO3JwIYEOUohrUaB0",
+	"CLxeCtOXzAtu+ePGuOyhwV4UoB4oS/5FtMzjJOvHzrbQdYjgdvG0DhjSkk1LVzIfdkvRBClQ27mefTzC",
+	"Lv5nvyA/RkrAvFeopj3FzZWFcCEJ27ZK7SlXFPMsl0D9QNnLtVqUMkfTqcMyg/sM6t2EnfB8lSn3guW8",
+	"hr1HEQSYaTjfGIfC1QbEAeCCZIgV3TDrTOVckdqKL4WbdFBhMTobml6tNHAvXWOENQror3UzL8XP2ooZ",
+	"OcJRZnCmSWATfY+YQTp5pTEqE35kqp2PXyJsGgxJnjfYxVE/2nM88RNwhuEZ9ut+4DgDPaOjLvSbqZVc",
+	"rs5/z88JstTfe9S/eUkddrH+RF2KUlcCxT3L5pt4/qiOC/dFJDEOBJ9Kg9JRpngDOrcFVUKAQFG5wcfO",
+	"H1bxTal5QWzXz8y4l2QYzhQG+oYw4hZskc/Ghd+88uG2aL7w20aZb37n5hsrrqQhBALsqbjEiNWAiytu",
+	"MgVv/LYORQnUxj5yeF0Ix3e81k+UmTUvS1H7CbIRR/wCgcbhA0qAXIX9w2Ozgb54gCpZyS+k+gKzgT/k",
+	"/4BW/bn/Amf8ipv2dMtckBMGYf1HAQi5aIBP6t9jhBrQLcaNC2VxoZGE0Y9FzYGsXmrQlntOt8fyBCD2",
+	"z7VdtVgKJ2aBw2yRdtzieJnBcEhYG3ZnB2LvaHxE7//hEGgAE/gQvZc5ThNPGpKh3cLkurQqSZOWGocf",
+	"DvnvD6PronG7lvdOINqyCEWcbacIlhhM3fCVNAGV9TxvaqMHwkuOMWaWadWmllR8KXbg3n7EIbGrGxu9",
+	"k8135pLJohQVz8KddkNB/WhgBRnUeIcJaenSpgy0DG0s23/BRt/z69ONytHqaMb0UeqUGUdc0+1wLfKk",
+	"CXslhKI4G9IDUUnm3cktdJ0pvwj0Ekrr5ElRUL5PsEm75wYfhzEB2JmiDjBbxPW/5hciGMLbjJtuQ+/w",
+	"WzCeqZqrpRijKMcVmzdoRlWChZwql/AbmXG7dvJMDaa3eOenJN5OBz6yhqfBhPHjq0x5j3zUgfX2CTSb",
+	"OGbp5KkJ+wUW5MxcFAssFeyd88aOuOfmaxCKAKo1QkIUQXjCvUDrQ6ZoijiksXzjs2r9ZMedfC9U7pVm",
+	"bXLXEWznVvacUKwWi8YIJ5H1DfO4Zec7xWJvGYMdyg2L1rRTwSCw8PZFl/3nToQ7BkhTU9ZUzFJcNOx9",
+	"PDM8ZLo+olzKgK30tNcvYIwoFztHz205Utf8+i0123+xUyydCTmVDo5DFOU752rc1uOeHVBOTiGXwtgJ",
+	"O0GfCrVziXWKYcBzHCg3MkKwbv7TwfiPCTL1LsQgbvQWhY9xDgvt7CvzTXcqvTmMwiQObsb/+6ehcOa3",
+	"pM7GsY49vvNFTlrUj1ES1fWaW/KpPjtox45crM65f1/PH9xn/4UX1XbXtXO45xZKdk06wVNKa+06Sf2a",
+	"htA18jn19tcrZq2oYoL6uNao1HHFDp4+Q3aHkW5bubnEfDC1lNJ+QWFlQtl60zGkt1lkZNMbyO5zDIjS",
+	"+yglb9ZO7Ia4YJQhieb00uV2I/3WlMo4uSeJ68FRct4NWATnbj8a+THC/W4bi8KrH1Gg7g+CwikOoQcp",
+	"w5nPGwXFsXYWq16iaJtHmpJyKepYJdiRqv/sW5wGc+Z9odFOxA+HJkIAv6R75f3YWZsmH1qy0YdELYwz",
+	"C8MqY9s3Rg+4o3EWRQO47gyWL/AlUW6P8DNPbguwSnvyui+es5Wlgc8xNH0tjfnyyPRg69oW6hdCnM+b",
+	"Wj08lvalj0e6DgG1qQ9fThmNMfFDWvngwL0zWQ0PVXFZeAnGB3w9atTwt9y46KoixUI8JFIqbUkYlgqY",
+	"pZE5zC4EcjZfUODm7NpFkPUHP23yHA6nE7jaVAVXEegJaAncuGom9vrxCGd0Mvqauh8orLUTRxdhWbv/",
+	"qUf3ew9zxM5DYuiADBelCUZ5yvVQyu7M5Q3phUskAoaEVtYQqGnkvESzk2WFqOyKSTaasr+xf1PtBh8E",
+	"Cud9TPEDag/l4qNMubbGuaewyAX6qFKiD0IVzorD3gDBHZpimimso+Ti68lZeiGQM690bfPGUqGlq5Vw",
+	"FlzyLhTkOhOqcAoNcni3Lm5ZpY0k8mZ8RZUey0WYfEFMTpvxNGBZk/mKBYi4UhJ7bS0XWMTuQ3kE+Ce0",
+	"6o/2Zni/aQ8GI4n9zIaZQ5hqWMGR02SjRHfjHOKVc4V4pNqZPHth/k626DYlmvG9BydOo+4AbigcqINU",
+	"a4HGHAp0maHyj1gVyqC4WiPwAsNt+kiEddceSni2chBgbk8MHINJSA1/HAo3PJBb2vZWuJJy0fA7bwXh",
+	"bZqcClV8cG5lSn7FQ8nL9xEQserANly3NJTuMkIEU5y0EZwizpR5FlPytFPzbjqdTm/RCTH3+OBm/Oc/",
+	"3WvUi6c4pNbQ4m9LeN89HHjbDnBbjn0rew4hfkgpP3n1+vQ40ns+fP58+vnzz6Sg/ExeIxdLtGGyGIPM",
+	"8Wma7t9QYtupjwNFHZuteBmq4OVNfSmczMaO1caRc4xMlcCxYaYgThjNOPAPP4UVN6EwH9qdQZxu3Qd4",
+	"HPuB/C5OaC4yhQ4XbkWxbZbYfzb9QrvE/rNdEs87cn6cCtKnr94DiPbFnso6oKy2pnf2FggVhn6ITKFZ",
+	"kGKJvcgHfFurXBzFqbLWvzVUggl9SxR0yy3yW2NByV3J5coru/A3RtVEDki/0U71yrkdoH8ufWWAsZx+",
+	"baXLQfYOleuR/TlkoMXIQMzYuUWlCyC5l1x2cogCHt1xjt+pyGH+xJAVo5NHdPduxdv74Px7awLa/Piq",
+	"VcdNPP0dxZ12C3vD/ByZZRyAglUmWk3qAuI69piv4j2MHYbbCBC58DqgjqGyK1Z0Scxd7PA4eO8iltfG",
+	"0o+2A1ORqG8nQoNSoMt+ynBUIgvUjUIUR+2zVtIlCjwvRabQXhxmPw4FSCjOoFHy98bVWGv7RnZjWmbe",
+	"5mHD9Cj2n8q4zsUCaKi0qQtkgJGkWr6m8loRoFwidhTnsJUhLR2EUtaH0EAB17UvUPMIVSvQO+NKcmB0",
+	"UU0BMZphCRHEXO4rmuyItVR7ZDh+CSugHFMkLVZCwxEePx7LB4gQRDeVQEcx2QeAAT7WIaTDfkQMztXh",
+	"WrXFxpz8IgriujbGtWAlARU95w820XzvApLJ+DyU1j7yme/jI2DYxIBtlN0WpoTxq4/Br9Cz6/PlYsxe",
+	"cwztDiNaWT0GEN7XUtfSbu5d/1ILM2i3+hr6TZeWPV453u+7WOdDsUPtOxzkazDDszi6vovRVj/W2apF",
+	"LiuJtUNbyU3X6MZIMWF4U7kxkWHtbu87g+9vCUsayp4YsMBBD46U4JpTT5c9vWxr1rYHqovq3dPvqGC8",
+	"VWmym7a7VQkl+jkcqPJIsSX9Yi87icsDLs37jDGdcYZUzqiz27KBv1ra65d5VLkZkpze6DqopWTW9kbp",
+	"EODUA/6Xe2dbw7iPlqpI+0FfKQlVnWo4MAhNqh8r9Xje264pe3B7r9td7dMJ3dhcrwUVD43m1Aa6ENgp",
+	"kgeDbYSLEClASqxE/tSX1mAZpZi3pn6sUer9AN48rMqNT7+7olKxAvVnkkOvammtUBN27J1ST4yzQbhG",
+	"IGxFlY8y5fwJsx75uUL+BXsDQq3zt2DFZUHlODE/SlqDlufcRffABwDFJ5TXZbzjZPSTMk1FgTlABFP2",
+	"lgJ135O4lGbKPfjQEl/3hKS2lP3kchfcY3jfpkS4enNtXBF3raj1u0tRL0p9Ffns/Ci+22PKiDgVNs2U",
+	"f3jGL4Qak7DuoSGx0LPf2pGbTuBaaaZ+qbVaYomAlH3LzT+BBp9p/U99lTLc5W+5ObnOhShEkbIzWR3P",
+	"9aV4I8QrXqWZoj9eilJfveQGnqfsJS9+IDD3FxToPLtmjqojPHvQQeOKtGNX44JXleA1ac8OX2Yh0s7F",
+	"GGQKU4a6mUgoQOOq0e6yQVrBrlaoiSOC85LKhF+K3Op611KDDtuTNNkGapImLVCTNPHgwE9760zSpA/D",
+	"JE26kE7SpLs57bgOK5M06SBC9Nt9GD1p8SdJk+4mwVdd/G+HCvieuNJeEW60X1F/9weOti5FIF5nTjzp",
+	"uZnrzVZybLjBgzRFd32CcbEirR4TK6he04Ez/5pb7vRTF7B3xDIQRESWYJqw+8SXRCe/UKZ+5mXjlWjE",
+	"yVoAXZkhRlog1DQ4ZZrBSHQLxI4IdeYSTJI0eVVyuf6pzco6tfxC0Ma4v16f/OtdTXUKXp/86xUgUgmb",
+	"UstiKV4LdKiF379IuypqDlv7AwCm4rmgkD1AK9C9FHRA8cCi88yFBH/A5I2TEIqNIUSnK4AhTcv/+R4r",
+	"mYqwlh2QgOTMNAFJYagUa6OcweTFIZZZdJICVummIpEz9nd+yU+xmYO5YSVmQADtRKcrhdIe/N/zZ1vW",
+	"5NH086/7e9/89ut075vfPk3T/W9uxoNRZj/Htqltm85ahPs+ttNkUsZNiDMi76u03SsIfHJMpqSd9KzM",
+	"0qAfubFeQ5aWjX757u3Zyfvj9ycfzt8cvzo7nayL8RHd1JEpk+taGIYex9RVIXduQUSgFA2Qhu1PniOZ",
+	"5YoBQIxFs1SD/747HTDAbE3tq1+cE5tPfVoX5gmRGSl43SohaldMZshhWgCPL+W8OqgYfMqAIy8oP0wJ",
+	"SpaCbuHRmtt8BQ+W2hhZOQ3ODEqXCNmH6qc9mJIQevFgxfelxsJVdHWKjAqwui0+12YogL2t5okh4nWj",
+	"zC0IwkbrprSyKqWo2ffsb4BP46E6nbeWZ/XkLJpRu5kevveqdu3JjI/pF1jmo7w3DoetLFGeB6BFFnqS",
+	"EggO3JXi28b/r2FCCHbXkDkdTcrNHhDW8bivY0hHGvxf2/DuML1/ga19KHDvBpXLhR4++h9OTs/Y8fu3",
+	"qPb4aGlE69HVSlpR8UrUQwU+/0pyNN41AUoDVvHY+/D+FWXCaXUpFKLALFN7W5zJ4QlKQSQu+GLGRDlM",
+	"ygxfYHW3lm9NMsWcuExtpCKLY6OkNTOyzQF9ouN8+5VI/iKKYLCGRi/PYOJ7DE3C2D1eWpfcEYcNnx+3",
+	"1+jUgpmVvlK3lRqHJuxYbSj0J677YWA2IMjg5St33Kt3y6V68Y16eFMLzGUlrqlQK97bg67kPRch77RE",
+	"qnHgE9XmutjM2KeMEqqzBP/OdeHGcnlfGWAqcTsOsz68vvbKKEBxDgKkqhriQc+vr0nHhVeYx2/iRH7A",
+	"H463zDirgfHVEHzpBVdGhlkNChooLooJVVRagqp3hUFKvjfohytz5bELEzjyEv3GrpCTItRFrYgXofRC",
+	"KRUmM845osX/7AmT8woLnHDKj9alq1StQpUD18DFIcMvDPJUS4zeYiCvoAeffadBwqCPX9EVg3sUuYEJ",
+	"lE4M3DsJ/iHHXLiCbrQCRMxXjboQhdterqisjqvsE7Vg+xPa9MPpNC7ZgxfZ8M6C3ZU4lGMSyGYQBED9",
+	"xI6e7bdlLagbxU6uK5HbzrjTKV5iJ1WDRVQO9/8Sj08aN6gPijFxDQgJE18Ki3k4tG2MW8bLcnbXRN01",
+	"Ky5HJxSaWEglzQoFEbxPStrhnfc3JuF5o6W6OHLvbq44HOYx0aRaV5XLN9rqiM5+mKcvqxwHfbRFjWaM",
+	"qw3eKMTmjWVIVlHDQHD6amMAte6uuUEOp8+9UKwYFdDAwjFYlyEcKAr0osRpugrMYnVLeA7jjJ5e7j+N",
+	"DaBPAVopg8eUc/W0BA5ux0gWfL57GEWVm5TAZl3lDrKTiXUF7VBgL40m4RDToffYT1Q9Y7tYEtFKJDN4",
+	"I4xlcql07aJdAFNen/yLCBkqZ+HIQ8MaxEC/I7Jma100pXAXyVhpS2CDxMVIcUBedvz+bZIm7sAks2R/",
+	"Mp1MsdJ+JRSvZDJLnk2mk2ek+KxQUAHIOBJtnn6SxQ08XA5dyoC5bBiy+DdbN6Kba+YrCHSvEzqteG1C",
+	"/PlZLUSm3DUst8WWBj3EsQ2fgVEKvhj7u4LIQUz1W3xUO2YDttl/aZRYGQ5Aa+TEsaAb58ToZmrGN6KR",
+	"K3wrby6qhRAn7xth24wU8hWSDatXCaGl56P4AhNmgL2v9NU4YEmYmU974zbc43YUOvZP0jgwKFPx7VAA",
+	"2C4zGU77HHVSW8dppu5IOm2jjQHCM6Z0veZluQmPXKpdmikjARJ3ZIxSwADN5YiigjE+WJqUAA39pe2S",
+	"wxZNwvI97wp4ifCkVSMUMnXlwvLpLIVqZm8LrINtj0NVnPiS4FtE5vaTp+0lwjfpJ7rdFwlCe72vv4yn",
+	"vWK3ECguhGDKvrrUS5xzZfIRF6l+g6ubjLJDwUauT0ZkjhAkOrUpM0KQEWQ8YT8IUfhbFy9EZV2yZKiG",
+	"FC4q3lpKW15zp+uCqbTnb1tXEh9Mp492IfH2TUUDVxNHFWHoGjWnseByvR0vF/JSFC0nwwBIi+kBBMnO",
+	"RV8UjuE3cXiGYcnh0uQ0Mc16zetN54ahlOmKomzLjZM8Pd10lxOG6zA9TWvpH+rafGmiK49M8hsM1SPv",
+	"T6MrWh2Z752B1iL9X5+Br7nZfnoDm+xemXB7Fp6CqKzng3YLC793rqY1TqH0iPUF+7DtDr5tMxxQz7p3",
+	"cTw2cfIu9wHidDDFOGy5btbJbH86xavH3a++27ZPs86CD1DXll0IlCFJaqHbvUfziKqlrn6sywQZewUI",
+	"GKDPTI0yzAaWAsMMr6ST2+rN7fGz3s0/bRD5MNi0s70PDQZQiMbh+AsfDvc/YLBsQw+CAOwr0vswg6FZ",
+	"uWiF2y6P70bRk717Pz2Y3uz5v/eHoqm/LgXfjsMYONzvsIzQUtAt38bqevMIZzouekjBHBEjmG+i050y",
+	"JdpqBPDOjXz3se/oHXed9H/iF3Rnztckn3QpzzCHfERK2aW9LYQIHj34bOkefabk4LJF+RD/XdKLQ39J",
+	"sRjezIhiTwSb2OcTIf/nkE6A2SQvDgfdP1+Xsf0BO3PstIH5xouRI2eVxOoq8aVeI18jos3AGN+1kUjT",
+	"n7ZxM7ftZHwPwVeEZjzMAEzpzcMB+kvIcSSeRhomZl0WgvFaxCDDT1qIxUWQBnXu91zWKGPE5fycGzTU",
+	"qHLKb7dSnU9HCTqun1EhLDk1KJaneyl27NkNdfzGs0xh/Xis6tCrq0dokGKhO59FcWeNPLJPXelQpy7U",
+	"u9tuFy4wdtXnbq8QCN15gDzZrheYgiJMJNvVMiO1lfpIqTRR8G3eVgAxU7dWQGSdAojrqLASxQDAZpC6",
+	"m6kKJJ7QOmUEkQup3B3LnK4tE4XzYG/l2WTqg9ObsYYuyB8uXwf7iTmUE6W6uTyqwLEyNQJMI1PieMKO",
+	"ibM6g4DT9z+iVPgxaOoId6srwwSvy03mqklb0+JixY1hh+x7+RLtk7y8IoNGWcRQcJfZqk2marHm0kcr",
+	"hcqRruj5hlI98dTMGHdViI3lF7ANdVOKTAWrOjpefGUlnGrpaxYOKfqhntgwS/lj5eP7JL0ZyxLyguCZ",
+	"RjfInnvQotLhVtpc5zvYdbLUei/Kfyc+/uVu8RHT8Q4jWfLZHy5KdgrP3SNHeox7OB8YJJ0R3XVFxN0B",
+	"xdQ0Vy3xVvbQM2Sj+KLNLdVC0D4fG2L7BR35QJ4tZhWioy9QLXcFiQtPCf4mSlucsYPpQTcXB89zprA6",
+	"uxWhxIW7WAXp/eH1deticGUg2Bv0OuKdS/Dq25OzTPUW/glGuKEglMLXGOkFooZXWYJ5UnQvvffcXFHl",
+	"RGcCXHMqC++SnLjt3bvg4ODKzcs4qpT8qkCdBDqIaLkLLssJe+tU2hkz8j/C0cvO/fiZGgVHUzp0McH4",
+	"KGTheBNPuHHApIyzJTeZIteVq+PXr+yBI/vAPAwWTJmVFVbWJ2rwN7YQIlPwYDQ8Cx5q8QPe+ASY76UK",
+	"4Z2dOoW+xApeTo380F1JljpnCmYak8DgvvUpxduZLldc2lC2re0YgFyWbBRVDydgZQpdu4iIgG8g23SK",
+	"igNl/MYBto2ioBEkVgZ0FXVHvQLn4yNySLBOKB5Z2TGAdIXpbZtMRT6LUbeEeTS8Cma8+MqFTJHRG3Ap",
+	"jm5CaQTdj25Z8blwN/7nIlOd2x9GnYLsR6wPidSx3yholgoFGayntUExyaA68OIQ/o/5zxyt+aNQ3h1R",
+	"JKrBjm4C7mdKooE31WNN1ZxXhu1P/4e8E3WmRrdUcPfwim5GwEsX2pvqCHAoFsZfoXzTARi1Gw1VkKdR",
+	"MnVbIwodlbfuJvc2wExhfYpbgppZVTamE9zt7mH33uhMhdyggV0GlOzX0Kfj2ZQlNiFv2OAlJrqxc8Dr",
+	"UBE/ZYcH34yHRKJToTppJqRCC2Nf6mLzaLw5ri1x0w0HckVPtsSCg0ce+nYHwfEw93q4ZHDazDHQYCjh",
+	"N2L+3bydQRmAWOFdunV3B++3lbh0ktutJTtUuviDzIK3q/JViIhQ8c6N05D9jK+49wx71QIdiOPUuUnl",
+	"f4D0RLlF3UbOJ+OvRnXhQJoqu6KQ4TIB+mkplE/yX6Sj+DyZK4EJ2+7GKEzmjsUfPM8PNwzZbha2q94k",
+	"Xe4xzquUC3E/zrZVH+9C1Z/brx6IQN3Qy+7oX1YJ8P4CgG3nA3d29DCzXSPmYDqf4+PYVzsWiEEtAkvE",
+	"15f++Dd1CSfe2mr29Gmpc16utLGzvz4/fI4OO9f+k6cNwZQNOqt71tnw6LmzBUZPaBY3v938vwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

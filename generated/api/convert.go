@@ -307,6 +307,15 @@ func AppendEvidenceJSON(b []byte, x *types.Evidence, f AddressFormatter) []byte 
 	return append(b, '}')
 }
 
+// FromCommitProof returns the API form of the spec value x.
+func FromCommitProof(x *types.CommitProof) CommitProof {
+	var out CommitProof
+	out.Child = FromBlockHeader(&x.Child)
+	out.Grandchild = FromBlockHeader(&x.Grandchild)
+	out.Qc = FromQuorumCert(&x.QC)
+	return out
+}
+
 // FromSMTProofLeaf returns the API form of the spec value x.
 func FromSMTProofLeaf(x *types.SMTProofLeaf) SMTProofLeaf {
 	var out SMTProofLeaf

@@ -170,6 +170,8 @@ func (c *Core) Step(ev Event) ([]Action, error) {
 		err = c.onNewView(&e.Msg)
 	case PeerJoined:
 		c.onPeerJoined()
+	case LeaderLost:
+		err = c.onLeaderLost(e.View)
 	default:
 		err = fmt.Errorf("consensus: unknown event %T", ev)
 	}
@@ -251,6 +253,25 @@ func (c *Core) onPeerJoined() {
 	if c.member && c.safety.LastTimeout != nil && c.safety.LastTimeout.View == c.pm.view {
 		c.emit(BroadcastNewView{Msg: c.newView(*c.safety.LastTimeout)})
 	}
+}
+
+// onLeaderLost times out the current view at once when the outer
+// layer has lost its leader (see LeaderLost); a view already timed
+// out here is left to its timer, which rebroadcasts.
+func (c *Core) onLeaderLost(view uint64) error {
+	if view != c.pm.view || c.leader(view) == c.self {
+		return nil
+	}
+	// Its proposal arrived (this node voted): the view can still end in
+	// a QC, which a timeout here would only work against.
+	if c.safety.LastVotedView >= view {
+		return nil
+	}
+	c.pm.lost = view
+	if c.safety.LastTimeout != nil && c.safety.LastTimeout.View == view {
+		return nil
+	}
+	return c.onLocalTimeout()
 }
 
 // beyondWindow reports whether view is too far ahead of the current view

@@ -422,3 +422,39 @@ func TestEffectivePowerBoundary(t *testing.T) {
 		}
 	}
 }
+
+// TestLeaderLost: a validator told that the leader of its current
+// view is unreachable times out at once (PersistSafety, BroadcastNewView),
+// once; the hint is ignored for another view, by the leader itself, and by
+// a follower.
+func TestLeaderLost(t *testing.T) {
+	set := testSet(t, 1, 1, 1, 1)
+	c := newTestCore(t, set, 1, nil) // addr(0) leads every view
+	view := c.View()
+	acts, err := c.Step(LeaderLost{View: view + 1})
+	if err != nil || len(acts) != 0 {
+		t.Fatalf("hint for another view: %v, %v", kinds(acts), err)
+	}
+	acts, err = c.Step(LeaderLost{View: view})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(kinds(acts), ","); got != "PersistSafety,BroadcastNewView" {
+		t.Fatalf("unreachable leader: actions %s, want PersistSafety,BroadcastNewView", got)
+	}
+	if sd := c.Safety(); sd.LastTimeout == nil || sd.LastTimeout.View != view {
+		t.Fatalf("no timeout signed for view %d: %+v", view, sd.LastTimeout)
+	}
+	if acts, _ := c.Step(LeaderLost{View: view}); len(acts) != 0 {
+		t.Fatalf("second hint for the same view: %v", kinds(acts))
+	}
+
+	leader := newTestCore(t, set, 0, nil)
+	if acts, _ := leader.Step(LeaderLost{View: leader.View()}); len(acts) != 0 {
+		t.Fatalf("the leader timed itself out: %v", kinds(acts))
+	}
+	follower := newTestCore(t, set, 7, nil)
+	if acts, err := follower.Step(LeaderLost{View: follower.View()}); len(acts) != 0 || err != nil {
+		t.Fatalf("a follower signed a timeout: %v, %v", kinds(acts), err)
+	}
+}

@@ -75,6 +75,18 @@ type NewViewReceived struct{ Msg types.NewView }
 // Tick: one unit of logical time.
 type Tick struct{}
 
+// LeaderLost: the outer layer has lost the leader of View, which has
+// lasted a block time and a quarter of a view timeout: this node was
+// connected to the leader's peer and is not now, or nothing signed by the
+// leader's key has arrived for a view timeout, or that key is rate-limited
+// for sending invalid content. A validator that has neither voted nor
+// timed out in View times out at once (spec/consensus.md, "Lost leader"):
+// a crashed, stopped or misbehaving leader then costs about a block time
+// instead of a backed-off view timeout. It is a local liveness hint, like
+// the timer it replaces; safety never depends on it. The core ignores it
+// for any view other than the current one, and for a view this node leads.
+type LeaderLost struct{ View uint64 }
+
 // PeerJoined: a peer connected or reconnected. A validator that has timed
 // out in the current view sends its NewView again (a distinct message: the
 // outer layer stamps NewView.Nonce), so a restarted peer catches up at once.
@@ -87,6 +99,7 @@ func (BlockFetched) isEvent()     {}
 func (VoteReceived) isEvent()     {}
 func (NewViewReceived) isEvent()  {}
 func (Tick) isEvent()             {}
+func (LeaderLost) isEvent()       {}
 func (PeerJoined) isEvent()       {}
 
 // Action is an output of Core.Step. Actions must be executed in order; see

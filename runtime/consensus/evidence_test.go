@@ -3,6 +3,8 @@ package consensus_test
 import (
 	"bytes"
 	"errors"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/oramanetwork/orama-chain/generated/params"
@@ -175,50 +177,70 @@ func TestVerifyEvidenceRejects(t *testing.T) {
 	swap := func(e types.Evidence) types.Evidence { e.First, e.Second = e.Second, e.First; return e }
 	with := func(e types.Evidence, mut func(*types.Evidence)) types.Evidence { mut(&e); return e }
 
+	var (
+		malformed    = consensus.ErrEvidenceMalformed
+		unknown      = consensus.ErrEvidenceUnknownValidator
+		identical    = consensus.ErrEvidenceIdentical
+		notCanonical = consensus.ErrEvidenceNotCanonical
+		undecodable  = consensus.ErrEvidenceUndecodable
+		wrongType    = consensus.ErrEvidenceWrongMessageType
+		otherVal     = consensus.ErrEvidenceOtherValidator
+		wrongView    = consensus.ErrEvidenceWrongView
+		badSig       = consensus.ErrEvidenceBadSignature
+		noConflict   = consensus.ErrEvidenceNoConflict
+	)
 	cases := []struct {
 		name string
 		ev   types.Evidence
+		want error // the reason sentinel
 		also error // another sentinel the error must wrap, if any
 	}{
 		{"unknown validator", consensus.NewEvidence(dv, f.nobody, view,
-			vote(t, f.out, evChainID, f.nobody, view, 4, types.Hash{1}), vote(t, f.out, evChainID, f.nobody, view, 4, types.Hash{2})), consensus.ErrUnknownValidator},
-		{"vote: not canonical", swap(ev(dv, v1, v2)), nil},
-		{"timeout: not canonical", swap(ev(dt, t1, t2)), nil},
-		{"proposal: not canonical", swap(ev(dp, p1, p2)), nil},
-		{"same message twice", ev(dv, v1, v1), nil},
-		{"unknown kind", with(ev(dv, v1, v2), func(e *types.Evidence) { e.Kind = 0 }), nil},
-		{"votes as timeouts", ev(dt, v1, v2), nil},
-		{"timeouts as votes", ev(dv, t1, t2), nil},
-		{"votes as proposals", ev(dp, v1, v2), nil},
-		{"vote: trailing byte", ev(dv, v1, append(append([]byte(nil), v2...), 0)), nil},
-		{"vote: truncated", ev(dv, v1, v2[:len(v2)-1]), nil},
-		{"vote: other voter", ev(dv, v1, vote(t, f.other, evChainID, f.them, view, 4, types.Hash{2})), nil},
-		{"vote: other view", ev(dv, v1, vote(t, f.key, evChainID, f.me, view+1, 4, types.Hash{2})), nil},
-		{"vote: signed by another key", ev(dv, v1, vote(t, f.other, evChainID, f.me, view, 4, types.Hash{2})), consensus.ErrBadSignature},
-		{"vote: signed for another chain", ev(dv, v1, vote(t, f.key, evChainID+1, f.me, view, 4, types.Hash{2})), consensus.ErrBadSignature},
-		{"vote: evidence for another view", with(ev(dv, v1, v2), func(e *types.Evidence) { e.View++ }), nil},
-		{"vote: evidence names another validator", with(ev(dv, v1, v2), func(e *types.Evidence) { e.Validator = f.them }), nil},
-		{"timeout: signed for another chain", ev(dt, t1, timeout(t, f.key, evChainID+1, f.me, view, 8)), consensus.ErrBadSignature},
-		{"timeout: other sender", ev(dt, t1, timeout(t, f.other, evChainID, f.them, view, 8)), nil},
-		{"timeout: other view", ev(dt, t1, timeout(t, f.key, evChainID, f.me, view+1, 8)), nil},
-		{"timeout: signed by another key", ev(dt, t1, timeout(t, f.other, evChainID, f.me, view, 8)), consensus.ErrBadSignature},
+			vote(t, f.out, evChainID, f.nobody, view, 4, types.Hash{1}), vote(t, f.out, evChainID, f.nobody, view, 4, types.Hash{2})), unknown, consensus.ErrUnknownValidator},
+		{"vote: not canonical", swap(ev(dv, v1, v2)), notCanonical, nil},
+		{"timeout: not canonical", swap(ev(dt, t1, t2)), notCanonical, nil},
+		{"proposal: not canonical", swap(ev(dp, p1, p2)), notCanonical, nil},
+		{"same message twice", ev(dv, v1, v1), identical, nil},
+		{"unknown kind", with(ev(dv, v1, v2), func(e *types.Evidence) { e.Kind = 0 }), malformed, nil},
+		{"votes as timeouts", ev(dt, v1, v2), undecodable, nil},
+		{"timeouts as votes", ev(dv, t1, t2), undecodable, nil},
+		{"votes as proposals", ev(dp, v1, v2), undecodable, nil},
+		{"vote: trailing byte", ev(dv, v1, append(append([]byte(nil), v2...), 0)), undecodable, nil},
+		{"vote: truncated", ev(dv, v1, v2[:len(v2)-1]), undecodable, nil},
+		{"vote: other voter", ev(dv, v1, vote(t, f.other, evChainID, f.them, view, 4, types.Hash{2})), otherVal, nil},
+		{"vote: other view", ev(dv, v1, vote(t, f.key, evChainID, f.me, view+1, 4, types.Hash{2})), wrongView, nil},
+		{"vote: signed by another key", ev(dv, v1, vote(t, f.other, evChainID, f.me, view, 4, types.Hash{2})), badSig, consensus.ErrBadSignature},
+		{"vote: signed for another chain", ev(dv, v1, vote(t, f.key, evChainID+1, f.me, view, 4, types.Hash{2})), badSig, consensus.ErrBadSignature},
+		{"vote: evidence for another view", with(ev(dv, v1, v2), func(e *types.Evidence) { e.View++ }), wrongView, nil},
+		{"vote: evidence names another validator", with(ev(dv, v1, v2), func(e *types.Evidence) { e.Validator = f.them }), otherVal, nil},
+		{"timeout: signed for another chain", ev(dt, t1, timeout(t, f.key, evChainID+1, f.me, view, 8)), badSig, consensus.ErrBadSignature},
+		{"timeout: other sender", ev(dt, t1, timeout(t, f.other, evChainID, f.them, view, 8)), otherVal, nil},
+		{"timeout: other view", ev(dt, t1, timeout(t, f.key, evChainID, f.me, view+1, 8)), wrongView, nil},
+		{"timeout: signed by another key", ev(dt, t1, timeout(t, f.other, evChainID, f.me, view, 8)), badSig, consensus.ErrBadSignature},
 		{"proposal: same header, other body", ev(dp, p1,
-			proposalEnv(t, f.key, evChainID, f.me, block(t, f.me, view, 100, true))), nil},
+			proposalEnv(t, f.key, evChainID, f.me, block(t, f.me, view, 100, true))), noConflict, nil},
 		{"proposal: envelope carries a vote", ev(dp, p1,
-			envelope(t, f.key, evChainID, types.MessageTypeVote, f.me, mustEnc(t, &types.Vote{View: view, Voter: f.me}))), nil},
+			envelope(t, f.key, evChainID, types.MessageTypeVote, f.me, mustEnc(t, &types.Vote{View: view, Voter: f.me}))), wrongType, nil},
 		{"proposal: payload is not a proposal", ev(dp, p1,
-			envelope(t, f.key, evChainID, types.MessageTypeProposal, f.me, []byte{1, 2, 3})), nil},
+			envelope(t, f.key, evChainID, types.MessageTypeProposal, f.me, []byte{1, 2, 3})), undecodable, nil},
 		{"proposal: envelope from another sender", ev(dp, p1,
-			proposalEnv(t, f.other, evChainID, f.them, block(t, f.me, view, 101, false))), nil},
+			proposalEnv(t, f.other, evChainID, f.them, block(t, f.me, view, 101, false))), otherVal, nil},
 		{"proposal: block of another proposer", ev(dp, p1,
-			proposalEnv(t, f.key, evChainID, f.me, block(t, f.them, view, 101, false))), nil},
+			proposalEnv(t, f.key, evChainID, f.me, block(t, f.them, view, 101, false))), otherVal, nil},
 		{"proposal: block of another view", ev(dp, p1,
-			proposalEnv(t, f.key, evChainID, f.me, block(t, f.me, view+1, 101, false))), nil},
+			proposalEnv(t, f.key, evChainID, f.me, block(t, f.me, view+1, 101, false))), wrongView, nil},
 		{"proposal: envelope signed by another key", ev(dp, p1,
-			proposalEnv(t, f.other, evChainID, f.me, block(t, f.me, view, 101, false))), consensus.ErrBadSignature},
+			proposalEnv(t, f.other, evChainID, f.me, block(t, f.me, view, 101, false))), badSig, consensus.ErrBadSignature},
 		{"proposal: envelope signed for another chain", ev(dp, p1,
-			proposalEnv(t, f.key, evChainID+1, f.me, block(t, f.me, view, 101, false))), consensus.ErrBadSignature},
-		{"oversized message", ev(dv, v1, make([]byte, params.MaxEvidenceMessageBytes+1)), nil},
+			proposalEnv(t, f.key, evChainID+1, f.me, block(t, f.me, view, 101, false))), badSig, consensus.ErrBadSignature},
+		{"oversized message", ev(dv, v1, make([]byte, params.MaxEvidenceMessageBytes+1)), malformed, nil},
+		// Order: the form of the evidence before the validator, the
+		// validator before the order of the messages, and every rule of
+		// first before any of second.
+		{"order: oversized beats unknown validator", consensus.NewEvidence(dv, f.nobody, view, v1, make([]byte, params.MaxEvidenceMessageBytes+1)), malformed, nil},
+		{"order: unknown validator beats not canonical", swap(consensus.NewEvidence(dv, f.nobody, view, v1, v2)), unknown, nil},
+		{"order: first's signature before second's decoding", ev(dv,
+			vote(t, f.other, evChainID, f.me, view, 4, types.Hash{0}), append(append([]byte(nil), v2...), 0)), badSig, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -226,11 +248,71 @@ func TestVerifyEvidenceRejects(t *testing.T) {
 			if !errors.Is(err, consensus.ErrBadEvidence) {
 				t.Fatalf("err = %v, want ErrBadEvidence", err)
 			}
+			if !errors.Is(err, c.want) {
+				t.Fatalf("err = %v, want reason %v", err, c.want)
+			}
+			if got, want := consensus.EvidenceReason(err), consensus.EvidenceReason(c.want); got != want || got == "" {
+				t.Fatalf("EvidenceReason = %q, want %q", got, want)
+			}
 			if c.also != nil && !errors.Is(err, c.also) {
 				t.Fatalf("err = %v, want it to wrap %v too", err, c.also)
 			}
 		})
 	}
+}
+
+// TestEvidenceReasonsMatchSpec: the reason table of spec/consensus.md
+// ("Equivocation evidence") and consensus.EvidenceReasons name the same
+// reasons in the same order, each sentinel with its own name, so the
+// conformance vectors' reasons map 1:1 onto the errors VerifyEvidence
+// returns.
+func TestEvidenceReasonsMatchSpec(t *testing.T) {
+	spec := evidenceReasonTable(t, "../../spec/consensus.md")
+	var got []string
+	for _, r := range consensus.EvidenceReasons() {
+		if !errors.Is(r, consensus.ErrBadEvidence) {
+			t.Errorf("%v does not wrap ErrBadEvidence", r)
+		}
+		got = append(got, consensus.EvidenceReason(r))
+	}
+	if strings.Join(got, " ") != strings.Join(spec, " ") {
+		t.Fatalf("sentinels name\n  %v\nspec/consensus.md lists\n  %v", got, spec)
+	}
+	// Negative control: the parser finds a row dropped from the table.
+	data, _ := os.ReadFile("../../spec/consensus.md")
+	cut := strings.Replace(string(data), "| `wrong_view` |", "| wrong_view |", 1)
+	if rows := parseReasonTable(cut); len(rows) != len(spec)-1 {
+		t.Fatalf("a dropped row still parses as %d rows", len(rows))
+	}
+}
+
+func evidenceReasonTable(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := parseReasonTable(string(data))
+	if len(rows) < 5 {
+		t.Fatalf("%s: %d reasons in the Equivocation evidence table", path, len(rows))
+	}
+	return rows
+}
+
+// parseReasonTable returns the reason names (first column, in backquotes)
+// of the table in the "## Equivocation evidence" section.
+func parseReasonTable(doc string) []string {
+	_, sec, _ := strings.Cut(doc, "\n## Equivocation evidence\n")
+	sec, _, _ = strings.Cut(sec, "\n## ")
+	var out []string
+	for _, line := range strings.Split(sec, "\n") {
+		if rest, ok := strings.CutPrefix(line, "| `"); ok {
+			if name, _, ok := strings.Cut(rest, "` |"); ok {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
 }
 
 // acceptAll verifies every signature: it isolates the conflict rule from
@@ -263,19 +345,20 @@ func TestVerifyEvidenceSameContent(t *testing.T) {
 		{"proposal", types.EvidenceKindDoubleProposal, proposalEnv(t, f.key, evChainID, f.me, block(t, f.me, view, 100, false))},
 	} {
 		e := consensus.NewEvidence(c.kind, f.me, view, c.msg, resign(c.msg))
-		if err := consensus.VerifyEvidence(f.set, acceptAll{}, &e); !errors.Is(err, consensus.ErrBadEvidence) {
-			t.Errorf("%s: err = %v, want ErrBadEvidence", c.name, err)
+		if err := consensus.VerifyEvidence(f.set, acceptAll{}, &e); !errors.Is(err, consensus.ErrEvidenceNoConflict) {
+			t.Errorf("%s: err = %v, want no_conflict", c.name, err)
 		}
 		// With the real verifier the altered signature fails first.
-		if err := consensus.VerifyEvidence(f.set, f.ver, &e); !errors.Is(err, consensus.ErrBadEvidence) {
-			t.Errorf("%s (real keys): err = %v, want ErrBadEvidence", c.name, err)
+		if err := consensus.VerifyEvidence(f.set, f.ver, &e); !errors.Is(err, consensus.ErrEvidenceBadSignature) {
+			t.Errorf("%s (real keys): err = %v, want bad_signature", c.name, err)
 		}
 	}
 }
 
 // FuzzVerifyEvidence: VerifyEvidence on any decodable Evidence never
-// panics, and what it accepts satisfies the canonical-form and signer rules.
-// Seeds are valid evidence of each kind.
+// panics, rejects only with a reason of the spec, and what it accepts
+// satisfies the canonical-form and signer rules. Seeds are valid evidence
+// of each kind.
 func FuzzVerifyEvidence(fz *testing.F) {
 	f := newEvFixture(fz)
 	const view = 9
@@ -300,6 +383,9 @@ func FuzzVerifyEvidence(fz *testing.F) {
 			if err != nil {
 				if !errors.Is(err, consensus.ErrBadEvidence) {
 					t.Fatalf("error does not wrap ErrBadEvidence: %v", err)
+				}
+				if consensus.EvidenceReason(err) == "" {
+					t.Fatalf("error carries no reason of the spec: %v", err)
 				}
 				continue
 			}

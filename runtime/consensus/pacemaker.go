@@ -4,13 +4,15 @@ package consensus
 // a clock: Tick is called by the outer layer at a fixed rate.
 //
 // The timeout of a view is base << min(backoff, maxExp) ticks, where backoff
-// counts the views that ended in a TC since the last view that ended in a QC,
+// counts the views that ended in a TC since the last view that ended in a QC
+// (not those whose leader the outer layer reported unreachable),
 // plus the timeouts already fired in the current view. A QC resets it.
 type pacemaker struct {
 	view    uint64
 	elapsed uint64
 	fired   uint64 // timeouts fired in the current view
 	backoff uint64 // consecutive views ended by TC
+	lost    uint64 // a view whose leader the outer layer reported unreachable
 	base    uint64
 	maxExp  uint64
 }
@@ -46,11 +48,16 @@ func (p *pacemaker) advance(v uint64, byTC bool) bool {
 	if v <= p.view {
 		return false
 	}
+	// A TC of a view whose leader is gone says nothing about the network
+	// being slower than the timeout, so it does not lengthen the next.
+	lost := p.lost == p.view
 	p.view = v
 	p.elapsed = 0
 	p.fired = 0
 	if byTC {
-		p.backoff++
+		if !lost {
+			p.backoff++
+		}
 	} else {
 		p.backoff = 0
 	}

@@ -24,6 +24,7 @@
 //	blocks.go    proposed blocks above the head and their speculative
 //	             execution; the one execute-and-commit path
 //	sync.go      range sync of final blocks from peers
+//	import.go    a chain file's records through sync's checks and commit
 //
 // Everything the driver touches outside itself is an injected interface:
 // Chain (the final chain and its storage), Pool (the mempool), Network and

@@ -70,6 +70,12 @@ type Network interface {
 	// Penalize lowers the score of the peer a rejected message came from.
 	Penalize(from string, reason string)
 	PeerCount() int
+	// Reachable reports false only when the network knows validator's
+	// peer, has been connected to it, and is not now: a crashed or
+	// partitioned leader (spec/consensus.md, "Lost leader").
+	// Unknown validators are reachable, so a network that cannot tell
+	// never shortens a view.
+	Reachable(validator types.Address) bool
 }
 
 // Clock is the only time the driver reads: proposal pacing, block
@@ -138,6 +144,10 @@ type Config struct {
 	// never proposes two blocks in one view across restarts);
 	// negative-control tests only.
 	UnsafeNoProposalMarker bool
+	// UnsafeNoLeaderLost never reports a lost leader (spec/consensus.md,
+	// "Lost leader"): its views wait out the timer; negative-control
+	// tests only.
+	UnsafeNoLeaderLost bool
 }
 
 // Defaults of the driver.
@@ -168,13 +178,18 @@ type Driver struct {
 	blocks    *blocks
 	prod      *producer
 	in        *inbound
-	asked     map[types.Hash]time.Time // blocks requested from peers, not yet received: when last asked
-	keys      *senders                 // invalid content per signing key
-	props     proposals                // first proposal seen per recent view
-	nonce     uint64                   // last NewView nonce sent
-	peers     int                      // peers at the last tick
-	joined    time.Time                // when the peer count last rose, until the last PeerJoined is sent
-	joinStage int                      // PeerJoined events sent since then
+	asked     map[types.Hash]time.Time    // blocks requested from peers, not yet received: when last asked
+	keys      *senders                    // invalid content per signing key
+	props     proposals                   // first proposal seen per recent view
+	nonce     uint64                      // last NewView nonce sent
+	peers     int                         // peers at the last tick
+	joined    time.Time                   // when the peer count last rose, until the last PeerJoined is sent
+	joinStage int                         // PeerJoined events sent since then
+	viewSeen  uint64                      // the core's view at the last tick
+	viewAt    time.Time                   // when the driver first saw viewSeen
+	lostSent  bool                        // LeaderLost sent for viewSeen
+	heard     map[types.Address]time.Time // when a message signed by each key last arrived
+	started   time.Time                   // when Start ran: "heard" for keys not heard since
 
 	mu     sync.Mutex
 	status Status
@@ -221,7 +236,7 @@ func New(cfg Config, chain Chain, pool Pool, net Network) (*Driver, error) {
 	d := &Driver{
 		cfg: cfg, log: cfg.Logger, chain: chain, net: net, me: cfg.Signer.Address(), set: set, elect: el,
 		in: newInbound(inboundLimit), asked: map[types.Hash]time.Time{},
-		keys: newSenders(cfg.Clock), props: proposals{},
+		keys: newSenders(cfg.Clock), props: proposals{}, heard: map[types.Address]time.Time{},
 	}
 	d.blocks = newBlocks(chain, pool, cfg.Clock)
 	if obs, ok := el.(CommitObserver); ok {
@@ -260,6 +275,7 @@ func (d *Driver) Safety() consensus.SafetyData { return d.core.Safety() }
 // Start range-syncs from peers, then builds the core at the head with the
 // persisted safety data and the recorded proposed blocks.
 func (d *Driver) Start(ctx context.Context) error {
+	d.started = d.cfg.Clock.Now()
 	// Once per process: later commits (range sync included) reach the
 	// leader schedule as they happen.
 	head, _ := d.chain.Head()
@@ -390,11 +406,54 @@ func (d *Driver) Tick(ctx context.Context) error {
 	if err := d.peersChanged(ctx); err != nil {
 		return err
 	}
+	if err := d.leaderLost(ctx); err != nil {
+		return err
+	}
 	d.props.prune(d.core.View() - 1)
 	d.retryRequests()
 	err := d.propose(ctx)
 	d.setStatus(false)
 	return err
+}
+
+// leaderLost tells the core, once per view, when the current view has
+// lasted a block time and the network has lost its leader: the leader
+// should have proposed by then, and it cannot be heard from, so waiting
+// out the view timeout (backed off when dead leaders come in a row) only
+// delays the view change.
+func (d *Driver) leaderLost(ctx context.Context) error {
+	if d.net == nil || !d.core.CanSign() || d.cfg.UnsafeNoLeaderLost {
+		return nil
+	}
+	now := d.cfg.Clock.Now()
+	if v := d.core.View(); v != d.viewSeen {
+		d.viewSeen, d.viewAt, d.lostSent = v, now, false
+	}
+	if d.lostSent || now.Sub(d.viewAt) < lostGrace(d.cfg.BlockTime, d.cfg.ViewTimeout) {
+		return nil
+	}
+	leader := d.elect.Leader(d.viewSeen)
+	if leader == d.me {
+		return nil
+	}
+	heard, ok := d.heard[leader]
+	if !ok {
+		heard = d.started
+	}
+	why := ""
+	switch {
+	case !d.net.Reachable(leader):
+		why = "disconnected"
+	case now.Sub(heard) >= d.cfg.ViewTimeout:
+		why = "silent"
+	case d.keys.limited(leader):
+		why = "sending invalid content"
+	default:
+		return nil
+	}
+	d.lostSent = true
+	d.log.Debug("leader lost: timing out", "view", d.viewSeen, "leader", leader.String(), "why", why)
+	return d.step(ctx, consensus.LeaderLost{View: d.viewSeen})
 }
 
 // peerJoinDelays are when, after the peer count rises, the driver sends
@@ -447,8 +506,16 @@ func (d *Driver) propose(ctx context.Context) error {
 
 // Handle processes one incoming message.
 func (d *Driver) Handle(ctx context.Context, m Incoming) error {
-	if _, fetched := m.Decoded.(*types.Block); !fetched && m.Sender != (types.Address{}) && !d.keys.allow(m.Sender) {
-		return nil // a key that keeps sending invalid content: rate-limited
+	if _, fetched := m.Decoded.(*types.Block); !fetched && m.Sender != (types.Address{}) {
+		// The envelope signature was checked: the key is alive, whatever
+		// it sent. Only validators sign consensus messages, so this holds
+		// one entry per validator.
+		if _, member := d.set.Power(m.Sender); member {
+			d.heard[m.Sender] = d.cfg.Clock.Now()
+		}
+		if !d.keys.allow(m.Sender) {
+			return nil // a key that keeps sending invalid content: rate-limited
+		}
 	}
 	switch msg := m.Decoded.(type) {
 	case *types.Proposal:
@@ -779,4 +846,13 @@ func (d *Driver) publish(ctx context.Context, mt types.MessageType, m borshMarsh
 	if err != nil {
 		d.log.Warn("publish", "type", mt, "err", err)
 	}
+}
+
+// lostGrace is how long a view must have lasted before an unreachable
+// leader times it out: a block time, when the leader proposes, and a
+// quarter of the view timeout for a proposal it sent just before it was
+// lost to arrive (timing the view out first would refuse that proposal
+// a vote, and break the chain of consecutive views a commit needs).
+func lostGrace(blockTime, viewTimeout time.Duration) time.Duration {
+	return blockTime + viewTimeout/4
 }

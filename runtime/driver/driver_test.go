@@ -267,8 +267,9 @@ func (n *askNet) RequestBlock(h types.Hash)                                { n.a
 func (n *askNet) SyncRange(context.Context, uint64, int, func(*types.SyncResponse) error) (*types.SyncResponse, string, error) {
 	return &types.SyncResponse{}, "", nil
 }
-func (n *askNet) Penalize(from, _ string) { n.penalized = append(n.penalized, from) }
-func (n *askNet) PeerCount() int          { return 1 }
+func (n *askNet) Penalize(from, _ string)      { n.penalized = append(n.penalized, from) }
+func (n *askNet) PeerCount() int               { return 1 }
+func (n *askNet) Reachable(types.Address) bool { return true }
 
 // TestFetchedBlockChecked: a block answering a request is taken only if
 // this node asked for its hash and its body is the one its header commits

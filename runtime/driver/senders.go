@@ -75,6 +75,17 @@ func (ss *senders) allow(a types.Address) bool {
 	return false
 }
 
+// limited reports whether a is rate-limited now (its decayed count of
+// invalid messages is over the limit).
+func (ss *senders) limited(a types.Address) bool {
+	s := ss.keys[a]
+	if s == nil {
+		return false
+	}
+	s.decay(ss.clock.Now())
+	return s.bad > badLimit
+}
+
 // invalid counts one invalid message signed by a and reports whether a
 // has just become limited (the caller logs that once).
 func (ss *senders) invalid(a types.Address) bool {

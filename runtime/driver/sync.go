@@ -13,7 +13,18 @@ import (
 )
 
 // ErrBadSync reports a sync response that does not prove what it claims.
-var ErrBadSync = errors.New("driver: invalid sync response")
+// CheckSync's errors wrap it, and ErrNotExtending or ErrWrongBody when the
+// chain itself is broken, or the failed certificate's or commit proof's
+// error (runtime/consensus).
+var (
+	ErrBadSync = errors.New("driver: invalid sync response")
+	// ErrNotExtending: a block's height or parent hash does not follow
+	// the block before it.
+	ErrNotExtending = errors.New("driver: block does not extend its predecessor")
+	// ErrWrongBody: a block's transactions are not the ones its header's
+	// transactions_root commits to.
+	ErrWrongBody = errors.New("driver: transactions not the ones the header commits to")
+)
 
 // maxSyncBuffer bounds the verified-but-unproven blocks a syncing node
 // holds while it waits for a commit proof further along the chain.
@@ -99,7 +110,7 @@ func (d *Driver) CheckSync(prev types.BlockHeader, resp *types.SyncResponse) err
 		b := &resp.Blocks[i]
 		h := &b.Header
 		if h.ParentHash != ph || h.Height != prev.Height+1 {
-			return fmt.Errorf("%w: height %d does not extend %d", ErrBadSync, h.Height, prev.Height)
+			return fmt.Errorf("%w: %w: height %d does not extend %d", ErrBadSync, ErrNotExtending, h.Height, prev.Height)
 		}
 		// The body must be the one the certified header commits to: a
 		// peer that serves another would otherwise make this node's
@@ -132,12 +143,12 @@ func checkBody(b *types.Block) error {
 	for i := range b.Transactions {
 		h, err := b.Transactions[i].Hash()
 		if err != nil {
-			return fmt.Errorf("%w: height %d transaction %d: %w", ErrBadSync, b.Header.Height, i, err)
+			return fmt.Errorf("%w: %w: height %d transaction %d: %w", ErrBadSync, ErrWrongBody, b.Header.Height, i, err)
 		}
 		hashes[i] = h
 	}
 	if exec.MerkleRoot(hashes) != b.Header.TransactionsRoot {
-		return fmt.Errorf("%w: height %d: the transactions are not the ones its header commits to", ErrBadSync, b.Header.Height)
+		return fmt.Errorf("%w: %w: height %d", ErrBadSync, ErrWrongBody, b.Header.Height)
 	}
 	return nil
 }

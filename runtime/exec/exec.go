@@ -279,6 +279,9 @@ func applyTx(st *state.State, env Env, tx *types.Transaction, gasLeft uint64) (t
 		rcpt.Status = status
 		written = &fees
 		username = ""
+		if deviationNoCharge { // a conformance negative control only: deviation_nocharge.go
+			sender.OramaBalance += burned + tipped
+		}
 	} else {
 		rcpt.Events = events
 	}

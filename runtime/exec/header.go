@@ -17,8 +17,18 @@ var (
 	// ErrBadHeader reports a header that breaks a rule against its parent.
 	ErrBadHeader = errors.New("exec: invalid header")
 	// ErrWrongResult reports a header whose roots or gas are not what
-	// executing its body gives.
+	// executing its body gives. CheckResult's error also wraps the one of
+	// the four below naming the first field that differs, in header order,
+	// so a chain import can say which (spec/consensus.md, "Importing a
+	// chain").
 	ErrWrongResult = errors.New("exec: header disagrees with execution")
+
+	// Which result differs: the header's state_root, transactions_root,
+	// receipts_root or gas_used.
+	ErrWrongStateRoot        = errors.New("exec: wrong state root")
+	ErrWrongTransactionsRoot = errors.New("exec: wrong transactions root")
+	ErrWrongReceiptsRoot     = errors.New("exec: wrong receipts root")
+	ErrWrongGasUsed          = errors.New("exec: wrong gas used")
 )
 
 // NextHeader returns the header of the block a proposer builds at unix
@@ -60,12 +70,21 @@ func CheckHeader(parent *types.BlockHeader, parentHash types.Hash, h *types.Bloc
 // CheckResult reports whether the header's state, transactions and
 // receipts roots and gas used are what executing its body gave.
 func CheckResult(h *types.BlockHeader, res *Result) error {
-	if res.StateRoot != h.StateRoot || res.TransactionsRoot != h.TransactionsRoot ||
-		res.ReceiptsRoot != h.ReceiptsRoot || res.GasUsed != h.GasUsed {
-		return fmt.Errorf("%w: height %d: execution gives state root %v, gas %d; header says %v, %d",
-			ErrWrongResult, h.Height, res.StateRoot, res.GasUsed, h.StateRoot, h.GasUsed)
+	var which error
+	switch {
+	case res.StateRoot != h.StateRoot:
+		which = ErrWrongStateRoot
+	case res.TransactionsRoot != h.TransactionsRoot:
+		which = ErrWrongTransactionsRoot
+	case res.ReceiptsRoot != h.ReceiptsRoot:
+		which = ErrWrongReceiptsRoot
+	case res.GasUsed != h.GasUsed:
+		which = ErrWrongGasUsed
+	default:
+		return nil
 	}
-	return nil
+	return fmt.Errorf("%w: %w: height %d: execution gives state root %v, gas %d; header says %v, %d",
+		ErrWrongResult, which, h.Height, res.StateRoot, res.GasUsed, h.StateRoot, h.GasUsed)
 }
 
 // Fill sets the header fields execution decides from res.

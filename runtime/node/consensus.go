@@ -24,6 +24,9 @@ type Network interface {
 	// Penalize lowers the score of the peer a rejected message came from.
 	Penalize(from string, reason string)
 	PeerCount() int
+	// Reachable is driver.Network's: false only for a validator whose
+	// peer was connected and is not now.
+	Reachable(validator types.Address) bool
 }
 
 // Incoming is a gossip message that passed the network's envelope checks.

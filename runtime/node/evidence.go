@@ -76,8 +76,9 @@ func (r *EvidenceRecorder) RecordEvidence(ev *types.Evidence) {
 }
 
 // Collectors returns the metrics the node itself keeps (the equivocation
-// counter), for the server of its metrics to register: runtime/rpc adds
-// them to its registry.
+// counter, peer scores, held consensus state), for the server of its
+// metrics to register: runtime/rpc adds them to its registry. Call it
+// after StartP2P, so that the peer scores are exported.
 func (n *Node) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{n.evidence.Collector()}
+	return []prometheus.Collector{n.evidence.Collector(), newStateCollector(n)}
 }

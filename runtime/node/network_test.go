@@ -99,8 +99,9 @@ func (m *memNet) SyncRange(_ context.Context, from uint64, max int, check func(*
 	return best, "", nil
 }
 
-func (m *memNet) Penalize(string, string) {}
-func (m *memNet) PeerCount() int          { return len(m.peers()) }
+func (m *memNet) Penalize(string, string)      {}
+func (m *memNet) PeerCount() int               { return len(m.peers()) }
+func (m *memNet) Reachable(types.Address) bool { return true }
 
 // cluster runs validators in one process over a memHub.
 type cluster struct {

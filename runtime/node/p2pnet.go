@@ -31,7 +31,15 @@ func (n *Node) StartP2P(ctx context.Context, listen, bootstrap []string) (*p2p.H
 		return nil, fmt.Errorf("node: p2p: %w", err)
 	}
 	n.host = h
-	n.AttachNetwork(p2pNet{h: h, sync: p2p.NewSyncClient(h)})
+	// Validators' peer ids from genesis, for Reachable; a malformed or
+	// missing one leaves that validator always reachable.
+	ids := make(map[types.Address]peer.ID, len(n.genesis.Validators))
+	for _, v := range n.genesis.Validators {
+		if id, err := peer.Decode(v.PeerID); err == nil {
+			ids[v.Address] = id
+		}
+	}
+	n.AttachNetwork(p2pNet{h: h, sync: p2p.NewSyncClient(h), ids: ids})
 	n.log.Info("p2p listening", "peer_id", h.ID().String(), "addrs", h.Addrs())
 	return h, nil
 }
@@ -66,6 +74,7 @@ func (n *Node) validateGossip(m *p2p.Message) error {
 type p2pNet struct {
 	h    *p2p.Host
 	sync *p2p.SyncClient
+	ids  map[types.Address]peer.ID // validators' peer ids (read-only)
 }
 
 func (p p2pNet) Publish(ctx context.Context, mt types.MessageType, payload []byte) error {
@@ -92,3 +101,15 @@ func (p p2pNet) Penalize(from, reason string) {
 }
 
 func (p p2pNet) PeerCount() int { return len(p.h.Peers()) }
+
+// Reachable is false for a validator whose genesis peer id this host was
+// connected to and is not now. A validator that runs its node under
+// another peer id (p2p.Config.Identity) is never reported unreachable.
+func (p p2pNet) Reachable(v types.Address) bool {
+	id, ok := p.ids[v]
+	if !ok {
+		return true
+	}
+	connected, seen := p.h.PeerState(id)
+	return connected || !seen
+}

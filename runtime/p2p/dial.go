@@ -16,6 +16,33 @@ func (h *Host) connected(id peer.ID) bool {
 	return h.host.Network().Connectedness(id) == network.Connected
 }
 
+// maxSeenPeers bounds the record of peers ever connected (PeerState).
+const maxSeenPeers = 4096
+
+// noteConnected records that the host has been connected to id.
+func (h *Host) noteConnected(id peer.ID) {
+	h.seenMu.Lock()
+	defer h.seenMu.Unlock()
+	if len(h.seen) < maxSeenPeers {
+		h.seen[id] = struct{}{}
+	}
+}
+
+// PeerState reports whether the host is connected to id now, and whether
+// it has ever been since it started (the first maxSeenPeers peers are
+// remembered). A validator's peer that was connected and is not now has
+// crashed or been cut off; one never connected may be reachable through
+// others (the node uses this for "Lost leader", spec/consensus.md).
+func (h *Host) PeerState(id peer.ID) (connected, seen bool) {
+	if h.connected(id) {
+		return true, true
+	}
+	h.seenMu.Lock()
+	defer h.seenMu.Unlock()
+	_, seen = h.seen[id]
+	return false, seen
+}
+
 // dial connects to a bootstrap peer. The host keeps its own backoff, so the
 // swarm's per-address dial backoff is cleared first: otherwise a peer that
 // restarts is not re-dialled until the swarm's backoff expires.

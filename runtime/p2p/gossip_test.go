@@ -336,3 +336,37 @@ func containsPeer(ps []PeerInfo, id peer.ID) bool {
 	}
 	return false
 }
+
+// TestIdentitySeparateFromKey: two hosts signing with validator 2's key
+// but with their own libp2p identities are two peers, and a message one
+// of them publishes arrives as validator 2's (a Byzantine twin holding a
+// validator key is a peer of its own, judged by its messages).
+func TestIdentitySeparateFromKey(t *testing.T) {
+	r := newHost(t, 1)
+	twin := func(id int) func(*Config) {
+		return func(c *Config) { c.Identity = cryptotest.Key(id) }
+	}
+	a := newHost(t, 2, twin(20), bootstrapTo(r))
+	b := newHost(t, 2, twin(21), bootstrapTo(r))
+	if a.ID() == b.ID() {
+		t.Fatal("two identities gave one peer id")
+	}
+	if want, _ := PeerIDFromKey(cryptotest.Key(20)); a.ID() != want {
+		t.Fatalf("peer id %s, want the identity key's %s", a.ID(), want)
+	}
+	if keyID, _ := PeerIDFromKey(cryptotest.Key(2)); a.ID() == keyID {
+		t.Fatal("peer id is the signing key's, not the identity's")
+	}
+	waitTopicPeers(t, r, a.ID(), b.ID())
+	waitTopicPeers(t, b, r.ID())
+	if err := b.Publish(context.Background(), types.MessageTypeVote, mustEncode(t, testVote(cryptotest.Key(2)))); err != nil {
+		t.Fatal(err)
+	}
+	m := receive(t, r, func(m *Message) bool { return m.Type == types.MessageTypeVote })
+	if m.Sender != addr(2) || m.From != b.ID() {
+		t.Fatalf("vote from %s (peer %s), want sender %s from peer %s", m.Sender, m.From, addr(2), b.ID())
+	}
+	if _, err := New(context.Background(), Config{Identity: cryptotest.Key(3), ChainID: testChainID}); err == nil {
+		t.Fatal("a host without a signing key started")
+	}
+}

@@ -16,6 +16,7 @@ import (
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	lcrypto "github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
@@ -29,10 +30,16 @@ import (
 
 // Config of a Host.
 type Config struct {
-	// Key is the node's secp256k1 key. It is the libp2p identity and signs
-	// every envelope the host publishes.
-	Key     *crypto.PrivateKey
-	ChainID uint64
+	// Key is the node's secp256k1 key. It signs every envelope the host
+	// publishes, and is the libp2p identity unless Identity is set.
+	Key *crypto.PrivateKey
+	// Identity, when non-nil, is the libp2p identity (the peer id) instead
+	// of Key. A node's peer id and its validator address are then
+	// unrelated: two processes may sign with one validator key and still
+	// be two peers (a fault harness plays a Byzantine validator that way;
+	// an operator may rotate the peer id without touching the key).
+	Identity *crypto.PrivateKey
+	ChainID  uint64
 	// Listen lists multiaddrs to listen on, e.g. "/ip4/127.0.0.1/tcp/7700";
 	// empty: do not listen.
 	Listen []string
@@ -121,6 +128,8 @@ type Host struct {
 	scoreMu   sync.Mutex
 	scores    map[peer.ID]float64
 	samples   atomic.Uint64 // score samples taken, for tests
+	seenMu    sync.Mutex
+	seen      map[peer.ID]struct{} // peers ever connected (PeerState)
 
 	next atomic.Uint64 // rotates the peer a sync request starts with
 
@@ -173,7 +182,14 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("p2p: new host: %w", err)
 	}
-	lk, err := libp2pKey(cfg.Key)
+	if cfg.Key == nil {
+		return nil, fmt.Errorf("p2p: nil signing key: %w", crypto.ErrInvalidPrivateKey)
+	}
+	idKey := cfg.Identity
+	if idKey == nil {
+		idKey = cfg.Key
+	}
+	lk, err := libp2pKey(idKey)
 	if err != nil {
 		return nil, err
 	}
@@ -223,6 +239,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		mesh:      newMeshTracer(),
 		penalties: newPenalties(time.Now),
 		scores:    map[peer.ID]float64{},
+		seen:      map[peer.ID]struct{}{},
 		ctx:       hctx,
 		cancel:    cancel,
 	}
@@ -238,6 +255,9 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 
 // start joins the topics and starts the background goroutines.
 func (h *Host) start(cfg Config, boot []peer.AddrInfo) error {
+	h.host.Network().Notify(&network.NotifyBundle{
+		ConnectedF: func(_ network.Network, c network.Conn) { h.noteConnected(c.RemotePeer()) },
+	})
 	gsp := pubsub.DefaultGossipSubParams()
 	if cfg.HeartbeatInterval > 0 {
 		gsp.HeartbeatInterval = cfg.HeartbeatInterval

@@ -238,3 +238,43 @@ func TestReadFrame(t *testing.T) {
 		t.Fatalf("writeFrame = %x, %v", buf.Bytes(), err)
 	}
 }
+
+// TestLateRangeJudgedAgainstWinner: an answer that arrives after another
+// was verified and taken is not taken, but a block it holds at a height
+// the winner proved must be the winner's: another chain there is a fault
+// (a forger that is merely slower than the honest peer no longer goes
+// unjudged); the same blocks, or heights the winner does not cover, are
+// not judged.
+func TestLateRangeJudgedAgainstWinner(t *testing.T) {
+	chain := func(salt byte, from uint64, n int) *types.SyncResponse {
+		r := &types.SyncResponse{HeadHeight: from + uint64(n) - 1}
+		parent := types.Hash{salt}
+		for i := range n {
+			b := testBlock(addr(1), from+uint64(i), parent)
+			r.Blocks = append(r.Blocks, b)
+			parent, _ = b.Header.Hash()
+		}
+		return r
+	}
+	winner := chain(1, 5, 4)
+	cases := []struct {
+		name string
+		late *types.SyncResponse
+		want verdict
+	}{
+		{"same blocks", chain(1, 5, 4), verdictNone},
+		{"same blocks, fewer", chain(1, 5, 2), verdictNone},
+		{"another chain", chain(2, 5, 4), verdictFault},
+		{"longer than the winner, same prefix", chain(1, 5, 6), verdictNone},
+	}
+	for _, c := range cases {
+		body := mustEncode(t, c.late)
+		_, v, err := decideRange(body, 5, 8, true, nil, winner)
+		if v != c.want {
+			t.Errorf("%s: verdict %v (%v), want %v", c.name, v, err, c.want)
+		}
+	}
+	if _, v, _ := decideRange(mustEncode(t, chain(2, 5, 4)), 5, 8, true, nil, nil); v != verdictNone {
+		t.Errorf("without a winner a late answer was judged: %v", v)
+	}
+}

@@ -102,6 +102,7 @@ func (c *SyncClient) SyncRange(ctx context.Context, from uint64, max int, check 
 	if err != nil {
 		return nil, "", fmt.Errorf("p2p: sync range: encode request: %w", err)
 	}
+	var winner *types.SyncResponse // the verified answer; ask calls decide on this goroutine
 	resp, p, err := ask(ctx, c, &query[*types.SyncResponse]{
 		wire: wire{
 			what:      "range",
@@ -111,7 +112,11 @@ func (c *SyncClient) SyncRange(ctx context.Context, from uint64, max int, check 
 			firstByte: syncRangeFirstByte,
 		},
 		decide: func(body []byte, won bool) (*types.SyncResponse, verdict, error) {
-			return decideRange(body, from, max, won, check)
+			r, v, err := decideRange(body, from, max, won, check, winner)
+			if v == verdictWin {
+				winner = r
+			}
+			return r, v, err
 		},
 	})
 	switch {
@@ -124,8 +129,9 @@ func (c *SyncClient) SyncRange(ctx context.Context, from uint64, max int, check 
 }
 
 // decideRange judges one range answer to a request for max blocks from
-// height from; won reports that another answer has already been taken.
-func decideRange(body []byte, from uint64, max int, won bool, check func(*types.SyncResponse) error) (*types.SyncResponse, verdict, error) {
+// height from; won reports that another answer has already been taken,
+// winner (when known) being that verified answer.
+func decideRange(body []byte, from uint64, max int, won bool, check func(*types.SyncResponse) error, winner *types.SyncResponse) (*types.SyncResponse, verdict, error) {
 	var resp types.SyncResponse
 	if err := resp.UnmarshalBorsh(body); err != nil {
 		return nil, verdictFault, fmt.Errorf("decode: %w: %w", ErrBadResponse, err)
@@ -135,7 +141,13 @@ func decideRange(body []byte, from uint64, max int, won bool, check func(*types.
 	}
 	switch {
 	case len(resp.Blocks) > 0 && won:
-		return nil, verdictNone, nil // too late to be verified, so not judged
+		// Too late to be taken, but judged against the verified answer:
+		// final blocks are unique, so a block of another chain at a
+		// height the winner proved is a forgery, whoever was slower.
+		if err := sameChain(&resp, winner); err != nil {
+			return nil, verdictFault, err
+		}
+		return nil, verdictNone, nil
 	case len(resp.Blocks) > 0:
 		if check != nil {
 			if err := check(&resp); err != nil {
@@ -148,6 +160,31 @@ func decideRange(body []byte, from uint64, max int, won bool, check func(*types.
 		return nil, verdictFault, fmt.Errorf("head height %d, yet no block from %d: %w", resp.HeadHeight, from, ErrBadResponse)
 	}
 	return &resp, verdictNone, nil
+}
+
+// sameChain reports an error when late holds, at a height winner also
+// holds, a block whose header hash differs from winner's. Heights winner
+// does not cover are not judged.
+func sameChain(late, winner *types.SyncResponse) error {
+	if winner == nil || len(winner.Blocks) == 0 {
+		return nil
+	}
+	first := winner.Blocks[0].Header.Height
+	for i := range late.Blocks {
+		h := &late.Blocks[i].Header
+		if h.Height < first || h.Height-first >= uint64(len(winner.Blocks)) {
+			continue
+		}
+		want, err := winner.Blocks[h.Height-first].Header.Hash()
+		if err != nil {
+			return nil
+		}
+		got, err := h.Hash()
+		if err != nil || got != want {
+			return fmt.Errorf("height %d is not the block the verified answer proves: %w", h.Height, ErrBadResponse)
+		}
+	}
+	return nil
 }
 
 // FetchBlock asks peers for the block whose header hash is hash and

@@ -137,6 +137,9 @@ func admissionError(err error) *apiError {
 	msg := strings.TrimPrefix(err.Error(), "mempool: ")
 	for _, m := range admissionCodes {
 		if errors.Is(err, m.err) {
+			if deviationNonceGapCode && m.code == CodeNonceGap { // a conformance negative control only: deviation_errcode.go
+				return newError(m.status, CodeNonceTooLow, "%s", msg)
+			}
 			return newError(m.status, m.code, "%s", msg)
 		}
 	}

@@ -87,6 +87,12 @@ func (s *server) GetAccount(_ context.Context, req api.GetAccountRequestObject) 
 		return nil, err
 	}
 	st, b := headSt, headBlock
+	withProof := req.Params.Proof != nil && *req.Params.Proof
+	var finder *finalityFinder
+	if withProof {
+		finder = newFinalityFinder(s.b.Store(), headBlock)
+	}
+	height, at := headBlock.Header.Height, false
 	if req.Params.Height != nil {
 		h, err := parseU64("height", *req.Params.Height)
 		if err != nil {
@@ -95,12 +101,24 @@ func (s *server) GetAccount(_ context.Context, req api.GetAccountRequestObject) 
 		if h > headBlock.Header.Height {
 			return nil, errNotFound("no block at height %d (the head is %d)", h, headBlock.Header.Height)
 		}
-		if st, b, err = s.b.StateAt(h); err != nil {
-			return nil, readError(err, "height "+u64(h))
+		height, at = h, true
+	} else if withProof {
+		// The highest block whose finality the answer can show.
+		h, ok, err := finder.latestProven()
+		if err != nil {
+			return nil, errInternal(err) // stored blocks below the head: the node's fault
+		}
+		if ok && h != height {
+			height, at = h, true
+		}
+	}
+	if at {
+		if st, b, err = s.b.StateAt(height); err != nil {
+			return nil, readError(err, "height "+u64(height))
 		}
 	}
 	what := "height " + u64(b.Header.Height)
-	if req.Params.Proof == nil || !*req.Params.Proof {
+	if !withProof {
 		acc, err := st.Account(addr)
 		if err != nil {
 			return nil, readError(err, what)
@@ -133,6 +151,10 @@ func (s *server) GetAccount(_ context.Context, req api.GetAccountRequestObject) 
 	if err != nil {
 		return nil, errInternal(err)
 	}
+	fin, err := finder.finality(b.Header.Height)
+	if err != nil {
+		return nil, errInternal(err)
+	}
 	return api.GetAccount200JSONResponse{
 		Account: api.FromAccount(&acc),
 		Height:  u64(b.Header.Height),
@@ -144,6 +166,7 @@ func (s *server) GetAccount(_ context.Context, req api.GetAccountRequestObject) 
 			ProofFields: api.FromSMTProof(&fields),
 			Header:      hdr,
 			BlockHash:   hash32(bh),
+			Finality:    fin,
 		},
 	}, nil
 }

@@ -2,14 +2,22 @@ package rpc
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oramanetwork/orama-chain/generated/api"
 	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/consensus"
 	"github.com/oramanetwork/orama-chain/runtime/crypto"
 	"github.com/oramanetwork/orama-chain/runtime/node"
 	"github.com/oramanetwork/orama-chain/runtime/smt"
@@ -17,9 +25,8 @@ import (
 
 // TestAccountProofLightClient checks GET /v1/accounts/{id}?proof=true the
 // way a light client would: from the JSON response alone, with runtime/smt's
-// verifier, against the state root in the returned header. (A light client
-// also checks the header's QC; that needs the validator set and is
-// consensus's to test.)
+// verifier, against the state root in the returned header, and the header's
+// finality with consensus.VerifyCommitProof against the validator set.
 func TestAccountProofLightClient(t *testing.T) {
 	n, keys := newTestNode(t, node.Config{})
 	c := newServer(t, n, Config{})
@@ -38,6 +45,12 @@ func TestAccountProofLightClient(t *testing.T) {
 		}
 	}
 	produce(t, n)
+	// Three empty blocks make block 4 provably final (its child and
+	// grandchild in consecutive views, and the next header's QC for the
+	// grandchild): the default proof is against it.
+	for range 3 {
+		produce(t, n)
+	}
 
 	t.Run("existing", func(t *testing.T) {
 		for _, q := range []string{"?proof=true", "?proof=true&height=1", "?proof=true&height=0", "?height=2&proof=true"} {
@@ -99,7 +112,125 @@ func getProof(t *testing.T, c *client, idAndQuery string) api.AccountResponse {
 	if ar.Proof == nil {
 		t.Fatalf("%s: no proof", idAndQuery)
 	}
+	if ar.Proof.Finality != nil {
+		if err := verifyFinality(testSet(t), testChainID, ar.Proof); err != nil {
+			t.Fatalf("%s: finality: %v", idAndQuery, err)
+		}
+	}
 	return ar
+}
+
+// testSet is the validator set of testGenesis.
+func testSet(t testing.TB) *consensus.ValidatorSet {
+	t.Helper()
+	g, _ := testGenesis()
+	set, err := consensus.NewValidatorSetFromValidators(g.Validators)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// verifyFinality checks that p's header is final the way a light client
+// holding set does (AccountProof in spec/openapi.yaml): every header from
+// its JSON fields, which must be its Borsh encoding, the headers chained by
+// parent hash up to the block the commit proof is for, and the proof with
+// consensus.VerifyCommitProof and real signatures.
+func verifyFinality(set *consensus.ValidatorSet, chainID uint64, p *api.AccountProof) error {
+	if p.Finality == nil {
+		return errors.New("no finality")
+	}
+	last, lastHash, err := headerFromAPI(p.Header)
+	if err != nil {
+		return fmt.Errorf("header: %w", err)
+	}
+	if hash32(lastHash) != p.BlockHash {
+		return fmt.Errorf("header hash %x is not block_hash %s", lastHash, p.BlockHash)
+	}
+	for i, h := range p.Finality.Headers {
+		hd, hh, err := headerFromAPI(h)
+		if err != nil {
+			return fmt.Errorf("headers[%d]: %w", i, err)
+		}
+		if hd.ParentHash != lastHash || hd.Height != last.Height+1 {
+			return fmt.Errorf("headers[%d] does not extend height %d", i, last.Height)
+		}
+		last, lastHash = hd, hh
+	}
+	cp := p.Finality.CommitProof
+	var proof types.CommitProof
+	if proof.Child, _, err = headerFromAPI(cp.Child); err != nil {
+		return fmt.Errorf("child: %w", err)
+	}
+	if proof.Grandchild, _, err = headerFromAPI(cp.Grandchild); err != nil {
+		return fmt.Errorf("grandchild: %w", err)
+	}
+	if proof.QC, err = qcFromAPI(cp.Qc); err != nil {
+		return fmt.Errorf("qc: %w", err)
+	}
+	return consensus.VerifyCommitProof(set, consensus.CryptoVerifier{ChainID: chainID}, &last, &proof)
+}
+
+// headerFromAPI decodes a header's Borsh encoding, requires its JSON fields
+// to be that header's, and returns it with its hash.
+func headerFromAPI(h api.BlockHeader) (types.BlockHeader, types.Hash, error) {
+	var hd types.BlockHeader
+	if h.Borsh == nil {
+		return hd, types.Hash{}, errors.New("no borsh")
+	}
+	raw, ok := strings.CutPrefix(*h.Borsh, "0x")
+	enc, err := hex.DecodeString(raw)
+	if !ok || err != nil {
+		return hd, types.Hash{}, fmt.Errorf("borsh %q is not 0x hex", *h.Borsh)
+	}
+	if err := hd.UnmarshalBorsh(enc); err != nil {
+		return hd, types.Hash{}, err
+	}
+	shown := h
+	shown.Borsh = nil
+	if !reflect.DeepEqual(api.FromBlockHeader(&hd), shown) {
+		return hd, types.Hash{}, fmt.Errorf("JSON fields of height %s disagree with the encoding", h.Height)
+	}
+	return hd, sha256.Sum256(enc), nil
+}
+
+// qcFromAPI parses a QC's JSON form; the result must convert back to it.
+func qcFromAPI(q api.QuorumCert) (types.QuorumCert, error) {
+	var qc types.QuorumCert
+	var err error
+	if qc.View, err = strconv.ParseUint(q.View, 10, 64); err != nil {
+		return qc, err
+	}
+	if qc.Height, err = strconv.ParseUint(q.Height, 10, 64); err != nil {
+		return qc, err
+	}
+	if err := hexInto(qc.BlockHash[:], q.BlockHash); err != nil {
+		return qc, err
+	}
+	for _, v := range q.Votes {
+		var vs types.ValidatorSignature
+		if vs.Validator, err = crypto.ParseAddress(v.Validator); err != nil {
+			return qc, err
+		}
+		if err := hexInto(vs.Signature[:], v.Signature); err != nil {
+			return qc, err
+		}
+		qc.Votes = append(qc.Votes, vs)
+	}
+	if !reflect.DeepEqual(api.FromQuorumCert(&qc), q) {
+		return qc, errors.New("QC does not round-trip")
+	}
+	return qc, nil
+}
+
+func hexInto(dst []byte, s string) error {
+	raw, ok := strings.CutPrefix(s, "0x")
+	b, err := hex.DecodeString(raw)
+	if !ok || err != nil || len(b) != len(dst) {
+		return fmt.Errorf("%q is not %d bytes of 0x hex", s, len(dst))
+	}
+	copy(dst, b)
+	return nil
 }
 
 // lightVerify checks a proof response from its JSON alone and reports
@@ -206,4 +337,165 @@ func mustHash(t testing.TB, s string) [32]byte {
 	}
 	t.Fatalf("not a hash: %q", s)
 	return h
+}
+
+// TestAccountProofFinality checks which block a proof is against and the
+// finality it carries, on a chain laid down without consensus (no recorded
+// commit proofs): the node builds each proof from the stored blocks, and a
+// light client's check accepts exactly what it should.
+func TestAccountProofFinality(t *testing.T) {
+	n, keys := newTestNode(t, node.Config{})
+	c := newServer(t, n, Config{})
+	alice, bob := keys[aliceKey], keys[bobKey]
+	for i := range uint64(6) {
+		if r := c.send(encodeTx(t, transfer(alice, i, bob.Address(), params.RaysPerOrama))); r.status != 202 {
+			t.Fatal(string(r.body))
+		}
+		produce(t, n)
+	}
+	head := n.Head().Header.Height // 6
+
+	// Default: the highest provable block, three below the head.
+	ar := getProof(t, c, "@alice?proof=true")
+	if ar.Height != u64(head-3) || ar.Account.Nonce != u64(head-3) || ar.Proof.Finality == nil || len(ar.Proof.Finality.Headers) != 0 {
+		t.Fatalf("default proof at height %s nonce %s, finality %+v; want height %d with its own commit proof",
+			ar.Height, ar.Account.Nonce, ar.Proof.Finality, head-3)
+	}
+	if !lightVerify(t, ar) {
+		t.Fatal("alice has no leaf")
+	}
+
+	for h := uint64(0); h <= head; h++ {
+		ar := getProof(t, c, fmt.Sprintf("@alice?proof=true&height=%d", h))
+		lightVerify(t, ar)
+		fin := ar.Proof.Finality
+		switch {
+		case h+3 > head:
+			// The node still answers; a light client refuses it.
+			if fin != nil {
+				t.Errorf("height %d: finality without a grandchild's QC", h)
+			}
+		case h == 0:
+			// Block 1 carries the genesis QC, so block 0 is proven
+			// through block 1.
+			if fin == nil || len(fin.Headers) != 1 || fin.Headers[0].Height != "1" {
+				t.Errorf("height 0: finality %+v, want the proof of block 1 and its header", fin)
+			}
+		default:
+			if fin == nil || len(fin.Headers) != 0 {
+				t.Errorf("height %d: finality %+v, want its own commit proof", h, fin)
+			}
+		}
+	}
+
+	// The check above is a real one: each single change is refused.
+	set := testSet(t)
+	good := getProof(t, c, "@alice?proof=true&height=0").Proof
+	if err := verifyFinality(set, testChainID, good); err != nil {
+		t.Fatal(err)
+	}
+	other, err := consensus.NewValidatorSet([]consensus.Member{{Address: testKey(99).Address(), Power: validatorStake}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verifyFinality(other, testChainID, good); !errors.Is(err, consensus.ErrUnknownValidator) {
+		t.Errorf("another validator set: %v", err)
+	}
+	if err := verifyFinality(set, testChainID+1, good); !errors.Is(err, consensus.ErrBadSignature) {
+		t.Errorf("another chain id: %v", err)
+	}
+	for name, mut := range map[string]func(p *api.AccountProof){
+		"no headers": func(p *api.AccountProof) { p.Finality.Headers = nil },
+		"state root": func(p *api.AccountProof) { p.Header.StateRoot = p.Finality.CommitProof.Child.StateRoot },
+		"block hash": func(p *api.AccountProof) { p.BlockHash = p.Header.StateRoot },
+		"vote signature": func(p *api.AccountProof) {
+			v := &p.Finality.CommitProof.Qc.Votes[0]
+			v.Signature = flipHex(v.Signature)
+		},
+		"proof QC view":   func(p *api.AccountProof) { p.Finality.CommitProof.Qc.View = "99" },
+		"no votes":        func(p *api.AccountProof) { p.Finality.CommitProof.Qc.Votes = nil },
+		"child for other": func(p *api.AccountProof) { p.Finality.CommitProof.Child = p.Finality.CommitProof.Grandchild },
+		"no finality":     func(p *api.AccountProof) { p.Finality = nil },
+	} {
+		p := cloneProof(t, good)
+		mut(p)
+		if err := verifyFinality(set, testChainID, p); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestAccountProofConsensus runs the node's consensus (one validator), which
+// records a commit proof with every commit: the default proof is against
+// a recent block with that very proof, and every height verifies.
+func TestAccountProofConsensus(t *testing.T) {
+	n, keys := newTestNode(t, node.Config{BlockTime: 20 * time.Millisecond, TickInterval: 5 * time.Millisecond})
+	c := newServer(t, n, Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	if r := c.send(encodeTx(t, transfer(keys[aliceKey], 0, keys[bobKey].Address(), params.RaysPerOrama))); r.status != 202 {
+		t.Fatal(string(r.body))
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for n.Head().Header.Height < 6 || n.State() == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("head %d after 20 s", n.Head().Header.Height)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	ar := getProof(t, c, "@alice?proof=true")
+	fin := ar.Proof.Finality
+	if fin == nil || len(fin.Headers) != 0 || ar.Account.Nonce != "1" {
+		t.Fatalf("default proof at %s: nonce %s, finality %+v", ar.Height, ar.Account.Nonce, fin)
+	}
+	h, err := strconv.ParseUint(ar.Height, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded, err := n.Store().CommitProof(h)
+	if err != nil {
+		t.Fatalf("height %d has no recorded proof: %v", h, err)
+	}
+	if got := api.FromCommitProof(recorded); got.Qc.BlockHash != fin.CommitProof.Qc.BlockHash || got.Child.StateRoot != fin.CommitProof.Child.StateRoot {
+		t.Fatalf("the answer's commit proof is not the recorded one")
+	}
+	for k := uint64(0); k <= h; k++ {
+		ar := getProof(t, c, fmt.Sprintf("%s?proof=true&height=%d", crypto.FormatAddress(keys[bobKey].Address()), k))
+		if ar.Proof.Finality == nil {
+			t.Errorf("height %d: no finality", k)
+		}
+		lightVerify(t, ar)
+	}
+}
+
+func flipHex(s string) string {
+	b := []byte(s)
+	if b[len(b)-3] == '0' {
+		b[len(b)-3] = '1'
+	} else {
+		b[len(b)-3] = '0'
+	}
+	return string(b)
+}
+
+// cloneProof deep-copies p through its JSON.
+func cloneProof(t *testing.T, p *api.AccountProof) *api.AccountProof {
+	t.Helper()
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out api.AccountProof
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return &out
 }

@@ -215,9 +215,19 @@ func NextBaseFee(parentBaseFee, parentGasUsed uint64) uint64 {
 	next := base
 	switch {
 	case used > target:
-		next = base + max(base*(used-target)/target/params.BaseFeeChangeDenominator, 1)
+		next = base + max(baseFeeStep(base, used-target, target), 1)
 	case used < target:
-		next = base - min(max(base*(target-used)/target/params.BaseFeeChangeDenominator, 1), base)
+		next = base - min(max(baseFeeStep(base, target-used, target), 1), base)
 	}
 	return min(max(next, params.MinBaseFee), params.MaxBaseFee)
+}
+
+// baseFeeStep is base * diff / target / BaseFeeChangeDenominator, each
+// division rounding down (spec/state.md "The base fee").
+func baseFeeStep(base, diff, target uint64) uint64 {
+	if deviationBaseFeeRoundUp { // a conformance negative control only: deviation_basefee.go
+		d := target * params.BaseFeeChangeDenominator
+		return (base*diff + d - 1) / d
+	}
+	return base * diff / target / params.BaseFeeChangeDenominator
 }

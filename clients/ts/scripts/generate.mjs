@@ -1,15 +1,24 @@
 #!/usr/bin/env node
-// Generates src/generated/api.ts with openapi-typescript (version pinned in
-// package.json) from generated/api/openapi.yaml: the API document that
-// oramagen merges from spec/openapi.yaml and the protocol types of
-// spec/*.yaml, the same one the node serves and validates with. The output
-// depends only on that document and the pinned generator, so running it
-// twice gives identical bytes; CI runs `npm run check-generated` to fail on
-// drift.
+// Generates the package's generated sources, so that it is self-contained
+// (nothing outside clients/ts is imported once built):
 //
-//   node scripts/generate.mjs          write src/generated/api.ts
-//   node scripts/generate.mjs --check  exit 1 if the file differs from the document
-//   node scripts/generate.mjs --in DOC --out FILE   another document and output
+//   - src/generated/api.ts, with openapi-typescript (version pinned in
+//     package.json), from generated/api/openapi.yaml: the API document that
+//     oramagen merges from spec/openapi.yaml and the protocol types of
+//     spec/*.yaml, the same one the node serves and validates with. Enums
+//     become unions and, with enumValues, runtime arrays too (the error
+//     codes of OramaApiError).
+//   - src/generated/schema.js and schema.d.ts: byte-for-byte copies of
+//     generated/js/, the Go generator's Borsh schemas, enums, limits and
+//     parameters for JavaScript. The build copies them into dist/.
+//
+// The output depends only on those inputs and the pinned generator, so
+// running it twice gives identical bytes; CI runs `npm run check-generated`
+// to fail on drift.
+//
+//   node scripts/generate.mjs          write the files above
+//   node scripts/generate.mjs --check  exit 1 if any differs from its source
+//   node scripts/generate.mjs --in DOC --out FILE   only api.ts, from another document
 //                                      (gen's pipeline test uses a temporary spec)
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -24,6 +33,13 @@ const arg = (name, def) => {
 };
 const spec = arg("--in", path.resolve(pkg, "../../generated/api/openapi.yaml"));
 const out = arg("--out", path.join(pkg, "src/generated/api.ts"));
+// The schema copies only for the package itself, not for --in/--out runs.
+const schemaFiles = process.argv.includes("--out")
+  ? []
+  : ["schema.js", "schema.d.ts"].map((f) => ({
+      from: path.resolve(pkg, "../../generated/js", f),
+      to: path.join(pkg, "src/generated", f),
+    }));
 
 const generatorVersion = JSON.parse(
   await readFile(path.join(pkg, "node_modules/openapi-typescript/package.json"), "utf8"),
@@ -39,25 +55,36 @@ const ast = await openapiTS(await readFile(spec, "utf8"), {
   // Keep the output a pure function of the spec: no timestamps, no paths.
   alphabetize: false,
   exportType: false,
+  enumValues: true,
 });
 let body = astToString(ast).replace(/\r\n/g, "\n");
 if (!body.endsWith("\n")) body += "\n";
 const text = header + body;
 
+const outputs = [{ file: out, text, source: "generated/api/openapi.yaml" }];
+for (const f of schemaFiles) outputs.push({ file: f.to, text: await readFile(f.from, "utf8"), source: "generated/js" });
+
 if (process.argv.includes("--check")) {
-  let current = "";
-  try {
-    current = await readFile(out, "utf8");
-  } catch {
-    // missing: differs
+  let stale = false;
+  for (const o of outputs) {
+    let current = "";
+    try {
+      current = await readFile(o.file, "utf8");
+    } catch {
+      // missing: differs
+    }
+    if (current !== o.text) {
+      console.error(`${path.relative(process.cwd(), o.file)} is out of date with ${o.source}: run \`npm run generate\` in clients/ts`);
+      stale = true;
+    } else {
+      console.log(`${path.relative(process.cwd(), o.file)} is up to date`);
+    }
   }
-  if (current !== text) {
-    console.error(`${path.relative(process.cwd(), out)} is out of date with generated/api/openapi.yaml: run \`npm run generate\` in clients/ts`);
-    process.exit(1);
-  }
-  console.log(`${path.relative(process.cwd(), out)} is up to date`);
+  if (stale) process.exit(1);
 } else {
-  await mkdir(path.dirname(out), { recursive: true });
-  await writeFile(out, text);
-  console.log(`wrote ${path.relative(process.cwd(), out)}`);
+  for (const o of outputs) {
+    await mkdir(path.dirname(o.file), { recursive: true });
+    await writeFile(o.file, o.text);
+    console.log(`wrote ${path.relative(process.cwd(), o.file)}`);
+  }
 }

@@ -3,6 +3,7 @@
 
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { toHex } from "./bytes.js";
+import { KeyError, OramaError } from "./errors.js";
 import { param, params } from "./schema.js";
 
 export const ADDRESS_LENGTH = 20;
@@ -11,9 +12,9 @@ export const MIN_USERNAME_LENGTH = Number(param("MinUsernameBytes"));
 export const MAX_USERNAME_LENGTH = Number(param("MaxUsernameBytes"));
 
 /** An error with a stable code, as the conformance vectors name them. */
-export class OramaFormatError extends Error {
+export class OramaFormatError extends OramaError {
   constructor(
-    readonly code: "invalid_address" | "bad_checksum" | "too_short" | "too_long" | "invalid_char",
+    override readonly code: "invalid_address" | "bad_checksum" | "too_short" | "too_long" | "invalid_char",
     message: string,
   ) {
     super(message);
@@ -29,10 +30,10 @@ export class OramaFormatError extends Error {
 export function addressFromPublicKey(pub: Uint8Array): Uint8Array {
   let xy = pub;
   if (pub.length === 65) {
-    if (pub[0] !== 4) throw new Error("orama: public key: want the uncompressed form (0x04 prefix)");
+    if (pub[0] !== 4) throw new KeyError("invalid_public_key", "orama: public key: want the uncompressed form (0x04 prefix)");
     xy = pub.subarray(1);
   }
-  if (xy.length !== 64) throw new Error(`orama: public key is ${pub.length} bytes, want 65 (uncompressed)`);
+  if (xy.length !== 64) throw new KeyError("invalid_public_key", `orama: public key is ${pub.length} bytes, want 65 (uncompressed)`);
   return keccak_256(xy).slice(12);
 }
 

@@ -4,6 +4,7 @@
 // (RaysPerOrama, SatsPerBTC), so it follows the spec.
 
 import { U64_MAX } from "./bytes.js";
+import { AmountError } from "./errors.js";
 import { enumValue, param } from "./schema.js";
 
 /** An asset as users write it: whole units with a fixed number of decimals. */
@@ -21,7 +22,7 @@ export interface Unit {
 export function decimalsOf(perUnit: bigint): number {
   let n = 0;
   for (let p = perUnit; p > 1n; p /= 10n) {
-    if (p % 10n !== 0n) throw new Error(`orama: units per whole ${perUnit} is not a power of ten`);
+    if (p % 10n !== 0n) throw new AmountError("invalid_unit", `orama: units per whole ${perUnit} is not a power of ten`);
     n++;
   }
   return n;
@@ -49,7 +50,7 @@ export function unitOf(asset: string | number): Unit {
   if (typeof asset === "number") {
     if (asset === BTC.asset) return BTC;
     if (asset === ORAMA.asset) return ORAMA;
-    throw new Error(`orama: asset ${asset}: no such Asset`);
+    throw new AmountError("unknown_asset", `orama: asset ${asset}: no such Asset`);
   }
   switch (asset.toUpperCase()) {
     case "ORAMA":
@@ -57,7 +58,7 @@ export function unitOf(asset: string | number): Unit {
     case "BTC":
       return BTC;
   }
-  throw new Error(`orama: asset ${JSON.stringify(asset)}: want ORAMA or BTC`);
+  throw new AmountError("unknown_asset", `orama: asset ${JSON.stringify(asset)}: want ORAMA or BTC`);
 }
 
 /** Bounds the input so errors stay short; the largest u64 has 20 digits. */
@@ -69,31 +70,33 @@ const MAX_AMOUNT_LEN = 40;
  * no "1." or ".5", and no more decimal places than the unit has.
  */
 export function parseAmount(s: string, u: Unit = ORAMA): bigint {
-  if (s === "") throw new Error("orama: amount is empty");
-  if (new TextEncoder().encode(s).length > MAX_AMOUNT_LEN) throw new Error(`orama: amount ${JSON.stringify(s.slice(0, 20))}...: too long`);
-  if (s[0] === "-") throw new Error(`orama: amount ${JSON.stringify(s)}: negative amounts are not allowed`);
+  if (s === "") throw new AmountError("empty", "orama: amount is empty");
+  if (new TextEncoder().encode(s).length > MAX_AMOUNT_LEN) throw new AmountError("too_long", `orama: amount ${JSON.stringify(s.slice(0, 20))}...: too long`);
+  if (s[0] === "-") throw new AmountError("negative", `orama: amount ${JSON.stringify(s)}: negative amounts are not allowed`);
   const point = s.indexOf(".");
   const hasPoint = point >= 0;
   const whole = hasPoint ? s.slice(0, point) : s;
   const frac = hasPoint ? s.slice(point + 1) : "";
   const digits = /^[0-9]*$/;
   if (!digits.test(whole) || !digits.test(frac)) {
-    throw new Error(
+    throw new AmountError(
+      "invalid_format",
       `orama: amount ${JSON.stringify(s)}: write a plain decimal such as 1.5 (digits and one '.', no sign, exponent, spaces or separators)`,
     );
   }
-  if (whole === "") throw new Error(`orama: amount ${JSON.stringify(s)}: write a digit before the '.' (0${s})`);
-  if (hasPoint && frac === "") throw new Error(`orama: amount ${JSON.stringify(s)}: write digits after the '.' or leave it out`);
-  if (hasPoint && u.decimals === 0) throw new Error(`orama: amount ${JSON.stringify(s)}: must be a whole number of ${u.base}`);
+  if (whole === "") throw new AmountError("invalid_format", `orama: amount ${JSON.stringify(s)}: write a digit before the '.' (0${s})`);
+  if (hasPoint && frac === "") throw new AmountError("invalid_format", `orama: amount ${JSON.stringify(s)}: write digits after the '.' or leave it out`);
+  if (hasPoint && u.decimals === 0) throw new AmountError("too_many_decimals", `orama: amount ${JSON.stringify(s)}: must be a whole number of ${u.base}`);
   if (frac.length > u.decimals) {
-    throw new Error(
+    throw new AmountError(
+      "too_many_decimals",
       `orama: amount ${JSON.stringify(s)} has ${frac.length} decimal places; ${u.name} allows at most ${u.decimals} ` +
         `(the smallest amount is ${formatAmount(1n, u)} ${u.name} = 1 ${u.base.replace(/s$/, "")}) and amounts are never rounded`,
     );
   }
   const v = BigInt(whole + frac + "0".repeat(u.decimals - frac.length));
   if (v > U64_MAX) {
-    throw new Error(`orama: amount ${JSON.stringify(s)} exceeds the largest amount, ${formatAmount(U64_MAX, u)} ${u.name}`);
+    throw new AmountError("overflow", `orama: amount ${JSON.stringify(s)} exceeds the largest amount, ${formatAmount(U64_MAX, u)} ${u.name}`);
   }
   return v;
 }
@@ -104,7 +107,7 @@ export function parseAmount(s: string, u: Unit = ORAMA): bigint {
  */
 export function formatAmount(v: bigint | number | string, u: Unit = ORAMA): string {
   const b = BigInt(v);
-  if (b < 0n) throw new Error(`orama: amount ${b} is negative`);
+  if (b < 0n) throw new AmountError("negative", `orama: amount ${b} is negative`);
   const s = b.toString().padStart(u.decimals + 1, "0");
   if (u.decimals === 0) return s;
   const whole = s.slice(0, s.length - u.decimals);

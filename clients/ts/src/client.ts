@@ -4,9 +4,11 @@
 
 import createClient, { type Client } from "openapi-fetch";
 import { formatAccountRef, formatAddress, parseAccountRef, parseAddress } from "./address.js";
-import { toHex0x, u64 } from "./bytes.js";
+import { equalBytes, toHex0x, u64 } from "./bytes.js";
+import { OramaError } from "./errors.js";
 import type { PrivateKey } from "./keys.js";
-import type { components, paths } from "./generated/api.js";
+import { errorErrorCodeValues, type components, type paths } from "./generated/api.js";
+import { ProofVerificationError, ValidatorSet, verifyAccountProof, type TrustedValidatorSet, type VerifiedAccount } from "./verify.js";
 import { parseAmount, unitOf } from "./amount.js";
 import {
   buildTransaction,
@@ -28,12 +30,28 @@ export type TransactionStatus = Schemas["TransactionStatus"];
 export type Block = Schemas["Block"];
 export type ApiTransaction = Schemas["Transaction"];
 export type Receipt = Schemas["Receipt"];
+export type Validator = Schemas["Validator"];
+
+/** The error codes of the API: the enum of spec/openapi.yaml's Error schema, generated. */
+export type ErrorCode = Schemas["Error"]["error"]["code"];
+
+/** Every ErrorCode, in the spec's order (generated). */
+export const errorCodes: readonly ErrorCode[] = errorErrorCodeValues;
+
+/**
+ * The code of an OramaApiError: one of the node's codes, or
+ * "unexpected_response" when the answer is not the API's error shape with
+ * a listed code (a proxy's page, a newer node's new code; see the message).
+ */
+export type ApiErrorCode = ErrorCode | "unexpected_response";
+
+const isErrorCode = (c: string): c is ErrorCode => (errorCodes as readonly string[]).includes(c);
 
 /** A failure the node reported: its HTTP status and stable error code. */
-export class OramaApiError extends Error {
+export class OramaApiError extends OramaError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    override readonly code: ApiErrorCode,
     message: string,
   ) {
     super(message);
@@ -42,7 +60,8 @@ export class OramaApiError extends Error {
 }
 
 /** A transaction that made it into a block with a failing receipt status. */
-export class TransactionRejectedError extends Error {
+export class TransactionRejectedError extends OramaError {
+  override readonly code = "transaction_rejected";
   constructor(
     readonly hash: string,
     readonly reason: string,
@@ -50,6 +69,23 @@ export class TransactionRejectedError extends Error {
   ) {
     super(`orama: transaction ${hash} was rejected: ${reason}`);
     this.name = "TransactionRejectedError";
+  }
+}
+
+/** Why the client gave up on something the node did (or failed to do). */
+export type ClientErrorCode =
+  | "timeout" // a wait ran out of time
+  | "dropped" // the node stopped knowing a transaction
+  | "inconsistent_node" // the node contradicted itself or this client's computation
+  | "invalid_fee"; // fee options that cannot work (tip above the fee cap)
+
+export class OramaClientError extends OramaError {
+  constructor(
+    override readonly code: ClientErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "OramaClientError";
   }
 }
 
@@ -122,9 +158,11 @@ export class OramaClient {
   }
 
   #fail(response: Response, error: unknown): never {
-    const e = (error as Schemas["Error"] | undefined)?.error;
-    if (e && typeof e.code === "string") throw new OramaApiError(response.status, e.code, `orama node: ${e.message} (${e.code})`);
-    throw new OramaApiError(response.status, "http_" + response.status, `orama node: HTTP ${response.status} ${response.statusText}`);
+    const e = (error as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+    const code = typeof e?.code === "string" ? e.code : undefined;
+    if (code !== undefined && isErrorCode(code)) throw new OramaApiError(response.status, code, `orama node: ${String(e?.message)} (${code})`);
+    const what = code !== undefined ? `unlisted error code ${JSON.stringify(code)}: ${String(e?.message)}` : `HTTP ${response.status} ${response.statusText}`;
+    throw new OramaApiError(response.status, "unexpected_response", `orama node: ${what}`);
   }
 
   /** GET /v1/chain/status. */
@@ -158,6 +196,46 @@ export class OramaClient {
     return data;
   }
 
+  /** GET /v1/validators: the validator set with each member's Effective Power. */
+  async validators(): Promise<Validator[]> {
+    const { data, error, response } = await this.api.GET("/v1/validators");
+    if (data === undefined) this.#fail(response, error);
+    return data.validators;
+  }
+
+  /**
+   * The validator set and chain id as this node reports them, to verify
+   * proofs with. Taking them from the node being checked is trust on first
+   * use: pin the result (or build a ValidatorSet from the genesis file) and
+   * reuse it for later proofs.
+   */
+  async validatorSet(): Promise<ValidatorSet> {
+    const [validators, chainId] = await Promise.all([this.validators(), this.chainId()]);
+    return ValidatorSet.fromApi(validators, chainId);
+  }
+
+  /**
+   * The account with its proof, verified against trusted (verifyAccountProof):
+   * the answer is proven final and correct, or this throws
+   * ProofVerificationError. Also checks that the proven account is the one
+   * asked for: the address, or for "@name" an account holding that username.
+   */
+  async verifiedAccount(
+    id: string | Uint8Array,
+    trusted: ValidatorSet | TrustedValidatorSet,
+    opts: { height?: bigint } = {},
+  ): Promise<VerifiedAccount> {
+    const ref = typeof id === "string" ? parseAccountRef(id) : { address: Uint8Array.from(id) };
+    const v = verifyAccountProof(await this.account(id, { proof: true, height: opts.height }), trusted);
+    if (ref.address !== undefined ? !equalBytes(v.address, ref.address) : !v.exists || v.account.username !== ref.username) {
+      throw new ProofVerificationError(
+        "account_mismatch",
+        `orama: account proof: asked for ${formatAccountRef(ref)}, the node proved ${v.account.address} (username ${JSON.stringify(v.account.username)})`,
+      );
+    }
+    return v;
+  }
+
   /** GET /v1/accounts/{id}/balance. */
   async balance(id: string | Uint8Array): Promise<Balance> {
     const ref = typeof id === "string" ? formatAccountRef(parseAccountRef(id)) : formatAddress(id);
@@ -177,7 +255,10 @@ export class OramaClient {
     const acct = await this.account(ref);
     const addr = parseAddress(acct.account.address);
     if (acct.account.username !== r.username) {
-      throw new Error(`orama: node resolved @${r.username} to ${acct.account.address}, whose username is ${JSON.stringify(acct.account.username)}`);
+      throw new OramaClientError(
+        "inconsistent_node",
+        `orama: node resolved @${r.username} to ${acct.account.address}, whose username is ${JSON.stringify(acct.account.username)}`,
+      );
     }
     return addr;
   }
@@ -208,7 +289,7 @@ export class OramaClient {
   /**
    * Polls until the transaction is included (or finalized). A rejected
    * transaction throws TransactionRejectedError; a timeout or a hash the
-   * node stops knowing throws Error.
+   * node stops knowing throws OramaClientError ("timeout", "dropped").
    */
   async waitForTransaction(hash: string, opts: WaitOptions = {}): Promise<TransactionStatus> {
     const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
@@ -228,11 +309,11 @@ export class OramaClient {
         if (!(e instanceof OramaApiError && e.code === "not_found")) throw e;
         notFoundSince ??= Date.now();
         if (Date.now() - notFoundSince > grace) {
-          throw new Error(`orama: transaction ${hash}: the node no longer knows it (dropped from the mempool?)`);
+          throw new OramaClientError("dropped", `orama: transaction ${hash}: the node no longer knows it (dropped from the mempool?)`);
         }
       }
       if (Date.now() >= deadline) {
-        throw new Error(`orama: transaction ${hash}: still ${last?.status ?? "not found"} after waiting ${opts.timeoutMs ?? 120_000} ms`);
+        throw new OramaClientError("timeout", `orama: transaction ${hash}: still ${last?.status ?? "not found"} after waiting ${opts.timeoutMs ?? 120_000} ms`);
       }
       await sleep(opts.pollMs ?? 250);
     }
@@ -246,7 +327,7 @@ export class OramaClient {
     const chainId = await this.chainId();
     const tip = opts.tip ?? 0n;
     let feeCap = opts.feeCap;
-    if (feeCap !== undefined && tip > feeCap) throw new Error(`orama: tip ${tip} is above the fee cap ${feeCap}`);
+    if (feeCap !== undefined && tip > feeCap) throw new OramaClientError("invalid_fee", `orama: tip ${tip} is above the fee cap ${feeCap}`);
     feeCap ??= defaultFeeCap(await this.baseFee(), tip);
     const nonce = opts.nonce ?? (await this.nonce(key.address));
     const filled: Transaction = {
@@ -265,7 +346,7 @@ export class OramaClient {
     const hash = transactionHashHex(signed);
     const got = await this.sendRaw(signed);
     if (got.toLowerCase() !== hash) {
-      throw new Error(`orama: the node reports hash ${got}, this client computed ${hash}`);
+      throw new OramaClientError("inconsistent_node", `orama: the node reports hash ${got}, this client computed ${hash}`);
     }
     const out: SubmitResult = { hash, transaction: signed };
     if (opts.wait) out.status = await this.waitForTransaction(hash, opts.wait === true ? {} : opts.wait);

@@ -6,6 +6,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { addressFromPublicKey } from "./address.js";
 import { equalBytes, toHex0x, u64 } from "./bytes.js";
+import { OramaError } from "./errors.js";
 import { param, schemaOf, signingRuleOf } from "./schema.js";
 import { decodeStrict } from "./strict.js";
 
@@ -99,9 +100,9 @@ export function signingHash(domain: number, chainId: bigint | number | string, p
 }
 
 /** Why a signature is refused, as the conformance vectors name it. */
-export class SignatureError extends Error {
+export class SignatureError extends OramaError {
   constructor(
-    readonly code: "invalid_length" | "invalid_recovery_id" | "invalid_signature_values" | "high_s" | "recovery_failed",
+    override readonly code: "invalid_length" | "invalid_recovery_id" | "invalid_signature_values" | "high_s" | "recovery_failed",
     message: string,
   ) {
     super(message);

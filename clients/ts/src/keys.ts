@@ -3,16 +3,17 @@
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { addressFromPublicKey, formatAddress } from "./address.js";
 import { fromHex, toHex } from "./bytes.js";
+import { KeyError } from "./errors.js";
 import { signDigest, signingHash } from "./codec.js";
 
 export class PrivateKey {
   readonly #secret: Uint8Array;
   #address?: Uint8Array;
 
-  /** A key from its 32 bytes; throws for zero or a value not below N. */
+  /** A key from its 32 bytes; throws KeyError for zero or a value not below N. */
   constructor(secret: Uint8Array) {
     if (secret.length !== 32 || !secp256k1.utils.isValidSecretKey(secret)) {
-      throw new Error("orama: not a valid secp256k1 private key");
+      throw new KeyError("invalid_key", "orama: not a valid secp256k1 private key");
     }
     this.#secret = Uint8Array.from(secret);
   }
@@ -25,7 +26,7 @@ export class PrivateKey {
   /** A key from 64 hex digits, with or without 0x. */
   static fromHex(s: string): PrivateKey {
     const h = s.trim();
-    if (!/^(0x)?[0-9a-fA-F]{64}$/.test(h)) throw new Error("orama: want a private key of 64 hex digits");
+    if (!/^(0x)?[0-9a-fA-F]{64}$/.test(h)) throw new KeyError("invalid_hex", "orama: want a private key of 64 hex digits");
     return new PrivateKey(fromHex(h));
   }
 

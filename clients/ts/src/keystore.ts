@@ -14,6 +14,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { randomBytes } from "@noble/hashes/utils.js";
 import { formatAddress, parseAddress } from "./address.js";
 import { concatBytes, equalBytes, fromHex, toHex } from "./bytes.js";
+import { OramaError } from "./errors.js";
 import { PrivateKey } from "./keys.js";
 
 export interface ScryptParams {
@@ -54,9 +55,9 @@ export const LIGHT_SCRYPT = Object.freeze({ n: 1 << 12, r: 8, p: 6 });
 export const DEFAULT_PBKDF2_ITERATIONS = 262144;
 
 /** Why a keystore could not be decrypted. */
-export class KeystoreError extends Error {
+export class KeystoreError extends OramaError {
   constructor(
-    readonly code: "invalid_keystore" | "unsupported" | "wrong_password" | "address_mismatch",
+    override readonly code: "invalid_keystore" | "unsupported" | "wrong_password" | "address_mismatch",
     message: string,
   ) {
     super(message);

@@ -1,15 +1,13 @@
 // The Borsh schemas, enums, signing rules and protocol parameters, all
 // generated from spec/ by the Go generator (gen/, `make generate`) into
-// generated/js/schema.js. Nothing here restates the spec: every layout and
+// generated/js/schema.js, which `npm run generate` copies into
+// src/generated/ (and the build into dist/generated/), so the package needs
+// nothing outside itself. Nothing here restates the spec: every layout and
 // constant comes from that module, so a spec change reaches this client
 // through `make generate` alone.
-//
-// The import is relative to the repository layout: src/ and dist/ are both
-// two levels below the repository root, so the same path works for the
-// TypeScript sources and for the compiled output.
 
-import * as generated from "../../../generated/js/schema.js";
-import type { TypeInfo, TypeName } from "../../../generated/js/schema.js";
+import * as generated from "./generated/schema.js";
+import type { TypeInfo, TypeName } from "./generated/schema.js";
 import type { Schema } from "borsh";
 
 /** What a spec type is: fixed bytes, a u8 enum or a struct (spec/README.md). */

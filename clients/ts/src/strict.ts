@@ -9,6 +9,7 @@
 // schemas: u8-u32 and enums as numbers, u64 as bigint, fixed bytes and
 // `bytes` as Uint8Array, option as value or null.
 
+import { OramaError } from "./errors.js";
 import { enums, types } from "./schema.js";
 
 /** The reasons a strict decoder refuses input, as the conformance vectors name them. */
@@ -22,9 +23,9 @@ export type DecodeErrorCode =
   | "invalid_option_tag"
   | "unknown_type";
 
-export class DecodeError extends Error {
+export class DecodeError extends OramaError {
   constructor(
-    readonly code: DecodeErrorCode,
+    override readonly code: DecodeErrorCode,
     message: string,
   ) {
     super(message);

@@ -2,87 +2,50 @@
 //
 //   - builds cmd/orama (or uses $ORAMA_BIN), creates a key with
 //     `orama keys new`, writes a genesis funding it and starts `orama node`
-//     with 300 ms blocks on a free loopback port;
+//     with 300 ms blocks on a free loopback port (test/node.ts);
 //   - in TypeScript: decrypts the Go-written keystore, sends transfers
 //     (ORAMA and BTC) signed in JavaScript, claims a username, reads the
 //     balances back and checks the Go CLI sees the same account;
 //   - writes a keystore from JavaScript and has the Go CLI list it and sign
-//     a transfer with it (`orama send --from ... --wait`).
+//     a transfer with it (`orama send --from ... --wait`);
+//   - verifies the node's account proofs against its validator set.
 //
 // Needs Go; set ORAMA_E2E=0 to skip. The node is killed at the end.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import {
   BTC,
   ORAMA,
   OramaApiError,
   OramaClient,
   PrivateKey,
+  ProofVerificationError,
   decodeTransaction,
   encodeTransaction,
   enumName,
   formatAddress,
+  fromHex,
   parseAmount,
+  toHex0x,
   transactionFromJSON,
   transactionHashHex,
+  verifyAccountProof,
   verifyTransaction,
 } from "@oramanetwork/orama-client";
 import { listKeystore, loadKey, readPasswordFile, storeKey } from "@oramanetwork/orama-client/fs";
-import { repoRoot } from "./helpers.js";
-
-const run = promisify(execFile);
-const skip = process.env.ORAMA_E2E === "0" ? "ORAMA_E2E=0" : false;
+import { orama as oramaCLI, oramaBinary, skipE2E as skip, startNode, type RunningNode } from "./node.js";
 
 let tmp = "";
 let bin = "";
-let node: ChildProcess | undefined;
-let nodeLog = "";
+let node: RunningNode | undefined;
 let url = "";
 let client: OramaClient;
 
-async function orama(args: string[], env: Record<string, string> = {}): Promise<string> {
-  try {
-    const { stdout } = await run(bin, args, { env: { ...process.env, ...env }, timeout: 30_000 });
-    return stdout;
-  } catch (e) {
-    const x = e as { stderr?: string; message: string };
-    throw new Error(`orama ${args.join(" ")}: ${x.message}\n${x.stderr ?? ""}`);
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-async function waitForNode(c: OramaClient, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      const st = await c.chainStatus();
-      if (BigInt(st.height) >= 1n) return;
-    } catch (e) {
-      if (Date.now() > end) throw new Error(`node did not come up: ${(e as Error).message}\n${nodeLog}`);
-    }
-    if (node?.exitCode !== null && node?.exitCode !== undefined) throw new Error(`node exited with ${node.exitCode}\n${nodeLog}`);
-    if (Date.now() > end) throw new Error(`node produced no block\n${nodeLog}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const orama = (args: string[], env: Record<string, string> = {}) => oramaCLI(bin, args, env);
 
 // State shared by the steps below, which run in order.
 const password = "e2e password";
@@ -98,10 +61,7 @@ before(async () => {
   if (skip) return;
   const t0 = Date.now();
   tmp = await mkdtemp(path.join(os.tmpdir(), "orama-ts-e2e-"));
-  bin = process.env.ORAMA_BIN ?? path.join(tmp, "orama");
-  if (!process.env.ORAMA_BIN) {
-    await run("go", ["build", "-o", bin, "./cmd/orama"], { cwd: repoRoot(), timeout: 300_000 });
-  }
+  bin = await oramaBinary(tmp);
   pwFile = path.join(tmp, "password");
   await writeFile(pwFile, password + "\n");
   goKeystore = path.join(tmp, "go-keystore");
@@ -111,17 +71,9 @@ before(async () => {
     await orama(["--json", "keys", "new", "--password-file", pwFile, "--light-kdf"], { ORAMA_KEYSTORE: goKeystore }),
   ) as { address: string; file: string };
 
-  const data = path.join(tmp, "data");
-  await orama(["init", "--data-dir", data, "--alloc", `${created.address}=1000:2`]);
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  node = spawn(bin, ["node", "--data-dir", data, "--block-time", "300ms", "--api-listen", `127.0.0.1:${port}`, "--log-level", "warn"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  node.stdout!.on("data", (b) => (nodeLog += b));
-  node.stderr!.on("data", (b) => (nodeLog += b));
-  client = new OramaClient(url);
-  await waitForNode(client, 20_000);
+  node = await startNode(bin, path.join(tmp, "data"), [`${created.address}=1000:2`]);
+  url = node.url;
+  client = node.client;
 
   // The Go-created key, decrypted in JavaScript.
   const keys = await listKeystore(goKeystore);
@@ -133,13 +85,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (node && node.exitCode === null) {
-    const exited = new Promise((r) => node!.once("exit", r));
-    node.kill("SIGTERM");
-    const t = setTimeout(() => node!.kill("SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(t);
-  }
+  await node?.stop();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
@@ -243,4 +189,30 @@ test("e2e: the Go CLI lists and signs with the JS-written keystore", { skip }, a
   // And JavaScript can still decrypt what it wrote.
   const keys = await listKeystore(jsKeystore);
   assert.equal((await loadKey(keys[0].file, password)).addressString, bob.addressString);
+});
+
+test("e2e: account proofs verify against the validator set, and only against it", { skip }, async () => {
+  const set = await client.validatorSet();
+  assert.equal(set.size, 1);
+  const v = await client.verifiedAccount("@" + username, set);
+  assert.equal(v.exists, true);
+  assert.equal(v.account.address, alice.addressString);
+  assert.ok(v.finalHeight >= v.height);
+  // An address that never received anything is proven absent.
+  const nobody = PrivateKey.generate();
+  assert.equal((await client.verifiedAccount(nobody.address, set)).exists, false);
+  // Earlier heights verify too (the last ten; older state may be pruned).
+  for (let h = v.height > 10n ? v.height - 10n : 1n; h <= v.height; h++) {
+    const r = await client.account(alice.address, { proof: true, height: h });
+    assert.equal(verifyAccountProof(r, set).height, h);
+  }
+  // A tampered byte and another validator set are refused.
+  const r = await client.account(alice.address, { proof: true });
+  const t = structuredClone(r);
+  const b = fromHex(t.proof!.value);
+  b[b.length - 1] ^= 1;
+  t.proof!.value = toHex0x(b);
+  assert.throws(() => verifyAccountProof(t, set), (e: unknown) => e instanceof ProofVerificationError && e.code === "root_mismatch");
+  const wrong = { chainId: set.chainId, validators: [{ address: nobody.address, power: 1n }] };
+  assert.throws(() => verifyAccountProof(r, wrong), (e: unknown) => e instanceof ProofVerificationError && e.code === "unknown_signer");
 });

@@ -29,3 +29,8 @@ export function vector<T = any>(rel: string): T {
 export function fixture<T = any>(name: string): T {
   return JSON.parse(readFileSync(path.join(packageDir(), "test", "fixtures", name), "utf8")) as T;
 }
+
+/** A state conformance vector file (conformance/vectors-state), parsed. */
+export function stateVector<T = any>(rel: string): T {
+  return JSON.parse(readFileSync(path.join(repoRoot(), "conformance", "vectors-state", rel), "utf8")) as T;
+}

@@ -31,6 +31,7 @@ import {
   signingHash,
   validateUsername,
 } from './crypto.js';
+import { runEvidence } from './evidence.js';
 import { runTree } from './manifest.js';
 import { assert, concat, equalBytes, expectKeys, hex, parseU64, unhex } from './util.js';
 
@@ -308,6 +309,7 @@ export function runLeaderSchedule(vf, ctx) {
 
 export const vectorRunners = {
   leader_schedule: runLeaderSchedule,
+  evidence: runEvidence,
   codec: runCodec,
   decode_error: runDecodeError,
   keys: runKeys,

@@ -18,7 +18,7 @@ test('conformance/vectors: every file and case', (t) => {
   assert.deepEqual(r.failures, []);
   assert.equal(r.checked, r.total);
   assert.ok(r.total >= 500, `only ${r.total} cases`);
-  for (const kind of ['codec', 'decode_error', 'keys', 'signatures', 'usernames', 'addresses', 'account_refs', 'params', 'leader_schedule']) {
+  for (const kind of ['codec', 'decode_error', 'keys', 'signatures', 'usernames', 'addresses', 'account_refs', 'params', 'leader_schedule', 'evidence']) {
     assert.ok(r.kinds[kind]?.checked > 0, `no ${kind} cases`);
   }
   // Every spec type has codec and decode_error vectors, and nothing else does.

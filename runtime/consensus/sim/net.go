@@ -228,6 +228,22 @@ func (n *simNet) SyncRange(_ context.Context, from uint64, max int, check func(*
 
 func (n *simNet) Penalize(string, string) {}
 
+// Reachable is false for a validator all of whose nodes are crashed: a
+// real node loses its connection to a crashed peer at once (unless
+// Options.Stopped: a stopped process keeps them). A partition is not
+// reported: connections may survive one.
+func (n *simNet) Reachable(v types.Address) bool {
+	if n.s.opts.Stopped {
+		return true
+	}
+	for _, p := range n.s.Nodes {
+		if p.Addr == v && !p.Down {
+			return true
+		}
+	}
+	return false
+}
+
 // PeerCount counts the other nodes that are up, so a restarted node shows
 // as a peer that joined.
 func (n *simNet) PeerCount() int {

@@ -137,6 +137,13 @@ type Options struct {
 	LosePending bool
 	// UnsafeNoProposalMarker removes that marker: negative control only.
 	UnsafeNoProposalMarker bool
+	// NoLeaderLoss: the drivers never report a lost leader, so a view led
+	// by a crashed validator waits out its timer (negative control of
+	// "Lost leader", driver.Config.UnsafeNoLeaderLost).
+	NoLeaderLoss bool
+	// Stopped: a crashed node keeps its connections, as a SIGSTOPped
+	// process does, so its peers see it only fall silent.
+	Stopped bool
 }
 
 // Sim is a running simulation.
@@ -303,7 +310,7 @@ func (s *Sim) boot(n *Node) error {
 	d, err := driver.New(driver.Config{
 		Genesis: b0.Header, Validators: s.validator,
 		Signer: FakeSigner{Addr: n.Addr}, Verifier: countingVerifier{&s.Verifies}, Elector: s.elector, Seed: [32]byte{byte(s.opts.Seed)},
-		BlockTime: bt, ViewTimeout: vt, TickInterval: tick, MaxBackoffExp: s.opts.MaxBackoffExp,
+		BlockTime: bt, ViewTimeout: vt, TickInterval: tick, MaxBackoffExp: s.opts.MaxBackoffExp, UnsafeNoLeaderLost: s.opts.NoLeaderLoss,
 		Clock: simClock{s}, Logger: slog.New(slog.DiscardHandler), UnsafeNoViewCheck: s.opts.UnsafeNoViewCheck,
 		UnsafeNoProposalMarker: s.opts.UnsafeNoProposalMarker, Evidence: evidenceOf{n},
 	}, n.Chain, pool, &simNet{s: s, id: n.ID})

@@ -14,10 +14,17 @@ export interface paths {
          * An account, optionally with a Merkle proof against a block's state root.
          * @description With proof=true the response carries the account's Sparse Merkle Tree
          *     proof (or a non-existence proof for an account with no leaf) against
-         *     the state root of the block at `height` (default: the latest), and
-         *     that block's header, so a light client can verify the balance without
-         *     trusting the node: check the header's QC, then the proof against
-         *     header.state_root (spec/smt.md, spec/state.md).
+         *     the state root of one final block, that block's header, and the proof
+         *     that the block is final (`finality`), so a light client holding the
+         *     validator set verifies the balance without trusting the node
+         *     (AccountProof says how).
+         *
+         *     The block is the one at `height`; without `height`, the highest
+         *     final block for which the node holds a commit proof (FinalityProof),
+         *     at most 16 (MaxSyncBlocks) below the head: normally the head itself,
+         *     since consensus records one with every commit; when none is, the
+         *     head, without `finality`. `height` in the response says which block
+         *     was used.
          */
         get: operations["getAccount"];
         put?: never;
@@ -231,18 +238,69 @@ export interface components {
         Error: {
             error: {
                 /**
-                 * @description A stable machine-readable code: bad_request, invalid_parameter,
-                 *     unknown_parameter, invalid_account, unknown_username,
-                 *     invalid_transaction, invalid_signature, nonce_too_low,
-                 *     nonce_gap, insufficient_balance, fee_too_low, already_known,
-                 *     username_taken, username_already_set,
-                 *     replacement_underpriced, pool_full, too_large, not_found,
-                 *     state_pruned, method_not_allowed, internal.
+                 * @description A stable machine-readable code; a new code is a new version
+                 *     of the API.
+                 *
+                 *     | code | status | meaning |
+                 *     |---|---|---|
+                 *     | bad_request | 400, 415, 417 | the request is malformed: HTTP framing, a body that is not one JSON value or not application/json, a transaction that is not 0x + hex |
+                 *     | invalid_parameter | 400 | a path or query parameter breaks its schema |
+                 *     | unknown_parameter | 400 | a query parameter the operation does not take |
+                 *     | invalid_account | 400 | an account id that is neither @username nor an address |
+                 *     | unknown_username | 404 | no account has claimed the username |
+                 *     | invalid_transaction | 400 | the transaction does not decode or breaks a stateless rule |
+                 *     | invalid_signature | 400 | the transaction's signature does not recover to its sender |
+                 *     | nonce_too_low | 400 | the sender's nonce is already used |
+                 *     | nonce_gap | 400 | the nonce is too far above the sender's next one |
+                 *     | insufficient_balance | 400 | the sender cannot pay the amount and the maximum fee |
+                 *     | fee_too_low | 400 | the fee cap is below what the pool admits |
+                 *     | already_known | 409 | the pool already holds this transaction |
+                 *     | username_taken | 409 | another account holds, or is claiming, the username |
+                 *     | username_already_set | 409 | the sender already has a username |
+                 *     | replacement_underpriced | 409 | a replacement does not raise the fees enough |
+                 *     | pool_full | 429 | the node has too many transactions waiting; retry later |
+                 *     | too_large | 413, 431 | a body, a transaction or the request headers are over the limit |
+                 *     | not_found | 404 | no such block, transaction or route |
+                 *     | state_pruned | 410 | the node no longer keeps the state of that height |
+                 *     | method_not_allowed | 405 | the path does not take that method (Allow lists those it does) |
+                 *     | internal | 500 | a fault of the node; it logged the cause |
+                 * @enum {string}
                  */
-                code: string;
+                code: "bad_request" | "invalid_parameter" | "unknown_parameter" | "invalid_account" | "unknown_username" | "invalid_transaction" | "invalid_signature" | "nonce_too_low" | "nonce_gap" | "insufficient_balance" | "fee_too_low" | "already_known" | "username_taken" | "username_already_set" | "replacement_underpriced" | "pool_full" | "too_large" | "not_found" | "state_pruned" | "method_not_allowed" | "internal";
                 message: string;
             };
         };
+        /**
+         * @description An account's state proven against a final block. A light client that
+         *     trusts a validator set (addresses and Effective Power) and the chain
+         *     id accepts it only if all of these hold:
+         *
+         *     1. Header: SHA-256 of the header's Borsh encoding (from its fields;
+         *        `borsh`, when present, must be that encoding) is `block_hash`,
+         *        and the header's height is the response's `height`.
+         *     2. Finality (`finality` must be present): `headers` extend the
+         *        header one by one (each parent_hash is the hash of the header
+         *        below it); let F be the last of them, or the header when there
+         *        are none. The commit proof proves F final (consensus.md, "Commit
+         *        proof and block sync"): child.parent_hash is F's hash and
+         *        grandchild.parent_hash the child's; child.qc certifies F,
+         *        grandchild.qc the child and qc the grandchild (same block hash,
+         *        view and height; the all-zero genesis QC certifies nothing);
+         *        F, child and grandchild have consecutive views. In each of those
+         *        three QCs the votes are strictly ascending by validator address,
+         *        every voter is in the set, every signature is the canonical
+         *        signature (DECISIONS.md D4) of Vote {view, height, block_hash,
+         *        voter} in domain Vote under the chain id (D3) by the voter, and
+         *        the voters' power is a quorum: power*3 > total*2 (consensus.md,
+         *        "Quorum"). An ancestor of a final block is final, so the header
+         *        is.
+         *     3. State: `key` is the account's 20-byte address (state.md) and the
+         *        proof (the strict decoding of `proof`, equal to `proof_fields`)
+         *        verifies against the header's state_root (smt.md section 4): with
+         *        `exists`, inclusion of `value`, the Borsh Account equal to
+         *        `account`; otherwise non-existence, `value` is 0x and `account`
+         *        has zero balances, nonce and roots.
+         */
         AccountProof: {
             /** @description false: a non-existence proof. */
             exists: boolean;
@@ -254,6 +312,25 @@ export interface components {
             proof_fields: components["schemas"]["SMTProof"];
             header: components["schemas"]["BlockHeader"];
             block_hash: components["schemas"]["Hash"];
+            finality?: components["schemas"]["FinalityProof"];
+        };
+        /**
+         * @description Why a block is final: the commit proof of that block, or of the
+         *     lowest block above it, at most 16 (MaxSyncBlocks) above, that has
+         *     one, with the headers in between. The node holds a commit proof for
+         *     a block when it recorded one (consensus records one with the last
+         *     block each commit makes final, block sync with the last block of a
+         *     range) or can build one from its stored final blocks: the block's
+         *     child and grandchild when their views are consecutive, and the QC
+         *     for the grandchild that the next header carries. With neither
+         *     within 16 blocks (a chain imported or synced without proofs, or
+         *     views that stay non-consecutive) the response has no `finality`;
+         *     a light client then refuses it.
+         */
+        FinalityProof: {
+            /** @description The final headers after the proven block, lowest first, up to the one commit_proof is for; empty when it is for the proven block itself. */
+            headers: components["schemas"]["BlockHeader"][];
+            commit_proof: components["schemas"]["CommitProof"];
         };
         AccountResponse: {
             account: components["schemas"]["Account"];
@@ -566,6 +643,20 @@ export interface components {
             /** @description The Borsh encoding of the bytewise larger message, of the same type as first. */
             second: components["schemas"]["HexBytes"];
         };
+        /**
+         * @description Why a block is final, in a form a syncing node checks without running
+         *     consensus: the block's child and grandchild, proposed in the two views
+         *     right after it (the consecutive-view commit rule), and a QC for the
+         *     grandchild. Its hash chain then proves every ancestor final too.
+         */
+        CommitProof: {
+            /** @description The child of the final block; its QC certifies the final block. */
+            child: components["schemas"]["BlockHeader"];
+            /** @description The child of child; its QC certifies child. */
+            grandchild: components["schemas"]["BlockHeader"];
+            /** @description A QC for grandchild. */
+            qc: components["schemas"]["QuorumCert"];
+        };
         /** @description A shortcut leaf met on a path: its path and the hash of its value. */
         SMTProofLeaf: {
             /** @description SHA-256 of the leaf's key. */
@@ -675,7 +766,7 @@ export interface operations {
         parameters: {
             query?: {
                 proof?: boolean;
-                /** @description Block height whose state to read (default latest). Needs state kept for that height. */
+                /** @description Block height whose state to read (default latest; with proof=true, see above). Needs state kept for that height. */
                 height?: components["schemas"]["U64"];
             };
             header?: never;
@@ -921,3 +1012,19 @@ export interface operations {
         };
     };
 }
+type FlattenedDeepRequired<T> = {
+    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
+};
+type ReadonlyArray<T> = [
+    Exclude<T, undefined>
+] extends [
+    unknown[]
+] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const pathsV1AccountsIdTransactionsGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/v1/accounts/{id}/transactions"]["get"]["parameters"]["query"]["sort"]> = ["timestamp", "height"];
+export const pathsV1AccountsIdTransactionsGetParametersQueryOrderValues: ReadonlyArray<FlattenedDeepRequired<paths>["/v1/accounts/{id}/transactions"]["get"]["parameters"]["query"]["order"]> = ["asc", "desc"];
+export const errorErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["code"]> = ["bad_request", "invalid_parameter", "unknown_parameter", "invalid_account", "unknown_username", "invalid_transaction", "invalid_signature", "nonce_too_low", "nonce_gap", "insufficient_balance", "fee_too_low", "already_known", "username_taken", "username_already_set", "replacement_underpriced", "pool_full", "too_large", "not_found", "state_pruned", "method_not_allowed", "internal"];
+export const transactionStatusStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TransactionStatus"]["status"]> = ["pending", "included", "finalized", "rejected"];
+export const evidenceKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EvidenceKind"]> = ["DoubleProposal", "DoubleVote", "DoubleTimeout"];
+export const assetValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Asset"]> = ["Orama", "BTC"];
+export const txTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TxType"]> = ["Transfer", "ClaimUsername", "Stake", "Unstake", "DEXOrder", "DEXCancel", "BridgeDeposit", "BridgeWithdraw", "NamespaceCommit", "GovernancePropose", "GovernanceVote", "ReportEquivocation", "Shield", "Unshield", "PrivateTransfer"];
+export const txStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TxStatus"]> = ["Success", "InvalidSignature", "WrongChain", "BadNonce", "InsufficientBalance", "FeeCapBelowBaseFee", "TipAboveFeeCap", "GasLimitTooLow", "InvalidPayload", "UsernameTaken", "UsernameInvalid", "UsernameAlreadySet", "AmountOverflow", "UnsupportedType", "InvalidRecipient", "BlockGasExceeded", "InvalidAmount"];

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  KeyError,
   OramaFormatError,
   PrivateKey,
   addressFromPublicKey,
@@ -77,9 +78,12 @@ test("account references (vectors/account_refs.json)", () => {
 });
 
 test("private keys: invalid scalars are refused, generated keys round-trip", () => {
-  assert.throws(() => PrivateKey.fromHex("00".repeat(32)));
-  assert.throws(() => PrivateKey.fromHex("ff".repeat(32)));
-  assert.throws(() => PrivateKey.fromHex("12"));
+  const keyError = (code: string) => (e: unknown) => e instanceof KeyError && e.code === code;
+  assert.throws(() => PrivateKey.fromHex("00".repeat(32)), keyError("invalid_key"));
+  assert.throws(() => PrivateKey.fromHex("ff".repeat(32)), keyError("invalid_key"));
+  assert.throws(() => PrivateKey.fromHex("12"), keyError("invalid_hex"));
+  assert.throws(() => new PrivateKey(new Uint8Array(31).fill(1)), keyError("invalid_key"));
+  assert.throws(() => addressFromPublicKey(new Uint8Array(33).fill(2)), keyError("invalid_public_key"));
   const k = PrivateKey.generate();
   assert.equal(PrivateKey.fromHex(k.toHex()).addressString, k.addressString);
   assert.equal(toHex(parseAddress(k.addressString)), toHex(k.address));

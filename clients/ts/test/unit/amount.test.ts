@@ -1,17 +1,20 @@
 // Mirrors cmd/orama/amount_test.go.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BTC, ORAMA, RAYS, U64_MAX, decimalsOf, formatAmount, params, parseAmount, unitOf, type Unit } from "@oramanetwork/orama-client";
+import { AmountError, BTC, ORAMA, OramaError, RAYS, U64_MAX, decimalsOf, formatAmount, params, parseAmount, unitOf, type AmountErrorCode, type Unit } from "@oramanetwork/orama-client";
+
+const refused = (code: AmountErrorCode) => (e: unknown) => e instanceof AmountError && e instanceof OramaError && e.code === code;
 
 test("units follow the generated parameters", () => {
   assert.equal(10n ** BigInt(ORAMA.decimals), params.RaysPerOrama);
   assert.equal(10n ** BigInt(BTC.decimals), params.SatsPerBTC);
   assert.equal(BTC.decimals, 8);
   assert.equal(decimalsOf(1_000_000_000n), 9);
-  assert.throws(() => decimalsOf(1500n));
+  assert.throws(() => decimalsOf(1500n), refused("invalid_unit"));
   for (const s of ["ORAMA", "orama", "Orama"]) assert.equal(unitOf(s), ORAMA);
   for (const s of ["BTC", "btc"]) assert.equal(unitOf(s), BTC);
-  for (const s of ["", "ETH", "rays", "sats", "ORAMA "]) assert.throws(() => unitOf(s), s);
+  for (const s of ["", "ETH", "rays", "sats", "ORAMA "]) assert.throws(() => unitOf(s), refused("unknown_asset"), s);
+  assert.throws(() => unitOf(99), refused("unknown_asset"));
 });
 
 // The Go tests' cases, written for the spec's 6 ORAMA decimals.
@@ -75,9 +78,22 @@ test("parseAmount rejects everything else, never rounding", { skip: !six && "Ray
     ["99999999999999999999999999999999999999", RAYS, "exceeds"],
     ["1".repeat(41), RAYS, "too long"],
   ];
+  // Each message names its reason, and the typed error carries its code.
+  const codeOf = (want: string): AmountErrorCode =>
+    want === "empty" ? "empty"
+    : want === "negative" ? "negative"
+    : want === "exceeds" ? "overflow"
+    : want === "too long" ? "too_long"
+    : /decimal places|smallest amount|whole number/.test(want) ? "too_many_decimals"
+    : "invalid_format";
   for (const [s, u, want] of bad) {
-    assert.throws(() => parseAmount(s, u), (e: unknown) => (e as Error).message.includes(want), `${JSON.stringify(s)} ${u.name}: want "${want}"`);
+    assert.throws(
+      () => parseAmount(s, u),
+      (e: unknown) => refused(codeOf(want))(e) && (e as Error).message.includes(want),
+      `${JSON.stringify(s)} ${u.name}: want "${want}" (${codeOf(want)})`,
+    );
   }
+  assert.throws(() => formatAmount(-1n, ORAMA), refused("negative"));
 });
 
 test("formatAmount is exact", { skip: !six && "RaysPerOrama changed" }, () => {
