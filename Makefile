@@ -14,7 +14,7 @@ FUZZTIME_FULL ?= 5000000x
 CRASH_CYCLES_FULL ?= 300
 DEVNET_BENCH_DURATION ?= 60s
 
-.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-throughput throughput-short bench-devnet devnet-short faultnet faultnet-short test-js soak run devnet vet fmt-check clean
+.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-throughput throughput-short bench-devnet devnet-short faultnet faultnet-short conformance test-js soak run devnet vet fmt-check clean
 
 all: build
 
@@ -125,6 +125,11 @@ bench-devnet:
 ## devnet: four validators as separate processes on loopback (files in ./devnet; APIs on 127.0.0.1:8600-8603).
 devnet: build
 	./bin/orama devnet --validators 4 --dir ./devnet
+
+## conformance: the black-box suite against this node through its adapter (make test runs it as
+## conformance/suite's TestConformanceSuite; another node: bin/orama conformance run --adapter PATH).
+conformance: build
+	ORAMA_BIN=$(CURDIR)/bin/orama ./bin/orama conformance run --adapter conformance/adapter/orama
 
 clean:
 	rm -rf bin data devnet

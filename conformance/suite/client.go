@@ -43,6 +43,16 @@ type reply struct {
 	code           string // the error code of an error body
 }
 
+// got says what came: status and code first, so a message reads "want
+// 400 nonce_gap, got 400 nonce_too_low (...)".
+func (r *reply) got() string {
+	code := r.code
+	if code == "" {
+		code = "(no error code)"
+	}
+	return fmt.Sprintf("%d %s (%s)", r.status, code, r)
+}
+
 func (r *reply) String() string {
 	b := strings.TrimSpace(string(r.body))
 	if len(b) > 300 {
@@ -158,7 +168,7 @@ func (cl *client) fails(c *C, q request, status int, code string) bool {
 		c.Errorf("%v", err)
 		return false
 	case r.status != status || r.code != code:
-		c.Errorf("%s %s: want %d %s, got %s", q.method, q.target, status, code, r)
+		c.Errorf("%s %s: want %d %s, got %s", q.method, q.target, status, code, r.got())
 		return false
 	}
 	if cl.cov != nil {
@@ -198,7 +208,7 @@ func (cl *client) raw(c *C, what string, data []byte, status int, code string) b
 		c.Errorf("%s: the answer breaks generated/api/openapi.yaml (the Error schema): %v; got %s", what, verr, r)
 		return false
 	case resp.StatusCode != status || gotCode != code:
-		c.Errorf("%s: want %d %s, got %s", what, status, code, r)
+		c.Errorf("%s: want %d %s, got %s", what, status, code, r.got())
 		return false
 	}
 	if cl.cov != nil {

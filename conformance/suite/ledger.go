@@ -131,6 +131,9 @@ func (l *live) checkLedger(c *C) {
 				}
 			}
 		}
+		// The supply before block h: the live chain is far below the first
+		// halving and both caps, so every earlier block minted the full
+		// reward and gave the curve its 20%.
 		minted := genesisMinted + (h-1)*params.BlockRewardRays
 		curveReceived := (h - 1) * (params.BlockRewardRays * params.CurveRewardPercent / 100)
 		prop, curve := blockReward(h, minted, curveReceived)

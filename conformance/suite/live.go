@@ -148,7 +148,7 @@ func (r *runner) livePhase(ctx context.Context) {
 	if !r.anySelected(ids) {
 		return
 	}
-	setupErr, nutFault := l.setUp(ctx)
+	nutFault, setupErr := l.setUp(ctx)
 	told := false
 	for _, ch := range checks {
 		r.check(ctx, ch.id, ch.spec, func(c *C) {
@@ -182,37 +182,37 @@ func lastLines(s string, n int) string {
 // setUp writes the genesis and keys, starts our validator, waits for a few
 // blocks, then starts the node under test as a follower bootstrapping from
 // it. nutFault says whether a failure is the node under test's.
-func (l *live) setUp(ctx context.Context) (err error, nutFault bool) {
+func (l *live) setUp(ctx context.Context) (nutFault bool, err error) {
 	r := l.r
 	if r.cfg.OramaBin == "" {
-		return errors.New("no orama binary to run our validator (--orama-bin)"), false
+		return false, errors.New("no orama binary to run our validator (--orama-bin)")
 	}
 	if err := os.MkdirAll(l.dir, 0o700); err != nil {
-		return err, false
+		return false, err
 	}
 	vkey := testKey(keyValidator)
 	pid, err := peerID(vkey)
 	if err != nil {
-		return err, false
+		return false, err
 	}
 	l.g = liveGenesis(vkey.Address(), pid, uint64(time.Now().Unix()))
 	if l.gh, err = l.g.Hash(); err != nil {
-		return err, false
+		return false, err
 	}
 	if l.set, err = consensus.NewValidatorSetFromValidators(l.g.Validators); err != nil {
-		return err, false
+		return false, err
 	}
 	genesisPath := filepath.Join(l.dir, "genesis.json")
 	if err := writeJSONFile(genesisPath, l.g); err != nil {
-		return err, false
+		return false, err
 	}
 	keyPath := filepath.Join(l.dir, "validator.json")
 	if err := writeKeystore(keyPath, vkey); err != nil {
-		return err, false
+		return false, err
 	}
 	ports, err := freePorts(4)
 	if err != nil {
-		return err, false
+		return false, err
 	}
 	valAPI, valP2P, nutAPI, nutP2P := ports[0], ports[1], ports[2], ports[3]
 
@@ -224,23 +224,23 @@ func (l *live) setUp(ctx context.Context) (err error, nutFault bool) {
 		"--log-format", "text", "--log-level", "info"}
 	vp, err := startProc("our validator", argv, cleanEnv(nil), logName(r.work, "our-validator"))
 	if err != nil {
-		return err, false
+		return false, err
 	}
 	r.procs.add(vp)
 	l.val = newClient("our validator", valAPI, r.spec, nil)
 	if err := waitReady(ctx, l.val, vp, 30*time.Second); err != nil {
-		return fmt.Errorf("our validator: %w", err), false
+		return false, fmt.Errorf("our validator: %w", err)
 	}
 	h, err := waitHeight(ctx, l.val, 4, 30*time.Second)
 	if err != nil {
-		return fmt.Errorf("our validator makes no blocks: %w", err), false
+		return false, fmt.Errorf("our validator makes no blocks: %w", err)
 	}
 	l.nutStart = h
 
 	// The node under test: a follower (no key) bootstrapping from ours.
 	dataDir := filepath.Join(l.dir, "node-under-test")
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return err, false
+		return false, err
 	}
 	env := cleanEnv(map[string]string{
 		"ORAMA_GENESIS":       genesisPath,
@@ -252,15 +252,15 @@ func (l *live) setUp(ctx context.Context) (err error, nutFault bool) {
 	})
 	np, err := startProc("adapter run (live network)", []string{r.cfg.Adapter, "run"}, env, logName(r.work, "adapter-run-live"))
 	if err != nil {
-		return err, false
+		return false, err
 	}
 	r.procs.add(np)
 	l.nutProc = np
 	l.nut = newClient("the node under test", nutAPI, r.spec, r.cov)
 	if err := waitReady(ctx, l.nut, np, 30*time.Second); err != nil {
-		return err, true
+		return true, err
 	}
-	return nil, false
+	return false, nil
 }
 
 // liveGenesis is the live chain's genesis: our validator alone, and the

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -126,6 +127,7 @@ type junitProblem struct {
 func (r *Report) WriteJUnit(w io.Writer) error {
 	out := junitSuites{Name: "orama-conformance", Time: secs(r.Seconds)}
 	idx := map[string]int{}
+	var times []float64
 	for _, x := range r.Results {
 		group, _, _ := strings.Cut(x.ID, "/")
 		i, ok := idx[group]
@@ -133,6 +135,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			i = len(out.Suites)
 			idx[group] = i
 			out.Suites = append(out.Suites, junitSuite{Name: group, Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05")})
+			times = append(times, 0)
 		}
 		s := &out.Suites[i]
 		c := junitCase{Name: x.ID, Classname: "orama.conformance." + group, Time: secs(x.Seconds),
@@ -152,11 +155,12 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		s.Cases = append(s.Cases, c)
 		s.Tests++
 		out.Tests++
-		s.Time = secs(parseSecs(s.Time) + x.Seconds)
+		times[i] += x.Seconds
+		s.Time = secs(times[i])
 	}
 	if len(r.Logs) > 0 && len(out.Suites) > 0 {
 		var b strings.Builder
-		for _, name := range slices.Sorted(mapKeys(r.Logs)) {
+		for _, name := range slices.Sorted(maps.Keys(r.Logs)) {
 			fmt.Fprintf(&b, "==> %s <==\n%s\n", name, r.Logs[name])
 		}
 		out.Suites[len(out.Suites)-1].SystemOut = b.String()
@@ -174,22 +178,6 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 }
 
 func secs(s float64) string { return fmt.Sprintf("%.3f", s) }
-
-func parseSecs(s string) float64 {
-	var f float64
-	fmt.Sscanf(s, "%g", &f)
-	return f
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
 
 // WriteSummary writes the coverage table and the failures for people.
 func (r *Report) WriteSummary(w io.Writer) {

@@ -60,6 +60,11 @@ type signed struct {
 	hash types.Hash
 }
 
+// String names a transaction in messages.
+func (s signed) String() string {
+	return fmt.Sprintf("%s %s nonce %d", hashHex(s.hash), s.tx.Type, s.tx.Nonce)
+}
+
 // sign signs tx with k under chainID (DECISIONS.md D3: domain Transaction,
 // the chain id, the encoding of every field before the signature).
 func sign(k *crypto.PrivateKey, chainID uint64, tx types.Transaction) signed {
@@ -127,7 +132,7 @@ func (cl *client) refused(c *C, s signed, status int, code, why string) bool {
 		c.Errorf("%v", err)
 		return false
 	case r.status != status || r.code != code:
-		c.Errorf("%s: want %d %s, got %s", why, status, code, r)
+		c.Errorf("%s: want %d %s, got %s", why, status, code, r.got())
 		return false
 	}
 	if cl.cov != nil {
