@@ -12,7 +12,8 @@ import (
 
 // runLeaderSchedule checks consensus.ReputationElector against the
 // leader-schedule vectors: the set, the seed and the committed history of
-// each case, then the leader of each view.
+// each case, each block a header with its proposer, everyone active as QC
+// voters, its QC's view and its TC's view, then the leader of each view.
 func runLeaderSchedule(t *testing.T, vf vectorFile) int {
 	f := vf
 	if f.Lag != strconv.FormatUint(params.LeaderReputationLag, 10) || f.Window != strconv.FormatUint(params.LeaderReputationWindow, 10) {
@@ -24,8 +25,10 @@ func runLeaderSchedule(t *testing.T, vf vectorFile) int {
 			Seed       string
 			Validators []struct{ Address, Power string }
 			History    []struct {
-				View   string
-				Active []string
+				View, Proposer string
+				Active         []string
+				QCView         string  `json:"qc_view"`
+				TimeoutView    *string `json:"timeout_view"`
 			}
 			Leaders []struct{ View, Leader string }
 		}
@@ -45,15 +48,20 @@ func runLeaderSchedule(t *testing.T, vf vectorFile) int {
 		var seed [32]byte
 		copy(seed[:], unhex(t, c.Seed))
 		e := consensus.NewReputationElector(set, seed)
+		u64 := func(s string) uint64 {
+			v, err := strconv.ParseUint(s, 10, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", c.Name, err)
+			}
+			return v
+		}
 		for _, h := range c.History {
-			view, _ := strconv.ParseUint(h.View, 10, 64)
-			hdr := types.BlockHeader{View: view}
-			for i, a := range h.Active {
-				if i == 0 {
-					hdr.Proposer = addr(a)
-					continue
-				}
+			hdr := types.BlockHeader{View: u64(h.View), Proposer: addr(h.Proposer), QC: types.QuorumCert{View: u64(h.QCView)}}
+			for _, a := range h.Active {
 				hdr.QC.Votes = append(hdr.QC.Votes, types.ValidatorSignature{Validator: addr(a)})
+			}
+			if h.TimeoutView != nil {
+				hdr.TimeoutCert = &types.TimeoutCert{View: u64(*h.TimeoutView)}
 			}
 			e.Committed(&hdr)
 		}

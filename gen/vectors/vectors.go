@@ -28,7 +28,9 @@ import (
 )
 
 // FormatVersion changes when the vector layout changes incompatibly.
-const FormatVersion = 1
+// 2: leader_schedule history blocks carry proposer, qc_view and
+// timeout_view, and failed leaders are passed over (DECISIONS.md D26).
+const FormatVersion = 2
 
 // cases is the YAML form of spec/cases/*.yaml; every file may hold any part.
 type cases struct {

@@ -63,7 +63,9 @@ const (
 
 	// LeaderReputationWindow: How many views of committed history decide who is
 	// active: a validator that signed nothing committed in that many views (no
-	// proposal, no vote in a QC, no timeout in a TC) is passed over as leader.
+	// proposal, no vote in a QC, no timeout in a TC) is passed over as leader; so
+	// is one whose failure as leader a block there shows (by the TC it needed) and
+	// that has proposed no block there since.
 	LeaderReputationWindow uint64 = uint64(0xc)
 
 	// FinalityDepth: Pipelined HotStuff finalizes a block three blocks later (18

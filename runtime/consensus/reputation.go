@@ -13,13 +13,17 @@ import (
 
 // ReputationElector is the leader schedule of spec/consensus.md, "Leader
 // selection": the EP-weighted draw of WeightedElector, restricted to the
-// validators that were active in committed history. A validator is active
-// for view v if it proposed a committed block, or signed a vote in its QC
-// or a timeout in its TC, in a view of [v-Lag-Window, v-Lag). A validator
-// that is down signs nothing, falls out of that window and is no longer
-// drawn: it stops costing a view timeout every few views. When the window
-// holds no committed block (the chain's start, a long stall), or nobody in
-// it is active, every validator is drawn.
+// validators that were active in committed history and have not failed as
+// leader since. A validator is active for view v if it proposed a committed
+// block, or signed a vote in its QC or a timeout in its TC, in a view of
+// [v-Lag-Window, v-Lag). A validator that is down signs nothing, falls out
+// of that window and is no longer drawn. Sooner than that, a committed block
+// of the window that carries TC(u) shows that Leader(u) failed at view u:
+// that validator is passed over until it proposes a committed block of a
+// later view, so a crashed leader stops breaking the run of consecutive
+// views a commit needs a few views after its first failed view is
+// committed. When nobody is left (the chain's start, a long stall, everyone
+// failed), every validator is drawn.
 //
 // The schedule is a function of committed history alone, so nodes agree
 // on it once each has committed a block of view v-Lag or later; Lag views
@@ -38,14 +42,21 @@ type ReputationElector struct {
 	cache  map[uint64]types.Address
 }
 
-// activity is who signed what one committed block carries.
+// activity is what one committed block shows: who signed it and, when it
+// shows a failed view (FailedView), who failed as that view's leader.
 type activity struct {
-	view    uint64
-	signers []int // member indices
+	view     uint64
+	proposer int   // member index, -1 for an unknown address
+	signers  []int // member indices
+	tc       bool  // it shows view tcView failed
+	tcView   uint64
+	failed   int // member index of Leader(tcView); -1 unless tc
 }
 
 // maxHistory bounds the committed blocks kept: the window never needs more
-// than Window of them, and older views are not asked about.
+// than Window of them, and older views are not asked about. A block's
+// failed leader is kept with it, so dropping the blocks its computation
+// read loses nothing.
 const maxHistory = 1024
 
 var _ LeaderElector = (*ReputationElector)(nil)
@@ -59,34 +70,80 @@ func NewReputationElector(set *ValidatorSet, seed [32]byte) *ReputationElector {
 
 // Committed records a committed block's header, in any order (a restarted
 // node replays older history after range sync recorded newer blocks); a
-// view already recorded is ignored, so replays are harmless.
+// view already recorded is ignored, so replays are harmless. A block
+// recorded below the newest may change the failed leader of later blocks
+// whose TC's view has it in its window; those are computed again, oldest
+// first, so the result is the one in-order recording gives.
 func (e *ReputationElector) Committed(h *types.BlockHeader) {
 	at := sort.Search(len(e.hist), func(i int) bool { return e.hist[i].view >= h.View })
 	if at < len(e.hist) && e.hist[at].view == h.View {
 		return
 	}
-	a := activity{view: h.View}
+	a := activity{view: h.View, proposer: -1, failed: -1}
 	add := func(addr types.Address) {
 		if i, ok := e.set.index[addr]; ok {
 			a.signers = append(a.signers, i)
 		}
 	}
+	if i, ok := e.set.index[h.Proposer]; ok {
+		a.proposer = i
+	}
 	add(h.Proposer)
 	for _, v := range h.QC.Votes {
 		add(v.Validator)
 	}
-	if h.TimeoutCert != nil {
-		for _, t := range h.TimeoutCert.Timeouts {
+	if tc := h.TimeoutCert; tc != nil {
+		for _, t := range tc.Timeouts {
 			add(t.Validator)
 		}
 	}
+	a.tcView, a.tc = FailedView(h)
 	e.hist = slices.Insert(e.hist, at, a)
 	if at < len(e.hist)-1 {
 		clear(e.cache) // a view was filled in below the newest: recompute
 	}
+	e.refail(at)
 	if len(e.hist) > maxHistory {
 		e.hist = append(e.hist[:0:0], e.hist[len(e.hist)-maxHistory/2:]...)
 	}
+}
+
+// refail computes the failed leader of the block at hist[at] and then of
+// every later block whose TC's view has, in its window, a block whose
+// record changed. Leader(u) reads only blocks below u-Lag, all earlier in
+// hist, so going up in order computes each from final inputs.
+func (e *ReputationElector) refail(at int) {
+	changed := []uint64{e.hist[at].view}
+	for i := at; i < len(e.hist); i++ {
+		a := &e.hist[i]
+		if !a.tc {
+			continue
+		}
+		hi := satSub(a.tcView, e.lag)
+		lo := satSub(hi, e.window)
+		if i > at && !slices.ContainsFunc(changed, func(c uint64) bool { return c >= lo && c < hi }) {
+			continue
+		}
+		f := e.set.index[e.Leader(a.tcView)]
+		if i > at && f != a.failed {
+			changed = append(changed, a.view)
+		}
+		a.failed = f
+	}
+}
+
+// FailedView reports the view a committed header shows failed: the view
+// before its own when it carries that view's TC and needed it, its QC
+// being older. A TC a proposer attaches without needing it (any TC
+// verifies) blames nobody. Views further below the block that have no
+// committed block either are not counted: their certificates are not in
+// the block, and a leader there may have had its block certified and then
+// orphaned.
+func FailedView(h *types.BlockHeader) (uint64, bool) {
+	if tc := h.TimeoutCert; tc != nil && tc.View+1 == h.View && h.QC.View < tc.View {
+		return tc.View, true
+	}
+	return 0, false
 }
 
 // Leader returns the leader of view.
@@ -96,14 +153,31 @@ func (e *ReputationElector) Leader(view uint64) types.Address {
 	}
 	hi := satSub(view, e.lag)
 	lo := satSub(hi, e.window)
-	active := make([]bool, len(e.set.members))
-	any := false
+	n := len(e.set.members)
+	active := make([]bool, n)
+	// failedAt and proposedAt are 1 + the view of a member's last failure
+	// and last committed proposal in the window (0: none).
+	failedAt := make([]uint64, n)
+	proposedAt := make([]uint64, n)
 	i := sort.Search(len(e.hist), func(i int) bool { return e.hist[i].view >= lo })
 	for ; i < len(e.hist) && e.hist[i].view < hi; i++ {
-		for _, m := range e.hist[i].signers {
+		a := &e.hist[i]
+		for _, m := range a.signers {
 			active[m] = true
-			any = true
 		}
+		if a.proposer >= 0 {
+			proposedAt[a.proposer] = a.view + 1
+		}
+		if a.failed >= 0 {
+			failedAt[a.failed] = max(failedAt[a.failed], a.tcView+1)
+		}
+	}
+	any := false
+	for m := range active {
+		if failedAt[m] > 0 && proposedAt[m] <= failedAt[m] {
+			active[m] = false // failed as leader and not proposed since
+		}
+		any = any || active[m]
 	}
 	if !any {
 		for m := range active {

@@ -334,24 +334,37 @@ func (d *Driver) restartCore(ctx context.Context) error {
 	return nil
 }
 
+// maxScheduleHistory bounds the final blocks loadHistory reads: the
+// elector keeps at most twice as many (consensus.ReputationElector).
+const maxScheduleHistory = 512
+
 // loadHistory tells a CommitObserver elector of the final blocks it needs
-// for any view after head's: those of the last LeaderReputationLag +
-// LeaderReputationWindow views, oldest first. Start calls it once.
+// for any view after head's, oldest first: those of the last
+// LeaderReputationLag + LeaderReputationWindow views and, for each that
+// shows a failed view u (consensus.FailedView), those of the same span
+// below u, from which u's leader, the validator that failed, was drawn;
+// and so on down. So the schedule is the one a node that never stopped
+// computes, unless failures chain, each within the span of the next, over
+// more than maxScheduleHistory blocks. Start calls it once.
 func (d *Driver) loadHistory(head *types.BlockHeader) error {
 	obs, ok := d.elect.(CommitObserver)
 	if !ok {
 		return nil
 	}
 	span := params.LeaderReputationLag + params.LeaderReputationWindow
+	low := head.View - min(head.View, span) // views from low on are needed
 	var hs []types.BlockHeader
-	for h := head.Height; h > 0; h-- {
+	for h := head.Height; h > 0 && len(hs) < maxScheduleHistory; h-- {
 		b, err := d.chain.Block(h)
 		if err != nil {
 			return fmt.Errorf("driver: leader schedule history at height %d: %w", h, err)
 		}
-		hs = append(hs, b.Header)
-		if b.Header.View+span < head.View {
+		if b.Header.View < low {
 			break
+		}
+		hs = append(hs, b.Header)
+		if u, ok := consensus.FailedView(&b.Header); ok {
+			low = min(low, u-min(u, span))
 		}
 	}
 	for i := len(hs) - 1; i >= 0; i-- {

@@ -266,8 +266,11 @@ export function runParams(vf, ctx) {
 
 // runLeaderSchedule recomputes the leader schedule of spec/consensus.md,
 // "Leader selection": the EP-weighted draw from SHA-256(seed || view LE)
-// over the validators active in committed views [v-lag-window, v-lag), or
-// over all of them when that window shows nobody.
+// over the validators active in committed views [v-lag-window, v-lag),
+// less those that failed as leader there (a block carrying the TC of the
+// view before it, over an older QC) and proposed nothing since, or over all
+// of them when that leaves nobody. A failure's leader is the schedule's, so
+// leaders are computed oldest view first, each once.
 export function runLeaderSchedule(vf, ctx) {
   expectKeys(vf, ['kind', 'lag', 'window', 'cases'], [], 'file');
   assert(BigInt(vf.lag) === BigInt(params.LeaderReputationLag) && BigInt(vf.window) === BigInt(params.LeaderReputationWindow),
@@ -280,30 +283,58 @@ export function runLeaderSchedule(vf, ctx) {
     assert(seed.length === 32, 'seed is not 32 bytes');
     const ms = c.validators.map((v) => ({ address: v.address, power: parseU64(v.power) }));
     for (let i = 1; i < ms.length; i++) assert(ms[i - 1].address < ms[i].address, 'validators not sorted by address');
-    const hist = c.history.map((h) => ({ view: parseU64(h.view), active: new Set(h.active) }));
-    for (const q of c.leaders) {
-      const v = parseU64(q.view);
+    const hist = c.history.map((h) => {
+      expectKeys(h, ['view', 'proposer', 'active', 'qc_view', 'timeout_view'], [], 'history block');
+      const view = parseU64(h.view);
+      const qc = parseU64(h.qc_view);
+      const tc = h.timeout_view === null ? null : parseU64(h.timeout_view);
+      // The view before failed when the block needed that view's TC.
+      const failedView = tc !== null && tc + 1n === view && qc < tc ? tc : null;
+      return { view, proposer: h.proposer, active: new Set(h.active), failedView };
+    });
+    const memo = new Map();
+    const leader = (v) => {
+      if (memo.has(v)) return memo.get(v);
       const hi = v > lag ? v - lag : 0n;
       const lo = hi > window ? hi - window : 0n;
       const active = new Set();
-      for (const h of hist) if (h.view >= lo && h.view < hi) for (const a of h.active) active.add(a);
-      const drawn = ms.filter((m) => active.size === 0 || active.has(m.address));
+      const lastFail = new Map();
+      const lastProp = new Map();
+      for (const h of hist) {
+        if (h.view < lo || h.view >= hi) continue;
+        for (const a of h.active) active.add(a);
+        if (!lastProp.has(h.proposer) || lastProp.get(h.proposer) < h.view) lastProp.set(h.proposer, h.view);
+        if (h.failedView !== null) {
+          const f = leader(h.failedView); // below v - lag: the recursion ends
+          if (!lastFail.has(f) || lastFail.get(f) < h.failedView) lastFail.set(f, h.failedView);
+        }
+      }
+      const drawn = ms.filter((m) => active.has(m.address)
+        && !(lastFail.has(m.address) && !(lastProp.has(m.address) && lastProp.get(m.address) > lastFail.get(m.address))));
       const pool = drawn.length > 0 ? drawn : ms;
       const total = pool.reduce((t, m) => t + m.power, 0n);
       const buf = new Uint8Array(40);
       buf.set(seed, 0);
       new DataView(buf.buffer).setBigUint64(32, v, true);
-      const h = createHash('sha256').update(buf).digest();
-      const x = new DataView(h.buffer, h.byteOffset, 8).getBigUint64(0, true);
+      const hash = createHash('sha256').update(buf).digest();
+      const x = new DataView(hash.buffer, hash.byteOffset, 8).getBigUint64(0, true);
       const r = (x * total) >> 64n;
       let acc = 0n;
-      let leader;
+      let l;
       for (const m of pool) {
         acc += m.power;
-        if (acc > r) { leader = m.address; break; }
+        if (acc > r) { l = m.address; break; }
       }
-      assert(leader === q.leader, `${c.name}: leader of view ${v} is ${leader}, want ${q.leader}`);
-    }
+      memo.set(v, l);
+      return l;
+    };
+    const views = c.leaders.map((q) => parseU64(q.view));
+    // Oldest first, so each failure's leader is in the memo before it is
+    // needed and the recursion stays shallow.
+    for (const v of [...views].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) leader(v);
+    c.leaders.forEach((q, i) => {
+      assert(leader(views[i]) === q.leader, `${c.name}: leader of view ${views[i]} is ${leader(views[i])}, want ${q.leader}`);
+    });
   });
 }
 
@@ -320,8 +351,8 @@ export const vectorRunners = {
   params: runParams,
 };
 
-/** Runs conformance/vectors/ (format_version 1). */
+/** Runs conformance/vectors/ (format_version 2). */
 export function runVectors(opts = {}) {
-  return runTree({ dir: VECTORS_DIR, formatVersion: 1, runners: vectorRunners, ...opts });
+  return runTree({ dir: VECTORS_DIR, formatVersion: 2, runners: vectorRunners, ...opts });
 }
 

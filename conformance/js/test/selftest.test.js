@@ -177,8 +177,19 @@ test('a dropped case, an unknown kind, an unread case and an unlisted file are f
   const kind = corrupting('usernames.json', (t) => t.replace('"kind": "usernames"', '"kind": "nicknames"'));
   assert.ok(failuresOf(runVectors({ readFile: kind.readFile, checkSha: false })).some((f) => /no runner for kind "nicknames"/.test(f)));
 
+  // Leader schedules read with every TC dropped: the failed leaders are drawn.
+  const noTC = corrupting('leader_schedule.json', (t) => {
+    const v = JSON.parse(t);
+    for (const c of v.cases) for (const h of c.history) h.timeout_view = null;
+    return JSON.stringify(v);
+  });
+  const lf = failuresOf(runVectors({ readFile: noTC.readFile, checkSha: false }));
+  for (const name of ['withholding_leader_passed_over', 'failure_then_recovery', 'failure_blamed_through_an_earlier_one', 'everyone_failed_all_drawn']) {
+    assert.ok(lf.some((f) => f.includes(`${name}: leader of view`)), `${name} passed without its TCs:\n${lf.join('\n')}`);
+  }
+
   const lazy = { ...vectorRunners, keys: (vf, ctx) => ctx.case(0, 'only the first', () => {}) };
-  const r = runTree({ dir: VECTORS_DIR, formatVersion: 1, runners: lazy });
+  const r = runTree({ dir: VECTORS_DIR, formatVersion: 2, runners: lazy });
   assert.ok(failuresOf(r).some((f) => /keys\.json: case 1 was not checked/.test(f)), failuresOf(r).join('\n'));
   assert.ok(r.checked < r.total);
 
@@ -186,14 +197,15 @@ test('a dropped case, an unknown kind, an unread case and an unlisted file are f
   try {
     cpSync(VECTORS_DIR, tmp, { recursive: true });
     writeFileSync(join(tmp, 'codec', 'Extra.json'), '{}');
-    const u = runTree({ dir: tmp, formatVersion: 1, runners: vectorRunners });
+    const u = runTree({ dir: tmp, formatVersion: 2, runners: vectorRunners });
     assert.deepEqual(failuresOf(u), ['codec/Extra.json: not in the manifest, so no runner reads it']);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  // Each tree has its own format version: 1 for vectors, 2 for vectors-state.
+  // Each tree has its own format version (2 for vectors since failed leaders,
+  // 2 for vectors-state since D15): a runner of the older format refuses it.
   assert.deepEqual(failuresOf(runTree({ dir: STATE_DIR, formatVersion: 1, runners: {} })), ['manifest.json: format_version 2, runner knows 1']);
-  assert.deepEqual(failuresOf(runTree({ dir: VECTORS_DIR, formatVersion: 2, runners: vectorRunners })), ['manifest.json: format_version 1, runner knows 2']);
+  assert.deepEqual(failuresOf(runTree({ dir: VECTORS_DIR, formatVersion: 1, runners: vectorRunners })), ['manifest.json: format_version 2, runner knows 1']);
   assert.throws(() => runTree({ dir: VECTORS_DIR, runners: vectorRunners }), /formatVersion/);
   // The state tree's README is the only file allowed outside its manifest.
   assert.deepEqual(runStateVectors().failures, []);

@@ -351,15 +351,16 @@ func TestOneValidatorDownIsPassedOver(t *testing.T) {
 }
 
 // leaderCrashes crashes the current leader ten times (restarting it 10 s
-// later each time) and returns the ticks from each crash until every up
-// honest node's final height rose.
-func leaderCrashes(t *testing.T, o Options) []uint64 {
+// later each time) and returns, for each crash, the ticks until every up
+// honest node's final height rose, and the longest stretch without such a
+// rise from the crash to the restart: what the crashed validator's views
+// cost while the schedule still draws it.
+func leaderCrashes(t *testing.T, o Options) (took, stretch []uint64) {
 	s, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Run(200)
-	var took []uint64
 	for range 10 {
 		leader := s.Nodes[0].Driver.Status().Leader
 		id := -1
@@ -372,8 +373,18 @@ func leaderCrashes(t *testing.T, o Options) []uint64 {
 			t.Fatalf("leader %s is no node", leader)
 		}
 		s.Crash(id)
-		took = append(took, ticksToNextCommit(s, minUpHead(s), 2000))
-		s.Run(200)
+		d := ticksToNextCommit(s, minUpHead(s), 2000)
+		took = append(took, d)
+		longest, since, head := d, uint64(0), minUpHead(s)
+		for range 200 {
+			s.Run(1)
+			since++
+			if h := minUpHead(s); h > head {
+				head, since = h, 0
+			}
+			longest = max(longest, since)
+		}
+		stretch = append(stretch, longest)
 		if err := s.Restart(id); err != nil {
 			t.Fatal(err)
 		}
@@ -382,7 +393,16 @@ func leaderCrashes(t *testing.T, o Options) []uint64 {
 			t.Fatal(s.Violation)
 		}
 	}
-	return took
+	return took, stretch
+}
+
+// quantiles is the median, 90th percentile and worst of xs, and their sum.
+func quantiles(xs []uint64) (p50, p90, worst, sum uint64) {
+	s := slices.Sorted(slices.Values(xs))
+	for _, x := range s {
+		sum += x
+	}
+	return s[len(s)/2], s[len(s)*9/10], s[len(s)-1], sum
 }
 
 // TestLeaderCrashNextFinal: the leader of the current view is SIGKILLed,
@@ -397,12 +417,14 @@ func leaderCrashes(t *testing.T, o Options) []uint64 {
 // is in TestOneValidatorDownIsPassedOver.)
 func TestLeaderCrashNextFinal(t *testing.T) {
 	const bound = 40
-	var all []uint64
+	var all, stretches []uint64
 	for seed := uint64(41); seed < 44; seed++ {
-		took := leaderCrashes(t, faultOptions(seed))
+		took, stretch := leaderCrashes(t, faultOptions(seed))
 		t.Logf("seed %d: ticks to the next final block after each leader crash: %v", seed, took)
-		all = append(all, took...)
+		all, stretches = append(all, took...), append(stretches, stretch...)
 	}
+	p50, p90, worst, _ := quantiles(stretches)
+	t.Logf("longest stretch without a final block in the 10 s after a crash: median %d ticks, 90th percentile %d, worst %d", p50, p90, worst)
 	slices.Sort(all)
 	within := 0
 	for _, d := range all {
@@ -420,32 +442,38 @@ func TestLeaderCrashNextFinal(t *testing.T) {
 // TestStoppedLeaderIsPassedQuickly: as TestLeaderCrashNextFinal, but the
 // crashed leader keeps its connections (a SIGSTOPped process): its peers
 // see it only fall silent, and time its views out once nothing signed by
-// its key has arrived for a view timeout. Negative control: with no lost
-// leader ever reported, the same crashes take longer in total.
+// its key has arrived for a view timeout. A hundred crashes over ten
+// seeds: the 90th percentile of thirty moved by a tick when an unrelated
+// change of the schedule moved the draws. Negative control: with no lost
+// leader ever reported, the longest stretches without a final block after
+// the crashes are longer in total. (Not the ticks to the next final block:
+// that is mostly the blocks already in flight, and since the schedule
+// passes a failed leader over, the control's total of them came within 16%
+// of the rule's.)
 func TestStoppedLeaderIsPassedQuickly(t *testing.T) {
-	total := func(o Options) (sum uint64, took []uint64) {
-		for seed := uint64(41); seed < 44; seed++ {
+	run := func(o Options) (took, stretch []uint64) {
+		for seed := uint64(41); seed < 51; seed++ {
 			o.Seed = seed
-			tk := leaderCrashes(t, o)
-			took = append(took, tk...)
-			for _, d := range tk {
-				sum += d
-			}
+			tk, st := leaderCrashes(t, o)
+			took, stretch = append(took, tk...), append(stretch, st...)
 		}
-		return sum, took
+		return took, stretch
 	}
 	o := faultOptions(0)
 	o.Stopped = true
-	sum, took := total(o)
-	slices.Sort(took)
-	t.Logf("stopped leaders: %d ticks in all, median %d, worst %d", sum, took[len(took)/2], took[len(took)-1])
-	if took[len(took)*9/10] > 40 {
-		t.Fatalf("stopped leaders: 90th percentile %d ticks to the next final block, bound 40 (%v)", took[len(took)*9/10], took)
+	took, stretch := run(o)
+	p50, p90, worst, sum := quantiles(took)
+	s50, s90, sWorst, sSum := quantiles(stretch)
+	t.Logf("stopped leaders: next final block after %d ticks in all, median %d, 90th percentile %d, worst %d; longest stretch without one in the 10 s after: %d ticks in all, median %d, 90th percentile %d, worst %d",
+		sum, p50, p90, worst, sSum, s50, s90, sWorst)
+	if p90 > 40 {
+		t.Fatalf("stopped leaders: 90th percentile %d ticks to the next final block, bound 40 (%v)", p90, took)
 	}
 	o.NoLeaderLoss = true
-	ctl, ctlTook := total(o)
-	t.Logf("negative control (no lost leader reported): %d ticks in all (%v)", ctl, ctlTook)
-	if ctl <= sum {
-		t.Fatalf("negative control: %d ticks without the rule, %d with it", ctl, sum)
+	_, ctlStretch := run(o)
+	c50, c90, cWorst, ctl := quantiles(ctlStretch)
+	t.Logf("negative control (no lost leader reported): longest stretches %d ticks in all, median %d, 90th percentile %d, worst %d", ctl, c50, c90, cWorst)
+	if ctl <= sSum {
+		t.Fatalf("negative control: longest stretches %d ticks in all without the rule, %d with it", ctl, sSum)
 	}
 }
