@@ -14,13 +14,18 @@ FUZZTIME_FULL ?= 5000000x
 CRASH_CYCLES_FULL ?= 300
 DEVNET_BENCH_DURATION ?= 60s
 
-.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-throughput throughput-short bench-devnet devnet-short faultnet faultnet-short conformance test-js soak run devnet vet fmt-check clean
+.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-throughput bench-wasm throughput-short bench-devnet devnet-short faultnet faultnet-short conformance test-js soak run devnet vet fmt-check clean
 
 all: build
 
 build:
 	$(GO) build ./...
 	@if [ -d cmd/orama ]; then $(GO) build -o bin/orama ./cmd/orama; fi
+
+# HOSTGEN_OUT: oramahost's outputs under a prefix ("" for the tree, $$tmp/ for check-generated):
+# the wazero host modules, the reference page and the two guest libraries' declarations.
+HOSTGEN_OUT = -go-out $(1)generated/host -doc-out $(1)docs/contracts/host-functions.md \
+	-as-out $(1)sdk/as/assembly/generated/host.ts -gosdk-out $(1)sdk/go
 
 ## generate: regenerate generated/ and conformance/vectors/ from spec/.
 # Two steps: oramastate and oramachain are compiled after generated/ is
@@ -30,6 +35,8 @@ generate:
 	$(GO) run ./gen/cmd/oramagen -spec spec -go-out generated -vectors-out conformance/vectors -js-out generated/js -api-out generated/api
 	$(GO) run ./gen/cmd/oramastate -cases spec/cases/state -out conformance/vectors-state
 	$(GO) run ./gen/cmd/oramachain -cases spec/cases/chain -out conformance/vectors-chain
+	$(GO) run ./gen/cmd/oramahost -spec spec $(call HOSTGEN_OUT,)
+	$(GO) run ./gen/cmd/oramaabi -spec spec -cases spec/cases/abi -out conformance/vectors-abi
 	$(GO) tool oapi-codegen -config gen/openapi/oapi-codegen.yaml generated/api/openapi.yaml
 	$(MAKE) --no-print-directory $(TS_DEPS)
 	cd clients/ts && npm run generate
@@ -40,11 +47,17 @@ check-generated:
 	$(GO) run ./gen/cmd/oramagen -spec spec -go-out $$tmp/generated -vectors-out $$tmp/vectors -js-out $$tmp/generated/js -api-out $$tmp/generated/api && \
 	$(GO) run ./gen/cmd/oramastate -cases spec/cases/state -out $$tmp/vectors-state && \
 	$(GO) run ./gen/cmd/oramachain -cases spec/cases/chain -out $$tmp/vectors-chain && \
+	$(GO) run ./gen/cmd/oramahost -spec spec $(call HOSTGEN_OUT,$$tmp/) && \
+	$(GO) run ./gen/cmd/oramaabi -spec spec -cases spec/cases/abi -out $$tmp/vectors-abi && \
 	mkdir -p $$tmp/generated/api && printf "module tmp\ngo 1.26\n" > $$tmp/go.mod && oapi=$$($(GO) tool -n oapi-codegen) && \
 	(cd $$tmp && $$oapi -config $(CURDIR)/gen/openapi/oapi-codegen.yaml generated/api/openapi.yaml) && \
 	diff -r generated $$tmp/generated && diff -r conformance/vectors $$tmp/vectors && \
 	diff -r -x README.md conformance/vectors-state $$tmp/vectors-state && \
-	diff -r -x README.md conformance/vectors-chain $$tmp/vectors-chain || \
+	diff -r -x README.md conformance/vectors-chain $$tmp/vectors-chain && \
+	diff -r -x README.md conformance/vectors-abi $$tmp/vectors-abi && \
+	diff docs/contracts/host-functions.md $$tmp/docs/contracts/host-functions.md && \
+	diff sdk/as/assembly/generated/host.ts $$tmp/sdk/as/assembly/generated/host.ts && \
+	diff sdk/go/consts.go $$tmp/sdk/go/consts.go && diff sdk/go/host_wasip1.go $$tmp/sdk/go/host_wasip1.go || \
 	{ echo "generated/ or conformance/vectors/ drifted from spec/: run 'make generate' and commit"; exit 1; }
 	@$(MAKE) --no-print-directory $(TS_DEPS) >/dev/null
 	@cd clients/ts && npm run --silent check-generated || \
@@ -61,6 +74,7 @@ fmt-check:
 test: check-generated fmt-check vet test-go test-js fuzz-short devnet-short faultnet-short throughput-short
 
 test-go:
+	$(MAKE) --no-print-directory $(AS_DEPS) $(EXAMPLES_DEPS)
 	$(GO) test -count=1 -timeout 25m ./...
 
 ## test-js: the JavaScript conformance runner over every vector, and the TypeScript client
@@ -68,8 +82,21 @@ test-go:
 ## into an empty project and run against such a node); npm ci installs pinned packages.
 test-js:
 	cd conformance/js && npm ci --no-audit --no-fund && npm test
+	$(MAKE) --no-print-directory $(AS_DEPS)
+	cd sdk/as && npm test
 	$(MAKE) --no-print-directory $(TS_DEPS)
 	cd clients/ts && npm run build && npm test
+
+# AS_DEPS: the AssemblyScript compiler (sdk/as, pinned) that runtime/host's guest tests build with.
+AS_DEPS := sdk/as/node_modules/.ci-stamp
+$(AS_DEPS): sdk/as/package-lock.json
+	cd sdk/as && npm ci --no-audit --no-fund && touch node_modules/.ci-stamp
+
+# EXAMPLES_DEPS: the example contracts' pinned compiler; go test ./examples/contracts builds them
+# from source with it (and the Go one with go build), caching the modules by a hash of their inputs.
+EXAMPLES_DEPS := examples/contracts/as/node_modules/.ci-stamp
+$(EXAMPLES_DEPS): examples/contracts/as/package-lock.json
+	cd examples/contracts/as && npm ci --no-audit --no-fund && touch node_modules/.ci-stamp
 
 # TS_DEPS: the TypeScript client's pinned packages, installed once per
 # package-lock.json (npm ci empties node_modules each time it runs).
@@ -88,6 +115,11 @@ fuzz:
 bench:
 	SMT_BENCH_ACCOUNTS=1000000 $(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./runtime/... ./conformance/...
 	@$(MAKE) --no-print-directory bench-throughput
+
+## bench-wasm: the issue-15 VM bars, side by side in one process (tools/wasmbench, its own module:
+## it fetches wasmvm's libwasmvm and wasmtime-go's static libraries, about 300 MB, so make test skips it).
+bench-wasm: $(EXAMPLES_DEPS)
+	cd tools/wasmbench && $(GO) run . -root $(CURDIR)
 
 ## bench-throughput: the issue-3 bar, node throughput against ecrecover on all cores, interleaved in one run.
 bench-throughput:
