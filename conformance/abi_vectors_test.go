@@ -55,10 +55,11 @@ type abiCase struct {
 }
 
 type abiState struct {
-	SQL      []string                               `json:"sql"`
-	Cache    []struct{ Key, Value, Expires string } `json:"cache"`
-	Storage  []string                               `json:"storage"`
-	Balances []struct{ Address, Orama, BTC string } `json:"balances"`
+	SQL      []string                                `json:"sql"`
+	Cache    []struct{ Key, Value, Expires string }  `json:"cache"`
+	Storage  []string                                `json:"storage"`
+	State    []struct{ Contract, Key, Value string } `json:"state"`
+	Balances []struct{ Address, Orama, BTC string }  `json:"balances"`
 }
 
 func abiHex(t *testing.T, s string) []byte {
@@ -106,6 +107,9 @@ func abiEnv(t *testing.T, st abiState) *host.Env {
 	for _, d := range st.Storage {
 		env.Store(abiHex(t, d))
 	}
+	for _, e := range st.State {
+		env.SetState(host.StateEntry{Contract: abiAddr(t, e.Contract), Key: abiHex(t, e.Key), Value: abiHex(t, e.Value)})
+	}
 	for _, b := range st.Balances {
 		env.SetBalance(host.Balance{Address: abiAddr(t, b.Address), Orama: abiU64(t, b.Orama), BTC: abiU64(t, b.BTC)})
 	}
@@ -121,6 +125,9 @@ func abiShow(env *host.Env) string {
 	for _, c := range env.Objects() {
 		d, _ := env.Object(c)
 		fmt.Fprintf(&b, "object %x\n", d)
+	}
+	for _, e := range env.StateEntries() {
+		fmt.Fprintf(&b, "state %x %x=%x\n", e.Contract[:], e.Key, e.Value)
 	}
 	for _, bal := range env.Balances() {
 		fmt.Fprintf(&b, "balance %x %d %d\n", bal.Address[:], bal.Orama, bal.BTC)
@@ -141,6 +148,9 @@ func abiShowState(t *testing.T, st abiState) string {
 	sort.Slice(data, func(i, j int) bool { return bytes.Compare(abi.RawCID(data[i]), abi.RawCID(data[j])) < 0 })
 	for _, d := range data {
 		fmt.Fprintf(&b, "object %x\n", d)
+	}
+	for _, e := range st.State {
+		fmt.Fprintf(&b, "state %x %x=%x\n", abiHex(t, e.Contract), abiHex(t, e.Key), abiHex(t, e.Value))
 	}
 	for _, bal := range st.Balances {
 		fmt.Fprintf(&b, "balance %x %d %d\n", abiHex(t, bal.Address), abiU64(t, bal.Orama), abiU64(t, bal.BTC))
@@ -229,6 +239,7 @@ func runABICase(t *testing.T, v *vm.VM, c abiCase) {
 		Contract: abiAddr(t, cc["contract"]), Caller: abiAddr(t, cc["caller"]),
 		BlockHeight: abiU64(t, cc["block_height"]), BlockTimestamp: abiU64(t, cc["block_timestamp"]),
 		OramaValue: abiU64(t, cc["orama_value"]), BTCValue: abiU64(t, cc["btc_value"]),
+		Input: abiHex(t, cc["input"]),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -72,23 +72,27 @@ var (
 )
 
 func counterScenario() scenario {
-	key := []byte("counter/n")
+	counter := addr(0xc1)
+	key := []byte("n")
 	stored := func(want uint64) func(*testing.T, outcome, *host.Env) {
 		return func(t *testing.T, _ outcome, env *host.Env) {
 			t.Helper()
-			got := env.CacheEntries()
-			if len(got) != 1 || !bytes.Equal(got[0].Key, key) || !bytes.Equal(got[0].Value, u64le(want)) || got[0].Expires != 0 {
-				t.Fatalf("storage %+v, want %q = %d with no expiry", got, key, want)
+			got := env.StateEntries()
+			if len(got) != 1 || got[0].Contract != counter || !bytes.Equal(got[0].Key, key) || !bytes.Equal(got[0].Value, u64le(want)) {
+				t.Fatalf("state %+v, want the counter's %q = %d", got, key, want)
+			}
+			if c := env.CacheEntries(); len(c) != 0 {
+				t.Fatalf("the counter wrote to the cache: %+v", c)
 			}
 		}
 	}
 	empty := func(t *testing.T, _ outcome, env *host.Env) {
-		if got := env.CacheEntries(); len(got) != 0 {
-			t.Fatalf("storage %+v, want empty", got)
+		if got := env.StateEntries(); len(got) != 0 {
+			t.Fatalf("state %+v, want empty", got)
 		}
 	}
 	return scenario{
-		name: "counter", contract: addr(0xc1), failures: 16,
+		name: "counter", contract: counter, failures: 16,
 		steps: []step{
 			{export: "get", caller: alice, want: []uint64{0}, check: empty},
 			{export: "reset", caller: alice, want: []uint64{uint64(hostabi.StatusNotFound)}, check: empty},
@@ -129,10 +133,14 @@ func tokenScenario() scenario {
 			{export: "deposit", caller: alice, want: []uint64{invalid}, check: events()},
 			{export: "deposit", caller: alice, orama: 1000, want: []uint64{ok}, check: events(transferEvent(zero, alice, 1000))},
 			{export: "deposit", caller: bob, orama: 250, want: []uint64{ok}, check: events(transferEvent(zero, bob, 250))},
-			{export: "transfer", params: append(addrParams(bob), 300), caller: alice, want: []uint64{ok}, check: events(transferEvent(alice, bob, 300))},
-			{export: "transfer", params: append(addrParams(carol), 701), caller: alice, want: []uint64{insufficient}, check: events()},
-			{export: "transfer", params: append(addrParams(alice), 700), caller: alice, want: []uint64{ok}, check: events(transferEvent(alice, alice, 700))},
-			{export: "transfer", params: append(addrParams(bob), 0), caller: alice, want: []uint64{invalid}},
+			{export: "transfer", input: transferInput(bob, 300), caller: alice, want: []uint64{ok}, check: events(transferEvent(alice, bob, 300))},
+			{export: "transfer", input: transferInput(carol, 701), caller: alice, want: []uint64{insufficient}, check: events()},
+			{export: "transfer", input: transferInput(alice, 700), caller: alice, want: []uint64{ok}, check: events(transferEvent(alice, alice, 700))},
+			{export: "transfer", input: transferInput(bob, 0), caller: alice, want: []uint64{invalid}},
+			// Input that is not Borsh {to: [u8; 20], amount: u64} traps and moves nothing.
+			{export: "transfer", input: transferInput(bob, 1)[:27], caller: alice, trap: "trap"},
+			{export: "transfer", input: append(transferInput(bob, 1), 0), caller: alice, trap: "trap"},
+			{export: "transfer", caller: alice, trap: "trap"},
 			{export: "balance_of", params: addrParams(alice), caller: bob, want: []uint64{700}},
 			{export: "balance_of", params: addrParams(bob), caller: bob, want: []uint64{550}},
 			{export: "balance_of", params: addrParams(carol), caller: bob, want: []uint64{0}},
@@ -144,12 +152,18 @@ func tokenScenario() scenario {
 		after: func(t *testing.T, env *host.Env) {
 			// Bob's zero balance is deleted; the contract holds the supply in ORAMA.
 			var keys []string
-			for _, e := range env.CacheEntries() {
+			for _, e := range env.StateEntries() {
+				if e.Contract != token {
+					t.Fatalf("state entry %q of %x", e.Key, e.Contract)
+				}
 				keys = append(keys, string(e.Key))
 			}
-			want := []string{"token/balance/" + string(alice[:]), "token/supply"}
+			want := []string{"balance/" + string(alice[:]), "supply"}
 			if !slices.Equal(keys, want) {
-				t.Fatalf("storage keys %q, want %q", keys, want)
+				t.Fatalf("state keys %q, want %q", keys, want)
+			}
+			if c := env.CacheEntries(); len(c) != 0 {
+				t.Fatalf("the token wrote to the cache: %+v", c)
 			}
 			if b := balance(env, token); b.Orama != 700 {
 				t.Fatalf("the contract holds %d rays, want the supply, 700", b.Orama)
@@ -235,17 +249,22 @@ func guestbookScenario() scenario {
 			sign(e3),
 			// 33 bytes do not fit the parameters: the contract traps.
 			{export: "sign", params: append([]uint64{33}, textParams(long)[1:]...), caller: bob, height: 120, trap: "trap"},
-			{export: "count", caller: bob, want: []uint64{3}},
+			{export: "count", caller: bob, want: []uint64{3}, check: countCached(3)},
+			// A cached answer is served until sign or erase drops it.
+			{export: "count", caller: alice, time: baseTime + 59, want: []uint64{3}, check: countCached(3)},
 			{export: "entries", params: []uint64{0, 10}, bytes: true, caller: bob, check: entries(e1, e2, e3)},
 			{export: "entries", params: []uint64{2, 1}, bytes: true, caller: bob, check: entries(e2)},
 			{export: "erase", params: []uint64{1}, caller: bob, want: []uint64{uint64(hostabi.StatusNotFound)}},
 			{export: "erase", params: []uint64{1}, caller: alice, want: []uint64{uint64(hostabi.StatusOK)},
-				check: func(t *testing.T, o outcome, _ *host.Env) {
+				check: func(t *testing.T, o outcome, env *host.Env) {
 					if want := []types.Event{{Emitter: book, Topic: "erased", Data: u64le(1)}}; !eventsEqual(o.Events, want) {
 						t.Fatalf("events %+v", o.Events)
 					}
+					if c := env.CacheEntries(); len(c) != 0 {
+						t.Fatalf("erase left the cached count: %+v", c)
+					}
 				}},
-			{export: "count", caller: bob, want: []uint64{2}},
+			{export: "count", caller: bob, want: []uint64{2}, check: countCached(2)},
 		},
 		after: func(t *testing.T, env *host.Env) {
 			rows, err := env.DB().QueryHost("SELECT id, author, height, at, message FROM guestbook ORDER BY id")
@@ -260,6 +279,18 @@ func guestbookScenario() scenario {
 				t.Fatalf("table %+v, want %+v", rows, want)
 			}
 		},
+	}
+}
+
+// countCached checks the guestbook's cached count: n, expiring 60 seconds
+// of block time after the call that computed it.
+func countCached(n uint64) func(*testing.T, outcome, *host.Env) {
+	return func(t *testing.T, _ outcome, env *host.Env) {
+		t.Helper()
+		c := env.CacheEntries()
+		if len(c) != 1 || string(c[0].Key) != "guestbook/count" || !bytes.Equal(c[0].Value, u64le(n)) || c[0].Expires != baseTime+60 {
+			t.Fatalf("cache %+v, want guestbook/count = %d until %d", c, n, baseTime+60)
+		}
 	}
 }
 

@@ -73,7 +73,8 @@ const (
 type step struct {
 	export string
 	params []uint64
-	bytes  bool // the export returns a result_ptr (vm.CallOptions.ReturnsBytes)
+	input  []byte // the call's argument bytes (orama.ctx.input)
+	bytes  bool   // the export returns a result_ptr (vm.CallOptions.ReturnsBytes)
 
 	caller     types.Address
 	height     uint64 // baseHeight when 0
@@ -86,6 +87,9 @@ type step struct {
 }
 
 func (s step) String() string {
+	if len(s.input) > 0 {
+		return fmt.Sprintf("%s%v(input %x) by %x", s.export, s.params, s.input, s.caller[:2])
+	}
 	return fmt.Sprintf("%s%v by %x", s.export, s.params, s.caller[:2])
 }
 
@@ -177,6 +181,7 @@ func call(t testing.TB, v *vm.VM, c *vm.Contract, env *host.Env, contract types.
 	}
 	hc, err := env.Begin(host.CallContext{
 		Contract: contract, Caller: s.caller, BlockHeight: height, BlockTimestamp: at, OramaValue: s.orama, BTCValue: s.btc,
+		Input: s.input,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -205,13 +210,16 @@ func call(t testing.TB, v *vm.VM, c *vm.Contract, env *host.Env, contract types.
 	return o
 }
 
-// snapshot is the Env's whole state as text: cache entries, stored objects,
-// non-zero balances, and every table of the database with its rows.
+// snapshot is the Env's whole state as text: cache entries, contract state
+// entries, stored objects, non-zero balances, and every table of the database with its rows.
 func snapshot(t testing.TB, env *host.Env) string {
 	t.Helper()
 	var b strings.Builder
 	for _, e := range env.CacheEntries() {
 		fmt.Fprintf(&b, "cache %q = %x (expires %d)\n", e.Key, e.Value, e.Expires)
+	}
+	for _, e := range env.StateEntries() {
+		fmt.Fprintf(&b, "state %x %q = %x\n", e.Contract[:], e.Key, e.Value)
 	}
 	for _, c := range env.Objects() {
 		d, _ := env.Object(c)
@@ -442,6 +450,12 @@ func digestParams(d [32]byte) []uint64 {
 		out = append(out, binary.BigEndian.Uint64(d[8*i:]))
 	}
 	return out
+}
+
+// transferInput is the token's transfer arguments as Borsh: the recipient
+// ([u8; 20]) and the amount (u64 little-endian).
+func transferInput(to types.Address, amount uint64) []byte {
+	return binary.LittleEndian.AppendUint64(append([]byte{}, to[:]...), amount)
 }
 
 func u64le(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }

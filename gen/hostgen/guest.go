@@ -26,7 +26,7 @@ func asResultType(f *Function) string {
 	case RStatus:
 		return "u32"
 	case RResult:
-		if f.Result.Absent {
+		if f.Result.Absent && !f.Result.Empty {
 			return "Uint8Array | null"
 		}
 		return "Uint8Array"
@@ -67,7 +67,9 @@ func guestDoc(s *Spec, f *Function, lang string) string {
 		if f.Result.Encoding != "" && f.Result.Encoding != "Address" && f.Result.Encoding != "CID" {
 			doc += " Returns the " + f.Result.Encoding + " encoding."
 		}
-		if f.Result.Absent {
+		if f.Result.Empty {
+			doc += " Returns empty bytes when there are none."
+		} else if f.Result.Absent {
 			if lang == "go" {
 				doc += " Returns nil when there is none."
 			} else {
@@ -171,7 +173,9 @@ func AssemblyScript(s *Spec) []byte {
 			b.WriteString("  const out = new Uint8Array(32);\n")
 			fmt.Fprintf(&b, "  %s, out.dataStart);\n  return out;\n", call)
 		case RResult:
-			if f.Result.Absent {
+			if f.Result.Empty {
+				fmt.Fprintf(&b, "  const r = takeResult(%s));\n  return r ? r : new Uint8Array(0);\n", call)
+			} else if f.Result.Absent {
 				fmt.Fprintf(&b, "  return takeResult(%s));\n", call)
 			} else {
 				fmt.Fprintf(&b, "  return takeResult(%s))!;\n", call)

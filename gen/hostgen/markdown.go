@@ -128,7 +128,9 @@ func resultText(f *Function) string {
 		} else {
 			s += "the bytes"
 		}
-		if f.Result.Absent {
+		if f.Result.Empty {
+			s += "; 0 when they are empty"
+		} else if f.Result.Absent {
 			s += "; 0 when there is none"
 		}
 		return s + "."

@@ -80,7 +80,7 @@ func oneLine(text string) string { return strings.Join(strings.Fields(text), " "
 // (transfer_orama, caller, sha256).
 func guestName(f *Function) string {
 	switch f.Module {
-	case "orama.db", "orama.cache", "orama.storage", "orama.log":
+	case "orama.db", "orama.cache", "orama.storage", "orama.state", "orama.log":
 		return strings.TrimPrefix(f.Module, "orama.") + "_" + f.Name
 	}
 	return f.Name

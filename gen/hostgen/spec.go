@@ -104,6 +104,9 @@ type Result struct {
 	Type     string `yaml:"type"`
 	Encoding string `yaml:"encoding"`
 	Absent   bool   `yaml:"absent"`
+	// Empty: result pointer 0 is the empty value, not an absent one (with
+	// Absent); the guest wrappers return empty bytes, never null.
+	Empty bool `yaml:"empty"`
 }
 
 // Gas is a function's charge: Base + PerInputByte x input bytes before the
@@ -435,8 +438,11 @@ func (s *Spec) checkFunction(f *Function, encodings map[string]bool) error {
 		if f.Result.Encoding != "" && !encodings[f.Result.Encoding] {
 			return fmt.Errorf("result encoding %q is not defined", f.Result.Encoding)
 		}
+		if f.Result.Empty && !f.Result.Absent {
+			return fmt.Errorf("an empty result is given as an absent one: empty needs absent")
+		}
 	case RStatus, RU64, RBool, RDigest, RNone:
-		if f.Result.Encoding != "" || f.Result.Absent {
+		if f.Result.Encoding != "" || f.Result.Absent || f.Result.Empty {
 			return fmt.Errorf("a %s result has no encoding and is never absent", f.Result.Type)
 		}
 	default:

@@ -37,8 +37,9 @@ type Status uint32
 const (
 	// StatusOK: Success.
 	StatusOK Status = 0
-	// StatusNotFound: The key or object does not exist (cache.delete). Functions
-	// returning a value say so with result pointer 0 instead.
+	// StatusNotFound: The key or object does not exist (cache.delete,
+	// state.delete). Functions returning a value say so with result pointer 0
+	// instead.
 	StatusNotFound Status = 1
 	// StatusInsufficientBalance: The contract holds less than the amount it tries
 	// to transfer.
@@ -91,8 +92,8 @@ func (s Status) String() string {
 
 // Errors an implementation returns (wrapped or not) to give a status code.
 var (
-	// ErrNotFound gives not_found: The key or object does not exist
-	// (cache.delete). Functions returning a value say so with result pointer 0
+	// ErrNotFound gives not_found: The key or object does not exist (cache.delete,
+	// state.delete). Functions returning a value say so with result pointer 0
 	// instead.
 	ErrNotFound = errors.New("host: not_found")
 	// ErrInsufficientBalance gives insufficient_balance: The contract holds less
@@ -207,6 +208,13 @@ const (
 	MaxCacheKeyBytes = 256
 	// MaxCacheValueBytes: Largest cache value.
 	MaxCacheValueBytes = 65536
+	// MaxStateKeyBytes: Longest contract state key.
+	MaxStateKeyBytes = 256
+	// MaxStateValueBytes: Largest contract state value.
+	MaxStateValueBytes = 65536
+	// MaxInputBytes: Largest call input (ctx.input); a call with more is refused
+	// before it starts.
+	MaxInputBytes = 65536
 	// MaxStorageObjectBytes: Largest stored object: one IPFS block (256 KiB), so
 	// its CID is always CIDv1 raw SHA2-256.
 	MaxStorageObjectBytes = 262144
@@ -280,6 +288,30 @@ type Storage interface {
 	Get(ctx context.Context, cid []byte) ([]byte, error)
 }
 
+// State implements module orama.state. The running contract's own key-value
+// state (whitepaper Appendix G, the contract's storage under its StorageRoot).
+// Every contract has its own key space: the host scopes each key to the
+// running contract's address, so a contract never reads or writes another's
+// keys. Unlike orama.cache, entries never expire; unlike orama.storage, the
+// contract names them.
+type State interface {
+	// Get implements orama.state.get. Returns the value the running contract
+	// stored under key, or result pointer 0 if there is none. ErrNotFound means
+	// there is no value (result pointer 0). Any other error ends the call as a
+	// host failure.
+	Get(ctx context.Context, key []byte) ([]byte, error)
+
+	// Set implements orama.state.set. Stores value under key in the running
+	// contract's state, replacing any value. An error ends the call as a host
+	// failure.
+	Set(ctx context.Context, key []byte, value []byte) error
+
+	// Delete implements orama.state.delete. Removes key from the running
+	// contract's state. It may return ErrNotFound. Any other error ends the call
+	// as a host failure.
+	Delete(ctx context.Context, key []byte) error
+}
+
 // Token implements module orama. The contract's own balances on the global
 // chain: it can move what it holds and read any account's balance.
 type Token interface {
@@ -323,6 +355,17 @@ type Context interface {
 	// BTCValue implements orama.ctx.btc_value. Returns the satoshis of BTC sent
 	// with the call. An error ends the call as a host failure.
 	BTCValue(ctx context.Context) (uint64, error)
+
+	// Input implements orama.ctx.input. Returns the call's argument bytes as the
+	// caller gave them (at most MaxInputBytes), or result pointer 0 when they are
+	// empty. ErrNotFound means there is no value (result pointer 0). Any other
+	// error ends the call as a host failure.
+	Input(ctx context.Context) ([]byte, error)
+
+	// Self implements orama.ctx.self. Returns the address of the running contract
+	// (20 bytes), the one its state, transfers and events belong to. An error ends
+	// the call as a host failure.
+	Self(ctx context.Context) (types.Address, error)
 }
 
 // Events implements module orama. Events for the namespace gateway's index,
@@ -374,6 +417,7 @@ type Imports struct {
 	DB      DB
 	Cache   Cache
 	Storage Storage
+	State   State
 	Token   Token
 	Context Context
 	Events  Events
@@ -496,6 +540,39 @@ var Functions = []Function{
 		Traps:  []string{"too_long", "out_of_gas", "out_of_bounds", "malformed_input", "alloc_failed", "host_failure"},
 	},
 	{
+		Codes: []Status{StatusOK},
+		Gas: Gas{
+			Base:          800,
+			PerInputByte:  3,
+			PerOutputByte: 3,
+		},
+		Module: "orama.state",
+		Name:   "get",
+		Traps:  []string{"too_long", "out_of_gas", "out_of_bounds", "alloc_failed", "host_failure"},
+	},
+	{
+		Codes: []Status{StatusOK},
+		Gas: Gas{
+			Base:          2000,
+			PerInputByte:  10,
+			PerOutputByte: 0,
+		},
+		Module: "orama.state",
+		Name:   "set",
+		Traps:  []string{"too_long", "out_of_gas", "out_of_bounds", "host_failure"},
+	},
+	{
+		Codes: []Status{StatusOK, StatusNotFound},
+		Gas: Gas{
+			Base:          1000,
+			PerInputByte:  3,
+			PerOutputByte: 0,
+		},
+		Module: "orama.state",
+		Name:   "delete",
+		Traps:  []string{"too_long", "out_of_gas", "out_of_bounds", "host_failure"},
+	},
+	{
 		Codes: []Status{StatusOK, StatusInsufficientBalance, StatusInvalidAmount},
 		Gas: Gas{
 			Base:          5000,
@@ -582,6 +659,28 @@ var Functions = []Function{
 		Module: "orama.ctx",
 		Name:   "btc_value",
 		Traps:  []string{"out_of_gas", "host_failure"},
+	},
+	{
+		Codes: []Status{StatusOK},
+		Gas: Gas{
+			Base:          100,
+			PerInputByte:  0,
+			PerOutputByte: 2,
+		},
+		Module: "orama.ctx",
+		Name:   "input",
+		Traps:  []string{"out_of_gas", "alloc_failed", "host_failure"},
+	},
+	{
+		Codes: []Status{StatusOK},
+		Gas: Gas{
+			Base:          100,
+			PerInputByte:  0,
+			PerOutputByte: 2,
+		},
+		Module: "orama.ctx",
+		Name:   "self",
+		Traps:  []string{"out_of_gas", "alloc_failed", "host_failure"},
 	},
 	{
 		Codes: []Status{StatusOK},
@@ -706,6 +805,25 @@ func Instantiate(ctx context.Context, r wazero.Runtime) error {
 		Instantiate(ctx); err != nil {
 		return fmt.Errorf("host: module orama.storage: %w", err)
 	}
+	if _, err := r.NewHostModuleBuilder("orama.state").
+		NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(stateGet), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}).
+		WithParameterNames("key_ptr", "key_len").
+		WithResultNames("result_ptr").
+		Export("get").
+		NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(stateSet), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}).
+		WithParameterNames("key_ptr", "key_len", "value_ptr", "value_len").
+		WithResultNames("status").
+		Export("set").
+		NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(stateDelete), []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}).
+		WithParameterNames("key_ptr", "key_len").
+		WithResultNames("status").
+		Export("delete").
+		Instantiate(ctx); err != nil {
+		return fmt.Errorf("host: module orama.state: %w", err)
+	}
 	if _, err := r.NewHostModuleBuilder("orama").
 		NewFunctionBuilder().
 		WithGoModuleFunction(api.GoModuleFunc(transferOrama), []api.ValueType{api.ValueTypeI32, api.ValueTypeI64}, []api.ValueType{api.ValueTypeI32}).
@@ -751,6 +869,14 @@ func Instantiate(ctx context.Context, r wazero.Runtime) error {
 		WithGoModuleFunction(api.GoModuleFunc(ctxBtcValue), nil, []api.ValueType{api.ValueTypeI64}).
 		WithResultNames("value").
 		Export("btc_value").
+		NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(ctxInput), nil, []api.ValueType{api.ValueTypeI32}).
+		WithResultNames("result_ptr").
+		Export("input").
+		NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(ctxSelf), nil, []api.ValueType{api.ValueTypeI32}).
+		WithResultNames("result_ptr").
+		Export("self").
 		Instantiate(ctx); err != nil {
 		return fmt.Errorf("host: module orama.ctx: %w", err)
 	}
@@ -990,6 +1116,62 @@ func storageGet(ctx context.Context, m api.Module, stack []uint64) {
 	stack[0] = imp.ret(ctx, m, fn, 2, out)
 }
 
+// stateGet is orama.state.get(key_ptr, key_len) -> result_ptr.
+func stateGet(ctx context.Context, m api.Module, stack []uint64) {
+	const fn = "orama.state.get"
+	imp := imports(ctx)
+	if imp.State == nil {
+		missing(ctx, fn, "State")
+		return
+	}
+	keyPtr, keyLen := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
+	tooLong(ctx, fn, "key", keyLen, MaxStateKeyBytes)
+	imp.charge(ctx, m, fn, 800+3*uint64(keyLen))
+	key := read(ctx, m, fn, "key", keyPtr, keyLen)
+	out, err := imp.State.Get(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		stack[0] = 0
+		return
+	}
+	if err != nil {
+		fail(ctx, fn, err, false)
+	}
+	stack[0] = imp.ret(ctx, m, fn, 3, out)
+}
+
+// stateSet is orama.state.set(key_ptr, key_len, value_ptr, value_len) -> status.
+func stateSet(ctx context.Context, m api.Module, stack []uint64) {
+	const fn = "orama.state.set"
+	imp := imports(ctx)
+	if imp.State == nil {
+		missing(ctx, fn, "State")
+		return
+	}
+	keyPtr, keyLen := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
+	valuePtr, valueLen := api.DecodeU32(stack[2]), api.DecodeU32(stack[3])
+	tooLong(ctx, fn, "key", keyLen, MaxStateKeyBytes)
+	tooLong(ctx, fn, "value", valueLen, MaxStateValueBytes)
+	imp.charge(ctx, m, fn, 2000+10*(uint64(keyLen)+uint64(valueLen)))
+	key := read(ctx, m, fn, "key", keyPtr, keyLen)
+	value := read(ctx, m, fn, "value", valuePtr, valueLen)
+	stack[0] = api.EncodeU32(uint32(code(ctx, fn, imp.State.Set(ctx, key, value), false)))
+}
+
+// stateDelete is orama.state.delete(key_ptr, key_len) -> status.
+func stateDelete(ctx context.Context, m api.Module, stack []uint64) {
+	const fn = "orama.state.delete"
+	imp := imports(ctx)
+	if imp.State == nil {
+		missing(ctx, fn, "State")
+		return
+	}
+	keyPtr, keyLen := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
+	tooLong(ctx, fn, "key", keyLen, MaxStateKeyBytes)
+	imp.charge(ctx, m, fn, 1000+3*uint64(keyLen))
+	key := read(ctx, m, fn, "key", keyPtr, keyLen)
+	stack[0] = api.EncodeU32(uint32(code(ctx, fn, imp.State.Delete(ctx, key), false, StatusNotFound)))
+}
+
 // transferOrama is orama.transfer_orama(to_ptr, amount) -> status.
 func transferOrama(ctx context.Context, m api.Module, stack []uint64) {
 	const fn = "orama.transfer_orama"
@@ -1124,6 +1306,42 @@ func ctxBtcValue(ctx context.Context, m api.Module, stack []uint64) {
 		fail(ctx, fn, err, false)
 	}
 	stack[0] = v
+}
+
+// ctxInput is orama.ctx.input() -> result_ptr.
+func ctxInput(ctx context.Context, m api.Module, stack []uint64) {
+	const fn = "orama.ctx.input"
+	imp := imports(ctx)
+	if imp.Context == nil {
+		missing(ctx, fn, "Context")
+		return
+	}
+	imp.charge(ctx, m, fn, 100)
+	out, err := imp.Context.Input(ctx)
+	if errors.Is(err, ErrNotFound) {
+		stack[0] = 0
+		return
+	}
+	if err != nil {
+		fail(ctx, fn, err, false)
+	}
+	stack[0] = imp.ret(ctx, m, fn, 2, out)
+}
+
+// ctxSelf is orama.ctx.self() -> result_ptr.
+func ctxSelf(ctx context.Context, m api.Module, stack []uint64) {
+	const fn = "orama.ctx.self"
+	imp := imports(ctx)
+	if imp.Context == nil {
+		missing(ctx, fn, "Context")
+		return
+	}
+	imp.charge(ctx, m, fn, 100)
+	addr, err := imp.Context.Self(ctx)
+	if err != nil {
+		fail(ctx, fn, err, false)
+	}
+	stack[0] = imp.ret(ctx, m, fn, 2, addr[:])
 }
 
 // emit is orama.emit(event_ptr, event_len) -> status.

@@ -22,6 +22,18 @@ type CacheEntry struct {
 	Expires    uint64
 }
 
+// StateEntry is one entry of a contract's key-value state (orama.state):
+// Contract is the contract that owns it, and only it can read or write it.
+type StateEntry struct {
+	Contract   types.Address
+	Key, Value []byte
+}
+
+// stateKey scopes a key to its contract: the 20-byte address, then the key.
+func stateKey(contract types.Address, key []byte) string {
+	return string(contract[:]) + string(key)
+}
+
 // Balance is an account's two balances.
 type Balance struct {
 	Address types.Address
@@ -30,13 +42,14 @@ type Balance struct {
 }
 
 // Env is a namespace's state in memory: the database, the cache, stored
-// objects and the balances contracts see. Calls run one at a time: Begin
+// objects, the contracts' key-value state and the balances contracts see. Calls run one at a time: Begin
 // waits until the previous call has committed or rolled back.
 type Env struct {
 	mu      sync.Mutex // held from Begin to Commit or Rollback
 	db      *SQLite
 	cache   map[string]CacheEntry
 	storage map[string][]byte
+	state   map[string]StateEntry // by stateKey
 	ledger  map[types.Address]Balance
 }
 
@@ -46,7 +59,7 @@ func NewEnv() (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Env{db: db, cache: map[string]CacheEntry{}, storage: map[string][]byte{}, ledger: map[types.Address]Balance{}}, nil
+	return &Env{db: db, cache: map[string]CacheEntry{}, storage: map[string][]byte{}, state: map[string]StateEntry{}, ledger: map[types.Address]Balance{}}, nil
 }
 
 // Close releases the database.
@@ -68,6 +81,26 @@ func (e *Env) CacheEntries() []CacheEntry {
 		out = append(out, en)
 	}
 	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].Key, out[j].Key) < 0 })
+	return out
+}
+
+// SetState stores a contract's state entry directly (set-up between calls).
+func (e *Env) SetState(entry StateEntry) {
+	e.state[stateKey(entry.Contract, entry.Key)] = StateEntry{Contract: entry.Contract, Key: clone(entry.Key), Value: clone(entry.Value)}
+}
+
+// StateEntries lists every contract's state entries, by contract and key.
+func (e *Env) StateEntries() []StateEntry {
+	out := make([]StateEntry, 0, len(e.state))
+	for _, en := range e.state {
+		out = append(out, en)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if c := bytes.Compare(out[i].Contract[:], out[j].Contract[:]); c != 0 {
+			return c < 0
+		}
+		return bytes.Compare(out[i].Key, out[j].Key) < 0
+	})
 	return out
 }
 
@@ -115,6 +148,7 @@ type CallContext struct {
 	BlockTimestamp uint64
 	OramaValue     uint64
 	BTCValue       uint64
+	Input          []byte // the call's argument bytes, at most hostabi.MaxInputBytes
 }
 
 // LogLine is one line a call logged.
@@ -135,23 +169,30 @@ type Call struct {
 	cc      CallContext
 	cache   map[string]*CacheEntry // written entries; nil value: deleted
 	storage map[string][]byte
+	state   map[string]*StateEntry // written entries by stateKey; nil value: deleted
 	ledger  map[types.Address]Balance
 	done    bool
 }
 
 // Begin starts a call. It blocks while another call is open; the call ends
 // with Commit or Rollback (the VM does this with vm.CallOptions.Tx).
+// A call input longer than hostabi.MaxInputBytes is refused.
 func (e *Env) Begin(cc CallContext) (*Call, error) {
+	if len(cc.Input) > hostabi.MaxInputBytes {
+		return nil, fmt.Errorf("host: call input of %d bytes, more than %d", len(cc.Input), hostabi.MaxInputBytes)
+	}
+	cc.Input = clone(cc.Input)
 	e.mu.Lock()
 	if err := e.db.begin(); err != nil {
 		e.mu.Unlock()
 		return nil, err
 	}
-	c := &Call{env: e, cc: cc, cache: map[string]*CacheEntry{}, storage: map[string][]byte{}, ledger: map[types.Address]Balance{}}
+	c := &Call{env: e, cc: cc, cache: map[string]*CacheEntry{}, storage: map[string][]byte{}, state: map[string]*StateEntry{}, ledger: map[types.Address]Balance{}}
 	c.Imports = &hostabi.Imports{
 		DB:      e.db,
 		Cache:   callCache{c},
 		Storage: callStorage{c},
+		State:   callState{c},
 		Token:   callToken{c},
 		Context: callContext{c},
 		Events:  callEvents{c},
@@ -181,6 +222,13 @@ func (c *Call) Commit() error {
 	}
 	for k, d := range c.storage {
 		c.env.storage[k] = d
+	}
+	for k, en := range c.state {
+		if en == nil {
+			delete(c.env.state, k)
+		} else {
+			c.env.state[k] = *en
+		}
 	}
 	for a, b := range c.ledger {
 		c.env.ledger[a] = b
@@ -267,6 +315,44 @@ func (v callStorage) Get(_ context.Context, cid []byte) ([]byte, error) {
 	return nil, hostabi.ErrNotFound
 }
 
+// callState is the running contract's key-value state: the call's own
+// writes over the Env's, every key scoped to cc.Contract.
+type callState struct{ c *Call }
+
+func (v callState) lookup(key []byte) (StateEntry, bool) {
+	k := stateKey(v.c.cc.Contract, key)
+	if en, ok := v.c.state[k]; ok {
+		if en == nil {
+			return StateEntry{}, false
+		}
+		return *en, true
+	}
+	en, ok := v.c.env.state[k]
+	return en, ok
+}
+
+func (v callState) Get(_ context.Context, key []byte) ([]byte, error) {
+	en, ok := v.lookup(key)
+	if !ok {
+		return nil, hostabi.ErrNotFound
+	}
+	return clone(en.Value), nil
+}
+
+func (v callState) Set(_ context.Context, key, value []byte) error {
+	v.c.state[stateKey(v.c.cc.Contract, key)] = &StateEntry{Contract: v.c.cc.Contract, Key: clone(key), Value: clone(value)}
+	return nil
+}
+
+func (v callState) Delete(_ context.Context, key []byte) error {
+	_, ok := v.lookup(key)
+	if !ok {
+		return hostabi.ErrNotFound
+	}
+	v.c.state[stateKey(v.c.cc.Contract, key)] = nil
+	return nil
+}
+
 // callToken moves the contract's balances.
 type callToken struct{ c *Call }
 
@@ -332,8 +418,17 @@ func (v callContext) BlockHeight(context.Context) (uint64, error)   { return v.c
 func (v callContext) BlockTimestamp(context.Context) (uint64, error) {
 	return v.c.cc.BlockTimestamp, nil
 }
-func (v callContext) OramaValue(context.Context) (uint64, error) { return v.c.cc.OramaValue, nil }
-func (v callContext) BTCValue(context.Context) (uint64, error)   { return v.c.cc.BTCValue, nil }
+func (v callContext) OramaValue(context.Context) (uint64, error)  { return v.c.cc.OramaValue, nil }
+func (v callContext) BTCValue(context.Context) (uint64, error)    { return v.c.cc.BTCValue, nil }
+func (v callContext) Self(context.Context) (types.Address, error) { return v.c.cc.Contract, nil }
+
+// Input gives the call's argument bytes; none is ErrNotFound (result 0).
+func (v callContext) Input(context.Context) ([]byte, error) {
+	if len(v.c.cc.Input) == 0 {
+		return nil, hostabi.ErrNotFound
+	}
+	return clone(v.c.cc.Input), nil
+}
 
 // callEvents collects events in order.
 type callEvents struct{ c *Call }

@@ -168,9 +168,11 @@ func (fz *fuzzer) run(t *testing.T, i int, raw []uint64, data []byte) {
 	env.SetCache(CacheEntry{Key: []byte("fuzz"), Value: data})
 	env.SetCache(CacheEntry{Key: []byte("hello"), Value: []byte("world")})
 	env.Store([]byte("hello"))
+	env.SetState(StateEntry{Contract: fill(0x11), Key: []byte("fuzz"), Value: data})
+	env.SetState(StateEntry{Contract: fill(0x33), Key: []byte("hello"), Value: []byte("other contract")})
 	env.SetBalance(Balance{Address: fill(0x11), Orama: 1000, BTC: 1000})
 	before := fuzzState(env)
-	call, err := env.Begin(CallContext{Contract: fill(0x11), Caller: fill(0x22), BlockHeight: 5, BlockTimestamp: 1000})
+	call, err := env.Begin(CallContext{Contract: fill(0x11), Caller: fill(0x22), BlockHeight: 5, BlockTimestamp: 1000, Input: data})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,9 +219,9 @@ func (fz *fuzzer) run(t *testing.T, i int, raw []uint64, data []byte) {
 func firstCharge(fn hostabi.Function, def wasm.FuncType, params []uint64) uint64 {
 	var in uint64
 	switch fn.Module + "." + fn.Name {
-	case "orama.db.execute", "orama.db.query", "orama.db.query_one", "orama.cache.set":
+	case "orama.db.execute", "orama.db.query", "orama.db.query_one", "orama.cache.set", "orama.state.set":
 		in = params[1] + params[3]
-	case "orama.cache.get", "orama.cache.delete", "orama.storage.put", "orama.storage.get",
+	case "orama.cache.get", "orama.cache.delete", "orama.storage.put", "orama.storage.get", "orama.state.get", "orama.state.delete",
 		"orama.emit", "orama.log.info", "orama.log.error", "orama.crypto.sha256", "orama.crypto.keccak256":
 		in = params[1]
 	case "orama.crypto.verify_signature":
@@ -239,6 +241,9 @@ func fuzzState(env *Env) string {
 	}
 	for _, c := range env.Objects() {
 		fmt.Fprintf(&b, "object %x\n", c)
+	}
+	for _, e := range env.StateEntries() {
+		fmt.Fprintf(&b, "state %x %x %x\n", e.Contract[:], e.Key, e.Value)
 	}
 	for _, bal := range env.Balances() {
 		fmt.Fprintf(&b, "balance %x %d %d\n", bal.Address[:], bal.Orama, bal.BTC)

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
+
+	"github.com/tetratelabs/wazero"
 
 	hostabi "github.com/oramanetwork/orama-chain/generated/host"
 	"github.com/oramanetwork/orama-chain/generated/types"
@@ -105,6 +108,7 @@ func fill(b byte) types.Address {
 
 var probeContext = CallContext{
 	Contract: fill(0x11), Caller: fill(0x55), BlockHeight: 42, BlockTimestamp: 1700000000, OramaValue: 7, BTCValue: 8,
+	Input: []byte("probe input"),
 }
 
 // probeEnv is the state every probe export starts from.
@@ -130,6 +134,8 @@ func probeEnv(t *testing.T) *Env {
 	env.SetCache(CacheEntry{Key: []byte("msg"), Value: msg})
 	env.SetCache(CacheEntry{Key: []byte("sig"), Value: sig[:]})
 	env.SetCache(CacheEntry{Key: []byte("addr"), Value: addr[:]})
+	env.SetState(StateEntry{Contract: fill(0x11), Key: []byte("preset"), Value: []byte("mine")})
+	env.SetState(StateEntry{Contract: fill(0x33), Key: []byte("other"), Value: []byte("another contract's")})
 	env.SetBalance(Balance{Address: fill(0x11), Orama: 1000, BTC: 50})
 	return env
 }
@@ -172,7 +178,7 @@ func TestGuestLibraries(t *testing.T) {
 	v := newVM(t)
 	for _, lang := range []string{"go", "as"} {
 		t.Run(lang, func(t *testing.T) {
-			for _, export := range []string{"db", "cache", "storage", "token", "context", "events", "crypto"} {
+			for _, export := range []string{"db", "cache", "storage", "state", "token", "context", "events", "crypto"} {
 				t.Run(export, func(t *testing.T) {
 					env := probeEnv(t)
 					call, got, err := runExport(t, v, mods[lang], env, export)
@@ -194,6 +200,17 @@ func TestGuestLibraries(t *testing.T) {
 				}
 				if got := env.CacheEntries(); len(got) != len(before) {
 					t.Fatalf("a trapped call changed the cache")
+				}
+			})
+			t.Run("state_too_long", func(t *testing.T) {
+				env := probeEnv(t)
+				before := stateList(env)
+				_, _, err := runExport(t, v, mods[lang], env, "state_too_long")
+				if reason := hostabi.TrapReason(err); reason != "too_long" {
+					t.Fatalf("trap %q (%v), want too_long", reason, err)
+				}
+				if got := stateList(env); got != before {
+					t.Fatalf("a trapped call changed the state: %s, was %s", got, before)
 				}
 			})
 		})
@@ -227,6 +244,11 @@ func checkAfter(t *testing.T, env *Env, call *Call, export, lang string) {
 		if want := "[addr expired msg preset sig ttl]"; fmtList(keys) != want {
 			t.Fatalf("cache keys %v, want %s", keys, want)
 		}
+	case "state":
+		want := "[11/empty= 11/preset=mine 11/written=by the probe 33/other=another contract's]"
+		if got := stateList(env); got != want {
+			t.Fatalf("state %s, want %s", got, want)
+		}
 	case "storage":
 		if got := env.Objects(); len(got) != 1 || !bytes.Equal(got[0], abi.RawCID([]byte("hello"))) {
 			t.Fatalf("objects %x", got)
@@ -255,6 +277,16 @@ func checkAfter(t *testing.T, env *Env, call *Call, export, lang string) {
 	}
 }
 
+// stateList shows every contract state entry as owner/key=value, the owner
+// by its first byte.
+func stateList(env *Env) string {
+	var out []string
+	for _, e := range env.StateEntries() {
+		out = append(out, fmt.Sprintf("%x/%s=%s", e.Contract[:1], e.Key, e.Value))
+	}
+	return fmtList(out)
+}
+
 func fmtList(s []string) string {
 	out := "["
 	for i, x := range s {
@@ -264,4 +296,30 @@ func fmtList(s []string) string {
 		out += x
 	}
 	return out + "]"
+}
+
+// TestProbesCallEveryFunction: each probe imports every host function of
+// the spec (a function it declares but never calls is dropped by the
+// compiler), so the guest tests exercise all of them from both languages.
+func TestProbesCallEveryFunction(t *testing.T) {
+	mods := probes(t)
+	ctx := context.Background()
+	r := wazero.NewRuntime(ctx)
+	defer r.Close(ctx)
+	for lang, bin := range mods {
+		cm, err := r.CompileModule(ctx, bin)
+		if err != nil {
+			t.Fatalf("%s: %v", lang, err)
+		}
+		imported := map[string]bool{}
+		for _, f := range cm.ImportedFunctions() {
+			mod, name, _ := f.Import()
+			imported[mod+"."+name] = true
+		}
+		for _, fn := range hostabi.Functions {
+			if !imported[fn.Module+"."+fn.Name] {
+				t.Errorf("the %s probe does not call %s.%s", lang, fn.Module, fn.Name)
+			}
+		}
+	}
 }

@@ -1,8 +1,10 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -237,4 +239,108 @@ func TestLimits(t *testing.T) {
 	if err := call.Imports.Log.Error(ctx, "x"); !errors.Is(err, hostabi.ErrLimitExceeded) {
 		t.Fatalf("log line %d: %v", hostabi.MaxLogsPerCall+1, err)
 	}
+}
+
+// TestContractState: each contract sees only its own keys; a call sees its
+// own writes and deletes; a rolled-back call writes nothing, a committed one
+// keeps its writes, and StateEntries lists them by contract and key.
+func TestContractState(t *testing.T) {
+	env := newEnv(t)
+	env.SetState(StateEntry{Contract: fill(2), Key: []byte("k"), Value: []byte("theirs")})
+	env.SetState(StateEntry{Contract: fill(1), Key: []byte("gone"), Value: []byte("x")})
+	ctx := context.Background()
+	for _, commit := range []bool{false, true} {
+		call, err := env.Begin(CallContext{Contract: fill(1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := call.Imports.State
+		if _, err := st.Get(ctx, []byte("k")); !errors.Is(err, hostabi.ErrNotFound) {
+			t.Fatalf("another contract's key is visible: %v", err)
+		}
+		if err := st.Delete(ctx, []byte("k")); !errors.Is(err, hostabi.ErrNotFound) {
+			t.Fatalf("delete of another contract's key: %v", err)
+		}
+		if err := st.Set(ctx, []byte("k"), []byte("mine")); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Set(ctx, []byte("empty"), nil); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := st.Get(ctx, []byte("k")); err != nil || string(v) != "mine" {
+			t.Fatalf("own write: %q %v", v, err)
+		}
+		if v, err := st.Get(ctx, []byte("empty")); err != nil || len(v) != 0 {
+			t.Fatalf("an empty value must be present: %q %v", v, err)
+		}
+		if err := st.Delete(ctx, []byte("gone")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Get(ctx, []byte("gone")); !errors.Is(err, hostabi.ErrNotFound) {
+			t.Fatalf("own delete: %v", err)
+		}
+		if err := st.Delete(ctx, []byte("gone")); !errors.Is(err, hostabi.ErrNotFound) {
+			t.Fatalf("second delete: %v", err)
+		}
+		if commit {
+			if err := call.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			call.Rollback()
+		}
+		var got []string
+		for _, e := range env.StateEntries() {
+			got = append(got, fmt.Sprintf("%x/%s=%s", e.Contract[:1], e.Key, e.Value))
+		}
+		want := "[01/gone=x 02/k=theirs]"
+		if commit {
+			want = "[01/empty= 01/k=mine 02/k=theirs]"
+		}
+		if fmtList(got) != want {
+			t.Fatalf("commit=%v: state %v, want %s", commit, got, want)
+		}
+	}
+	// The other contract still reads its own value.
+	call, _ := env.Begin(CallContext{Contract: fill(2)})
+	defer call.Rollback()
+	if v, err := call.Imports.State.Get(ctx, []byte("k")); err != nil || string(v) != "theirs" {
+		t.Fatalf("contract 2 reads %q %v", v, err)
+	}
+}
+
+// TestCallInput: the input and the contract's address as the call sees
+// them; empty input is absent (result 0); more than MaxInputBytes is refused.
+func TestCallInput(t *testing.T) {
+	env := newEnv(t)
+	ctx := context.Background()
+	in := []byte{1, 2, 3}
+	call, err := env.Begin(CallContext{Contract: fill(9), Caller: fill(8), Input: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in[0] = 7 // the call keeps its own copy
+	if got, err := call.Imports.Context.Input(ctx); err != nil || !bytes.Equal(got, []byte{1, 2, 3}) {
+		t.Fatalf("input %x %v", got, err)
+	}
+	if a, err := call.Imports.Context.Self(ctx); err != nil || a != fill(9) {
+		t.Fatalf("self %x %v", a, err)
+	}
+	call.Rollback()
+	call, err = env.Begin(CallContext{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call.Imports.Context.Input(ctx); !errors.Is(err, hostabi.ErrNotFound) {
+		t.Fatalf("empty input: %v", err)
+	}
+	call.Rollback()
+	if _, err := env.Begin(CallContext{Input: make([]byte, hostabi.MaxInputBytes+1)}); err == nil {
+		t.Fatal("an input over MaxInputBytes was accepted")
+	}
+	call, err = env.Begin(CallContext{Input: make([]byte, hostabi.MaxInputBytes)})
+	if err != nil {
+		t.Fatalf("an input at the limit: %v", err)
+	}
+	call.Rollback()
 }

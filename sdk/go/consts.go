@@ -14,8 +14,9 @@ type Status uint32
 const (
 	// StatusOK: Success.
 	StatusOK Status = 0
-	// StatusNotFound: The key or object does not exist (cache.delete). Functions
-	// returning a value say so with result pointer 0 instead.
+	// StatusNotFound: The key or object does not exist (cache.delete,
+	// state.delete). Functions returning a value say so with result pointer 0
+	// instead.
 	StatusNotFound Status = 1
 	// StatusInsufficientBalance: The contract holds less than the amount it tries
 	// to transfer.
@@ -84,6 +85,13 @@ const (
 	MaxCacheKeyBytes = 256
 	// MaxCacheValueBytes: Largest cache value.
 	MaxCacheValueBytes = 65536
+	// MaxStateKeyBytes: Longest contract state key.
+	MaxStateKeyBytes = 256
+	// MaxStateValueBytes: Largest contract state value.
+	MaxStateValueBytes = 65536
+	// MaxInputBytes: Largest call input (ctx.input); a call with more is refused
+	// before it starts.
+	MaxInputBytes = 65536
 	// MaxStorageObjectBytes: Largest stored object: one IPFS block (256 KiB), so
 	// its CID is always CIDv1 raw SHA2-256.
 	MaxStorageObjectBytes = 262144

@@ -106,6 +106,43 @@ func StorageGet(cid []byte) []byte {
 	return r
 }
 
+//go:wasmimport orama.state get
+func orama_state_get(keyPtr uint32, keyLen uint32) uint32
+
+// StateGet calls orama.state.get: Returns the value the running contract
+// stored under key, or result pointer 0 if there is none. Returns nil when
+// there is none. Traps: too_long, out_of_bounds, alloc_failed.
+func StateGet(key []byte) []byte {
+	r := takeResult(orama_state_get(bytesPtr(key), uint32(len(key))))
+	runtime.KeepAlive(key)
+	return r
+}
+
+//go:wasmimport orama.state set
+func orama_state_set(keyPtr uint32, keyLen uint32, valuePtr uint32, valueLen uint32) uint32
+
+// StateSet calls orama.state.set: Stores value under key in the running
+// contract's state, replacing any value. Returns a status: ok. Traps:
+// too_long, out_of_bounds.
+func StateSet(key []byte, value []byte) Status {
+	r := Status(orama_state_set(bytesPtr(key), uint32(len(key)), bytesPtr(value), uint32(len(value))))
+	runtime.KeepAlive(key)
+	runtime.KeepAlive(value)
+	return r
+}
+
+//go:wasmimport orama.state delete
+func orama_state_delete(keyPtr uint32, keyLen uint32) uint32
+
+// StateDelete calls orama.state.delete: Removes key from the running
+// contract's state. Returns a status: ok, not_found. Traps: too_long,
+// out_of_bounds.
+func StateDelete(key []byte) Status {
+	r := Status(orama_state_delete(bytesPtr(key), uint32(len(key))))
+	runtime.KeepAlive(key)
+	return r
+}
+
 //go:wasmimport orama transfer_orama
 func orama_transfer_orama(toPtr uint32, amount uint64) uint32
 
@@ -188,6 +225,28 @@ func orama_ctx_btc_value() uint64
 // the call.
 func BTCValue() uint64 {
 	r := orama_ctx_btc_value()
+	return r
+}
+
+//go:wasmimport orama.ctx input
+func orama_ctx_input() uint32
+
+// Input calls orama.ctx.input: Returns the call's argument bytes as the caller
+// gave them (at most MaxInputBytes), or result pointer 0 when they are empty.
+// Returns empty bytes when there are none. Traps: alloc_failed.
+func Input() []byte {
+	r := takeResult(orama_ctx_input())
+	return r
+}
+
+//go:wasmimport orama.ctx self
+func orama_ctx_self() uint32
+
+// Self calls orama.ctx.self: Returns the address of the running contract (20
+// bytes), the one its state, transfers and events belong to. Traps:
+// alloc_failed.
+func Self() []byte {
+	r := takeResult(orama_ctx_self())
 	return r
 }
 

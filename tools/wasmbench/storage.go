@@ -18,9 +18,9 @@ import (
 	"github.com/oramanetwork/orama-chain/runtime/vm"
 )
 
-// storageBench compares one counter increment (orama.cache.get and
-// orama.cache.set of one key, ttl 0: the examples' contract storage,
-// DECISIONS.md D27) with wasmvm executing queue.wasm's enqueue.
+// storageBench compares one counter increment (orama.state.get and
+// orama.state.set of one key: the contract's own key-value state) with
+// wasmvm executing queue.wasm's enqueue.
 //
 // Why queue's enqueue: of the contracts wasmvm ships, it is the one whose
 // execute does the same storage work: it reads one entry (the queue's last,
@@ -48,7 +48,7 @@ func storageBench(ctx context.Context, tmp string, counter []byte, rounds int) (
 }
 
 // oramaCounter calls counter.increment(1) through runtime/vm. With bare, the
-// call's imports are a map-backed cache and nothing else, which shows what
+// call's imports are a map-backed contract state and nothing else, which shows what
 // the reference host (runtime/host's Env: a SQLite transaction per call)
 // adds to the VM and the generated bindings.
 func oramaCounter(ctx context.Context, tmp string, code []byte, bare bool) (engine, error) {
@@ -72,13 +72,13 @@ func oramaCounter(ctx context.Context, tmp string, code []byte, bare bool) (engi
 		return nil
 	}
 	if bare {
-		cache := &mapCache{m: map[string][]byte{}}
-		imports := &hostabi.Imports{Cache: cache}
+		state := &mapState{m: map[string][]byte{}}
+		imports := &hostabi.Imports{State: state}
 		return engine{
-			name: "orama, runtime/vm + bindings, map cache",
-			note: "the same call with a map for the cache and no runtime/host Env (no SQLite transaction)",
+			name: "orama, runtime/vm + bindings, map state",
+			note: "the same call with a map for the contract state and no runtime/host Env (no SQLite transaction)",
 			run: func() error {
-				return check(v.Call(ctx, c, "increment", vm.CallOptions{Gas: 10_000_000, Params: []uint64{1}, Imports: imports, Tx: cache}))
+				return check(v.Call(ctx, c, "increment", vm.CallOptions{Gas: 10_000_000, Params: []uint64{1}, Imports: imports, Tx: state}))
 			},
 		}, nil
 	}
@@ -91,7 +91,7 @@ func oramaCounter(ctx context.Context, tmp string, code []byte, bare bool) (engi
 	cc := host.CallContext{Contract: contract, Caller: caller, BlockHeight: 1, BlockTimestamp: 1_700_000_000}
 	return engine{
 		name: "orama counter.increment (AssemblyScript)",
-		note: "runtime/vm + generated/host + runtime/host Env: cache.get and cache.set of one key, commit",
+		note: "runtime/vm + generated/host + runtime/host Env: state.get and state.set of one key, commit",
 		run: func() error {
 			call, err := env.Begin(cc)
 			if err != nil {
@@ -102,14 +102,14 @@ func oramaCounter(ctx context.Context, tmp string, code []byte, bare bool) (engi
 	}, nil
 }
 
-// mapCache is orama.cache on a map, with the call's writes kept aside until
-// the VM commits them: the least a host can do.
-type mapCache struct {
+// mapState is orama.state on a map (one contract), with the call's writes
+// kept aside until the VM commits them: the least a host can do.
+type mapState struct {
 	m       map[string][]byte
 	pending map[string][]byte
 }
 
-func (c *mapCache) Get(_ context.Context, key []byte) ([]byte, error) {
+func (c *mapState) Get(_ context.Context, key []byte) ([]byte, error) {
 	if v, ok := c.pending[string(key)]; ok {
 		return v, nil
 	}
@@ -119,7 +119,7 @@ func (c *mapCache) Get(_ context.Context, key []byte) ([]byte, error) {
 	return nil, hostabi.ErrNotFound
 }
 
-func (c *mapCache) Set(_ context.Context, key, value []byte, _ uint32) error {
+func (c *mapState) Set(_ context.Context, key, value []byte) error {
 	if c.pending == nil {
 		c.pending = map[string][]byte{}
 	}
@@ -127,9 +127,9 @@ func (c *mapCache) Set(_ context.Context, key, value []byte, _ uint32) error {
 	return nil
 }
 
-func (c *mapCache) Delete(context.Context, []byte) error { return errors.New("not used") }
+func (c *mapState) Delete(context.Context, []byte) error { return errors.New("not used") }
 
-func (c *mapCache) Commit() error {
+func (c *mapState) Commit() error {
 	for k, v := range c.pending {
 		c.m[k] = v
 	}
@@ -137,7 +137,7 @@ func (c *mapCache) Commit() error {
 	return nil
 }
 
-func (c *mapCache) Rollback() { c.pending = nil }
+func (c *mapState) Rollback() { c.pending = nil }
 
 // wasmvmQueue executes {"enqueue":{"value":7}} on queue.wasm, which holds
 // one entry before each call: the reset deletes the entry the call added.

@@ -5,11 +5,16 @@
 // timestamp come from the call's context. Authors may erase their own
 // entries. SQL outcomes that depend on state (a second entry in one block,
 // an empty message) come back as status codes, which the exports return.
+//
+// count keeps its answer in the namespace's cache (orama.cache) for
+// COUNT_TTL seconds of block time; sign and erase drop it, so it is never
+// stale. The cache is shared by the namespace's contracts, hence the key's
+// prefix.
 import {
   exec, query, queryOne, SqlValue, Kind, Status, statusName, BorshWriter,
-  caller, blockHeight, blockTimestamp, emitEvent, logInfo, logError,
+  caller, blockHeight, blockTimestamp, emitEvent, logInfo, logError, cacheGet, cacheSet, cacheDelete,
 } from "@orama/contract-sdk";
-import { concat, returnBytes, u64le, unpackText } from "./lib/common";
+import { concat, readU64, returnBytes, u64le, unpackText, utf8 } from "./lib/common";
 export { orama_alloc } from "@orama/contract-sdk";
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS guestbook (
@@ -20,6 +25,18 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS guestbook (
   message TEXT    NOT NULL CHECK (message <> ''),
   UNIQUE (author, height)
 )`;
+
+/** Seconds of block time count's cached answer lives. */
+const COUNT_TTL: u32 = 60;
+
+function countKey(): Uint8Array {
+  return utf8("guestbook/count");
+}
+
+/** Drops count's cached answer (Status.NOT_FOUND when there is none). */
+function forgetCount(): void {
+  cacheDelete(countKey());
+}
 
 /** Creates the table (again: a no-op). Returns the statement's status. */
 export function init(): u32 {
@@ -48,15 +65,23 @@ export function sign(n: u32, w0: u64, w1: u64, w2: u64, w3: u64): i64 {
   if (emitEvent("signed", concat(u64le(<u64>r.lastInsertId), author)) != Status.OK) {
     throw new Error("guestbook: emit failed");
   }
+  forgetCount();
   logInfo("guestbook: entry " + r.lastInsertId.toString());
   return r.lastInsertId;
 }
 
-/** The number of entries, or minus the status of the query. */
+/**
+ * The number of entries, or minus the status of the query. The answer is
+ * cached for COUNT_TTL seconds of block time.
+ */
 export function count(): i64 {
+  const cached = cacheGet(countKey());
+  if (cached != null) return <i64>readU64(cached);
   const rows = queryOne("SELECT count(*) FROM guestbook");
   if (!rows.ok) return -(<i64>rows.status);
-  return rows.rows[0][0].int;
+  const n = rows.rows[0][0].int;
+  if (cacheSet(countKey(), u64le(<u64>n), COUNT_TTL) != Status.OK) throw new Error("guestbook: cache set failed");
+  return n;
 }
 
 /**
@@ -88,6 +113,7 @@ export function erase(id: i64): u32 {
   const r = exec("DELETE FROM guestbook WHERE id = ?1 AND author = ?2", [SqlValue.integer(id), SqlValue.blob(caller())]);
   if (!r.ok) return r.status;
   if (r.rowsAffected == 0) return Status.NOT_FOUND;
+  forgetCount();
   if (emitEvent("erased", u64le(<u64>id)) != Status.OK) throw new Error("guestbook: emit failed");
   return Status.OK;
 }

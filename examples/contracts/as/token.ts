@@ -2,10 +2,14 @@
 // token per ray of ORAMA sent with the call, withdraw burns tokens and sends
 // the rays back, transfer moves tokens between accounts.
 //
-// Balances live in the namespace's key-value store, orama.cache, with a TTL
-// of 0 (never expires, never evicted), under "token/balance/" and the
-// 20-byte address; the total supply under "token/supply" (DECISIONS.md D27).
-// A zero balance is deleted rather than stored.
+// Balances live in the contract's own key-value state (orama.state, which no
+// other contract can read or write) under "balance/" and the 20-byte
+// address; the total supply under "supply". A zero balance is deleted rather
+// than stored.
+//
+// transfer takes its arguments from the call's input bytes (orama.ctx.input),
+// Borsh-encoded: the recipient ([u8; 20]) then the amount (u64); input of any
+// other length traps. The other exports take i32/i64 parameters.
 //
 // Exports that move tokens return a status: Status.OK,
 // Status.INSUFFICIENT_BALANCE, or Status.INVALID_AMOUNT for an amount of 0.
@@ -13,32 +17,33 @@
 // amount (u64 little-endian), with the zero address as from for a deposit and
 // as to for a withdrawal.
 import {
-  cacheGet, cacheSet, cacheDelete, caller, oramaValue, transferOrama, emitEvent, logError, Status,
+  stateGet, stateSet, stateDelete, caller, self, input, oramaValue, getBalance, transferOrama, emitEvent, logError,
+  Status, BorshReader,
 } from "@orama/contract-sdk";
 import { addressOf, concat, equal, readU64, u64le, utf8 } from "./lib/common";
 export { orama_alloc } from "@orama/contract-sdk";
 
 function balanceKey(owner: Uint8Array): Uint8Array {
-  return concat(utf8("token/balance/"), owner);
+  return concat(utf8("balance/"), owner);
 }
 
 function supplyKey(): Uint8Array {
-  return utf8("token/supply");
+  return utf8("supply");
 }
 
 /** Reads a stored u64; absent is 0. */
 function read(key: Uint8Array): u64 {
-  const v = cacheGet(key);
+  const v = stateGet(key);
   return v == null ? 0 : readU64(v);
 }
 
-/** Stores v under key with no expiry, or deletes the key when v is 0. */
+/** Stores v under key, or deletes the key when v is 0. */
 function write(key: Uint8Array, v: u64): void {
   if (v == 0) {
-    cacheDelete(key); // OK or NOT_FOUND: either way the key is gone
+    stateDelete(key); // OK or NOT_FOUND: either way the key is gone
     return;
   }
-  if (cacheSet(key, u64le(v), 0) != Status.OK) throw new Error("token: set failed");
+  if (stateSet(key, u64le(v)) != Status.OK) throw new Error("token: set failed");
 }
 
 function emitTransfer(from: Uint8Array, to: Uint8Array, amount: u64): void {
@@ -68,10 +73,11 @@ export function withdraw(amount: u64): u32 {
   const from = caller();
   const bal = read(balanceKey(from));
   if (bal < amount) return Status.INSUFFICIENT_BALANCE;
-  write(balanceKey(from), bal - amount);
-  write(supplyKey(), read(supplyKey()) - amount);
   // The contract holds at least the supply in ORAMA; if it does not, the
   // books are wrong and the call must not go on.
+  if (getBalance(self(), 0) < amount) throw new Error("token: reserve short");
+  write(balanceKey(from), bal - amount);
+  write(supplyKey(), read(supplyKey()) - amount);
   const st = transferOrama(from, amount);
   if (st != Status.OK) {
     logError("token: transfer_orama gave status " + st.toString());
@@ -81,11 +87,17 @@ export function withdraw(amount: u64): u32 {
   return Status.OK;
 }
 
-/** Moves amount tokens from the caller to the address (toHi, toMid, toLo). */
-export function transfer(toHi: u64, toMid: u64, toLo: u32, amount: u64): u32 {
+/**
+ * Moves tokens from the caller to another address. The call's input is
+ * Borsh { to: [u8; 20], amount: u64 }: 28 bytes, or the call traps.
+ */
+export function transfer(): u32 {
+  const args = new BorshReader(input());
+  const to = args.raw(20);
+  const amount = args.u64();
+  args.finish(); // nothing may follow
   if (amount == 0) return Status.INVALID_AMOUNT;
   const from = caller();
-  const to = addressOf(toHi, toMid, toLo);
   const fromBal = read(balanceKey(from));
   if (fromBal < amount) return Status.INSUFFICIENT_BALANCE;
   if (!equal(from, to)) {

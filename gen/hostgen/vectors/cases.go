@@ -40,13 +40,23 @@ type contextSpec struct {
 	BlockTimestamp uint64 `yaml:"block_timestamp"`
 	OramaValue     uint64 `yaml:"orama_value"`
 	BTCValue       uint64 `yaml:"btc_value"`
+	Input          *input `yaml:"input"`
 }
 
 type setupSpec struct {
 	SQL      []string     `yaml:"sql"`
 	Cache    []cacheSpec  `yaml:"cache"`
 	Storage  []input      `yaml:"storage"`
+	State    []stateSpec  `yaml:"state"`
 	Balances []balanceSet `yaml:"balances"`
+}
+
+// stateSpec is a contract state entry; Contract defaults to the case's
+// contract.
+type stateSpec struct {
+	Contract string `yaml:"contract"`
+	Key      input  `yaml:"key"`
+	Value    input  `yaml:"value"`
 }
 
 type cacheSpec struct {

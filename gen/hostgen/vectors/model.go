@@ -280,6 +280,12 @@ func invoke(ctx context.Context, imp *hostabi.Imports, name string, v map[string
 		return imp.Storage.Put(ctx, v["data"].([]byte))
 	case "orama.storage.get":
 		return imp.Storage.Get(ctx, v["cid"].([]byte))
+	case "orama.state.get":
+		return imp.State.Get(ctx, v["key"].([]byte))
+	case "orama.state.set":
+		return nil, imp.State.Set(ctx, v["key"].([]byte), v["value"].([]byte))
+	case "orama.state.delete":
+		return nil, imp.State.Delete(ctx, v["key"].([]byte))
 	case "orama.transfer_orama":
 		return nil, imp.Token.TransferOrama(ctx, addr("to"), v["amount"].(uint64))
 	case "orama.transfer_btc":
@@ -296,6 +302,10 @@ func invoke(ctx context.Context, imp *hostabi.Imports, name string, v map[string
 		return imp.Context.OramaValue(ctx)
 	case "orama.ctx.btc_value":
 		return imp.Context.BTCValue(ctx)
+	case "orama.ctx.input":
+		return imp.Context.Input(ctx)
+	case "orama.ctx.self":
+		return imp.Context.Self(ctx)
 	case "orama.emit":
 		return nil, imp.Events.Emit(ctx, v["topic"].(string), v["data"].([]byte))
 	case "orama.log.info":

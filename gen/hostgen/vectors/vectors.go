@@ -85,6 +85,7 @@ type ContextJS struct {
 	BlockTimestamp string `json:"block_timestamp"`
 	OramaValue     string `json:"orama_value"`
 	BTCValue       string `json:"btc_value"`
+	Input          string `json:"input"`
 }
 
 // StateJS is a namespace's state as the vectors show it.
@@ -92,7 +93,15 @@ type StateJS struct {
 	SQL      []string    `json:"sql,omitempty"`
 	Cache    []CacheJS   `json:"cache"`
 	Storage  []string    `json:"storage"`
+	State    []StateJS1  `json:"state"`
 	Balances []BalanceJS `json:"balances"`
+}
+
+// StateJS1 is a contract state entry.
+type StateJS1 struct {
+	Contract string `json:"contract"`
+	Key      string `json:"key"`
+	Value    string `json:"value"`
 }
 
 // CacheJS is a cache entry.
@@ -366,8 +375,14 @@ func build(s *hostgen.Spec, cs caseSpec) (*Case, error) {
 		if err != nil {
 			return nil, err
 		}
-		call, err := env.Begin(callContext(cc))
+		hcc, err := callContext(cc)
 		if err != nil {
+			env.Close()
+			return nil, err
+		}
+		call, err := env.Begin(hcc)
+		if err != nil {
+			env.Close()
 			return nil, err
 		}
 		o, err := model(s, fn, args, mem, alloc, call)
@@ -457,11 +472,18 @@ func layoutArgs(fn *hostgen.Function, cs caseSpec, inputs map[string][]byte, mem
 	return args, nil
 }
 
-func callContext(cc contextSpec) host.CallContext {
+func callContext(cc contextSpec) (host.CallContext, error) {
 	contract, _ := address(cc.Contract)
 	caller, _ := address(cc.Caller)
+	var in []byte
+	if cc.Input != nil {
+		var err error
+		if in, err = cc.Input.bytes(); err != nil {
+			return host.CallContext{}, fmt.Errorf("context input: %w", err)
+		}
+	}
 	return host.CallContext{Contract: contract, Caller: caller, BlockHeight: cc.BlockHeight,
-		BlockTimestamp: cc.BlockTimestamp, OramaValue: cc.OramaValue, BTCValue: cc.BTCValue}
+		BlockTimestamp: cc.BlockTimestamp, OramaValue: cc.OramaValue, BTCValue: cc.BTCValue, Input: in}, nil
 }
 
 // setup builds the state before the call.
@@ -500,6 +522,25 @@ func setup(cs caseSpec, cc contextSpec) (*host.Env, error) {
 		}
 		env.Store(b)
 	}
+	for _, e := range cs.Setup.State {
+		owner := e.Contract
+		if owner == "" {
+			owner = cc.Contract
+		}
+		a, err := address(owner)
+		if err != nil {
+			return nil, err
+		}
+		k, err := e.Key.bytes()
+		if err != nil {
+			return nil, err
+		}
+		v, err := e.Value.bytes()
+		if err != nil {
+			return nil, err
+		}
+		env.SetState(host.StateEntry{Contract: a, Key: k, Value: v})
+	}
 	for _, b := range cs.Setup.Balances {
 		a, err := address(b.Address)
 		if err != nil {
@@ -512,13 +553,16 @@ func setup(cs caseSpec, cc contextSpec) (*host.Env, error) {
 
 // state shows an Env's state.
 func state(env *host.Env) StateJS {
-	st := StateJS{Cache: []CacheJS{}, Storage: []string{}, Balances: []BalanceJS{}}
+	st := StateJS{Cache: []CacheJS{}, Storage: []string{}, State: []StateJS1{}, Balances: []BalanceJS{}}
 	for _, e := range env.CacheEntries() {
 		st.Cache = append(st.Cache, CacheJS{Key: hx(e.Key), Value: hx(e.Value), Expires: strconv.FormatUint(e.Expires, 10)})
 	}
 	for _, c := range env.Objects() {
 		d, _ := env.Object(c)
 		st.Storage = append(st.Storage, hx(d))
+	}
+	for _, e := range env.StateEntries() {
+		st.State = append(st.State, StateJS1{Contract: hx(e.Contract[:]), Key: hx(e.Key), Value: hx(e.Value)})
 	}
 	for _, b := range env.Balances() {
 		st.Balances = append(st.Balances, BalanceJS{Address: hx(b.Address[:]), Orama: strconv.FormatUint(b.Orama, 10), BTC: strconv.FormatUint(b.BTC, 10)})
@@ -551,6 +595,10 @@ func vector(s *hostgen.Spec, fn *hostgen.Function, cs caseSpec, cc contextSpec, 
 			return nil, fmt.Errorf("expected value %d, the model gives %v", *e.Value, o.result)
 		}
 	}
+	hcc, err := callContext(cc)
+	if err != nil {
+		return nil, err
+	}
 	before, err := setup(cs, cc)
 	if err != nil {
 		return nil, err
@@ -562,7 +610,7 @@ func vector(s *hostgen.Spec, fn *hostgen.Function, cs caseSpec, cc contextSpec, 
 		Function: fn.Import(),
 		Context: ContextJS{Contract: cc.Contract, Caller: cc.Caller, BlockHeight: strconv.FormatUint(cc.BlockHeight, 10),
 			BlockTimestamp: strconv.FormatUint(cc.BlockTimestamp, 10), OramaValue: strconv.FormatUint(cc.OramaValue, 10),
-			BTCValue: strconv.FormatUint(cc.BTCValue, 10)},
+			BTCValue: strconv.FormatUint(cc.BTCValue, 10), Input: hx(hcc.Input)},
 		Before: state(before),
 		Memory: MemoryJS{Pages: pages, Data: []DataJS{}},
 		Alloc:  alloc,

@@ -56,7 +56,7 @@ func TestRefusesWrongClaims(t *testing.T) {
 		}
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "db.yaml"), bytes.Replace(orig, []byte(c.old), []byte(c.new), 1), 0o644)
-		for _, f := range []string{"cache", "storage", "token", "ctx", "events", "crypto"} {
+		for _, f := range []string{"cache", "storage", "token", "ctx", "events", "crypto", "state"} {
 			d, _ := os.ReadFile(filepath.Join(casesDir, f+".yaml"))
 			os.WriteFile(filepath.Join(dir, f+".yaml"), d, 0o644)
 		}

@@ -105,6 +105,14 @@ export class BorshReader {
     return reinterpret<f64>(this.u64());
   }
 
+  /** n bytes with no length prefix: a fixed-size array such as [u8; 20]. */
+  raw(n: i32): Uint8Array {
+    this.need(n);
+    const out = this.buf.slice(this.off, this.off + n);
+    this.off += n;
+    return out;
+  }
+
   bytes(): Uint8Array {
     const n = <i32>this.u32();
     this.need(n);

@@ -5,7 +5,8 @@ import {
   Status, exec, query, queryOne, SqlValue, Kind,
   cacheGet, cacheSet, cacheDelete, storagePut, storageGet,
   transferOrama, transferBTC, getBalance,
-  caller, blockHeight, blockTimestamp, oramaValue, btcValue,
+  caller, blockHeight, blockTimestamp, oramaValue, btcValue, input, self,
+  stateGet, stateSet, stateDelete, Limits,
   emitEvent, logInfo, logError, sha256, keccak256, verifySignature,
 } from "../assembly";
 export { orama_alloc } from "../assembly";
@@ -94,6 +95,31 @@ export function context(): i32 {
   if (blockTimestamp() != 1700000000) return 3;
   if (oramaValue() != 7) return 4;
   if (btcValue() != 8) return 5;
+  if (!same(input(), utf8("probe input"))) return 6;
+  if (!same(self(), hex("11".repeat(20)))) return 7;
+  return 0;
+}
+
+export function state(): i32 {
+  if (!same(stateGet(utf8("preset")), utf8("mine"))) return 1;
+  if (stateGet(utf8("other")) != null) return 2; // set for contract 0x33 only
+  if (stateSet(utf8("k"), utf8("v")) != Status.OK) return 3;
+  if (!same(stateGet(utf8("k")), utf8("v"))) return 4;
+  if (stateSet(utf8("empty"), new Uint8Array(0)) != Status.OK) return 5;
+  if (!same(stateGet(utf8("empty")), new Uint8Array(0))) return 6;
+  if (stateDelete(utf8("k")) != Status.OK) return 7;
+  if (stateDelete(utf8("k")) != Status.NOT_FOUND) return 8;
+  if (stateGet(utf8("k")) != null) return 9;
+  if (stateDelete(utf8("other")) != Status.NOT_FOUND) return 10;
+  if (stateSet(utf8("written"), utf8("by the probe")) != Status.OK) return 11;
+  return 0;
+}
+
+// Traps after a state write: a value over MaxStateValueBytes, so the write
+// before it is not kept.
+export function state_too_long(): i32 {
+  stateSet(utf8("lost"), utf8("x"));
+  stateSet(utf8("k"), new Uint8Array(<i32>Limits.MaxStateValueBytes + 1));
   return 0;
 }
 

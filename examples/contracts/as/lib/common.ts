@@ -1,10 +1,10 @@
 // Helpers the example contracts share.
 //
-// Calls pass only i32 and i64 values (runtime/vm CallOptions.Params): the ABI
-// has no call-input bytes yet (DECISIONS.md D27), so an address travels as
-// three values, its bytes 0-7 and 8-15 as big-endian u64s and 16-19 as a
-// big-endian u32, and a short text as a length and four little-endian u64
-// words.
+// Exports with scalar parameters (runtime/vm CallOptions.Params) pass an
+// address as three values, its bytes 0-7 and 8-15 as big-endian u64s and
+// 16-19 as a big-endian u32, and a short text as a length and four
+// little-endian u64 words. Arguments that do not fit (the token's transfer)
+// come as Borsh bytes through orama.ctx.input (DECISIONS.md D27).
 
 /** The 20-byte address whose big-endian bytes are hi, mid and lo. */
 export function addressOf(hi: u64, mid: u64, lo: u32): Uint8Array {

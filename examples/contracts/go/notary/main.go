@@ -10,9 +10,10 @@
 // or BTC sent with the call, which the owner (whoever called init) withdraws.
 // A call that notarizes nothing refunds what was sent.
 //
-// Calls pass only i32 and i64 values (the ABI has no call-input bytes yet,
-// DECISIONS.md D27): a document's SHA-256 digest travels as four big-endian
-// 64-bit words, an address as two words and a 32-bit tail.
+// Its exports take i32 and i64 parameters (DECISIONS.md D27; the token
+// example shows arguments as bytes through orama.ctx.input): a document's
+// SHA-256 digest travels as four big-endian 64-bit words, an address as two
+// words and a 32-bit tail.
 //
 // Build: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o notary.wasm .
 package main

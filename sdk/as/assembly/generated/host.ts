@@ -13,8 +13,8 @@ export namespace Status {
    */
   export const OK: u32 = 0;
   /**
-   * The key or object does not exist (cache.delete). Functions returning a value
-   * say so with result pointer 0 instead.
+   * The key or object does not exist (cache.delete, state.delete). Functions
+   * returning a value say so with result pointer 0 instead.
    */
   export const NOT_FOUND: u32 = 1;
   /**
@@ -92,6 +92,19 @@ export namespace Limits {
    * Largest cache value.
    */
   export const MaxCacheValueBytes: u32 = 65536;
+  /**
+   * Longest contract state key.
+   */
+  export const MaxStateKeyBytes: u32 = 256;
+  /**
+   * Largest contract state value.
+   */
+  export const MaxStateValueBytes: u32 = 65536;
+  /**
+   * Largest call input (ctx.input); a call with more is refused before it
+   * starts.
+   */
+  export const MaxInputBytes: u32 = 65536;
   /**
    * Largest stored object: one IPFS block (256 KiB), so its CID is always CIDv1
    * raw SHA2-256.
@@ -229,6 +242,43 @@ export function storageGet(cid: Uint8Array): Uint8Array | null {
 }
 
 // @ts-ignore: decorator
+@external("orama.state", "get")
+declare function __state_get(key_ptr: usize, key_len: u32): usize;
+
+/**
+ * orama.state.get: Returns the value the running contract stored under key, or
+ * result pointer 0 if there is none. Returns null when there is none. Traps:
+ * too_long, out_of_bounds, alloc_failed.
+ */
+export function stateGet(key: Uint8Array): Uint8Array | null {
+  return takeResult(__state_get(key.dataStart, <u32>key.length));
+}
+
+// @ts-ignore: decorator
+@external("orama.state", "set")
+declare function __state_set(key_ptr: usize, key_len: u32, value_ptr: usize, value_len: u32): u32;
+
+/**
+ * orama.state.set: Stores value under key in the running contract's state,
+ * replacing any value. Returns a status: ok. Traps: too_long, out_of_bounds.
+ */
+export function stateSet(key: Uint8Array, value: Uint8Array): u32 {
+  return __state_set(key.dataStart, <u32>key.length, value.dataStart, <u32>value.length);
+}
+
+// @ts-ignore: decorator
+@external("orama.state", "delete")
+declare function __state_delete(key_ptr: usize, key_len: u32): u32;
+
+/**
+ * orama.state.delete: Removes key from the running contract's state. Returns a
+ * status: ok, not_found. Traps: too_long, out_of_bounds.
+ */
+export function stateDelete(key: Uint8Array): u32 {
+  return __state_delete(key.dataStart, <u32>key.length);
+}
+
+// @ts-ignore: decorator
 @external("orama", "transfer_orama")
 declare function __transfer_orama(to_ptr: usize, amount: u64): u32;
 
@@ -326,6 +376,32 @@ declare function __ctx_btc_value(): u64;
  */
 export function btcValue(): u64 {
   return __ctx_btc_value();
+}
+
+// @ts-ignore: decorator
+@external("orama.ctx", "input")
+declare function __ctx_input(): usize;
+
+/**
+ * orama.ctx.input: Returns the call's argument bytes as the caller gave them
+ * (at most MaxInputBytes), or result pointer 0 when they are empty. Returns
+ * empty bytes when there are none. Traps: alloc_failed.
+ */
+export function input(): Uint8Array {
+  const r = takeResult(__ctx_input());
+  return r ? r : new Uint8Array(0);
+}
+
+// @ts-ignore: decorator
+@external("orama.ctx", "self")
+declare function __ctx_self(): usize;
+
+/**
+ * orama.ctx.self: Returns the address of the running contract (20 bytes), the
+ * one its state, transfers and events belong to. Traps: alloc_failed.
+ */
+export function self(): Uint8Array {
+  return takeResult(__ctx_self())!;
 }
 
 // @ts-ignore: decorator

@@ -167,6 +167,50 @@ func context() int32 {
 	if orama.BTCValue() != 8 {
 		return 5
 	}
+	if !bytes.Equal(orama.Input(), []byte("probe input")) {
+		return 6
+	}
+	if !bytes.Equal(orama.Self(), addr(0x11)[:]) {
+		return 7
+	}
+	return 0
+}
+
+//go:wasmexport state
+func state() int32 {
+	if !bytes.Equal(orama.StateGet([]byte("preset")), []byte("mine")) {
+		return 1
+	}
+	if orama.StateGet([]byte("other")) != nil { // set for contract 0x33 only
+		return 2
+	}
+	if orama.StateSet([]byte("k"), []byte("v")) != orama.StatusOK {
+		return 3
+	}
+	if !bytes.Equal(orama.StateGet([]byte("k")), []byte("v")) {
+		return 4
+	}
+	if orama.StateSet([]byte("empty"), nil) != orama.StatusOK {
+		return 5
+	}
+	if v := orama.StateGet([]byte("empty")); v == nil || len(v) != 0 {
+		return 6
+	}
+	if orama.StateDelete([]byte("k")) != orama.StatusOK {
+		return 7
+	}
+	if orama.StateDelete([]byte("k")) != orama.StatusNotFound {
+		return 8
+	}
+	if orama.StateGet([]byte("k")) != nil {
+		return 9
+	}
+	if orama.StateDelete([]byte("other")) != orama.StatusNotFound {
+		return 10
+	}
+	if orama.StateSet([]byte("written"), []byte("by the probe")) != orama.StatusOK {
+		return 11
+	}
 	return 0
 }
 
@@ -210,5 +254,15 @@ func crypto() int32 {
 //go:wasmexport too_long
 func tooLong() int32 {
 	orama.CacheGet(make([]byte, orama.MaxCacheKeyBytes+1))
+	return 0
+}
+
+// stateTooLong traps after a state write: a value over MaxStateValueBytes,
+// so the write before it is not kept.
+//
+//go:wasmexport state_too_long
+func stateTooLong() int32 {
+	orama.StateSet([]byte("lost"), []byte("x"))
+	orama.StateSet([]byte("k"), make([]byte, orama.MaxStateValueBytes+1))
 	return 0
 }
