@@ -189,6 +189,7 @@ type Driver struct {
 	viewAt    time.Time                   // when the driver first saw viewSeen
 	lostSent  bool                        // LeaderLost sent for viewSeen
 	heard     map[types.Address]time.Time // when a message signed by each key last arrived
+	gone      map[types.Address]time.Time // when each validator's peer was first seen disconnected
 	started   time.Time                   // when Start ran: "heard" for keys not heard since
 
 	mu     sync.Mutex
@@ -236,7 +237,7 @@ func New(cfg Config, chain Chain, pool Pool, net Network) (*Driver, error) {
 	d := &Driver{
 		cfg: cfg, log: cfg.Logger, chain: chain, net: net, me: cfg.Signer.Address(), set: set, elect: el,
 		in: newInbound(inboundLimit), asked: map[types.Hash]time.Time{},
-		keys: newSenders(cfg.Clock), props: proposals{}, heard: map[types.Address]time.Time{},
+		keys: newSenders(cfg.Clock), props: proposals{}, heard: map[types.Address]time.Time{}, gone: map[types.Address]time.Time{},
 	}
 	d.blocks = newBlocks(chain, pool, cfg.Clock)
 	if obs, ok := el.(CommitObserver); ok {
@@ -439,15 +440,31 @@ func (d *Driver) leaderLost(ctx context.Context) error {
 		return nil
 	}
 	now := d.cfg.Clock.Now()
+	// When each validator's peer was first seen disconnected (kept for
+	// all of them, so a leader already gone when its view began is known).
+	for _, m := range d.set.Members() {
+		if m.Address == d.me {
+			continue
+		}
+		if d.net.Reachable(m.Address) {
+			delete(d.gone, m.Address)
+		} else if _, ok := d.gone[m.Address]; !ok {
+			d.gone[m.Address] = now
+		}
+	}
 	if v := d.core.View(); v != d.viewSeen {
 		d.viewSeen, d.viewAt, d.lostSent = v, now, false
 	}
-	if d.lostSent || now.Sub(d.viewAt) < lostGrace(d.cfg.BlockTime, d.cfg.ViewTimeout) {
+	leader := d.elect.Leader(d.viewSeen)
+	if d.lostSent || leader == d.me {
 		return nil
 	}
-	leader := d.elect.Leader(d.viewSeen)
-	if leader == d.me {
-		return nil
+	// A leader disconnected before the view began cannot have proposed in
+	// it: no grace. Otherwise its proposal may be on its way.
+	if since, gone := d.gone[leader]; !gone || since.After(d.viewAt) {
+		if now.Sub(d.viewAt) < lostGrace(d.cfg.BlockTime, d.cfg.ViewTimeout) {
+			return nil
+		}
 	}
 	heard, ok := d.heard[leader]
 	if !ok {
