@@ -14,7 +14,7 @@ FUZZTIME_FULL ?= 5000000x
 CRASH_CYCLES_FULL ?= 300
 DEVNET_BENCH_DURATION ?= 60s
 
-.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-throughput bench-wasm throughput-short bench-devnet devnet-short faultnet faultnet-short conformance test-js soak run devnet vet fmt-check clean
+.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-throughput bench-wasm throughput-short bench-devnet devnet-short faultnet faultnet-short conformance test-js soak run devnet vet fmt-check clean engines
 
 all: build
 
@@ -115,6 +115,12 @@ fuzz:
 bench:
 	SMT_BENCH_ACCOUNTS=1000000 $(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./runtime/... ./conformance/...
 	@$(MAKE) --no-print-directory bench-throughput
+
+## engines: the issue-16 namespace engines, rqlited and Kubo's ipfs, built once per machine into
+## $ORAMA_ENGINE_CACHE, default ~/.cache/orama/engines (tools/engines/build.sh; minutes when cold; not in make test).
+engines:
+	@GO=$(GO) ./tools/engines/build.sh rqlited
+	@GO=$(GO) ./tools/engines/build.sh ipfs
 
 ## bench-wasm: the issue-15 VM bars, side by side in one process (tools/wasmbench, its own module:
 ## it fetches wasmvm's libwasmvm and wasmtime-go's static libraries, about 300 MB, so make test skips it).
