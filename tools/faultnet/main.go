@@ -149,8 +149,12 @@ func run(args []string, out io.Writer) error {
 		}
 	}
 	ctx := context.Background()
-	if !h.waitHeight(ctx, nw.nodes[0], 3, 30*time.Second) {
-		return fmt.Errorf("the devnet made no final block in 30 s (logs in %s)", work)
+	if !h.waitHeight(ctx, nw.nodes[0], 3, 60*time.Second) {
+		for _, n := range nw.nodes {
+			h.logf("== node%d: status %d, last lines of %s/node.log:", n.i, n.finalized(), n.dir)
+			h.logf("%s", tailFile(filepath.Join(n.dir, "node.log"), 15))
+		}
+		return fmt.Errorf("the devnet made no final block in 60 s")
 	}
 	want := func(s string) bool {
 		if *only == "" {
@@ -661,4 +665,15 @@ func (h *harness) syncJunk(p2pBase, apiBase int) error {
 	h.bar(dirty <= 2*clean, "catch-up among junk sync peers %v, without them %v: %.2fx (bar 2x)",
 		dirty.Round(time.Millisecond), clean.Round(time.Millisecond), float64(dirty)/float64(clean))
 	return nil
+}
+
+// tailFile returns the last n lines of the file at path (for a failure
+// report: the directory is removed when the run ends).
+func tailFile(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
