@@ -33,7 +33,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io/fs"
+	"github.com/oramanetwork/orama-chain/gen/outdir"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -204,57 +204,18 @@ func Build(casesDir string) ([]File, error) {
 }
 
 // Generate writes the fixtures of casesDir under out. Every file under out
-// except its README.md (hand-written documentation) is replaced.
+// except its README.md (hand-written documentation) is replaced, so a
+// renamed or removed fixture leaves nothing.
 func Generate(casesDir, out string) error {
 	files, err := Build(casesDir)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
+	paths, data := make([]string, len(files)), make([][]byte, len(files))
+	for i, f := range files {
+		paths[i], data[i] = f.Path, f.Data
 	}
-	// Remove what an earlier run wrote, so renamed fixtures leave nothing.
-	var stale []string
-	err = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && !(filepath.Dir(p) == filepath.Clean(out) && d.Name() == "README.md") {
-			stale = append(stale, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, p := range stale {
-		if err := os.Remove(p); err != nil {
-			return err
-		}
-	}
-	// The fixture directories are empty now: remove them, so that a
-	// removed fixture leaves nothing.
-	entries, err := os.ReadDir(out)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			if err := os.Remove(filepath.Join(out, e.Name())); err != nil {
-				return err
-			}
-		}
-	}
-	for _, f := range files {
-		p := filepath.Join(out, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return outdir.Replace(out, paths, data)
 }
 
 // marshal is the one JSON writer: two-space indent, a final newline, and

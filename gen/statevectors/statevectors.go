@@ -22,7 +22,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io/fs"
+	"github.com/oramanetwork/orama-chain/gen/outdir"
 	"os"
 	"path/filepath"
 	"sort"
@@ -200,38 +200,11 @@ func Generate(casesDir, out string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
+	paths, data := make([]string, len(files)), make([][]byte, len(files))
+	for i, f := range files {
+		paths[i], data[i] = f.Path, f.Data
 	}
-	// Remove what an earlier run wrote, so renamed cases leave nothing behind.
-	var stale []string
-	err = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && !(filepath.Dir(p) == filepath.Clean(out) && d.Name() == "README.md") {
-			stale = append(stale, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, p := range stale {
-		if err := os.Remove(p); err != nil {
-			return err
-		}
-	}
-	for _, f := range files {
-		p := filepath.Join(out, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return outdir.Replace(out, paths, data)
 }
 
 func hexOf(b []byte) string { return "0x" + hex.EncodeToString(b) }

@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/oramanetwork/orama-chain/gen/outdir"
 	"os"
 	"path/filepath"
 	"sort"
@@ -263,21 +264,11 @@ func Generate(specDir, casesDir, out string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
+	paths, data := make([]string, len(files)), make([][]byte, len(files))
+	for i, f := range files {
+		paths[i], data[i] = f.Path, f.Data
 	}
-	old, _ := filepath.Glob(filepath.Join(out, "*.json"))
-	for _, p := range old {
-		if err := os.Remove(p); err != nil {
-			return err
-		}
-	}
-	for _, f := range files {
-		if err := os.WriteFile(filepath.Join(out, f.Path), f.Data, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return outdir.Replace(out, paths, data)
 }
 
 func function(s *hostgen.Spec, name string) *hostgen.Function {
