@@ -345,6 +345,285 @@ const BlockResponseSchema = {
     block: { option: BlockSchema },
   },
 };
+// NamespaceTier (spec/namespaces.yaml): How much a namespace's state is
+// secured. A tier never changes.
+const NamespaceTierSchema = 'u8';
+// NamespaceCreatePayload (spec/namespaces.yaml): The payload of a
+// NamespaceCreate transaction: the sender becomes the owner. Placement
+// (namespaces.md 9) is computed from the state the transaction executes in.
+const NamespaceCreatePayloadSchema = {
+  struct: {
+    name: 'string',
+    tier: NamespaceTierSchema,
+    nodes: 'u8',
+  },
+};
+// NamespaceDeletePayload (spec/namespaces.yaml): The payload of a
+// NamespaceDelete transaction, sent by the owner.
+const NamespaceDeletePayloadSchema = {
+  struct: {
+    name: 'string',
+  },
+};
+// NamespaceNode (spec/namespaces.yaml): One node hosting a namespace and the
+// slot its services use there.
+const NamespaceNodeSchema = {
+  struct: {
+    node: AddressSchema,
+    slot: 'u8',
+  },
+};
+// NamespaceRecord (spec/namespaces.yaml): A namespace on the global chain:
+// tree key SHA-256("orama/ns/" + name).
+const NamespaceRecordSchema = {
+  struct: {
+    name: 'string',
+    tier: NamespaceTierSchema,
+    owner: AddressSchema,
+    created_height: 'u64',
+    nodes: { array: { type: NamespaceNodeSchema } },
+  },
+};
+// NamespaceSlot (spec/namespaces.yaml): One slot of a node taken by a
+// namespace.
+const NamespaceSlotSchema = {
+  struct: {
+    slot: 'u8',
+    name: 'string',
+  },
+};
+// NodeNamespaces (spec/namespaces.yaml): The namespaces a node hosts: tree
+// key SHA-256("orama/nsnode/" || address). Slots sorted ascending; at most
+// MaxNamespacesPerNode.
+const NodeNamespacesSchema = {
+  struct: {
+    slots: { array: { type: NamespaceSlotSchema } },
+  },
+};
+// NamespaceRequestKind (spec/namespaces.yaml): What a namespace request asks
+// for; the payload type follows.
+const NamespaceRequestKindSchema = 'u8';
+// NamespaceRequest (spec/namespaces.yaml): A signed request to a namespace,
+// ordered in its TxLog. Its hash is the call id. Nonce: per (namespace,
+// signer), starting at 0; only the next one is accepted. A Deploy signs the
+// module's SHA-256 (NsDeploy code_hash), not the module, so a 4 MiB module
+// fits the signing limit.
+const NamespaceRequestSchema = {
+  struct: {
+    namespace: 'string',
+    signer: AddressSchema,
+    nonce: 'u64',
+    kind: NamespaceRequestKindSchema,
+    payload: { array: { type: 'u8' } },
+    signature: SignatureSchema,
+  },
+};
+// NamespaceSubmission (spec/namespaces.yaml): What a client posts: the
+// request and, for a Deploy only, the module whose SHA-256 is the request's
+// code_hash (else empty).
+const NamespaceSubmissionSchema = {
+  struct: {
+    request: NamespaceRequestSchema,
+    module: { array: { type: 'u8' } },
+  },
+};
+// NsDeploy (spec/namespaces.yaml): Deploy a module; the contract address is
+// namespaces.md 1's.
+const NsDeploySchema = {
+  struct: {
+    code_hash: HashSchema,
+    init: 'string',
+    args: { array: { type: 'u64' } },
+    input: { array: { type: 'u8' } },
+    gas_limit: 'u64',
+  },
+};
+// NsCall (spec/namespaces.yaml): Call a contract's export.
+const NsCallSchema = {
+  struct: {
+    contract: AddressSchema,
+    function: 'string',
+    args: { array: { type: 'u64' } },
+    input: { array: { type: 'u8' } },
+    orama_value: 'u64',
+    btc_value: 'u64',
+    gas_limit: 'u64',
+  },
+};
+// NsWithdraw (spec/namespaces.yaml): Debit the signer inside the namespace;
+// settled on the global chain by the commitments issue.
+const NsWithdrawSchema = {
+  struct: {
+    asset: AssetSchema,
+    amount: 'u64',
+    to: AddressSchema,
+  },
+};
+// NsDeposit (spec/namespaces.yaml): Credit value that entered the namespace;
+// only the deposit authority signs it.
+const NsDepositSchema = {
+  struct: {
+    asset: AssetSchema,
+    amount: 'u64',
+    to: AddressSchema,
+    source: HashSchema,
+  },
+};
+// NamespaceMeta (spec/namespaces.yaml): The top-tree leaf "orama/ns/meta" and
+// the genesis of the TxLog's hash chain.
+const NamespaceMetaSchema = {
+  struct: {
+    name: 'string',
+    tier: NamespaceTierSchema,
+    owner: AddressSchema,
+    created_height: 'u64',
+  },
+};
+// NsAccount (spec/namespaces.yaml): An account or contract inside a namespace
+// (top-tree key = its 20-byte address).
+const NsAccountSchema = {
+  struct: {
+    orama: 'u64',
+    btc: 'u64',
+    nonce: 'u64',
+    code_hash: HashSchema,
+    storage_root: HashSchema,
+  },
+};
+// NsSupply (spec/namespaces.yaml): Value that entered and left the namespace
+// (top-tree key "orama/ns/supply").
+const NsSupplySchema = {
+  struct: {
+    orama_in: 'u64',
+    orama_out: 'u64',
+    btc_in: 'u64',
+    btc_out: 'u64',
+  },
+};
+// CacheValue (spec/namespaces.yaml): A cache entry's value; expires is a
+// block timestamp in ms (0 = never).
+const CacheValueSchema = {
+  struct: {
+    expires: 'u64',
+    value: { array: { type: 'u8' } },
+  },
+};
+// SchemaRow (spec/namespaces.yaml): A row of sqlite_schema, the value of a
+// SQL-tree schema leaf.
+const SchemaRowSchema = {
+  struct: {
+    type: 'string',
+    tbl_name: 'string',
+    sql: 'string',
+  },
+};
+// SQLWriteKind (spec/namespaces.yaml): What one group of a call's SQL write
+// set is.
+const SQLWriteKindSchema = 'u8';
+// RowImage (spec/namespaces.yaml): A row after a group of statements: rowid
+// is the i64 as two's complement; values is the Borsh vec<SQLValue>
+// (contracts.md Encodings) of its non-generated columns in PRAGMA table_xinfo
+// order, empty when present is false (deleted).
+const RowImageSchema = {
+  struct: {
+    table: 'string',
+    rowid: 'u64',
+    present: 'bool',
+    values: { array: { type: 'u8' } },
+  },
+};
+// SQLWrite (spec/namespaces.yaml): One group of a call's SQL write set, in
+// execution order.
+const SQLWriteSchema = {
+  struct: {
+    kind: SQLWriteKindSchema,
+    rows: { array: { type: RowImageSchema } },
+    ddl: 'string',
+  },
+};
+// StateWrite (spec/namespaces.yaml): A contract's orama.state key written by
+// a call.
+const StateWriteSchema = {
+  struct: {
+    contract: AddressSchema,
+    key: { array: { type: 'u8' } },
+    present: 'bool',
+    value: { array: { type: 'u8' } },
+  },
+};
+// CacheWrite (spec/namespaces.yaml): A cache key written by a call.
+const CacheWriteSchema = {
+  struct: {
+    key: { array: { type: 'u8' } },
+    value: { option: CacheValueSchema },
+  },
+};
+// BlobPut (spec/namespaces.yaml): An object stored by a call.
+const BlobPutSchema = {
+  struct: {
+    data: { array: { type: 'u8' } },
+  },
+};
+// NsAccountWrite (spec/namespaces.yaml): An account's value after a call.
+const NsAccountWriteSchema = {
+  struct: {
+    address: AddressSchema,
+    account: NsAccountSchema,
+  },
+};
+// WriteSet (spec/namespaces.yaml): Everything an entry changed, in a
+// canonical order: sql in execution order; state by (contract, key); cache by
+// key; blobs by CID; accounts by address. Followers of a Tier 0 namespace
+// apply it; Tier 1 ones must reproduce it byte for byte.
+const WriteSetSchema = {
+  struct: {
+    sql: { array: { type: SQLWriteSchema } },
+    state: { array: { type: StateWriteSchema } },
+    cache: { array: { type: CacheWriteSchema } },
+    blobs: { array: { type: BlobPutSchema } },
+    accounts: { array: { type: NsAccountWriteSchema } },
+    supply: { option: NsSupplySchema },
+  },
+};
+// NsStatus (spec/namespaces.yaml): The outcome of an executed request.
+// Failures use the signer's nonce and change nothing else.
+const NsStatusSchema = 'u8';
+// Event (spec/transactions.yaml): A typed record emitted by execution,
+// indexed for queries.
+const EventSchema = {
+  struct: {
+    emitter: AddressSchema,
+    topic: 'string',
+    data: { array: { type: 'u8' } },
+  },
+};
+// NsOutcome (spec/namespaces.yaml): What an executed request did.
+const NsOutcomeSchema = {
+  struct: {
+    status: NsStatusSchema,
+    trap: 'string',
+    gas_used: 'u64',
+    results: { array: { type: 'u64' } },
+    contract: { option: AddressSchema },
+    events: { array: { type: EventSchema } },
+  },
+};
+// TxLogEntry (spec/namespaces.yaml): One entry of a namespace's TxLog, at
+// position 1, 2, ... without gaps. prev_hash of position 1 is
+// SHA-256("orama/ns/genesis" || Borsh(meta)).
+const TxLogEntrySchema = {
+  struct: {
+    namespace: 'string',
+    position: 'u64',
+    prev_hash: HashSchema,
+    chain_height: 'u64',
+    chain_timestamp: 'u64',
+    submission: NamespaceSubmissionSchema,
+    outcome: NsOutcomeSchema,
+    writes: WriteSetSchema,
+    root: HashSchema,
+  },
+};
 // SMTProofLeaf (spec/smt.yaml): A shortcut leaf met on a path: its path and
 // the hash of its value.
 const SMTProofLeafSchema = {
@@ -503,15 +782,6 @@ const PrivateTransferPayloadSchema = {
 // it) never appear in a receipt: a block holding such a transaction is
 // invalid; they name why in refusals and vectors.
 const TxStatusSchema = 'u8';
-// Event (spec/transactions.yaml): A typed record emitted by execution,
-// indexed for queries.
-const EventSchema = {
-  struct: {
-    emitter: AddressSchema,
-    topic: 'string',
-    data: { array: { type: 'u8' } },
-  },
-};
 // Receipt (spec/transactions.yaml): The result of one transaction in a block.
 // The block's ReceiptsRoot is the Merkle root of the receipts' hashes in
 // block order.
@@ -586,6 +856,36 @@ export const schemas = Object.freeze({
   SyncResponse: SyncResponseSchema,
   BlockRequest: BlockRequestSchema,
   BlockResponse: BlockResponseSchema,
+  NamespaceTier: NamespaceTierSchema,
+  NamespaceCreatePayload: NamespaceCreatePayloadSchema,
+  NamespaceDeletePayload: NamespaceDeletePayloadSchema,
+  NamespaceNode: NamespaceNodeSchema,
+  NamespaceRecord: NamespaceRecordSchema,
+  NamespaceSlot: NamespaceSlotSchema,
+  NodeNamespaces: NodeNamespacesSchema,
+  NamespaceRequestKind: NamespaceRequestKindSchema,
+  NamespaceRequest: NamespaceRequestSchema,
+  NamespaceSubmission: NamespaceSubmissionSchema,
+  NsDeploy: NsDeploySchema,
+  NsCall: NsCallSchema,
+  NsWithdraw: NsWithdrawSchema,
+  NsDeposit: NsDepositSchema,
+  NamespaceMeta: NamespaceMetaSchema,
+  NsAccount: NsAccountSchema,
+  NsSupply: NsSupplySchema,
+  CacheValue: CacheValueSchema,
+  SchemaRow: SchemaRowSchema,
+  SQLWriteKind: SQLWriteKindSchema,
+  RowImage: RowImageSchema,
+  SQLWrite: SQLWriteSchema,
+  StateWrite: StateWriteSchema,
+  CacheWrite: CacheWriteSchema,
+  BlobPut: BlobPutSchema,
+  NsAccountWrite: NsAccountWriteSchema,
+  WriteSet: WriteSetSchema,
+  NsStatus: NsStatusSchema,
+  NsOutcome: NsOutcomeSchema,
+  TxLogEntry: TxLogEntrySchema,
   SMTProofLeaf: SMTProofLeafSchema,
   SMTProof: SMTProofSchema,
   Asset: AssetSchema,
@@ -855,6 +1155,236 @@ export const types = Object.freeze({
       { name: 'block', type: 'option<Block>' },
     ],
   },
+  NamespaceTier: { kind: 'enum' },
+  NamespaceCreatePayload: {
+    kind: 'struct',
+    fields: [
+      { name: 'name', type: 'string', max: 63 },
+      { name: 'tier', type: 'NamespaceTier' },
+      { name: 'nodes', type: 'u8' },
+    ],
+  },
+  NamespaceDeletePayload: {
+    kind: 'struct',
+    fields: [
+      { name: 'name', type: 'string', max: 63 },
+    ],
+  },
+  NamespaceNode: {
+    kind: 'struct',
+    fields: [
+      { name: 'node', type: 'Address' },
+      { name: 'slot', type: 'u8' },
+    ],
+  },
+  NamespaceRecord: {
+    kind: 'struct',
+    fields: [
+      { name: 'name', type: 'string', max: 63 },
+      { name: 'tier', type: 'NamespaceTier' },
+      { name: 'owner', type: 'Address' },
+      { name: 'created_height', type: 'u64' },
+      { name: 'nodes', type: 'vec<NamespaceNode>', max: 7 },
+    ],
+  },
+  NamespaceSlot: {
+    kind: 'struct',
+    fields: [
+      { name: 'slot', type: 'u8' },
+      { name: 'name', type: 'string', max: 63 },
+    ],
+  },
+  NodeNamespaces: {
+    kind: 'struct',
+    fields: [
+      { name: 'slots', type: 'vec<NamespaceSlot>', max: 20 },
+    ],
+  },
+  NamespaceRequestKind: { kind: 'enum' },
+  NamespaceRequest: {
+    kind: 'struct',
+    fields: [
+      { name: 'namespace', type: 'string', max: 63 },
+      { name: 'signer', type: 'Address' },
+      { name: 'nonce', type: 'u64' },
+      { name: 'kind', type: 'NamespaceRequestKind' },
+      { name: 'payload', type: 'bytes', max: 70000 },
+      { name: 'signature', type: 'Signature' },
+    ],
+  },
+  NamespaceSubmission: {
+    kind: 'struct',
+    fields: [
+      { name: 'request', type: 'NamespaceRequest' },
+      { name: 'module', type: 'bytes', max: 4194304 },
+    ],
+  },
+  NsDeploy: {
+    kind: 'struct',
+    fields: [
+      { name: 'code_hash', type: 'Hash' },
+      { name: 'init', type: 'string', max: 64 },
+      { name: 'args', type: 'vec<u64>', max: 16 },
+      { name: 'input', type: 'bytes', max: 65536 },
+      { name: 'gas_limit', type: 'u64' },
+    ],
+  },
+  NsCall: {
+    kind: 'struct',
+    fields: [
+      { name: 'contract', type: 'Address' },
+      { name: 'function', type: 'string', max: 64 },
+      { name: 'args', type: 'vec<u64>', max: 16 },
+      { name: 'input', type: 'bytes', max: 65536 },
+      { name: 'orama_value', type: 'u64' },
+      { name: 'btc_value', type: 'u64' },
+      { name: 'gas_limit', type: 'u64' },
+    ],
+  },
+  NsWithdraw: {
+    kind: 'struct',
+    fields: [
+      { name: 'asset', type: 'Asset' },
+      { name: 'amount', type: 'u64' },
+      { name: 'to', type: 'Address' },
+    ],
+  },
+  NsDeposit: {
+    kind: 'struct',
+    fields: [
+      { name: 'asset', type: 'Asset' },
+      { name: 'amount', type: 'u64' },
+      { name: 'to', type: 'Address' },
+      { name: 'source', type: 'Hash' },
+    ],
+  },
+  NamespaceMeta: {
+    kind: 'struct',
+    fields: [
+      { name: 'name', type: 'string', max: 63 },
+      { name: 'tier', type: 'NamespaceTier' },
+      { name: 'owner', type: 'Address' },
+      { name: 'created_height', type: 'u64' },
+    ],
+  },
+  NsAccount: {
+    kind: 'struct',
+    fields: [
+      { name: 'orama', type: 'u64' },
+      { name: 'btc', type: 'u64' },
+      { name: 'nonce', type: 'u64' },
+      { name: 'code_hash', type: 'Hash' },
+      { name: 'storage_root', type: 'Hash' },
+    ],
+  },
+  NsSupply: {
+    kind: 'struct',
+    fields: [
+      { name: 'orama_in', type: 'u64' },
+      { name: 'orama_out', type: 'u64' },
+      { name: 'btc_in', type: 'u64' },
+      { name: 'btc_out', type: 'u64' },
+    ],
+  },
+  CacheValue: {
+    kind: 'struct',
+    fields: [
+      { name: 'expires', type: 'u64' },
+      { name: 'value', type: 'bytes', max: 65536 },
+    ],
+  },
+  SchemaRow: {
+    kind: 'struct',
+    fields: [
+      { name: 'type', type: 'string', max: 16 },
+      { name: 'tbl_name', type: 'string', max: 16384 },
+      { name: 'sql', type: 'string', max: 16384 },
+    ],
+  },
+  SQLWriteKind: { kind: 'enum' },
+  RowImage: {
+    kind: 'struct',
+    fields: [
+      { name: 'table', type: 'string', max: 16384 },
+      { name: 'rowid', type: 'u64' },
+      { name: 'present', type: 'bool' },
+      { name: 'values', type: 'bytes', max: 4194304 },
+    ],
+  },
+  SQLWrite: {
+    kind: 'struct',
+    fields: [
+      { name: 'kind', type: 'SQLWriteKind' },
+      { name: 'rows', type: 'vec<RowImage>', max: 1000000 },
+      { name: 'ddl', type: 'string', max: 16384 },
+    ],
+  },
+  StateWrite: {
+    kind: 'struct',
+    fields: [
+      { name: 'contract', type: 'Address' },
+      { name: 'key', type: 'bytes', max: 256 },
+      { name: 'present', type: 'bool' },
+      { name: 'value', type: 'bytes', max: 65536 },
+    ],
+  },
+  CacheWrite: {
+    kind: 'struct',
+    fields: [
+      { name: 'key', type: 'bytes', max: 256 },
+      { name: 'value', type: 'option<CacheValue>' },
+    ],
+  },
+  BlobPut: {
+    kind: 'struct',
+    fields: [
+      { name: 'data', type: 'bytes', max: 262144 },
+    ],
+  },
+  NsAccountWrite: {
+    kind: 'struct',
+    fields: [
+      { name: 'address', type: 'Address' },
+      { name: 'account', type: 'NsAccount' },
+    ],
+  },
+  WriteSet: {
+    kind: 'struct',
+    fields: [
+      { name: 'sql', type: 'vec<SQLWrite>', max: 65536 },
+      { name: 'state', type: 'vec<StateWrite>', max: 65536 },
+      { name: 'cache', type: 'vec<CacheWrite>', max: 65536 },
+      { name: 'blobs', type: 'vec<BlobPut>', max: 4096 },
+      { name: 'accounts', type: 'vec<NsAccountWrite>', max: 65536 },
+      { name: 'supply', type: 'option<NsSupply>' },
+    ],
+  },
+  NsStatus: { kind: 'enum' },
+  NsOutcome: {
+    kind: 'struct',
+    fields: [
+      { name: 'status', type: 'NsStatus' },
+      { name: 'trap', type: 'string', max: 4096 },
+      { name: 'gas_used', type: 'u64' },
+      { name: 'results', type: 'vec<u64>', max: 1 },
+      { name: 'contract', type: 'option<Address>' },
+      { name: 'events', type: 'vec<Event>', max: 64 },
+    ],
+  },
+  TxLogEntry: {
+    kind: 'struct',
+    fields: [
+      { name: 'namespace', type: 'string', max: 63 },
+      { name: 'position', type: 'u64' },
+      { name: 'prev_hash', type: 'Hash' },
+      { name: 'chain_height', type: 'u64' },
+      { name: 'chain_timestamp', type: 'u64' },
+      { name: 'submission', type: 'NamespaceSubmission' },
+      { name: 'outcome', type: 'NsOutcome' },
+      { name: 'writes', type: 'WriteSet' },
+      { name: 'root', type: 'Hash' },
+    ],
+  },
   SMTProofLeaf: {
     kind: 'struct',
     fields: [
@@ -1052,6 +1582,26 @@ export const limits = Object.freeze({
   Envelope: { payload: 1048576 /* MaxEnvelopePayloadBytes */ },
   TransactionBatch: { transactions: 1024 /* MaxTxBatch */ },
   SyncResponse: { blocks: 16 /* MaxSyncBlocks */ },
+  NamespaceCreatePayload: { name: 63 /* MaxNamespaceNameBytes */ },
+  NamespaceDeletePayload: { name: 63 /* MaxNamespaceNameBytes */ },
+  NamespaceRecord: { name: 63 /* MaxNamespaceNameBytes */, nodes: 7 },
+  NamespaceSlot: { name: 63 /* MaxNamespaceNameBytes */ },
+  NodeNamespaces: { slots: 20 /* MaxNamespacesPerNode */ },
+  NamespaceRequest: { namespace: 63 /* MaxNamespaceNameBytes */, payload: 70000 },
+  NamespaceSubmission: { module: 4194304 },
+  NsDeploy: { init: 64, args: 16, input: 65536 },
+  NsCall: { function: 64, args: 16, input: 65536 },
+  NamespaceMeta: { name: 63 /* MaxNamespaceNameBytes */ },
+  CacheValue: { value: 65536 },
+  SchemaRow: { type: 16, tbl_name: 16384, sql: 16384 },
+  RowImage: { table: 16384, values: 4194304 },
+  SQLWrite: { rows: 1000000, ddl: 16384 },
+  StateWrite: { key: 256, value: 65536 },
+  CacheWrite: { key: 256 },
+  BlobPut: { data: 262144 },
+  WriteSet: { sql: 65536, state: 65536, cache: 65536, blobs: 4096, accounts: 65536 },
+  NsOutcome: { trap: 4096, results: 1, events: 64 /* MaxEventsPerReceipt */ },
+  TxLogEntry: { namespace: 63 /* MaxNamespaceNameBytes */ },
   SMTProof: { siblings: 256 /* MaxSMTDepth */ },
   Transaction: { data: 16384 /* MaxTxDataBytes */ },
   ClaimUsernamePayload: { username: 32 /* MaxUsernameBytes */ },
@@ -1070,9 +1620,13 @@ export const limits = Object.freeze({
 
 /** Enum name -> variant name -> its u8 value, in spec order. */
 export const enums = Object.freeze({
-  SigningDomain: { Transaction: 1, Vote: 2, Timeout: 3, Envelope: 4, Proposal: 5, BridgeAttestation: 6, NamespaceCommitment: 7 },
+  SigningDomain: { Transaction: 1, Vote: 2, Timeout: 3, Envelope: 4, Proposal: 5, BridgeAttestation: 6, NamespaceCommitment: 7, NamespaceRequest: 8 },
   EvidenceKind: { DoubleProposal: 1, DoubleVote: 2, DoubleTimeout: 3 },
   MessageType: { Proposal: 1, Vote: 2, Transaction: 3, NewView: 4, TransactionBatch: 5 },
+  NamespaceTier: { Tier0: 0, Tier1: 1 },
+  NamespaceRequestKind: { Deploy: 0, Call: 1, Withdraw: 2, Deposit: 3 },
+  SQLWriteKind: { Rows: 0, DDL: 1 },
+  NsStatus: { Ok: 0, Trap: 1, OutOfGas: 2, InvalidModule: 3, InsufficientValue: 4, InsufficientBalance: 5, UnknownContract: 6, UnknownFunction: 7, BadArgs: 8, Overflow: 9, DuplicateDeposit: 10 },
   Asset: { Orama: 0, BTC: 1 },
   TxType: { Transfer: 0, ClaimUsername: 1, Stake: 2, Unstake: 3, DEXOrder: 4, DEXCancel: 5, BridgeDeposit: 6, BridgeWithdraw: 7, NamespaceCommit: 8, GovernancePropose: 9, GovernanceVote: 10, ReportEquivocation: 11, Shield: 12, Unshield: 13, PrivateTransfer: 14 },
   OrderSide: { Buy: 0, Sell: 1 },
@@ -1093,6 +1647,12 @@ export const payloads = Object.freeze({
     Transaction: 'Transaction',
     NewView: 'NewView',
     TransactionBatch: 'TransactionBatch',
+  },
+  NamespaceRequestKind: {
+    Deploy: 'NsDeploy',
+    Call: 'NsCall',
+    Withdraw: 'NsWithdraw',
+    Deposit: 'NsDeposit',
   },
   TxType: {
     Transfer: null,
@@ -1123,6 +1683,7 @@ export const signing = Object.freeze({
   Vote: { domain: 'Vote', signatureField: 'signature' },
   Timeout: { domain: 'Timeout', signatureField: 'signature' },
   Envelope: { domain: 'Envelope', signatureField: 'signature' },
+  NamespaceRequest: { domain: 'NamespaceRequest', signatureField: 'signature' },
   Transaction: { domain: 'Transaction', signatureField: 'signature' },
   BTCDeposit: { domain: 'BridgeAttestation', signatureField: null },
   NamespaceCommitment: { domain: 'NamespaceCommitment', signatureField: null },
@@ -1132,6 +1693,8 @@ export const signing = Object.freeze({
 export const hashes = Object.freeze({
   Genesis: 'sha256',
   BlockHeader: 'sha256',
+  NamespaceRequest: 'sha256',
+  TxLogEntry: 'sha256',
   Transaction: 'sha256',
   Receipt: 'sha256',
 });
@@ -1201,6 +1764,10 @@ export const params = Object.freeze({
   MaxBridgeSigners: 64,
   MaxBTCAddressBytes: 90,
   MaxNamespaceNameBytes: 63,
+  MinNamespaceNameBytes: 3,
+  MaxNamespaceCallGas: 1000000000n,
+  MaxTxLogEntryBytes: 8388608,
+  MaxNamespaceBatchEntries: 256,
   MaxProposalTitleBytes: 128,
   MaxProposalDescriptionBytes: 8192,
   MaxProposalActionBytes: 4096,
@@ -1293,6 +1860,10 @@ export const paramTypes = Object.freeze({
   MaxBridgeSigners: 'size',
   MaxBTCAddressBytes: 'size',
   MaxNamespaceNameBytes: 'size',
+  MinNamespaceNameBytes: 'size',
+  MaxNamespaceCallGas: 'u64',
+  MaxTxLogEntryBytes: 'size',
+  MaxNamespaceBatchEntries: 'size',
   MaxProposalTitleBytes: 'size',
   MaxProposalDescriptionBytes: 'size',
   MaxProposalActionBytes: 'size',

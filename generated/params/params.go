@@ -229,6 +229,19 @@ const (
 	// MaxNamespaceNameBytes: Longest namespace name (a DNS label).
 	MaxNamespaceNameBytes = 63
 
+	// MinNamespaceNameBytes: Shortest namespace name.
+	MinNamespaceNameBytes = 3
+
+	// MaxNamespaceCallGas: Largest gas_limit of a namespace Deploy or Call.
+	MaxNamespaceCallGas uint64 = uint64(0x3b9aca00)
+
+	// MaxTxLogEntryBytes: Largest encoded TxLogEntry a node accepts from a log.
+	MaxTxLogEntryBytes = 8388608
+
+	// MaxNamespaceBatchEntries: Most TxLog entries an executor appends in one
+	// batch.
+	MaxNamespaceBatchEntries = 256
+
 	// MaxProposalTitleBytes: Longest proposal title.
 	MaxProposalTitleBytes = 128
 
@@ -443,6 +456,14 @@ func Lookup(name string) (string, bool) {
 		return strconv.Itoa(MaxBTCAddressBytes), true
 	case "MaxNamespaceNameBytes":
 		return strconv.Itoa(MaxNamespaceNameBytes), true
+	case "MinNamespaceNameBytes":
+		return strconv.Itoa(MinNamespaceNameBytes), true
+	case "MaxNamespaceCallGas":
+		return strconv.FormatUint(MaxNamespaceCallGas, 10), true
+	case "MaxTxLogEntryBytes":
+		return strconv.Itoa(MaxTxLogEntryBytes), true
+	case "MaxNamespaceBatchEntries":
+		return strconv.Itoa(MaxNamespaceBatchEntries), true
 	case "MaxProposalTitleBytes":
 		return strconv.Itoa(MaxProposalTitleBytes), true
 	case "MaxProposalDescriptionBytes":

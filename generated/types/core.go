@@ -217,12 +217,15 @@ const (
 	// SigningDomainNamespaceCommitment: A namespace validator's signature over an
 	// epoch state root.
 	SigningDomainNamespaceCommitment SigningDomain = 7
+	// SigningDomainNamespaceRequest: A request to a namespace, ordered in its
+	// TxLog (namespaces.yaml NamespaceRequest).
+	SigningDomainNamespaceRequest SigningDomain = 8
 )
 
 // Valid reports whether v is a variant the spec defines.
 func (v SigningDomain) Valid() bool {
 	switch v {
-	case SigningDomainTransaction, SigningDomainVote, SigningDomainTimeout, SigningDomainEnvelope, SigningDomainProposal, SigningDomainBridgeAttestation, SigningDomainNamespaceCommitment:
+	case SigningDomainTransaction, SigningDomainVote, SigningDomainTimeout, SigningDomainEnvelope, SigningDomainProposal, SigningDomainBridgeAttestation, SigningDomainNamespaceCommitment, SigningDomainNamespaceRequest:
 		return true
 	}
 	return false
@@ -245,6 +248,8 @@ func (v SigningDomain) String() string {
 		return "BridgeAttestation"
 	case SigningDomainNamespaceCommitment:
 		return "NamespaceCommitment"
+	case SigningDomainNamespaceRequest:
+		return "NamespaceRequest"
 	}
 	return fmt.Sprintf("SigningDomain(%d)", uint8(v))
 }
@@ -266,6 +271,8 @@ func ParseSigningDomain(name string) (SigningDomain, error) {
 		return SigningDomainBridgeAttestation, nil
 	case "NamespaceCommitment":
 		return SigningDomainNamespaceCommitment, nil
+	case "NamespaceRequest":
+		return SigningDomainNamespaceRequest, nil
 	}
 	return 0, fmt.Errorf("types: %q is not a SigningDomain: %w", name, borsh.ErrUnknownVariant)
 }

@@ -241,6 +241,216 @@ func FuzzBlockResponse(f *testing.F) {
 	}, "../../conformance/vectors/codec/BlockResponse.json", "../../conformance/vectors/decode_errors/BlockResponse.json")
 }
 
+// FuzzNamespaceTier fuzzes the NamespaceTier decoder, seeded from its conformance vectors.
+func FuzzNamespaceTier(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NamespaceTier)
+	}, "../../conformance/vectors/codec/NamespaceTier.json", "../../conformance/vectors/decode_errors/NamespaceTier.json")
+}
+
+// FuzzNamespaceCreatePayload fuzzes the NamespaceCreatePayload decoder, seeded from its conformance vectors.
+func FuzzNamespaceCreatePayload(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NamespaceCreatePayload)
+	}, "../../conformance/vectors/codec/NamespaceCreatePayload.json", "../../conformance/vectors/decode_errors/NamespaceCreatePayload.json")
+}
+
+// FuzzNamespaceDeletePayload fuzzes the NamespaceDeletePayload decoder, seeded from its conformance vectors.
+func FuzzNamespaceDeletePayload(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NamespaceDeletePayload)
+	}, "../../conformance/vectors/codec/NamespaceDeletePayload.json", "../../conformance/vectors/decode_errors/NamespaceDeletePayload.json")
+}
+
+// FuzzNamespaceNode fuzzes the NamespaceNode decoder, seeded from its conformance vectors.
+func FuzzNamespaceNode(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NamespaceNode)
+	}, "../../conformance/vectors/codec/NamespaceNode.json", "../../conformance/vectors/decode_errors/NamespaceNode.json")
+}
+
+// FuzzNamespaceRecord fuzzes the NamespaceRecord decoder, seeded from its conformance vectors.
+func FuzzNamespaceRecord(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NamespaceRecord)
+	}, "../../conformance/vectors/codec/NamespaceRecord.json", "../../conformance/vectors/decode_errors/NamespaceRecord.json")
+}
+
+// FuzzNamespaceSlot fuzzes the NamespaceSlot decoder, seeded from its conformance vectors.
+func FuzzNamespaceSlot(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NamespaceSlot)
+	}, "../../conformance/vectors/codec/NamespaceSlot.json", "../../conformance/vectors/decode_errors/NamespaceSlot.json")
+}
+
+// FuzzNodeNamespaces fuzzes the NodeNamespaces decoder, seeded from its conformance vectors.
+func FuzzNodeNamespaces(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NodeNamespaces)
+	}, "../../conformance/vectors/codec/NodeNamespaces.json", "../../conformance/vectors/decode_errors/NodeNamespaces.json")
+}
+
+// FuzzNamespaceRequestKind fuzzes the NamespaceRequestKind decoder, seeded from its conformance vectors.
+func FuzzNamespaceRequestKind(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NamespaceRequestKind)
+	}, "../../conformance/vectors/codec/NamespaceRequestKind.json", "../../conformance/vectors/decode_errors/NamespaceRequestKind.json")
+}
+
+// FuzzNamespaceRequest fuzzes the NamespaceRequest decoder, seeded from its conformance vectors.
+func FuzzNamespaceRequest(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NamespaceRequest)
+	}, "../../conformance/vectors/codec/NamespaceRequest.json", "../../conformance/vectors/decode_errors/NamespaceRequest.json")
+}
+
+// FuzzNamespaceSubmission fuzzes the NamespaceSubmission decoder, seeded from its conformance vectors.
+func FuzzNamespaceSubmission(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NamespaceSubmission)
+	}, "../../conformance/vectors/codec/NamespaceSubmission.json", "../../conformance/vectors/decode_errors/NamespaceSubmission.json")
+}
+
+// FuzzNsDeploy fuzzes the NsDeploy decoder, seeded from its conformance vectors.
+func FuzzNsDeploy(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NsDeploy)
+	}, "../../conformance/vectors/codec/NsDeploy.json", "../../conformance/vectors/decode_errors/NsDeploy.json")
+}
+
+// FuzzNsCall fuzzes the NsCall decoder, seeded from its conformance vectors.
+func FuzzNsCall(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NsCall)
+	}, "../../conformance/vectors/codec/NsCall.json", "../../conformance/vectors/decode_errors/NsCall.json")
+}
+
+// FuzzNsWithdraw fuzzes the NsWithdraw decoder, seeded from its conformance vectors.
+func FuzzNsWithdraw(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NsWithdraw)
+	}, "../../conformance/vectors/codec/NsWithdraw.json", "../../conformance/vectors/decode_errors/NsWithdraw.json")
+}
+
+// FuzzNsDeposit fuzzes the NsDeposit decoder, seeded from its conformance vectors.
+func FuzzNsDeposit(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NsDeposit)
+	}, "../../conformance/vectors/codec/NsDeposit.json", "../../conformance/vectors/decode_errors/NsDeposit.json")
+}
+
+// FuzzNamespaceMeta fuzzes the NamespaceMeta decoder, seeded from its conformance vectors.
+func FuzzNamespaceMeta(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NamespaceMeta)
+	}, "../../conformance/vectors/codec/NamespaceMeta.json", "../../conformance/vectors/decode_errors/NamespaceMeta.json")
+}
+
+// FuzzNsAccount fuzzes the NsAccount decoder, seeded from its conformance vectors.
+func FuzzNsAccount(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NsAccount)
+	}, "../../conformance/vectors/codec/NsAccount.json", "../../conformance/vectors/decode_errors/NsAccount.json")
+}
+
+// FuzzNsSupply fuzzes the NsSupply decoder, seeded from its conformance vectors.
+func FuzzNsSupply(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NsSupply)
+	}, "../../conformance/vectors/codec/NsSupply.json", "../../conformance/vectors/decode_errors/NsSupply.json")
+}
+
+// FuzzCacheValue fuzzes the CacheValue decoder, seeded from its conformance vectors.
+func FuzzCacheValue(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.CacheValue)
+	}, "../../conformance/vectors/codec/CacheValue.json", "../../conformance/vectors/decode_errors/CacheValue.json")
+}
+
+// FuzzSchemaRow fuzzes the SchemaRow decoder, seeded from its conformance vectors.
+func FuzzSchemaRow(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.SchemaRow)
+	}, "../../conformance/vectors/codec/SchemaRow.json", "../../conformance/vectors/decode_errors/SchemaRow.json")
+}
+
+// FuzzSQLWriteKind fuzzes the SQLWriteKind decoder, seeded from its conformance vectors.
+func FuzzSQLWriteKind(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.SQLWriteKind)
+	}, "../../conformance/vectors/codec/SQLWriteKind.json", "../../conformance/vectors/decode_errors/SQLWriteKind.json")
+}
+
+// FuzzRowImage fuzzes the RowImage decoder, seeded from its conformance vectors.
+func FuzzRowImage(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.RowImage)
+	}, "../../conformance/vectors/codec/RowImage.json", "../../conformance/vectors/decode_errors/RowImage.json")
+}
+
+// FuzzSQLWrite fuzzes the SQLWrite decoder, seeded from its conformance vectors.
+func FuzzSQLWrite(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.SQLWrite)
+	}, "../../conformance/vectors/codec/SQLWrite.json", "../../conformance/vectors/decode_errors/SQLWrite.json")
+}
+
+// FuzzStateWrite fuzzes the StateWrite decoder, seeded from its conformance vectors.
+func FuzzStateWrite(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.StateWrite)
+	}, "../../conformance/vectors/codec/StateWrite.json", "../../conformance/vectors/decode_errors/StateWrite.json")
+}
+
+// FuzzCacheWrite fuzzes the CacheWrite decoder, seeded from its conformance vectors.
+func FuzzCacheWrite(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.CacheWrite)
+	}, "../../conformance/vectors/codec/CacheWrite.json", "../../conformance/vectors/decode_errors/CacheWrite.json")
+}
+
+// FuzzBlobPut fuzzes the BlobPut decoder, seeded from its conformance vectors.
+func FuzzBlobPut(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.BlobPut)
+	}, "../../conformance/vectors/codec/BlobPut.json", "../../conformance/vectors/decode_errors/BlobPut.json")
+}
+
+// FuzzNsAccountWrite fuzzes the NsAccountWrite decoder, seeded from its conformance vectors.
+func FuzzNsAccountWrite(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NsAccountWrite)
+	}, "../../conformance/vectors/codec/NsAccountWrite.json", "../../conformance/vectors/decode_errors/NsAccountWrite.json")
+}
+
+// FuzzWriteSet fuzzes the WriteSet decoder, seeded from its conformance vectors.
+func FuzzWriteSet(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.WriteSet)
+	}, "../../conformance/vectors/codec/WriteSet.json", "../../conformance/vectors/decode_errors/WriteSet.json")
+}
+
+// FuzzNsStatus fuzzes the NsStatus decoder, seeded from its conformance vectors.
+func FuzzNsStatus(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NsStatus)
+	}, "../../conformance/vectors/codec/NsStatus.json", "../../conformance/vectors/decode_errors/NsStatus.json")
+}
+
+// FuzzNsOutcome fuzzes the NsOutcome decoder, seeded from its conformance vectors.
+func FuzzNsOutcome(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NsOutcome)
+	}, "../../conformance/vectors/codec/NsOutcome.json", "../../conformance/vectors/decode_errors/NsOutcome.json")
+}
+
+// FuzzTxLogEntry fuzzes the TxLogEntry decoder, seeded from its conformance vectors.
+func FuzzTxLogEntry(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.TxLogEntry)
+	}, "../../conformance/vectors/codec/TxLogEntry.json", "../../conformance/vectors/decode_errors/TxLogEntry.json")
+}
+
 // FuzzSMTProofLeaf fuzzes the SMTProofLeaf decoder, seeded from its conformance vectors.
 func FuzzSMTProofLeaf(f *testing.F) {
 	borshtest.Fuzz(f, func() borsh.Codec {

@@ -78,6 +78,66 @@ func New(name string) (borsh.Codec, bool) {
 		return new(BlockRequest), true
 	case "BlockResponse":
 		return new(BlockResponse), true
+	case "NamespaceTier":
+		return new(NamespaceTier), true
+	case "NamespaceCreatePayload":
+		return new(NamespaceCreatePayload), true
+	case "NamespaceDeletePayload":
+		return new(NamespaceDeletePayload), true
+	case "NamespaceNode":
+		return new(NamespaceNode), true
+	case "NamespaceRecord":
+		return new(NamespaceRecord), true
+	case "NamespaceSlot":
+		return new(NamespaceSlot), true
+	case "NodeNamespaces":
+		return new(NodeNamespaces), true
+	case "NamespaceRequestKind":
+		return new(NamespaceRequestKind), true
+	case "NamespaceRequest":
+		return new(NamespaceRequest), true
+	case "NamespaceSubmission":
+		return new(NamespaceSubmission), true
+	case "NsDeploy":
+		return new(NsDeploy), true
+	case "NsCall":
+		return new(NsCall), true
+	case "NsWithdraw":
+		return new(NsWithdraw), true
+	case "NsDeposit":
+		return new(NsDeposit), true
+	case "NamespaceMeta":
+		return new(NamespaceMeta), true
+	case "NsAccount":
+		return new(NsAccount), true
+	case "NsSupply":
+		return new(NsSupply), true
+	case "CacheValue":
+		return new(CacheValue), true
+	case "SchemaRow":
+		return new(SchemaRow), true
+	case "SQLWriteKind":
+		return new(SQLWriteKind), true
+	case "RowImage":
+		return new(RowImage), true
+	case "SQLWrite":
+		return new(SQLWrite), true
+	case "StateWrite":
+		return new(StateWrite), true
+	case "CacheWrite":
+		return new(CacheWrite), true
+	case "BlobPut":
+		return new(BlobPut), true
+	case "NsAccountWrite":
+		return new(NsAccountWrite), true
+	case "WriteSet":
+		return new(WriteSet), true
+	case "NsStatus":
+		return new(NsStatus), true
+	case "NsOutcome":
+		return new(NsOutcome), true
+	case "TxLogEntry":
+		return new(TxLogEntry), true
 	case "SMTProofLeaf":
 		return new(SMTProofLeaf), true
 	case "SMTProof":
@@ -142,7 +202,7 @@ func New(name string) (borsh.Codec, bool) {
 
 // Names lists every spec type, file by file in spec order.
 func Names() []string {
-	return []string{"Account", "UsernameRecord", "ChainSupply", "GenesisAllocation", "Genesis", "Vote", "QuorumCert", "Timeout", "TimeoutSignature", "TimeoutCert", "BlockHeader", "Block", "Validator", "SafetyRecord", "Address", "Hash", "Signature", "Bitmap256", "SigningDomain", "SigningPreimage", "ValidatorSignature", "EvidenceKind", "Evidence", "MessageType", "Envelope", "TransactionBatch", "Proposal", "NewView", "CommitProof", "SyncRequest", "SyncResponse", "BlockRequest", "BlockResponse", "SMTProofLeaf", "SMTProof", "Asset", "TxType", "Transaction", "ClaimUsernamePayload", "OrderSide", "OrderKind", "DEXOrderPayload", "DEXCancelPayload", "BTCDeposit", "BridgeDepositPayload", "BridgeWithdrawPayload", "NamespaceCommitment", "NamespaceCommitPayload", "GovernanceTier", "GovernanceProposalPayload", "VoteChoice", "GovernanceVotePayload", "EquivocationEvidence", "ShieldPayload", "UnshieldPayload", "PrivateTransferPayload", "TxStatus", "Event", "Receipt", "TransferEvent", "UsernameClaimedEvent", "BlockReceipts"}
+	return []string{"Account", "UsernameRecord", "ChainSupply", "GenesisAllocation", "Genesis", "Vote", "QuorumCert", "Timeout", "TimeoutSignature", "TimeoutCert", "BlockHeader", "Block", "Validator", "SafetyRecord", "Address", "Hash", "Signature", "Bitmap256", "SigningDomain", "SigningPreimage", "ValidatorSignature", "EvidenceKind", "Evidence", "MessageType", "Envelope", "TransactionBatch", "Proposal", "NewView", "CommitProof", "SyncRequest", "SyncResponse", "BlockRequest", "BlockResponse", "NamespaceTier", "NamespaceCreatePayload", "NamespaceDeletePayload", "NamespaceNode", "NamespaceRecord", "NamespaceSlot", "NodeNamespaces", "NamespaceRequestKind", "NamespaceRequest", "NamespaceSubmission", "NsDeploy", "NsCall", "NsWithdraw", "NsDeposit", "NamespaceMeta", "NsAccount", "NsSupply", "CacheValue", "SchemaRow", "SQLWriteKind", "RowImage", "SQLWrite", "StateWrite", "CacheWrite", "BlobPut", "NsAccountWrite", "WriteSet", "NsStatus", "NsOutcome", "TxLogEntry", "SMTProofLeaf", "SMTProof", "Asset", "TxType", "Transaction", "ClaimUsernamePayload", "OrderSide", "OrderKind", "DEXOrderPayload", "DEXCancelPayload", "BTCDeposit", "BridgeDepositPayload", "BridgeWithdrawPayload", "NamespaceCommitment", "NamespaceCommitPayload", "GovernanceTier", "GovernanceProposalPayload", "VoteChoice", "GovernanceVotePayload", "EquivocationEvidence", "ShieldPayload", "UnshieldPayload", "PrivateTransferPayload", "TxStatus", "Event", "Receipt", "TransferEvent", "UsernameClaimedEvent", "BlockReceipts"}
 }
 
 // Bytes is a variable-length byte string. Its JSON form is 0x and lowercase hex.

@@ -23,6 +23,7 @@ const (
 	DomainProposal            Domain = 5
 	DomainBridgeAttestation   Domain = 6
 	DomainNamespaceCommitment Domain = 7
+	DomainNamespaceRequest    Domain = 8
 )
 
 // MaxSigningPayload is the largest payload SigningPreimage accepts. It bounds
@@ -37,7 +38,7 @@ const signingHeaderLength = 1 + 8 + 4
 
 // Valid reports whether d is one of the defined domains.
 func (d Domain) Valid() bool {
-	return d >= DomainTransaction && d <= DomainNamespaceCommitment
+	return d >= DomainTransaction && d <= DomainNamespaceRequest
 }
 
 // String returns the domain's name, for logs and error messages.
@@ -57,6 +58,8 @@ func (d Domain) String() string {
 		return "bridge-attestation"
 	case DomainNamespaceCommitment:
 		return "namespace-commitment"
+	case DomainNamespaceRequest:
+		return "namespace-request"
 	}
 	return "Domain(" + strconv.Itoa(int(d)) + ")"
 }

@@ -10,7 +10,7 @@ import (
 
 var allDomains = []Domain{
 	DomainTransaction, DomainVote, DomainTimeout, DomainEnvelope,
-	DomainProposal, DomainBridgeAttestation, DomainNamespaceCommitment,
+	DomainProposal, DomainBridgeAttestation, DomainNamespaceCommitment, DomainNamespaceRequest,
 }
 
 func TestDomainValues(t *testing.T) {
@@ -18,6 +18,7 @@ func TestDomainValues(t *testing.T) {
 	want := map[Domain]uint8{
 		DomainTransaction: 1, DomainVote: 2, DomainTimeout: 3, DomainEnvelope: 4,
 		DomainProposal: 5, DomainBridgeAttestation: 6, DomainNamespaceCommitment: 7,
+		DomainNamespaceRequest: 8,
 	}
 	for d, v := range want {
 		if uint8(d) != v {
@@ -26,7 +27,7 @@ func TestDomainValues(t *testing.T) {
 	}
 	for v := 0; v < 256; v++ {
 		d := Domain(v)
-		if got, want := d.Valid(), v >= 1 && v <= 7; got != want {
+		if got, want := d.Valid(), v >= 1 && v <= 8; got != want {
 			t.Errorf("Domain(%d).Valid() = %v, want %v", v, got, want)
 		}
 	}
@@ -102,7 +103,7 @@ func TestSigningHashKnownValue(t *testing.T) {
 
 func TestSigningInvalidDomain(t *testing.T) {
 	k := mustKey(t, knownKeys[0].priv)
-	for _, d := range []Domain{0, 8, 9, 128, 255} {
+	for _, d := range []Domain{0, 9, 10, 128, 255} {
 		if _, err := SigningPreimage(d, 1, []byte("x")); err == nil {
 			t.Errorf("SigningPreimage(%d): no error", d)
 		} else {

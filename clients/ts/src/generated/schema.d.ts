@@ -41,6 +41,36 @@ export type TypeName =
   | 'SyncResponse'
   | 'BlockRequest'
   | 'BlockResponse'
+  | 'NamespaceTier'
+  | 'NamespaceCreatePayload'
+  | 'NamespaceDeletePayload'
+  | 'NamespaceNode'
+  | 'NamespaceRecord'
+  | 'NamespaceSlot'
+  | 'NodeNamespaces'
+  | 'NamespaceRequestKind'
+  | 'NamespaceRequest'
+  | 'NamespaceSubmission'
+  | 'NsDeploy'
+  | 'NsCall'
+  | 'NsWithdraw'
+  | 'NsDeposit'
+  | 'NamespaceMeta'
+  | 'NsAccount'
+  | 'NsSupply'
+  | 'CacheValue'
+  | 'SchemaRow'
+  | 'SQLWriteKind'
+  | 'RowImage'
+  | 'SQLWrite'
+  | 'StateWrite'
+  | 'CacheWrite'
+  | 'BlobPut'
+  | 'NsAccountWrite'
+  | 'WriteSet'
+  | 'NsStatus'
+  | 'NsOutcome'
+  | 'TxLogEntry'
   | 'SMTProofLeaf'
   | 'SMTProof'
   | 'Asset'
@@ -147,6 +177,10 @@ export declare const params: Readonly<{
   MaxBridgeSigners: number;
   MaxBTCAddressBytes: number;
   MaxNamespaceNameBytes: number;
+  MinNamespaceNameBytes: number;
+  MaxNamespaceCallGas: bigint;
+  MaxTxLogEntryBytes: number;
+  MaxNamespaceBatchEntries: number;
   MaxProposalTitleBytes: number;
   MaxProposalDescriptionBytes: number;
   MaxProposalActionBytes: number;
