@@ -231,6 +231,9 @@ func goResultType(f *Function) Code {
 	case RResult:
 		switch f.Result.Encoding {
 		case "ExecResult":
+			if f.Gas.PerRow != 0 {
+				return Id("ExecOutcome")
+			}
 			return Qual(abiPkg, "ExecResult")
 		case "Rows":
 			return Qual(abiPkg, "Rows")
@@ -249,6 +252,22 @@ func goResultType(f *Function) Code {
 }
 
 func emitInterfaces(f *File, s *Spec) {
+	for _, fn := range s.Functions() {
+		if fn.Gas.PerRow != 0 {
+			f.Comment("ExecOutcome is what a function charged per row returns: the result the")
+			f.Comment("contract reads, and the rows the work changed, which it pays Gas.PerRow")
+			f.Comment("each for after the work and before the result is written.")
+			f.Type().Id("ExecOutcome").Struct(
+				Qual(abiPkg, "ExecResult"),
+				Line().Comment("RowsChanged counts every row the statement inserted, updated or deleted,").
+					Line().Comment("triggers, foreign key actions and the deletes of INSERT OR REPLACE").
+					Line().Comment("included (not only the rows_affected the contract reads); 0 when it failed.").
+					Line().Id("RowsChanged").Uint64(),
+			)
+			f.Line()
+			break
+		}
+	}
 	for i := range s.Interfaces {
 		in := &s.Interfaces[i]
 		f.Add(comment(in.Name + " implements module " + in.Module + ". " + in.Doc))
@@ -268,6 +287,9 @@ func emitInterfaces(f *File, s *Spec) {
 				}
 				if fn.HasTrap("limit_exceeded") {
 					doc += " ErrLimitExceeded ends the call with limit_exceeded."
+				}
+				if fn.Gas.PerRow != 0 {
+					doc += fmt.Sprintf(" Its RowsChanged is charged %d gas each.", fn.Gas.PerRow)
 				}
 				if len(fn.Codes) > 1 || fn.Result.Absent || fn.HasTrap("limit_exceeded") {
 					doc += " Any other error ends the call as a host failure."
@@ -306,11 +328,12 @@ func emitInterfaces(f *File, s *Spec) {
 
 func emitTable(f *File, s *Spec) {
 	f.Comment("Gas is a host function's charge: Base plus PerInputByte for each byte it")
-	f.Comment("reads, before the work; PerOutputByte for each byte of its result payload,")
-	f.Comment("before writing it.")
+	f.Comment("reads, before the work; PerRow for each row the work changed, after it;")
+	f.Comment("PerOutputByte for each byte of its result payload, before writing it.")
 	f.Type().Id("Gas").Struct(
 		Id("Base").Uint64(),
 		Id("PerInputByte").Uint64(),
+		Id("PerRow").Uint64(),
 		Id("PerOutputByte").Uint64(),
 	)
 	f.Line()
@@ -342,6 +365,7 @@ func emitTable(f *File, s *Spec) {
 				Id("Gas"): Id("Gas").Values(Dict{
 					Id("Base"):          Lit(int(fn.Gas.Base)),
 					Id("PerInputByte"):  Lit(int(fn.Gas.PerInputByte)),
+					Id("PerRow"):        Lit(int(fn.Gas.PerRow)),
 					Id("PerOutputByte"): Lit(int(fn.Gas.PerOutputByte)),
 				}),
 			})
@@ -576,8 +600,14 @@ func emitHostFunc(f *File, s *Spec, fn *Function) {
 			case "ExecResult":
 				g.List(Id("res"), Err()).Op(":=").Add(call)
 				g.Id("st").Op(":=").Id("code").Call(others...)
+				out := Id("res")
+				if fn.Gas.PerRow != 0 {
+					g.If(Id("st").Op("==").Id("StatusOK")).Block(
+						Id("imp").Dot("chargeRows").Call(Id("ctx"), Id("m"), Id("fn"), Lit(int(fn.Gas.PerRow)), Id("res").Dot("RowsChanged")))
+					out = Id("res").Dot("ExecResult")
+				}
 				g.Id("stack").Index(Lit(0)).Op("=").Id("imp").Dot("ret").Call(Id("ctx"), Id("m"), Id("fn"), per,
-					Qual(abiPkg, "AppendExecResult").Call(Nil(), Uint32().Call(Id("st")), Id("res")))
+					Qual(abiPkg, "AppendExecResult").Call(Nil(), Uint32().Call(Id("st")), out))
 			case "Rows":
 				g.List(Id("rows"), Err()).Op(":=").Add(call)
 				g.Id("st").Op(":=").Id("code").Call(others...)

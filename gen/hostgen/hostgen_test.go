@@ -86,6 +86,8 @@ func TestLoadRejects(t *testing.T) {
 		{"duplicate code value", "{name: invalid_amount, value: 3,", "{name: invalid_amount, value: 2,", "value 2 is taken"},
 		{"codes on a u64", "        result: {type: u64}\n        gas: {base: 1000}\n        codes: [ok]", "        result: {type: u64}\n        gas: {base: 1000}\n        codes: [ok, not_found]", "only status functions"},
 		{"output gas without result", "gas: {base: 1000, per_input_byte: 4}", "gas: {base: 1000, per_input_byte: 4, per_output_byte: 1}", "per_output_byte"},
+		{"row gas on a query", "gas: {base: 10000, per_input_byte: 10, per_output_byte: 4}", "gas: {base: 10000, per_input_byte: 10, per_output_byte: 4, per_row: 1}", "per_row"},
+		{"row gas on a status", "gas: {base: 1000, per_input_byte: 4}", "gas: {base: 1000, per_input_byte: 4, per_row: 500}", "per_row"},
 		{"empty without absent", "result: {type: result, absent: true, empty: true}", "result: {type: result, empty: true}", "empty needs absent"},
 		{"empty on a status", "        result: {type: status}\n        gas: {base: 2000, per_input_byte: 10}", "        result: {type: status, empty: true}\n        gas: {base: 2000, per_input_byte: 10}", "never absent"},
 		{"bad module", "module: orama.cache", "module: cache", "not orama"},

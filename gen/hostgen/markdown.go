@@ -27,9 +27,9 @@ func Markdown(s *Spec) []byte {
 	p("  `result_ptr` 0 means there is no value. The block is yours.\n")
 	p("- Outcomes that depend on state are status codes; mistakes the contract could have\n")
 	p("  avoided (and host failures) are traps, which end the call and undo everything it did.\n")
-	p("- Gas is charged before the work: `base + per_input_byte x bytes read`, then\n")
-	p("  `per_output_byte x result bytes` before the result is written. Instructions are metered\n")
-	p("  by the VM ([spec/vm.md](../../spec/vm.md)).\n\n")
+	p("- Gas is charged before the work: `base + per_input_byte x bytes read`; after it,\n")
+	p("  `per_row x rows changed` (`db.execute`); then `per_output_byte x result bytes` before the\n")
+	p("  result is written. Instructions are metered by the VM ([spec/vm.md](../../spec/vm.md)).\n\n")
 	p("Libraries: AssemblyScript `sdk/as` (`@orama/contract-sdk`), Go `sdk/go` (GOOS=wasip1). The\n")
 	p("guest names below are theirs.\n\n")
 
@@ -110,6 +110,9 @@ func gasText(f *Function) string {
 	s := fmt.Sprint(f.Gas.Base)
 	if f.Gas.PerInputByte != 0 {
 		s += fmt.Sprintf(" + %d/input byte", f.Gas.PerInputByte)
+	}
+	if f.Gas.PerRow != 0 {
+		s += fmt.Sprintf(" + %d/row changed", f.Gas.PerRow)
 	}
 	if f.Gas.PerOutputByte != 0 {
 		s += fmt.Sprintf(" + %d/output byte", f.Gas.PerOutputByte)

@@ -110,10 +110,13 @@ type Result struct {
 }
 
 // Gas is a function's charge: Base + PerInputByte x input bytes before the
-// work, PerOutputByte x result payload bytes before writing it.
+// work, PerRow x rows the work changed after it (ExecResult functions: the
+// implementation reports the rows), PerOutputByte x result payload bytes
+// before writing it.
 type Gas struct {
 	Base          uint64 `yaml:"base"`
 	PerInputByte  uint64 `yaml:"per_input_byte"`
+	PerRow        uint64 `yaml:"per_row"`
 	PerOutputByte uint64 `yaml:"per_output_byte"`
 }
 
@@ -453,6 +456,9 @@ func (s *Spec) checkFunction(f *Function, encodings map[string]bool) error {
 	}
 	if f.Gas.PerInputByte > 1<<16 || f.Gas.PerOutputByte > 1<<16 {
 		return fmt.Errorf("per-byte gas over 65536 could overflow")
+	}
+	if f.Gas.PerRow != 0 && (f.Result.Type != RResult || f.Result.Encoding != "ExecResult") {
+		return fmt.Errorf("per_row applies to ExecResult functions only: their implementation counts the rows")
 	}
 	if len(f.Codes) == 0 || f.Codes[0] != "ok" {
 		return fmt.Errorf("codes must start with ok")

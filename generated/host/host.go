@@ -58,7 +58,9 @@ const (
 	StatusSQLReadOnly Status = 6
 	// StatusSQLDenied: The statement uses what contracts may not: a
 	// non-deterministic function, PRAGMA, ATTACH or DETACH, transaction control
-	// (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE), or a virtual table.
+	// (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE), a virtual table, a table
+	// named _orama_* or sqlite_*, a schema other than main, VACUUM, REINDEX or
+	// ANALYZE, or a table WITHOUT ROWID.
 	StatusSQLDenied Status = 7
 	// StatusResultTooLarge: The result would exceed MaxResultBytes; ask for fewer
 	// rows.
@@ -113,7 +115,9 @@ var (
 	ErrSQLReadOnly = errors.New("host: sql_read_only")
 	// ErrSQLDenied gives sql_denied: The statement uses what contracts may not: a
 	// non-deterministic function, PRAGMA, ATTACH or DETACH, transaction control
-	// (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE), or a virtual table.
+	// (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE), a virtual table, a table
+	// named _orama_* or sqlite_*, a schema other than main, VACUUM, REINDEX or
+	// ANALYZE, or a table WITHOUT ROWID.
 	ErrSQLDenied = errors.New("host: sql_denied")
 	// ErrResultTooLarge gives result_too_large: The result would exceed
 	// MaxResultBytes; ask for fewer rows.
@@ -233,6 +237,18 @@ const (
 	MaxHashInputBytes = 1048576
 )
 
+// ExecOutcome is what a function charged per row returns: the result the
+// contract reads, and the rows the work changed, which it pays Gas.PerRow
+// each for after the work and before the result is written.
+type ExecOutcome struct {
+	abi.ExecResult
+
+	// RowsChanged counts every row the statement inserted, updated or deleted,
+	// triggers, foreign key actions and the deletes of INSERT OR REPLACE
+	// included (not only the rows_affected the contract reads); 0 when it failed.
+	RowsChanged uint64
+}
+
 // DB implements module orama.db. SQL on the namespace's database (RQLite,
 // SQLite dialect). One statement per call, with ?N parameters; the namespace's
 // state includes the database, so statements are executed in call order by
@@ -240,9 +256,9 @@ const (
 type DB interface {
 	// Execute implements orama.db.execute. Runs one statement that may write
 	// (CREATE, INSERT, UPDATE, DELETE, ...). It may return ErrSQLError,
-	// ErrSQLConstraint, ErrSQLDenied. Any other error ends the call as a host
-	// failure.
-	Execute(ctx context.Context, query string, params []abi.Value) (abi.ExecResult, error)
+	// ErrSQLConstraint, ErrSQLDenied. Its RowsChanged is charged 500 gas each. Any
+	// other error ends the call as a host failure.
+	Execute(ctx context.Context, query string, params []abi.Value) (ExecOutcome, error)
 
 	// Query implements orama.db.query. Runs one read-only statement and returns
 	// every row. It may return ErrSQLError, ErrSQLReadOnly, ErrSQLDenied,
@@ -431,11 +447,12 @@ type Imports struct {
 }
 
 // Gas is a host function's charge: Base plus PerInputByte for each byte it
-// reads, before the work; PerOutputByte for each byte of its result payload,
-// before writing it.
+// reads, before the work; PerRow for each row the work changed, after it;
+// PerOutputByte for each byte of its result payload, before writing it.
 type Gas struct {
 	Base          uint64
 	PerInputByte  uint64
+	PerRow        uint64
 	PerOutputByte uint64
 }
 
@@ -457,6 +474,7 @@ var Functions = []Function{
 			Base:          20000,
 			PerInputByte:  10,
 			PerOutputByte: 2,
+			PerRow:        500,
 		},
 		Module: "orama.db",
 		Name:   "execute",
@@ -468,6 +486,7 @@ var Functions = []Function{
 			Base:          10000,
 			PerInputByte:  10,
 			PerOutputByte: 4,
+			PerRow:        0,
 		},
 		Module: "orama.db",
 		Name:   "query",
@@ -479,6 +498,7 @@ var Functions = []Function{
 			Base:          10000,
 			PerInputByte:  10,
 			PerOutputByte: 4,
+			PerRow:        0,
 		},
 		Module: "orama.db",
 		Name:   "query_one",
@@ -490,6 +510,7 @@ var Functions = []Function{
 			Base:          500,
 			PerInputByte:  2,
 			PerOutputByte: 2,
+			PerRow:        0,
 		},
 		Module: "orama.cache",
 		Name:   "get",
@@ -501,6 +522,7 @@ var Functions = []Function{
 			Base:          1000,
 			PerInputByte:  4,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama.cache",
 		Name:   "set",
@@ -512,6 +534,7 @@ var Functions = []Function{
 			Base:          500,
 			PerInputByte:  2,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama.cache",
 		Name:   "delete",
@@ -523,6 +546,7 @@ var Functions = []Function{
 			Base:          5000,
 			PerInputByte:  8,
 			PerOutputByte: 2,
+			PerRow:        0,
 		},
 		Module: "orama.storage",
 		Name:   "put",
@@ -534,6 +558,7 @@ var Functions = []Function{
 			Base:          2000,
 			PerInputByte:  2,
 			PerOutputByte: 2,
+			PerRow:        0,
 		},
 		Module: "orama.storage",
 		Name:   "get",
@@ -545,6 +570,7 @@ var Functions = []Function{
 			Base:          800,
 			PerInputByte:  3,
 			PerOutputByte: 3,
+			PerRow:        0,
 		},
 		Module: "orama.state",
 		Name:   "get",
@@ -556,6 +582,7 @@ var Functions = []Function{
 			Base:          2000,
 			PerInputByte:  10,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama.state",
 		Name:   "set",
@@ -567,6 +594,7 @@ var Functions = []Function{
 			Base:          1000,
 			PerInputByte:  3,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama.state",
 		Name:   "delete",
@@ -578,6 +606,7 @@ var Functions = []Function{
 			Base:          5000,
 			PerInputByte:  0,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama",
 		Name:   "transfer_orama",
@@ -589,6 +618,7 @@ var Functions = []Function{
 			Base:          5000,
 			PerInputByte:  0,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama",
 		Name:   "transfer_btc",
@@ -600,6 +630,7 @@ var Functions = []Function{
 			Base:          1000,
 			PerInputByte:  0,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama",
 		Name:   "get_balance",
@@ -611,6 +642,7 @@ var Functions = []Function{
 			Base:          100,
 			PerInputByte:  0,
 			PerOutputByte: 2,
+			PerRow:        0,
 		},
 		Module: "orama.ctx",
 		Name:   "caller",
@@ -622,6 +654,7 @@ var Functions = []Function{
 			Base:          50,
 			PerInputByte:  0,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama.ctx",
 		Name:   "block_height",
@@ -633,6 +666,7 @@ var Functions = []Function{
 			Base:          50,
 			PerInputByte:  0,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama.ctx",
 		Name:   "block_timestamp",
@@ -644,6 +678,7 @@ var Functions = []Function{
 			Base:          50,
 			PerInputByte:  0,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama.ctx",
 		Name:   "orama_value",
@@ -655,6 +690,7 @@ var Functions = []Function{
 			Base:          50,
 			PerInputByte:  0,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama.ctx",
 		Name:   "btc_value",
@@ -666,6 +702,7 @@ var Functions = []Function{
 			Base:          100,
 			PerInputByte:  0,
 			PerOutputByte: 2,
+			PerRow:        0,
 		},
 		Module: "orama.ctx",
 		Name:   "input",
@@ -677,6 +714,7 @@ var Functions = []Function{
 			Base:          100,
 			PerInputByte:  0,
 			PerOutputByte: 2,
+			PerRow:        0,
 		},
 		Module: "orama.ctx",
 		Name:   "self",
@@ -688,6 +726,7 @@ var Functions = []Function{
 			Base:          1000,
 			PerInputByte:  8,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama",
 		Name:   "emit",
@@ -699,6 +738,7 @@ var Functions = []Function{
 			Base:          200,
 			PerInputByte:  2,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama.log",
 		Name:   "info",
@@ -710,6 +750,7 @@ var Functions = []Function{
 			Base:          200,
 			PerInputByte:  2,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama.log",
 		Name:   "error",
@@ -721,6 +762,7 @@ var Functions = []Function{
 			Base:          200,
 			PerInputByte:  4,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama.crypto",
 		Name:   "sha256",
@@ -732,6 +774,7 @@ var Functions = []Function{
 			Base:          200,
 			PerInputByte:  4,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama.crypto",
 		Name:   "keccak256",
@@ -743,6 +786,7 @@ var Functions = []Function{
 			Base:          40000,
 			PerInputByte:  4,
 			PerOutputByte: 0,
+			PerRow:        0,
 		},
 		Module: "orama.crypto",
 		Name:   "verify_signature",
@@ -936,7 +980,10 @@ func dbExecute(ctx context.Context, m api.Module, stack []uint64) {
 	}
 	res, err := imp.DB.Execute(ctx, string(query), params)
 	st := code(ctx, fn, err, false, StatusSQLError, StatusSQLConstraint, StatusSQLDenied)
-	stack[0] = imp.ret(ctx, m, fn, 2, abi.AppendExecResult(nil, uint32(st), res))
+	if st == StatusOK {
+		imp.chargeRows(ctx, m, fn, 500, res.RowsChanged)
+	}
+	stack[0] = imp.ret(ctx, m, fn, 2, abi.AppendExecResult(nil, uint32(st), res.ExecResult))
 }
 
 // dbQuery is orama.db.query(query_ptr, query_len, params_ptr, params_len) -> result_ptr.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/tetratelabs/wazero/api"
 
@@ -76,6 +77,20 @@ func write(ctx context.Context, m api.Module, fn, param string, ptr uint32, b []
 // malformed ends the call for an input that is not in its encoding.
 func malformed(ctx context.Context, fn, param string, err error) {
 	vm.Trap(ctx, fmt.Errorf("%w: %s: %s: %w", ErrMalformedInput, fn, param, err))
+}
+
+// chargeRows charges perRow for each row a function's work changed: after
+// the work and before its result is written, nothing when it changed none.
+// Too little gas ends the call, whose rollback undoes the work.
+func (imp *Imports) chargeRows(ctx context.Context, m api.Module, fn string, perRow, rows uint64) {
+	if rows == 0 {
+		return
+	}
+	gas := uint64(math.MaxUint64)
+	if rows <= math.MaxUint64/perRow {
+		gas = perRow * rows
+	}
+	imp.charge(ctx, m, fn, gas)
 }
 
 // ret charges perByte for each byte of b, then writes b through the guest's

@@ -1,6 +1,9 @@
 // Package host holds the in-memory reference implementations of the host
 // interfaces of generated/host (spec/hostfuncs.yaml): SQL on a real SQLite
-// (github.com/ncruces/go-sqlite3), a cache whose entries expire by block
+// (runtime/sqlite, the node's one SQLite: modernc.org/sqlite's C API; the
+// same SQLite type also opens a namespace replica on a file, tracks the rows
+// contract statements change and opens the read-only query connection,
+// spec/namespaces.md 2.1 and 5.2), a cache whose entries expire by block
 // time, content-addressed storage with real CIDv1 raw SHA2-256 names, a
 // ledger of ORAMA and BTC balances, events, logs and the chain's hashes and
 // signature checks.

@@ -35,7 +35,9 @@ const (
 	StatusSQLReadOnly Status = 6
 	// StatusSQLDenied: The statement uses what contracts may not: a
 	// non-deterministic function, PRAGMA, ATTACH or DETACH, transaction control
-	// (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE), or a virtual table.
+	// (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE), a virtual table, a table
+	// named _orama_* or sqlite_*, a schema other than main, VACUUM, REINDEX or
+	// ANALYZE, or a table WITHOUT ROWID.
 	StatusSQLDenied Status = 7
 	// StatusResultTooLarge: The result would exceed MaxResultBytes; ask for fewer
 	// rows.

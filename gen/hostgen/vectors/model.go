@@ -201,8 +201,13 @@ func (o *outcome) run(s *hostgen.Spec, fn *hostgen.Function, args []uint64, mem 
 			return err
 		}
 		if fn.Result.Encoding == "ExecResult" {
-			r, _ := res.(abi.ExecResult)
-			payload = abi.AppendExecResult(nil, s.Code(st).Value, r)
+			out, _ := res.(hostabi.ExecOutcome)
+			// 5a. The rows the statement changed, after the work and before
+			// the output charge; none when it failed.
+			if st == "ok" && fn.Gas.PerRow != 0 && out.RowsChanged != 0 {
+				o.charges = append(o.charges, fn.Gas.PerRow*out.RowsChanged)
+			}
+			payload = abi.AppendExecResult(nil, s.Code(st).Value, out.ExecResult)
 		} else {
 			rows, _ := res.(abi.Rows)
 			if st == "ok" && len(rows.Rows) > 1 && fn.Name == "query_one" {

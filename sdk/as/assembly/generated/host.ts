@@ -42,7 +42,9 @@ export namespace Status {
   /**
    * The statement uses what contracts may not: a non-deterministic function,
    * PRAGMA, ATTACH or DETACH, transaction control (BEGIN, COMMIT, ROLLBACK,
-   * SAVEPOINT, RELEASE), or a virtual table.
+   * SAVEPOINT, RELEASE), a virtual table, a table named _orama_* or sqlite_*, a
+   * schema other than main, VACUUM, REINDEX or ANALYZE, or a table WITHOUT
+   * ROWID.
    */
   export const SQL_DENIED: u32 = 7;
   /**
