@@ -1,0 +1,5 @@
+//go:build !race
+
+package nsengine
+
+const raceEnabled = false
