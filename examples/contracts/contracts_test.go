@@ -129,6 +129,7 @@ func tokenScenario() scenario {
 			env.SetBalance(host.Balance{Address: bob, Orama: 250})
 		},
 		steps: []step{
+			{export: "init", caller: alice, want: []uint64{ok}},
 			{export: "total_supply", caller: alice, want: []uint64{0}},
 			{export: "deposit", caller: alice, want: []uint64{invalid}, check: events()},
 			{export: "deposit", caller: alice, orama: 1000, want: []uint64{ok}, check: events(transferEvent(zero, alice, 1000))},

@@ -12,7 +12,7 @@
 // prefix.
 import {
   exec, query, queryOne, SqlValue, Kind, Status, statusName, BorshWriter,
-  caller, blockHeight, blockTimestamp, emitEvent, logInfo, logError, cacheGet, cacheSet, cacheDelete,
+  caller, blockHeight, blockTimestamp, emitEvent, input, logInfo, logError, cacheGet, cacheSet, cacheDelete,
 } from "@orama/contract-sdk";
 import { concat, readU64, returnBytes, u64le, unpackText, utf8 } from "./lib/common";
 export { orama_alloc } from "@orama/contract-sdk";
@@ -50,8 +50,22 @@ export function init(): u32 {
  * Status.SQL_ERROR: init was never called).
  */
 export function sign(n: u32, w0: u64, w1: u64, w2: u64, w3: u64): i64 {
+  return signMessage(unpackText(n, w0, w1, w2, w3));
+}
+
+/**
+ * Signs the guestbook with the call's input (orama.ctx.input) as the
+ * message: UTF-8, 1 to 280 bytes; what sign returns. This is the export the
+ * CLI's `orama ns call ... sign_text --input-text` uses.
+ */
+export function sign_text(): i64 {
+  const msg = input();
+  if (msg.length == 0 || msg.length > 280) return -(<i64>Status.INVALID_AMOUNT);
+  return signMessage(msg);
+}
+
+function signMessage(msg: Uint8Array): i64 {
   const author = caller();
-  const msg = unpackText(n, w0, w1, w2, w3);
   const r = exec("INSERT INTO guestbook (author, height, at, message) VALUES (?1, ?2, ?3, ?4)", [
     SqlValue.blob(author),
     SqlValue.integer(<i64>blockHeight()),

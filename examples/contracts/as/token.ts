@@ -11,6 +11,9 @@
 // Borsh-encoded: the recipient ([u8; 20]) then the amount (u64); input of any
 // other length traps. The other exports take i32/i64 parameters.
 //
+// Every transfer is also recorded in the namespace's SQL table transfers
+// (created by init, which a deploy runs): one row per successful transfer.
+//
 // Exports that move tokens return a status: Status.OK,
 // Status.INSUFFICIENT_BALANCE, or Status.INVALID_AMOUNT for an amount of 0.
 // Each move emits a "transfer" event: from (20 bytes), to (20 bytes) and the
@@ -18,10 +21,22 @@
 // as to for a withdrawal.
 import {
   stateGet, stateSet, stateDelete, caller, self, input, oramaValue, getBalance, transferOrama, emitEvent, logError,
-  Status, BorshReader,
+  Status, BorshReader, exec, SqlValue,
 } from "@orama/contract-sdk";
 import { addressOf, concat, equal, readU64, u64le, utf8 } from "./lib/common";
 export { orama_alloc } from "@orama/contract-sdk";
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS transfers (
+  id        INTEGER PRIMARY KEY,
+  sender    BLOB    NOT NULL,
+  recipient BLOB    NOT NULL,
+  amount    INTEGER NOT NULL
+)`;
+
+/** Creates the transfers table (again: a no-op). Returns the statement's status. */
+export function init(): u32 {
+  return exec(SCHEMA).status;
+}
 
 function balanceKey(owner: Uint8Array): Uint8Array {
   return concat(utf8("balance/"), owner);
@@ -104,6 +119,10 @@ export function transfer(): u32 {
     write(balanceKey(from), fromBal - amount);
     write(balanceKey(to), read(balanceKey(to)) + amount); // cannot overflow: at most the supply
   }
+  const r = exec("INSERT INTO transfers (sender, recipient, amount) VALUES (?1, ?2, ?3)", [
+    SqlValue.blob(from), SqlValue.blob(to), SqlValue.integer(<i64>amount),
+  ]);
+  if (!r.ok) throw new Error("token: recording the transfer failed (was init run?)");
   emitTransfer(from, to, amount);
   return Status.OK;
 }

@@ -1,0 +1,186 @@
+package ns
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/abi"
+	"github.com/oramanetwork/orama-chain/runtime/host"
+)
+
+// hostReplica is the Replica on runtime/host's SQLite.
+type hostReplica struct {
+	*host.SQLite
+}
+
+// MemReplica is an in-memory replica (Verify, tests).
+func MemReplica() (Replica, error) {
+	db, err := host.NewSQLite()
+	if err != nil {
+		return nil, err
+	}
+	return &hostReplica{db}, nil
+}
+
+// OpenReplica opens the replica file at path (WAL, synchronous=NORMAL) and
+// the read-only connection of the query endpoint on it.
+func OpenReplica(path string) (Replica, QueryDB, error) {
+	db, err := host.NewSQLiteFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := &hostReplica{db}
+	// The query connection needs the file to exist with its schema.
+	if err := ensureLogTables(r); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	q, err := host.NewSQLiteQuery(path)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return r, queryConn{q}, nil
+}
+
+func (r *hostReplica) Begin() error                 { return r.Exec("BEGIN") }
+func (r *hostReplica) Commit() error                { return r.Exec("COMMIT") }
+func (r *hostReplica) Rollback() error              { return r.Exec("ROLLBACK") }
+func (r *hostReplica) Savepoint(name string) error  { return r.Exec("SAVEPOINT " + name) }
+func (r *hostReplica) Release(name string) error    { return r.Exec("RELEASE " + name) }
+func (r *hostReplica) RollbackTo(name string) error { return r.Exec("ROLLBACK TO " + name) }
+
+func (r *hostReplica) HostExec(sql string, args ...abi.Value) error {
+	if len(args) == 0 {
+		return r.Exec(sql)
+	}
+	_, err := r.ExecHost(sql, args...)
+	return err
+}
+
+func (r *hostReplica) HostQuery(sql string, args ...abi.Value) (abi.Rows, error) {
+	return r.QueryHost(sql, args...)
+}
+
+func (r *hostReplica) TakeWrites() ([]types.SQLWrite, error) {
+	ws, err := r.SQLite.TakeWrites()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]types.SQLWrite, 0, len(ws))
+	for _, w := range ws {
+		if w.Kind == host.SQLWriteDDL {
+			out = append(out, types.SQLWrite{Kind: types.SQLWriteKindDDL, Ddl: w.DDL})
+			continue
+		}
+		out = append(out, types.SQLWrite{Kind: types.SQLWriteKindRows, Rows: images(w.Rows)})
+	}
+	return out, nil
+}
+
+func images(rs []host.RowImage) []types.RowImage {
+	out := make([]types.RowImage, 0, len(rs))
+	for _, r := range rs {
+		img := types.RowImage{Table: r.Table, Rowid: uint64(r.RowID), Present: r.Present}
+		if r.Present {
+			img.Values = encodeRow(r.Values)
+		}
+		out = append(out, img)
+	}
+	return out
+}
+
+// Schema lists sqlite_schema's user objects (not _orama_* or sqlite_*).
+func (r *hostReplica) Schema() ([]SchemaEntry, error) {
+	rows, err := r.QueryHost(`SELECT lower(name), type, lower(tbl_name), coalesce(sql, '') FROM sqlite_schema
+		WHERE lower(name) NOT LIKE '\_orama\_%' ESCAPE '\' AND lower(name) NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY lower(name)`)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SchemaEntry, 0, len(rows.Rows))
+	for _, row := range rows.Rows {
+		out = append(out, SchemaEntry{Name: string(row[0].Bytes), Row: types.SchemaRow{
+			Type: string(row[1].Bytes), TblName: string(row[2].Bytes), Sql: string(row[3].Bytes)}})
+	}
+	return out, nil
+}
+
+// TableRows reads a table's rows as images, by rowid.
+func (r *hostReplica) TableRows(table string) ([]types.RowImage, error) {
+	rs, err := r.SQLite.TableRows(table)
+	if err != nil {
+		return nil, err
+	}
+	return images(rs), nil
+}
+
+// Columns are a table's non-generated columns and its rowid alias.
+func (r *hostReplica) Columns(table string) ([]string, int, error) {
+	rows, err := r.QueryHost("SELECT name, hidden, lower(type), pk FROM pragma_table_xinfo(?1)", abi.Text(table))
+	if err != nil {
+		return nil, -1, err
+	}
+	var cols []string
+	alias, pks := -1, 0
+	for _, row := range rows.Rows {
+		if row[3].Int > 0 {
+			pks++
+		}
+		if row[1].Int != 0 { // 2, 3: generated columns
+			continue
+		}
+		if row[3].Int == 1 && string(row[2].Bytes) == "integer" {
+			alias = len(cols)
+		}
+		cols = append(cols, string(row[0].Bytes))
+	}
+	if pks != 1 {
+		alias = -1
+	}
+	return cols, alias, nil
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// encodeRow is Borsh vec<SQLValue> (contracts.md Encodings).
+func encodeRow(vals []abi.Value) []byte { return abi.AppendParams(nil, vals) }
+
+func decodeRow(b []byte) ([]abi.Value, error) { return abi.DecodeParams(b, 1<<20) }
+
+// queryConn is the read-only connection of the query endpoint.
+type queryConn struct{ db *host.SQLite }
+
+func (q queryConn) Close() error { return q.db.Close() }
+
+// ReadQuery runs one statement on the read-only connection, stopping after
+// maxRows rows (Truncated) or 4 MiB of values.
+func (q queryConn) ReadQuery(ctx context.Context, sql string, params []abi.Value, maxRows int) (*QueryResult, error) {
+	res := &QueryResult{Rows: [][]abi.Value{}}
+	size := 0
+	errStop := fmt.Errorf("stop")
+	err := q.db.QueryEach(ctx, sql, params, func(cols []string, row []abi.Value) error {
+		res.Columns = cols
+		if len(res.Rows) == maxRows {
+			res.Truncated = true
+			return errStop
+		}
+		for _, v := range row {
+			size += abi.ValueSize(v)
+		}
+		if size > MaxQueryBytes {
+			res.Truncated = true
+			return errStop
+		}
+		res.Rows = append(res.Rows, row)
+		return nil
+	})
+	if err != nil && err != errStop {
+		return nil, err
+	}
+	return res, nil
+}
+
+// MaxQueryBytes bounds a query answer's values (namespaces.md 2.1).
+const MaxQueryBytes = 4 << 20

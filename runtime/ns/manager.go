@@ -1,0 +1,177 @@
+package ns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/oramanetwork/orama-chain/generated/params"
+	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/smt"
+	"github.com/oramanetwork/orama-chain/runtime/vm"
+)
+
+// ManagerConfig configures the namespaces a node runs on the embedded
+// engines.
+type ManagerConfig struct {
+	// Dir holds one directory per namespace (data/ns/<name>).
+	Dir       string
+	ChainID   uint64
+	Authority types.Address // the deposit authority
+	Chain     Chain
+	Log       *slog.Logger
+	// Blobs opens a namespace's object store; nil: a local CID store in
+	// <Dir>/<name>/blobs.
+	Blobs func(name, dir string) (Blobs, error)
+}
+
+// Manager opens, runs and closes the namespaces placed on this node, at
+// most params.MaxNamespacesPerNode.
+type Manager struct {
+	cfg ManagerConfig
+	vm  *vm.VM
+
+	mu   sync.Mutex
+	open map[string]*managed
+}
+
+type managed struct {
+	ns    *Namespace
+	db    Replica
+	query QueryDB
+	bdb   *badger.DB
+}
+
+// NewManager starts a manager with its own VM (compiled modules cached in
+// <Dir>/.vmcache).
+func NewManager(ctx context.Context, cfg ManagerConfig) (*Manager, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("ns: %w", err)
+	}
+	v, err := NewVM(ctx, filepath.Join(cfg.Dir, ".vmcache"))
+	if err != nil {
+		return nil, err
+	}
+	return &Manager{cfg: cfg, vm: v, open: map[string]*managed{}}, nil
+}
+
+// ErrTooManyNamespaces: the node already runs MaxNamespacesPerNode.
+var ErrTooManyNamespaces = errors.New("ns: node runs the most namespaces it may")
+
+// Ensure opens the namespace meta describes, creating its stores on first
+// use; opening an open one returns it.
+func (m *Manager) Ensure(meta types.NamespaceMeta) (*Namespace, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if o, ok := m.open[meta.Name]; ok {
+		return o.ns, nil
+	}
+	if len(m.open) >= params.MaxNamespacesPerNode {
+		return nil, ErrTooManyNamespaces
+	}
+	dir := filepath.Join(m.cfg.Dir, meta.Name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("ns: %w", err)
+	}
+	bdb, err := badger.Open(badger.DefaultOptions(filepath.Join(dir, "state")).WithLogger(nil).WithSyncWrites(true))
+	if err != nil {
+		return nil, fmt.Errorf("ns: %s state: %w", meta.Name, err)
+	}
+	db, query, err := OpenReplica(filepath.Join(dir, "sql.db"))
+	if err != nil {
+		bdb.Close()
+		return nil, err
+	}
+	var blobs Blobs
+	if m.cfg.Blobs != nil {
+		blobs, err = m.cfg.Blobs(meta.Name, dir)
+	} else {
+		blobs, err = newLocalBlobs(filepath.Join(dir, "blobs"))
+	}
+	if err == nil {
+		var mach *Machine
+		mach, err = NewMachine(MachineConfig{Meta: meta, ChainID: m.cfg.ChainID, Authority: m.cfg.Authority, VM: m.vm,
+			KV: smt.NewBadgerStore(bdb, nil), DB: db, Storage: blobs})
+		if err == nil {
+			var n *Namespace
+			if n, err = Open(mach, db, query, m.cfg.ChainID, m.cfg.Authority, m.cfg.Chain, m.cfg.Log); err == nil {
+				m.open[meta.Name] = &managed{ns: n, db: db, query: query, bdb: bdb}
+				m.cfg.Log.Info("namespace open", "namespace", meta.Name, "tier", meta.Tier.String(), "position", n.Status().Position)
+				return n, nil
+			}
+		}
+	}
+	query.Close()
+	db.Close()
+	bdb.Close()
+	return nil, err
+}
+
+// Namespace returns an open namespace.
+func (m *Manager) Namespace(name string) (*Namespace, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	o, ok := m.open[name]
+	if !ok {
+		return nil, false
+	}
+	return o.ns, true
+}
+
+// Names lists the open namespaces.
+func (m *Manager) Names() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]string, 0, len(m.open))
+	for n := range m.open {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Remove stops a namespace and moves its data to
+// <Dir>/../ns-deleted/<name>-<height> (a Tier 1 log is evidence).
+func (m *Manager) Remove(name string, height uint64) error {
+	m.mu.Lock()
+	o, ok := m.open[name]
+	delete(m.open, name)
+	m.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	closeManaged(o)
+	dst := filepath.Join(filepath.Dir(m.cfg.Dir), "ns-deleted", fmt.Sprintf("%s-%d", name, height))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+		return err
+	}
+	return os.Rename(filepath.Join(m.cfg.Dir, name), dst)
+}
+
+func closeManaged(o *managed) {
+	o.ns.Close()
+	o.query.Close()
+	o.db.Close()
+	o.bdb.Close()
+}
+
+// Close stops every namespace and the VM.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for name, o := range m.open {
+		closeManaged(o)
+		delete(m.open, name)
+	}
+	return m.vm.Close(context.Background())
+}

@@ -1,0 +1,234 @@
+package ns
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"sync"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/abi"
+	"github.com/oramanetwork/orama-chain/runtime/smt"
+	"github.com/oramanetwork/orama-chain/runtime/vm"
+)
+
+// EntrySource yields a TxLog's entries in order: Next returns the Borsh
+// bytes of the next entry, or io.EOF after the last.
+type EntrySource interface {
+	Next(ctx context.Context) ([]byte, error)
+}
+
+// Mismatch is the first difference Verify found.
+type Mismatch struct {
+	Position uint64
+	What     string // "position", "prev_hash", "decode", "request", "chain_height", ...
+	Recorded string
+	Replayed string
+}
+
+func (m *Mismatch) Error() string {
+	return fmt.Sprintf("position %d: %s (recorded %s, replayed %s)", m.Position, m.What, m.Recorded, m.Replayed)
+}
+
+// VerifyReport is a successful verification's head.
+type VerifyReport struct {
+	Entries uint64
+	Head    types.Hash
+	Root    types.Hash
+}
+
+// VerifyConfig says what is verified.
+type VerifyConfig struct {
+	Meta      types.NamespaceMeta
+	ChainID   uint64
+	Authority types.Address
+	VM        *vm.VM // nil: Verify starts its own
+	// CommitEvery is how many entries a replay batch holds (default 1,000).
+	CommitEvery int
+}
+
+// Verify rebuilds a namespace from an empty store (an in-memory Badger and
+// an in-memory replica) by replaying its TxLog through the VM, and checks,
+// for each position in order: position = previous + 1, prev_hash, strict
+// decoding, the request's signature and limits, chain height and timestamp
+// non-decreasing, then the replayed outcome, write set and root against the
+// recorded ones (spec/namespaces.md 8). The first difference is returned as
+// a *Mismatch.
+func Verify(ctx context.Context, cfg VerifyConfig, src EntrySource) (*VerifyReport, error) {
+	if cfg.CommitEvery <= 0 {
+		cfg.CommitEvery = 1000
+	}
+	v := cfg.VM
+	if v == nil {
+		var err error
+		if v, err = NewVM(ctx, ""); err != nil {
+			return nil, err
+		}
+		defer v.Close(ctx)
+	}
+	bdb, err := badger.Open(badger.DefaultOptions("").WithInMemory(true).WithLogger(nil))
+	if err != nil {
+		return nil, fmt.Errorf("ns: verify store: %w", err)
+	}
+	defer bdb.Close()
+	db, err := MemReplica()
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	m, err := NewMachine(MachineConfig{Meta: cfg.Meta, ChainID: cfg.ChainID, Authority: cfg.Authority, VM: v,
+		KV: smt.NewBadgerStore(bdb, nil), DB: db, Storage: newMemBlobs()})
+	if err != nil {
+		return nil, err
+	}
+	rep := &VerifyReport{}
+	_, rep.Head, rep.Root = m.Head()
+	var lastHeight, lastTS uint64
+	for pos := uint64(1); ; pos++ {
+		enc, err := src.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ns: verify: reading position %d: %w", pos, err)
+		}
+		var rec types.TxLogEntry
+		if err := rec.UnmarshalBorsh(enc); err != nil {
+			return nil, &Mismatch{Position: pos, What: "decode", Recorded: err.Error(), Replayed: "a TxLogEntry"}
+		}
+		if rec.Position != pos {
+			return nil, &Mismatch{Position: pos, What: "position", Recorded: fmt.Sprint(rec.Position), Replayed: fmt.Sprint(pos)}
+		}
+		if rec.Namespace != cfg.Meta.Name {
+			return nil, &Mismatch{Position: pos, What: "namespace", Recorded: rec.Namespace, Replayed: cfg.Meta.Name}
+		}
+		if rec.PrevHash != rep.Head {
+			return nil, &Mismatch{Position: pos, What: "prev_hash", Recorded: fmt.Sprintf("%x", rec.PrevHash), Replayed: fmt.Sprintf("%x", rep.Head)}
+		}
+		if rec.ChainHeight < lastHeight || rec.ChainTimestamp < lastTS {
+			return nil, &Mismatch{Position: pos, What: "chain_height/chain_timestamp decreasing",
+				Recorded: fmt.Sprintf("%d/%d", rec.ChainHeight, rec.ChainTimestamp), Replayed: fmt.Sprintf(">= %d/%d", lastHeight, lastTS)}
+		}
+		lastHeight, lastTS = rec.ChainHeight, rec.ChainTimestamp
+		if _, err := CheckSubmission(&rec.Submission, cfg.Meta.Name, cfg.ChainID, cfg.Authority); err != nil {
+			return nil, &Mismatch{Position: pos, What: "request", Recorded: err.Error(), Replayed: "a valid request"}
+		}
+		e, err := m.Execute(ctx, &rec.Submission, rec.ChainHeight, rec.ChainTimestamp)
+		if errors.Is(err, ErrStaleNonce) {
+			return nil, &Mismatch{Position: pos, What: "nonce", Recorded: fmt.Sprint(rec.Submission.Request.Nonce), Replayed: err.Error()}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ns: verify: position %d: %w", pos, err)
+		}
+		if !bytes.Equal(e.Bytes, enc) {
+			return nil, diffEntry(pos, &rec, &e.Log)
+		}
+		rep.Head, rep.Root, rep.Entries = e.Hash, e.Log.Root, pos
+		if m.Pending() >= uint64(cfg.CommitEvery) {
+			if err := m.Commit(ctx); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := m.Commit(ctx); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// diffEntry names the first field where a replayed entry differs.
+func diffEntry(pos uint64, rec, got *types.TxLogEntry) *Mismatch {
+	fields := []struct {
+		name     string
+		rec, got any
+	}{
+		{"outcome.status", rec.Outcome.Status, got.Outcome.Status},
+		{"outcome.trap", rec.Outcome.Trap, got.Outcome.Trap},
+		{"outcome.gas_used", rec.Outcome.GasUsed, got.Outcome.GasUsed},
+		{"outcome.results", rec.Outcome.Results, got.Outcome.Results},
+		{"outcome.contract", rec.Outcome.Contract, got.Outcome.Contract},
+		{"outcome.events", rec.Outcome.Events, got.Outcome.Events},
+		{"writes.sql", rec.Writes.Sql, got.Writes.Sql},
+		{"writes.state", rec.Writes.State, got.Writes.State},
+		{"writes.cache", rec.Writes.Cache, got.Writes.Cache},
+		{"writes.blobs", rec.Writes.Blobs, got.Writes.Blobs},
+		{"writes.accounts", rec.Writes.Accounts, got.Writes.Accounts},
+		{"writes.supply", rec.Writes.Supply, got.Writes.Supply},
+		{"root", rec.Root, got.Root},
+	}
+	for _, f := range fields {
+		if !reflect.DeepEqual(normalize(f.rec), normalize(f.got)) {
+			return &Mismatch{Position: pos, What: f.name, Recorded: short(f.rec), Replayed: short(f.got)}
+		}
+	}
+	return &Mismatch{Position: pos, What: "entry bytes", Recorded: "differ", Replayed: "differ"}
+}
+
+// normalize makes nil and empty slices compare equal (the decoder gives
+// empty slices, the executor may give nil).
+func normalize(v any) any {
+	b, err := jsonish(v)
+	if err != nil {
+		return v
+	}
+	return b
+}
+
+func jsonish(v any) (string, error) { return fmt.Sprintf("%+v", v), nil }
+
+func short(v any) string {
+	s := fmt.Sprintf("%+v", v)
+	if p, ok := v.(*types.Address); ok && p != nil {
+		s = fmt.Sprintf("%x", p[:])
+	}
+	if h, ok := v.(types.Hash); ok {
+		s = fmt.Sprintf("%x", h[:])
+	}
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
+}
+
+// memBlobs is an in-memory object store (Verify, tests).
+type memBlobs struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func newMemBlobs() *memBlobs { return &memBlobs{m: map[string][]byte{}} }
+
+func (b *memBlobs) Put(_ context.Context, data []byte) ([]byte, error) {
+	cid := abi.RawCID(data)
+	b.mu.Lock()
+	b.m[string(cid)] = clone(data)
+	b.mu.Unlock()
+	return cid, nil
+}
+
+func (b *memBlobs) Get(_ context.Context, cid []byte) ([]byte, bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	d, ok := b.m[string(cid)]
+	return clone(d), ok, nil
+}
+
+// SliceSource is an EntrySource over entries in memory.
+type SliceSource struct {
+	Entries [][]byte
+	i       int
+}
+
+// Next implements EntrySource.
+func (s *SliceSource) Next(context.Context) ([]byte, error) {
+	if s.i >= len(s.Entries) {
+		return nil, io.EOF
+	}
+	s.i++
+	return s.Entries[s.i-1], nil
+}
