@@ -61,6 +61,10 @@ const propMinTests = 500
 //   - SyncResponse:  proof is option<CommitProof>
 //   - BlockResponse: block is option<Block>
 //   - SMTProof:      leaf is option<SMTProofLeaf>
+//   - CacheWrite:    value is option<CacheValue>
+//   - WriteSet:      supply is option<NsSupply>
+//   - NsOutcome:     contract is option<Address>
+//   - TxLogEntry:    outcome is an NsOutcome
 //
 // TestBorshGoDecodeExclusions checks that this list is exactly the set of
 // types the schema gives an option somewhere (so it must be updated with the
@@ -72,7 +76,8 @@ const propMinTests = 500
 // has no length limits, UTF-8 checks, enum variant checks or trailing-byte
 // check, but those only matter for invalid input, which the oracle never feeds
 // it.
-var borshGoDecodeExcluded = []string{"BlockHeader", "Block", "SafetyRecord", "Proposal", "NewView", "CommitProof", "SyncResponse", "BlockResponse", "SMTProof"}
+var borshGoDecodeExcluded = []string{"BlockHeader", "Block", "SafetyRecord", "Proposal", "NewView", "CommitProof", "SyncResponse", "BlockResponse",
+	"CacheWrite", "WriteSet", "NsOutcome", "TxLogEntry", "SMTProof"}
 
 // --- spec loading ---
 

@@ -112,7 +112,7 @@ func TestStateVectors(t *testing.T) {
 			return n
 		}
 	}
-	checked := runManifest(t, svDir, 2, []string{"README.md"}, map[string]func(*testing.T, vectorFile) int{
+	checked := runManifest(t, svDir, 3, []string{"README.md"}, map[string]func(*testing.T, vectorFile) int{
 		"smt":              perCase(svRunSMT),
 		"state_transition": perCase(svRunTransition),
 		"base_fee":         perCase(svRunBaseFee),
@@ -293,6 +293,18 @@ type svTransitionCase struct {
 			Borsh    *string `json:"borsh"`
 			Proof    string  `json:"proof"`
 		} `json:"usernames"`
+		Namespaces []struct {
+			Name  string          `json:"name"`
+			Value json.RawMessage `json:"value"`
+			Borsh *string         `json:"borsh"`
+			Proof string          `json:"proof"`
+		} `json:"namespaces"`
+		NamespaceNodes []struct {
+			Address string          `json:"address"`
+			Value   json.RawMessage `json:"value"`
+			Borsh   *string         `json:"borsh"`
+			Proof   string          `json:"proof"`
+		} `json:"namespace_nodes"`
 	} `json:"post"`
 }
 
@@ -344,7 +356,9 @@ func svRunTransition(t *testing.T, raw json.RawMessage) string {
 	}
 	var proposer types.Address
 	copy(proposer[:], unhex(t, c.Env.Proposer))
-	env := exec.Env{Height: svU64(t, c.Env.Height), Proposer: proposer, BaseFee: svU64(t, c.Env.BaseFee)}
+	// The namespace pool: the genesis validators (vectors-state/README.md).
+	env := exec.Env{Height: svU64(t, c.Env.Height), Proposer: proposer, BaseFee: svU64(t, c.Env.BaseFee),
+		Validators: exec.ValidatorAddresses(g.Validators)}
 	st, err := state.Open(store, blk.Header.StateRoot)
 	if err != nil {
 		t.Fatal(err)
@@ -463,6 +477,70 @@ func svRunTransition(t *testing.T, raw json.RawMessage) string {
 		}
 		if err != nil {
 			t.Errorf("username %q: vector proof: %v", u.Username, err)
+		}
+	}
+
+	for _, n := range p.Namespaces {
+		rec, ok, err := post.Namespace(n.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok != (n.Borsh != nil) {
+			t.Errorf("namespace %q: present %v, vector %v", n.Name, ok, n.Borsh != nil)
+			continue
+		}
+		vp := svProof(t, n.Proof)
+		if ok {
+			var want types.NamespaceRecord
+			svDecode(t, "namespace "+n.Name, &want, *n.Borsh, n.Value)
+			if !reflect.DeepEqual(rec, want) {
+				t.Errorf("namespace %q:\n got %+v\nwant %+v", n.Name, rec, want)
+			}
+			err = smt.VerifyInclusion(root, state.NamespaceKey(n.Name), unhex(t, *n.Borsh), vp)
+		} else {
+			if string(n.Value) != "null" {
+				t.Errorf("namespace %q: absent with value %s", n.Name, n.Value)
+			}
+			err = smt.VerifyNonExistence(root, state.NamespaceKey(n.Name), vp)
+		}
+		if err != nil {
+			t.Errorf("namespace %q: vector proof: %v", n.Name, err)
+		}
+	}
+	if len(p.NamespaceNodes) != len(g.Validators) {
+		t.Errorf("%d namespace_nodes for %d genesis validators", len(p.NamespaceNodes), len(g.Validators))
+	}
+	for i, n := range p.NamespaceNodes {
+		var addr types.Address
+		copy(addr[:], unhex(t, n.Address))
+		if i < len(g.Validators) && addr != g.Validators[i].Address {
+			t.Errorf("namespace_nodes[%d] is %s, not validator %v", i, n.Address, g.Validators[i].Address)
+		}
+		got, err := post.NodeNamespaces(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, _ := json.Marshal(&got)
+		if !reflect.DeepEqual(canonical(t, js), canonical(t, n.Value)) {
+			t.Errorf("node %s: slots %s, vector %s", n.Address, js, n.Value)
+		}
+		vp := svProof(t, n.Proof)
+		if len(got.Slots) > 0 {
+			if n.Borsh == nil {
+				t.Errorf("node %s: slots without borsh", n.Address)
+				continue
+			}
+			var want types.NodeNamespaces
+			svDecode(t, "node "+n.Address, &want, *n.Borsh, n.Value)
+			err = smt.VerifyInclusion(root, state.NodeNamespacesKey(addr), unhex(t, *n.Borsh), vp)
+		} else {
+			if n.Borsh != nil {
+				t.Errorf("node %s: no slots, borsh %s", n.Address, *n.Borsh)
+			}
+			err = smt.VerifyNonExistence(root, state.NodeNamespacesKey(addr), vp)
+		}
+		if err != nil {
+			t.Errorf("node %s: vector proof: %v", n.Address, err)
 		}
 	}
 	return c.Name

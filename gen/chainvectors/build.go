@@ -67,6 +67,8 @@ type blockSpec struct {
 }
 
 // txSpec is one transaction, or Repeat copies with consecutive nonces.
+// Namespace builds the payload of a NamespaceCreate (with Tier, default
+// Tier0, and Nodes) or a NamespaceDelete.
 // Type defaults to Transfer, Asset to Orama, Nonce to the sender's next,
 // GasLimit to the intrinsic gas, GasTipCap to 1 and GasFeeCap to
 // MaxBaseFee. SignedBy signs with another key than From's (an invalid
@@ -85,6 +87,9 @@ type txSpec struct {
 	GasFeeCap *uint64 `yaml:"gas_fee_cap"`
 	Data      *string `yaml:"data"`
 	Username  *string `yaml:"username"`
+	Namespace *string `yaml:"namespace"`
+	Tier      string  `yaml:"tier"`
+	Nodes     uint8   `yaml:"nodes"`
 	Repeat    int     `yaml:"repeat"`
 	SignedBy  string  `yaml:"signed_by"`
 	Expect    string  `yaml:"expect"`
@@ -398,9 +403,22 @@ func (b *builder) txs(specs []txSpec, st *state.State) ([]types.Transaction, []s
 			}
 		}
 		tx.Amount = s.Amount
+		if (s.Tier != "" || s.Nodes != 0) && tx.Type != types.TxTypeNamespaceCreate {
+			return nil, nil, nil, fmt.Errorf("tx %d: tier and nodes are a NamespaceCreate's", i)
+		}
+		given := 0
+		for _, set := range []bool{s.Data != nil, s.Username != nil, s.Namespace != nil} {
+			if set {
+				given++
+			}
+		}
 		switch {
-		case s.Data != nil && s.Username != nil:
-			return nil, nil, nil, fmt.Errorf("tx %d: data and username both given", i)
+		case given > 1:
+			return nil, nil, nil, fmt.Errorf("tx %d: give one of data, username and namespace", i)
+		case s.Namespace != nil:
+			if tx.Data, err = namespacePayload(tx.Type, *s.Namespace, s.Tier, s.Nodes); err != nil {
+				return nil, nil, nil, fmt.Errorf("tx %d: %w", i, err)
+			}
 		case s.Data != nil:
 			if tx.Data, err = parseHex(*s.Data, -1); err != nil {
 				return nil, nil, nil, fmt.Errorf("tx %d: data: %w", i, err)
@@ -455,6 +473,25 @@ func (b *builder) txs(specs []txSpec, st *state.State) ([]types.Transaction, []s
 		next[tx.From] = nonce
 	}
 	return txs, expect, names, nil
+}
+
+// namespacePayload is the Borsh payload of a NamespaceCreate or Delete.
+func namespacePayload(t types.TxType, name, tier string, nodes uint8) ([]byte, error) {
+	switch t {
+	case types.TxTypeNamespaceDelete:
+		p := types.NamespaceDeletePayload{Name: name}
+		return p.MarshalBorsh()
+	case types.TxTypeNamespaceCreate:
+		p := types.NamespaceCreatePayload{Name: name, Nodes: nodes}
+		if tier != "" {
+			var err error
+			if p.Tier, err = types.ParseNamespaceTier(tier); err != nil {
+				return nil, err
+			}
+		}
+		return p.MarshalBorsh()
+	}
+	return nil, fmt.Errorf("namespace given for a %v", t)
 }
 
 // block builds the block of spec on parent (the last block built).
@@ -512,7 +549,8 @@ func (b *builder) block(spec *blockSpec, parent *built) (*built, error) {
 			return nil, err
 		}
 	}
-	env := exec.Env{Height: hdr.Height, Proposer: leader, BaseFee: hdr.BaseFee}
+	// The namespace pool: the genesis validators (staking is inactive).
+	env := exec.Env{Height: hdr.Height, Proposer: leader, BaseFee: hdr.BaseFee, Validators: exec.ValidatorAddresses(b.g.Validators)}
 	last := len(txs) - 1
 	refusedTx := last >= 0 && strings.HasPrefix(expect[last], refusedPrefix)
 	var res *exec.Result

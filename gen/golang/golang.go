@@ -58,6 +58,7 @@ func Generate(s *schema.Spec, outDir string) error {
 		"object hashes and signing payloads. Edit spec/ or gen/, never this package.")
 	emitRegistry(rf, s)
 	emitBytes(rf)
+	emitU64s(rf)
 	files[filepath.Join("types", "types.go")] = rf
 	files[filepath.Join("types", "fuzz_test.go")] = fuzzFile(s)
 
@@ -358,6 +359,9 @@ func goType(r *schema.Ref) *Statement {
 			return Id("Bytes")
 		}
 	case schema.Vec:
+		if r.Elem.Kind == schema.Prim && r.Elem.Prim == "u64" {
+			return Id("U64s") // decimal strings in JSON, like a u64 field
+		}
 		return Index().Add(goType(r.Elem))
 	case schema.Option:
 		return Op("*").Add(goType(r.Elem))
@@ -656,6 +660,40 @@ func fuzzFile(s *schema.Spec) *File {
 		)
 	}
 	return f
+}
+
+func emitU64s(f *File) {
+	comment(f, "U64s is a vec<u64>. Its JSON form is an array of decimal strings, as a u64\nfield's is, so JavaScript reads every value exactly.")
+	f.Type().Id("U64s").Index().Uint64()
+	comment(f, "MarshalJSON returns an array of decimal strings.")
+	f.Func().Params(Id("x").Id("U64s")).Id("MarshalJSON").Params().Params(Index().Byte(), Error()).Block(
+		Id("b").Op(":=").Index().Byte().Parens(Lit("[")),
+		For(List(Id("i"), Id("v")).Op(":=").Range().Id("x")).Block(
+			If(Id("i").Op(">").Lit(0)).Block(Id("b").Op("=").Append(Id("b"), LitRune(','))),
+			Id("b").Op("=").Append(Id("b"), LitRune('"')),
+			Id("b").Op("=").Qual("strconv", "AppendUint").Call(Id("b"), Id("v"), Lit(10)),
+			Id("b").Op("=").Append(Id("b"), LitRune('"')),
+		),
+		Return(Append(Id("b"), LitRune(']')), Nil()),
+	)
+	comment(f, "UnmarshalJSON parses an array of decimal strings (no sign, no leading zeros).")
+	f.Func().Params(Id("x").Op("*").Id("U64s")).Id("UnmarshalJSON").Params(Id("data").Index().Byte()).Error().Block(
+		Var().Id("ss").Index().String(),
+		If(Err().Op(":=").Qual("encoding/json", "Unmarshal").Call(Id("data"), Op("&").Id("ss")), Err().Op("!=").Nil()).Block(Return(Err())),
+		Id("out").Op(":=").Make(Id("U64s"), Lit(0), Len(Id("ss"))),
+		For(List(Id("_"), Id("s")).Op(":=").Range().Id("ss")).Block(
+			If(Len(Id("s")).Op(">").Lit(1).Op("&&").Id("s").Index(Lit(0)).Op("==").LitRune('0')).Block(
+				Return(Qual("fmt", "Errorf").Call(Lit("types: %q is not a canonical u64"), Id("s"))),
+			),
+			List(Id("v"), Err()).Op(":=").Qual("strconv", "ParseUint").Call(Id("s"), Lit(10), Lit(64)),
+			If(Err().Op("!=").Nil().Op("||").Len(Id("s")).Op("==").Lit(0).Op("||").Id("s").Index(Lit(0)).Op("==").LitRune('+')).Block(
+				Return(Qual("fmt", "Errorf").Call(Lit("types: %q is not a u64"), Id("s"))),
+			),
+			Id("out").Op("=").Append(Id("out"), Id("v")),
+		),
+		Op("*").Id("x").Op("=").Id("out"),
+		Return(Nil()),
+	)
 }
 
 func emitBytes(f *File) {

@@ -34,7 +34,10 @@ import (
 // FormatVersion changes when the vector layout changes incompatibly.
 // 2: state_transition cases may be refused blocks (refused, post null) and
 // carry the genesis block; base_fee files.
-const FormatVersion = 2
+// 3: post lists the namespace record leaves and every genesis validator's
+// namespace slots (namespaces, namespace_nodes); the genesis validators
+// are the pool NamespaceCreate places on.
+const FormatVersion = 3
 
 // Generator names the command in the manifest.
 const Generator = "gen/cmd/oramastate -cases spec/cases/state -out conformance/vectors-state"

@@ -51,7 +51,10 @@ type envSpec struct {
 
 // txSpec is one transaction, or Repeat copies of it with nonces Nonce,
 // Nonce+1, ... Type defaults to Transfer and Asset to Orama. Data is hex;
-// Username, for a ClaimUsername, builds the Borsh payload instead. Expect is
+// Username, for a ClaimUsername, builds the Borsh payload instead, and
+// Namespace, for a NamespaceCreate (with Tier, default Tier0, and Nodes) or
+// a NamespaceDelete, builds its payload. A repeated NamespaceCreate whose
+// Namespace holds a verb ("ns%02d") names each copy by its index (fmt.Sprintf). Expect is
 // the status the transaction must get: the generator fails otherwise.
 type txSpec struct {
 	Type      string  `yaml:"type"`
@@ -65,6 +68,9 @@ type txSpec struct {
 	GasFeeCap uint64  `yaml:"gas_fee_cap"`
 	Data      *string `yaml:"data"`
 	Username  *string `yaml:"username"`
+	Namespace *string `yaml:"namespace"`
+	Tier      string  `yaml:"tier"`
+	Nodes     uint8   `yaml:"nodes"`
 	Repeat    int     `yaml:"repeat"`
 	Expect    string  `yaml:"expect"`
 	// Refused, instead of Expect, says the transaction is not includable
@@ -121,15 +127,35 @@ type usernameOut struct {
 	Proof    string  `json:"proof"`
 }
 
+// namespaceOut is a namespace record leaf (key SHA-256("orama/ns/" +
+// name)): its value and Borsh, or null and a non-existence proof.
+type namespaceOut struct {
+	Name  string          `json:"name"`
+	Value json.RawMessage `json:"value"`
+	Borsh *string         `json:"borsh"`
+	Proof string          `json:"proof"`
+}
+
+// nodeOut is a node's NodeNamespaces leaf (key SHA-256("orama/nsnode/" ||
+// address)); value is the slots read ([] when it has no leaf).
+type nodeOut struct {
+	Address string          `json:"address"`
+	Value   json.RawMessage `json:"value"`
+	Borsh   *string         `json:"borsh"`
+	Proof   string          `json:"proof"`
+}
+
 type postOut struct {
-	StateRoot        string        `json:"state_root"`
-	TransactionsRoot string        `json:"transactions_root"`
-	ReceiptsRoot     string        `json:"receipts_root"`
-	GasUsed          string        `json:"gas_used"`
-	Receipts         []encodedOut  `json:"receipts"`
-	Accounts         []accountOut  `json:"accounts"`
-	Supply           supplyOut     `json:"supply"`
-	Usernames        []usernameOut `json:"usernames"`
+	StateRoot        string         `json:"state_root"`
+	TransactionsRoot string         `json:"transactions_root"`
+	ReceiptsRoot     string         `json:"receipts_root"`
+	GasUsed          string         `json:"gas_used"`
+	Receipts         []encodedOut   `json:"receipts"`
+	Accounts         []accountOut   `json:"accounts"`
+	Supply           supplyOut      `json:"supply"`
+	Usernames        []usernameOut  `json:"usernames"`
+	Namespaces       []namespaceOut `json:"namespaces"`
+	NamespaceNodes   []nodeOut      `json:"namespace_nodes"`
 }
 
 // refusedOut says which transaction makes the block invalid, and why.
@@ -226,69 +252,105 @@ func (r resolver) genesis(gs *genesisSpec) (*types.Genesis, error) {
 	return g, nil
 }
 
-// txs expands the YAML transactions and the status each must get.
-func (r resolver) txs(specs []txSpec) ([]types.Transaction, []string, []string, error) {
-	var txs []types.Transaction
-	var expect, names []string
+// txs expands the YAML transactions and the status each must get. names
+// are the usernames claimed, nsNames the namespaces named.
+func (r resolver) txs(specs []txSpec) (txs []types.Transaction, expect, names, nsNames []string, err error) {
+	fail := func(e error) ([]types.Transaction, []string, []string, []string, error) { return nil, nil, nil, nil, e }
 	for i, s := range specs {
 		want := s.Expect
 		switch {
 		case s.Expect != "" && s.Refused != "":
-			return nil, nil, nil, fmt.Errorf("tx %d: both expect and refused", i)
+			return fail(fmt.Errorf("tx %d: both expect and refused", i))
 		case s.Refused != "":
 			if i != len(specs)-1 || s.Repeat > 1 {
-				return nil, nil, nil, fmt.Errorf("tx %d: only the last transaction of a case, once, may be refused", i)
+				return fail(fmt.Errorf("tx %d: only the last transaction of a case, once, may be refused", i))
 			}
 			want = refusedPrefix + s.Refused
 		case s.Expect == "":
-			return nil, nil, nil, fmt.Errorf("tx %d: no expect or refused", i)
+			return fail(fmt.Errorf("tx %d: no expect or refused", i))
 		}
 		if _, err := types.ParseTxStatus(s.Expect + s.Refused); err != nil {
-			return nil, nil, nil, fmt.Errorf("tx %d: %w", i, err)
+			return fail(fmt.Errorf("tx %d: %w", i, err))
 		}
 		tx := types.Transaction{Amount: s.Amount, Nonce: s.Nonce, GasLimit: s.GasLimit, GasTipCap: s.GasTipCap, GasFeeCap: s.GasFeeCap}
-		var err error
 		if s.Type != "" {
 			if tx.Type, err = types.ParseTxType(s.Type); err != nil {
-				return nil, nil, nil, fmt.Errorf("tx %d: %w", i, err)
+				return fail(fmt.Errorf("tx %d: %w", i, err))
 			}
 		}
 		if s.Asset != "" {
 			if tx.Asset, err = types.ParseAsset(s.Asset); err != nil {
-				return nil, nil, nil, fmt.Errorf("tx %d: %w", i, err)
+				return fail(fmt.Errorf("tx %d: %w", i, err))
 			}
 		}
 		if tx.From, err = r.addr(s.From); err != nil {
-			return nil, nil, nil, err
+			return fail(err)
 		}
 		if tx.To, err = r.addr(s.To); err != nil {
-			return nil, nil, nil, err
+			return fail(err)
+		}
+		given := 0
+		for _, set := range []bool{s.Data != nil, s.Username != nil, s.Namespace != nil} {
+			if set {
+				given++
+			}
+		}
+		if (s.Tier != "" || s.Nodes != 0) && tx.Type != types.TxTypeNamespaceCreate {
+			return fail(fmt.Errorf("tx %d: tier and nodes are a NamespaceCreate's", i))
 		}
 		switch {
-		case s.Data != nil && s.Username != nil:
-			return nil, nil, nil, fmt.Errorf("tx %d: data and username both given", i)
+		case given > 1:
+			return fail(fmt.Errorf("tx %d: give one of data, username and namespace", i))
 		case s.Data != nil:
 			b, err := parseBytes(*s.Data)
 			if err != nil || !strings.HasPrefix(*s.Data, "0x") {
-				return nil, nil, nil, fmt.Errorf("tx %d: data must be 0x hex", i)
+				return fail(fmt.Errorf("tx %d: data must be 0x hex", i))
 			}
 			tx.Data = b
 		case s.Username != nil:
 			p := types.ClaimUsernamePayload{Username: *s.Username}
 			if tx.Data, err = p.MarshalBorsh(); err != nil {
-				return nil, nil, nil, fmt.Errorf("tx %d: %w", i, err)
+				return fail(fmt.Errorf("tx %d: %w", i, err))
 			}
 			names = append(names, *s.Username)
+		case s.Namespace != nil && tx.Type != types.TxTypeNamespaceCreate && tx.Type != types.TxTypeNamespaceDelete:
+			return fail(fmt.Errorf("tx %d: namespace given for a %v", i, tx.Type))
 		}
 		n := max(s.Repeat, 1)
 		for j := range n {
 			t := tx
 			t.Nonce = tx.Nonce + uint64(j)
+			if s.Namespace != nil {
+				name := *s.Namespace
+				if strings.Contains(name, "%") {
+					name = fmt.Sprintf(name, j)
+				}
+				if t.Data, err = namespacePayload(t.Type, name, s.Tier, s.Nodes); err != nil {
+					return fail(fmt.Errorf("tx %d: %w", i, err))
+				}
+				nsNames = append(nsNames, name)
+			}
 			txs = append(txs, t)
 			expect = append(expect, want)
 		}
 	}
-	return txs, expect, names, nil
+	return txs, expect, names, nsNames, nil
+}
+
+// namespacePayload is the Borsh payload of a NamespaceCreate or Delete.
+func namespacePayload(t types.TxType, name, tier string, nodes uint8) ([]byte, error) {
+	if t == types.TxTypeNamespaceDelete {
+		p := types.NamespaceDeletePayload{Name: name}
+		return p.MarshalBorsh()
+	}
+	p := types.NamespaceCreatePayload{Name: name, Nodes: nodes}
+	if tier != "" {
+		var err error
+		if p.Tier, err = types.ParseNamespaceTier(tier); err != nil {
+			return nil, err
+		}
+	}
+	return p.MarshalBorsh()
 }
 
 // refusedPrefix marks an expectation that the block is refused.
@@ -362,7 +424,7 @@ func stVector(def *genesisSpec, c stCase) (stCaseOut, error) {
 	if err != nil {
 		return o, err
 	}
-	txs, expect, claimed, err := r.txs(c.Transactions)
+	txs, expect, claimed, nsNamed, err := r.txs(c.Transactions)
 	if err != nil {
 		return o, err
 	}
@@ -389,7 +451,9 @@ func stVector(def *genesisSpec, c stCase) (stCaseOut, error) {
 		return o, fmt.Errorf("genesis block: %w", err)
 	}
 	o.PreStateRoot = blk.Header.StateRoot.String()
-	env := exec.Env{Height: c.Env.Height, Proposer: proposer, BaseFee: c.Env.BaseFee}
+	// The pool namespaces are placed on: the genesis validators (staking is
+	// inactive, DECISIONS.md D10).
+	env := exec.Env{Height: c.Env.Height, Proposer: proposer, BaseFee: c.Env.BaseFee, Validators: exec.ValidatorAddresses(g.Validators)}
 	o.Env = envOut{Height: u64(env.Height), Proposer: hexOf(proposer[:]), BaseFee: u64(env.BaseFee)}
 	o.Transactions = []encodedOut{}
 	for i := range txs {
@@ -433,6 +497,8 @@ func stVector(def *genesisSpec, c stCase) (stCaseOut, error) {
 		Receipts:         []encodedOut{},
 		Accounts:         []accountOut{},
 		Usernames:        []usernameOut{},
+		Namespaces:       []namespaceOut{},
+		NamespaceNodes:   []nodeOut{},
 	}
 	for i := range res.Receipts {
 		rc := res.Receipts[i]
@@ -566,7 +632,80 @@ func stVector(def *genesisSpec, c stCase) (stCaseOut, error) {
 		}
 		p.Usernames = append(p.Usernames, uo)
 	}
+	if err := namespaceLeaves(&p, post, tree, res.StateRoot, nsNamed, g.Validators); err != nil {
+		return o, err
+	}
 	o.Addresses = r.list()
 	o.Post = &p
 	return o, nil
+}
+
+// namespaceLeaves lists every namespace the case names (sorted, with its
+// record or none) and every genesis validator's slot list (by address),
+// each with its proof against root.
+func namespaceLeaves(p *postOut, post *state.State, tree *smt.Tree, root types.Hash, named []string, vals []types.Validator) error {
+	set := map[string]bool{}
+	for _, n := range named {
+		set[n] = true
+	}
+	prove := func(key, value []byte, present bool) (string, error) {
+		pr, err := tree.Prove(key)
+		if err != nil {
+			return "", err
+		}
+		if present {
+			err = smt.VerifyInclusion(root, key, value, pr)
+		} else {
+			err = smt.VerifyNonExistence(root, key, pr)
+		}
+		if err != nil {
+			return "", err
+		}
+		pe, err := pr.MarshalBinary()
+		return hexOf(pe), err
+	}
+	for _, n := range sortedSet(set) {
+		rec, ok, err := post.Namespace(n)
+		if err != nil {
+			return err
+		}
+		no := namespaceOut{Name: n, Value: json.RawMessage("null")}
+		var b []byte
+		if ok {
+			if b, err = rec.MarshalBorsh(); err != nil {
+				return err
+			}
+			if no.Value, err = canonicalJSON(&rec); err != nil {
+				return err
+			}
+			no.Borsh = strp(hexOf(b))
+		}
+		if no.Proof, err = prove(state.NamespaceKey(n), b, ok); err != nil {
+			return fmt.Errorf("namespace %q: %w", n, err)
+		}
+		p.Namespaces = append(p.Namespaces, no)
+	}
+	for _, v := range vals { // sorted by address (Genesis rule)
+		nn, err := post.NodeNamespaces(v.Address)
+		if err != nil {
+			return err
+		}
+		js, err := canonicalJSON(&nn)
+		if err != nil {
+			return err
+		}
+		oo := nodeOut{Address: hexOf(v.Address[:]), Value: js}
+		var b []byte
+		if len(nn.Slots) > 0 {
+			if b, err = nn.MarshalBorsh(); err != nil {
+				return err
+			}
+			oo.Borsh = strp(hexOf(b))
+		}
+		if oo.Proof, err = prove(state.NodeNamespacesKey(v.Address), b, len(nn.Slots) > 0); err != nil {
+			return fmt.Errorf("node %v: %w", v.Address, err)
+		}
+		p.NamespaceNodes = append(p.NamespaceNodes, oo)
+	}
+	return nil
 }

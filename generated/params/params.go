@@ -110,6 +110,13 @@ const (
 	// fee).
 	GasNamespaceCommit uint64 = uint64(0xc8)
 
+	// GasNamespaceCreate: Gas of a NamespaceCreate (5,000 rays at the initial base
+	// fee): it reserves node resources.
+	GasNamespaceCreate uint64 = uint64(0x1f4)
+
+	// GasNamespaceDelete: Gas of a NamespaceDelete.
+	GasNamespaceDelete uint64 = uint64(0x64)
+
 	// GasGovernance: Gas of a governance proposal or vote.
 	GasGovernance uint64 = uint64(0x64)
 
@@ -204,6 +211,13 @@ const (
 
 	// MinNamespaceValidators: A namespace has at least 3 validators.
 	MinNamespaceValidators uint64 = uint64(0x3)
+
+	// DefaultNamespaceNodes: Nodes a NamespaceCreate with nodes = 0 asks for, or
+	// the whole pool when it is smaller (namespaces.md 9).
+	DefaultNamespaceNodes = 3
+
+	// MaxNamespaceNodes: Most nodes one namespace is placed on.
+	MaxNamespaceNodes = 7
 
 	// MinUsernameBytes: Shortest username.
 	MinUsernameBytes = 3
@@ -382,6 +396,10 @@ func Lookup(name string) (string, bool) {
 		return strconv.FormatUint(GasBridge, 10), true
 	case "GasNamespaceCommit":
 		return strconv.FormatUint(GasNamespaceCommit, 10), true
+	case "GasNamespaceCreate":
+		return strconv.FormatUint(GasNamespaceCreate, 10), true
+	case "GasNamespaceDelete":
+		return strconv.FormatUint(GasNamespaceDelete, 10), true
 	case "GasGovernance":
 		return strconv.FormatUint(GasGovernance, 10), true
 	case "GasReportEquivocation":
@@ -440,6 +458,10 @@ func Lookup(name string) (string, bool) {
 		return strconv.Itoa(MaxNamespacesPerNode), true
 	case "MinNamespaceValidators":
 		return strconv.FormatUint(MinNamespaceValidators, 10), true
+	case "DefaultNamespaceNodes":
+		return strconv.Itoa(DefaultNamespaceNodes), true
+	case "MaxNamespaceNodes":
+		return strconv.Itoa(MaxNamespaceNodes), true
 	case "MinUsernameBytes":
 		return strconv.Itoa(MinUsernameBytes), true
 	case "MaxUsernameBytes":

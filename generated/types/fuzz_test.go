@@ -290,6 +290,20 @@ func FuzzNodeNamespaces(f *testing.F) {
 	}, "../../conformance/vectors/codec/NodeNamespaces.json", "../../conformance/vectors/decode_errors/NodeNamespaces.json")
 }
 
+// FuzzNamespaceCreatedEvent fuzzes the NamespaceCreatedEvent decoder, seeded from its conformance vectors.
+func FuzzNamespaceCreatedEvent(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NamespaceCreatedEvent)
+	}, "../../conformance/vectors/codec/NamespaceCreatedEvent.json", "../../conformance/vectors/decode_errors/NamespaceCreatedEvent.json")
+}
+
+// FuzzNamespaceDeletedEvent fuzzes the NamespaceDeletedEvent decoder, seeded from its conformance vectors.
+func FuzzNamespaceDeletedEvent(f *testing.F) {
+	borshtest.Fuzz(f, func() borsh.Codec {
+		return new(types.NamespaceDeletedEvent)
+	}, "../../conformance/vectors/codec/NamespaceDeletedEvent.json", "../../conformance/vectors/decode_errors/NamespaceDeletedEvent.json")
+}
+
 // FuzzNamespaceRequestKind fuzzes the NamespaceRequestKind decoder, seeded from its conformance vectors.
 func FuzzNamespaceRequestKind(f *testing.F) {
 	borshtest.Fuzz(f, func() borsh.Codec {

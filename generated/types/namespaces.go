@@ -116,7 +116,8 @@ type NamespaceCreatePayload struct {
 	Name string `json:"name"`
 	// Tier: Tier0 or Tier1.
 	Tier NamespaceTier `json:"tier"`
-	// Nodes: How many nodes host it: 0 = min(3, pool size), else 1..7.
+	// Nodes: How many nodes host it: 0 = min(DefaultNamespaceNodes, pool size),
+	// else 1..MaxNamespaceNodes (7).
 	Nodes uint8 `json:"nodes"`
 }
 
@@ -282,7 +283,7 @@ func (x *NamespaceRecord) AppendBorsh(b []byte) ([]byte, error) {
 	b = append(b, byte(x.Tier))
 	b = append(b, x.Owner[:]...)
 	b = borsh.AppendU64(b, x.CreatedHeight)
-	if b, err = borsh.AppendLen(b, len(x.Nodes), 7, "NamespaceRecord.nodes"); err != nil {
+	if b, err = borsh.AppendLen(b, len(x.Nodes), params.MaxNamespaceNodes, "NamespaceRecord.nodes"); err != nil {
 		return b, err
 	}
 	for i := range x.Nodes {
@@ -314,7 +315,7 @@ func (x *NamespaceRecord) DecodeBorsh(r *borsh.Reader) {
 	}
 	r.Fixed(x.Owner[:], "NamespaceRecord.owner")
 	x.CreatedHeight = r.U64("NamespaceRecord.created_height")
-	if n := r.Len(7, 21, "NamespaceRecord.nodes"); n > 0 {
+	if n := r.Len(params.MaxNamespaceNodes, 21, "NamespaceRecord.nodes"); n > 0 {
 		x.Nodes = make([]NamespaceNode, n)
 		for i := range x.Nodes {
 			x.Nodes[i].DecodeBorsh(r)
@@ -422,6 +423,121 @@ func (x *NodeNamespaces) DecodeBorsh(r *borsh.Reader) {
 	} else {
 		x.Slots = nil
 	}
+}
+
+// NamespaceCreatedEvent: The data of a "namespace_created" event, emitted by a
+// successful NamespaceCreate.
+type NamespaceCreatedEvent struct {
+	// Name: The namespace.
+	Name string `json:"name"`
+	// Tier: Its tier.
+	Tier NamespaceTier `json:"tier"`
+	// Owner: The sender, its owner.
+	Owner Address `json:"owner"`
+	// Nodes: Its placement, in the order chosen (as in its NamespaceRecord).
+	Nodes []NamespaceNode `json:"nodes"`
+}
+
+// BorshSize returns the exact length of the Borsh encoding.
+func (x *NamespaceCreatedEvent) BorshSize() int {
+	n := 29
+	n += len(x.Name)
+	n += len(x.Nodes) * 21
+	return n
+}
+
+// AppendBorsh appends the Borsh encoding to b. It allocates only when b
+// lacks capacity and fails for a value the decoder would reject.
+func (x *NamespaceCreatedEvent) AppendBorsh(b []byte) ([]byte, error) {
+	var err error
+	if b, err = borsh.AppendString(b, x.Name, params.MaxNamespaceNameBytes, "NamespaceCreatedEvent.name"); err != nil {
+		return b, err
+	}
+	if !x.Tier.Valid() {
+		return b, borsh.EncodeError("NamespaceCreatedEvent.tier", borsh.ErrUnknownVariant)
+	}
+	b = append(b, byte(x.Tier))
+	b = append(b, x.Owner[:]...)
+	if b, err = borsh.AppendLen(b, len(x.Nodes), params.MaxNamespaceNodes, "NamespaceCreatedEvent.nodes"); err != nil {
+		return b, err
+	}
+	for i := range x.Nodes {
+		if b, err = x.Nodes[i].AppendBorsh(b); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+// MarshalBorsh returns the Borsh encoding in a buffer of exact size.
+func (x *NamespaceCreatedEvent) MarshalBorsh() ([]byte, error) {
+	return x.AppendBorsh(make([]byte, 0, x.BorshSize()))
+}
+
+// UnmarshalBorsh decodes data strictly: all of it and nothing more.
+func (x *NamespaceCreatedEvent) UnmarshalBorsh(data []byte) error {
+	r := borsh.NewReader(data)
+	x.DecodeBorsh(&r)
+	return r.Finish("NamespaceCreatedEvent")
+}
+
+// DecodeBorsh decodes the value at r's position; the first error sticks in r.
+func (x *NamespaceCreatedEvent) DecodeBorsh(r *borsh.Reader) {
+	x.Name = r.String(params.MaxNamespaceNameBytes, "NamespaceCreatedEvent.name")
+	x.Tier = NamespaceTier(r.U8("NamespaceCreatedEvent.tier"))
+	if !(x.Tier).Valid() {
+		r.Reject(1, borsh.ErrUnknownVariant, "NamespaceCreatedEvent.tier")
+	}
+	r.Fixed(x.Owner[:], "NamespaceCreatedEvent.owner")
+	if n := r.Len(params.MaxNamespaceNodes, 21, "NamespaceCreatedEvent.nodes"); n > 0 {
+		x.Nodes = make([]NamespaceNode, n)
+		for i := range x.Nodes {
+			x.Nodes[i].DecodeBorsh(r)
+		}
+	} else {
+		x.Nodes = nil
+	}
+}
+
+// NamespaceDeletedEvent: The data of a "namespace_deleted" event, emitted by a
+// successful NamespaceDelete.
+type NamespaceDeletedEvent struct {
+	// Name: The namespace.
+	Name string `json:"name"`
+}
+
+// BorshSize returns the exact length of the Borsh encoding.
+func (x *NamespaceDeletedEvent) BorshSize() int {
+	n := 4
+	n += len(x.Name)
+	return n
+}
+
+// AppendBorsh appends the Borsh encoding to b. It allocates only when b
+// lacks capacity and fails for a value the decoder would reject.
+func (x *NamespaceDeletedEvent) AppendBorsh(b []byte) ([]byte, error) {
+	var err error
+	if b, err = borsh.AppendString(b, x.Name, params.MaxNamespaceNameBytes, "NamespaceDeletedEvent.name"); err != nil {
+		return b, err
+	}
+	return b, nil
+}
+
+// MarshalBorsh returns the Borsh encoding in a buffer of exact size.
+func (x *NamespaceDeletedEvent) MarshalBorsh() ([]byte, error) {
+	return x.AppendBorsh(make([]byte, 0, x.BorshSize()))
+}
+
+// UnmarshalBorsh decodes data strictly: all of it and nothing more.
+func (x *NamespaceDeletedEvent) UnmarshalBorsh(data []byte) error {
+	r := borsh.NewReader(data)
+	x.DecodeBorsh(&r)
+	return r.Finish("NamespaceDeletedEvent")
+}
+
+// DecodeBorsh decodes the value at r's position; the first error sticks in r.
+func (x *NamespaceDeletedEvent) DecodeBorsh(r *borsh.Reader) {
+	x.Name = r.String(params.MaxNamespaceNameBytes, "NamespaceDeletedEvent.name")
 }
 
 // NamespaceRequestKind: What a namespace request asks for; the payload type
@@ -693,7 +809,7 @@ type NsDeploy struct {
 	// Init: An export to run after the deploy, or "".
 	Init string `json:"init"`
 	// Args: The init export's wasm parameters, in order.
-	Args []uint64 `json:"args"`
+	Args U64s `json:"args"`
 	// Input: ctx.input of the init call.
 	Input Bytes `json:"input"`
 	// GasLimit: 1..=MaxNamespaceCallGas, for the deploy and init together.
@@ -747,7 +863,7 @@ func (x *NsDeploy) DecodeBorsh(r *borsh.Reader) {
 	r.Fixed(x.CodeHash[:], "NsDeploy.code_hash")
 	x.Init = r.String(64, "NsDeploy.init")
 	if n := r.Len(16, 8, "NsDeploy.args"); n > 0 {
-		x.Args = make([]uint64, n)
+		x.Args = make(U64s, n)
 		for i := range x.Args {
 			x.Args[i] = r.U64("NsDeploy.args")
 		}
@@ -765,7 +881,7 @@ type NsCall struct {
 	// Function: The export; never one starting with __orama_.
 	Function string `json:"function"`
 	// Args: The export's wasm parameters, in order (i32 ones fit 32 bits).
-	Args []uint64 `json:"args"`
+	Args U64s `json:"args"`
 	// Input: ctx.input.
 	Input Bytes `json:"input"`
 	// OramaValue: Rays moved from the signer to the contract before the call.
@@ -825,7 +941,7 @@ func (x *NsCall) DecodeBorsh(r *borsh.Reader) {
 	r.Fixed(x.Contract[:], "NsCall.contract")
 	x.Function = r.String(64, "NsCall.function")
 	if n := r.Len(16, 8, "NsCall.args"); n > 0 {
-		x.Args = make([]uint64, n)
+		x.Args = make(U64s, n)
 		for i := range x.Args {
 			x.Args[i] = r.U64("NsCall.args")
 		}
@@ -1926,7 +2042,7 @@ type NsOutcome struct {
 	// GasUsed: Gas used by deploy, init and call.
 	GasUsed uint64 `json:"gas_used,string"`
 	// Results: The export's result (i32 zero-extended), if any.
-	Results []uint64 `json:"results"`
+	Results U64s `json:"results"`
 	// Contract: A successful Deploy's contract address.
 	Contract *Address `json:"contract"`
 	// Events emitted, in order; empty unless Ok.
@@ -2003,7 +2119,7 @@ func (x *NsOutcome) DecodeBorsh(r *borsh.Reader) {
 	x.Trap = r.String(4096, "NsOutcome.trap")
 	x.GasUsed = r.U64("NsOutcome.gas_used")
 	if n := r.Len(1, 8, "NsOutcome.results"); n > 0 {
-		x.Results = make([]uint64, n)
+		x.Results = make(U64s, n)
 		for i := range x.Results {
 			x.Results[i] = r.U64("NsOutcome.results")
 		}

@@ -139,12 +139,17 @@ const (
 	TxTypeUnshield TxType = 13
 	// TxTypePrivateTransfer: Phase 2: a shielded transfer proven with PLONK.
 	TxTypePrivateTransfer TxType = 14
+	// TxTypeNamespaceCreate: Creates a namespace owned by From, placed on nodes of
+	// the validator pool (spec/namespaces.md 3.1, 9).
+	TxTypeNamespaceCreate TxType = 15
+	// TxTypeNamespaceDelete: Deletes one of From's namespaces and frees its slots.
+	TxTypeNamespaceDelete TxType = 16
 )
 
 // Valid reports whether v is a variant the spec defines.
 func (v TxType) Valid() bool {
 	switch v {
-	case TxTypeTransfer, TxTypeClaimUsername, TxTypeStake, TxTypeUnstake, TxTypeDEXOrder, TxTypeDEXCancel, TxTypeBridgeDeposit, TxTypeBridgeWithdraw, TxTypeNamespaceCommit, TxTypeGovernancePropose, TxTypeGovernanceVote, TxTypeReportEquivocation, TxTypeShield, TxTypeUnshield, TxTypePrivateTransfer:
+	case TxTypeTransfer, TxTypeClaimUsername, TxTypeStake, TxTypeUnstake, TxTypeDEXOrder, TxTypeDEXCancel, TxTypeBridgeDeposit, TxTypeBridgeWithdraw, TxTypeNamespaceCommit, TxTypeGovernancePropose, TxTypeGovernanceVote, TxTypeReportEquivocation, TxTypeShield, TxTypeUnshield, TxTypePrivateTransfer, TxTypeNamespaceCreate, TxTypeNamespaceDelete:
 		return true
 	}
 	return false
@@ -183,6 +188,10 @@ func (v TxType) String() string {
 		return "Unshield"
 	case TxTypePrivateTransfer:
 		return "PrivateTransfer"
+	case TxTypeNamespaceCreate:
+		return "NamespaceCreate"
+	case TxTypeNamespaceDelete:
+		return "NamespaceDelete"
 	}
 	return fmt.Sprintf("TxType(%d)", uint8(v))
 }
@@ -220,6 +229,10 @@ func ParseTxType(name string) (TxType, error) {
 		return TxTypeUnshield, nil
 	case "PrivateTransfer":
 		return TxTypePrivateTransfer, nil
+	case "NamespaceCreate":
+		return TxTypeNamespaceCreate, nil
+	case "NamespaceDelete":
+		return TxTypeNamespaceDelete, nil
 	}
 	return 0, fmt.Errorf("types: %q is not a TxType: %w", name, borsh.ErrUnknownVariant)
 }
@@ -270,6 +283,10 @@ func (v TxType) NewPayload() borsh.Codec {
 		return new(UnshieldPayload)
 	case TxTypePrivateTransfer:
 		return new(PrivateTransferPayload)
+	case TxTypeNamespaceCreate:
+		return new(NamespaceCreatePayload)
+	case TxTypeNamespaceDelete:
+		return new(NamespaceDeletePayload)
 	}
 	return nil
 }
@@ -1511,12 +1528,14 @@ func (x *PrivateTransferPayload) DecodeBorsh(r *borsh.Reader) {
 // transaction was includable, paid its fee and used its nonce, and its type's
 // rules failed (UnsupportedType, InvalidPayload, InvalidRecipient,
 // InvalidAmount, UsernameInvalid, InsufficientBalance for the amount,
-// AmountOverflow of the recipient, UsernameAlreadySet, UsernameTaken). The
-// includability reasons (InvalidSignature, WrongChain, GasLimitTooLow,
-// BlockGasExceeded, TipAboveFeeCap, FeeCapBelowBaseFee, BadNonce,
-// AmountOverflow of gas_limit x fee_cap, InsufficientBalance for it) never
-// appear in a receipt: a block holding such a transaction is invalid; they
-// name why in refusals and vectors.
+// AmountOverflow of the recipient, UsernameAlreadySet, UsernameTaken, and the
+// namespace failures InvalidNamespace, NamespaceExists, NamespacePoolFull,
+// UnknownNamespace, NotOwner, NamespaceNotEmpty). The includability reasons
+// (InvalidSignature, WrongChain, GasLimitTooLow, BlockGasExceeded,
+// TipAboveFeeCap, FeeCapBelowBaseFee, BadNonce, AmountOverflow of gas_limit x
+// fee_cap, InsufficientBalance for it) never appear in a receipt: a block
+// holding such a transaction is invalid; they name why in refusals and
+// vectors.
 type TxStatus uint8
 
 const (
@@ -1569,12 +1588,30 @@ const (
 	// TxStatusInvalidAmount: Execution failure: Amount or Asset is set on a type
 	// that takes none.
 	TxStatusInvalidAmount TxStatus = 16
+	// TxStatusInvalidNamespace: Execution failure: a namespace name breaks the
+	// name rules, nodes is above 7, or a Tier 1 namespace asks for fewer than
+	// MinNamespaceValidators nodes from a pool that has them.
+	TxStatusInvalidNamespace TxStatus = 17
+	// TxStatusNamespaceExists: Execution failure: a namespace of that name exists.
+	TxStatusNamespaceExists TxStatus = 18
+	// TxStatusNamespacePoolFull: Execution failure: fewer validators of the pool
+	// than the namespace asks for have a free slot.
+	TxStatusNamespacePoolFull TxStatus = 19
+	// TxStatusUnknownNamespace: Execution failure: no namespace of that name
+	// exists.
+	TxStatusUnknownNamespace TxStatus = 20
+	// TxStatusNotOwner: Execution failure: the sender does not own the namespace.
+	TxStatusNotOwner TxStatus = 21
+	// TxStatusNamespaceNotEmpty: Execution failure: the namespace may hold value
+	// the global chain cannot see (every Tier 1 namespace until namespace
+	// commitments exist), so it cannot be deleted.
+	TxStatusNamespaceNotEmpty TxStatus = 22
 )
 
 // Valid reports whether v is a variant the spec defines.
 func (v TxStatus) Valid() bool {
 	switch v {
-	case TxStatusSuccess, TxStatusInvalidSignature, TxStatusWrongChain, TxStatusBadNonce, TxStatusInsufficientBalance, TxStatusFeeCapBelowBaseFee, TxStatusTipAboveFeeCap, TxStatusGasLimitTooLow, TxStatusInvalidPayload, TxStatusUsernameTaken, TxStatusUsernameInvalid, TxStatusUsernameAlreadySet, TxStatusAmountOverflow, TxStatusUnsupportedType, TxStatusInvalidRecipient, TxStatusBlockGasExceeded, TxStatusInvalidAmount:
+	case TxStatusSuccess, TxStatusInvalidSignature, TxStatusWrongChain, TxStatusBadNonce, TxStatusInsufficientBalance, TxStatusFeeCapBelowBaseFee, TxStatusTipAboveFeeCap, TxStatusGasLimitTooLow, TxStatusInvalidPayload, TxStatusUsernameTaken, TxStatusUsernameInvalid, TxStatusUsernameAlreadySet, TxStatusAmountOverflow, TxStatusUnsupportedType, TxStatusInvalidRecipient, TxStatusBlockGasExceeded, TxStatusInvalidAmount, TxStatusInvalidNamespace, TxStatusNamespaceExists, TxStatusNamespacePoolFull, TxStatusUnknownNamespace, TxStatusNotOwner, TxStatusNamespaceNotEmpty:
 		return true
 	}
 	return false
@@ -1617,6 +1654,18 @@ func (v TxStatus) String() string {
 		return "BlockGasExceeded"
 	case TxStatusInvalidAmount:
 		return "InvalidAmount"
+	case TxStatusInvalidNamespace:
+		return "InvalidNamespace"
+	case TxStatusNamespaceExists:
+		return "NamespaceExists"
+	case TxStatusNamespacePoolFull:
+		return "NamespacePoolFull"
+	case TxStatusUnknownNamespace:
+		return "UnknownNamespace"
+	case TxStatusNotOwner:
+		return "NotOwner"
+	case TxStatusNamespaceNotEmpty:
+		return "NamespaceNotEmpty"
 	}
 	return fmt.Sprintf("TxStatus(%d)", uint8(v))
 }
@@ -1658,6 +1707,18 @@ func ParseTxStatus(name string) (TxStatus, error) {
 		return TxStatusBlockGasExceeded, nil
 	case "InvalidAmount":
 		return TxStatusInvalidAmount, nil
+	case "InvalidNamespace":
+		return TxStatusInvalidNamespace, nil
+	case "NamespaceExists":
+		return TxStatusNamespaceExists, nil
+	case "NamespacePoolFull":
+		return TxStatusNamespacePoolFull, nil
+	case "UnknownNamespace":
+		return TxStatusUnknownNamespace, nil
+	case "NotOwner":
+		return TxStatusNotOwner, nil
+	case "NamespaceNotEmpty":
+		return TxStatusNamespaceNotEmpty, nil
 	}
 	return 0, fmt.Errorf("types: %q is not a TxStatus: %w", name, borsh.ErrUnknownVariant)
 }

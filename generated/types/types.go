@@ -6,7 +6,12 @@
 // object hashes and signing payloads. Edit spec/ or gen/, never this package.
 package types
 
-import "github.com/oramanetwork/orama-chain/runtime/borsh"
+import (
+	"encoding/json"
+	"fmt"
+	"github.com/oramanetwork/orama-chain/runtime/borsh"
+	"strconv"
+)
 
 // New returns a new zero value of the spec type with the given name, for
 // tools that work from type names such as the conformance runner.
@@ -92,6 +97,10 @@ func New(name string) (borsh.Codec, bool) {
 		return new(NamespaceSlot), true
 	case "NodeNamespaces":
 		return new(NodeNamespaces), true
+	case "NamespaceCreatedEvent":
+		return new(NamespaceCreatedEvent), true
+	case "NamespaceDeletedEvent":
+		return new(NamespaceDeletedEvent), true
 	case "NamespaceRequestKind":
 		return new(NamespaceRequestKind), true
 	case "NamespaceRequest":
@@ -202,7 +211,7 @@ func New(name string) (borsh.Codec, bool) {
 
 // Names lists every spec type, file by file in spec order.
 func Names() []string {
-	return []string{"Account", "UsernameRecord", "ChainSupply", "GenesisAllocation", "Genesis", "Vote", "QuorumCert", "Timeout", "TimeoutSignature", "TimeoutCert", "BlockHeader", "Block", "Validator", "SafetyRecord", "Address", "Hash", "Signature", "Bitmap256", "SigningDomain", "SigningPreimage", "ValidatorSignature", "EvidenceKind", "Evidence", "MessageType", "Envelope", "TransactionBatch", "Proposal", "NewView", "CommitProof", "SyncRequest", "SyncResponse", "BlockRequest", "BlockResponse", "NamespaceTier", "NamespaceCreatePayload", "NamespaceDeletePayload", "NamespaceNode", "NamespaceRecord", "NamespaceSlot", "NodeNamespaces", "NamespaceRequestKind", "NamespaceRequest", "NamespaceSubmission", "NsDeploy", "NsCall", "NsWithdraw", "NsDeposit", "NamespaceMeta", "NsAccount", "NsSupply", "CacheValue", "SchemaRow", "SQLWriteKind", "RowImage", "SQLWrite", "StateWrite", "CacheWrite", "BlobPut", "NsAccountWrite", "WriteSet", "NsStatus", "NsOutcome", "TxLogEntry", "SMTProofLeaf", "SMTProof", "Asset", "TxType", "Transaction", "ClaimUsernamePayload", "OrderSide", "OrderKind", "DEXOrderPayload", "DEXCancelPayload", "BTCDeposit", "BridgeDepositPayload", "BridgeWithdrawPayload", "NamespaceCommitment", "NamespaceCommitPayload", "GovernanceTier", "GovernanceProposalPayload", "VoteChoice", "GovernanceVotePayload", "EquivocationEvidence", "ShieldPayload", "UnshieldPayload", "PrivateTransferPayload", "TxStatus", "Event", "Receipt", "TransferEvent", "UsernameClaimedEvent", "BlockReceipts"}
+	return []string{"Account", "UsernameRecord", "ChainSupply", "GenesisAllocation", "Genesis", "Vote", "QuorumCert", "Timeout", "TimeoutSignature", "TimeoutCert", "BlockHeader", "Block", "Validator", "SafetyRecord", "Address", "Hash", "Signature", "Bitmap256", "SigningDomain", "SigningPreimage", "ValidatorSignature", "EvidenceKind", "Evidence", "MessageType", "Envelope", "TransactionBatch", "Proposal", "NewView", "CommitProof", "SyncRequest", "SyncResponse", "BlockRequest", "BlockResponse", "NamespaceTier", "NamespaceCreatePayload", "NamespaceDeletePayload", "NamespaceNode", "NamespaceRecord", "NamespaceSlot", "NodeNamespaces", "NamespaceCreatedEvent", "NamespaceDeletedEvent", "NamespaceRequestKind", "NamespaceRequest", "NamespaceSubmission", "NsDeploy", "NsCall", "NsWithdraw", "NsDeposit", "NamespaceMeta", "NsAccount", "NsSupply", "CacheValue", "SchemaRow", "SQLWriteKind", "RowImage", "SQLWrite", "StateWrite", "CacheWrite", "BlobPut", "NsAccountWrite", "WriteSet", "NsStatus", "NsOutcome", "TxLogEntry", "SMTProofLeaf", "SMTProof", "Asset", "TxType", "Transaction", "ClaimUsernamePayload", "OrderSide", "OrderKind", "DEXOrderPayload", "DEXCancelPayload", "BTCDeposit", "BridgeDepositPayload", "BridgeWithdrawPayload", "NamespaceCommitment", "NamespaceCommitPayload", "GovernanceTier", "GovernanceProposalPayload", "VoteChoice", "GovernanceVotePayload", "EquivocationEvidence", "ShieldPayload", "UnshieldPayload", "PrivateTransferPayload", "TxStatus", "Event", "Receipt", "TransferEvent", "UsernameClaimedEvent", "BlockReceipts"}
 }
 
 // Bytes is a variable-length byte string. Its JSON form is 0x and lowercase hex.
@@ -220,5 +229,44 @@ func (x *Bytes) UnmarshalText(text []byte) error {
 		return err
 	}
 	*x = b
+	return nil
+}
+
+// U64s is a vec<u64>. Its JSON form is an array of decimal strings, as a u64
+// field's is, so JavaScript reads every value exactly.
+type U64s []uint64
+
+// MarshalJSON returns an array of decimal strings.
+func (x U64s) MarshalJSON() ([]byte, error) {
+	b := []byte("[")
+	for i, v := range x {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = strconv.AppendUint(b, v, 10)
+		b = append(b, '"')
+	}
+	return append(b, ']'), nil
+}
+
+// UnmarshalJSON parses an array of decimal strings (no sign, no leading zeros).
+func (x *U64s) UnmarshalJSON(data []byte) error {
+	var ss []string
+	if err := json.Unmarshal(data, &ss); err != nil {
+		return err
+	}
+	out := make(U64s, 0, len(ss))
+	for _, s := range ss {
+		if len(s) > 1 && s[0] == '0' {
+			return fmt.Errorf("types: %q is not a canonical u64", s)
+		}
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || len(s) == 0 || s[0] == '+' {
+			return fmt.Errorf("types: %q is not a u64", s)
+		}
+		out = append(out, v)
+	}
+	*x = out
 	return nil
 }

@@ -45,6 +45,8 @@ type blocks struct {
 	chain Chain
 	pool  Pool
 	clock Clock
+	// validators is the validator set blocks execute under (exec.Env).
+	validators []types.Address
 
 	mu     sync.Mutex
 	bodies map[types.Hash]*types.Block
@@ -56,9 +58,14 @@ type blocks struct {
 	committed func(*types.BlockHeader)
 }
 
-func newBlocks(chain Chain, pool Pool, clock Clock) *blocks {
-	return &blocks{chain: chain, pool: pool, clock: clock,
+func newBlocks(chain Chain, pool Pool, clock Clock, validators []types.Address) *blocks {
+	return &blocks{chain: chain, pool: pool, clock: clock, validators: validators,
 		bodies: map[types.Hash]*types.Block{}, seenAt: map[types.Hash]time.Time{}, execd: map[types.Hash]*speculative{}}
+}
+
+// env is the execution context of a block at height h.
+func (s *blocks) env(h uint64, proposer types.Address, baseFee uint64) exec.Env {
+	return exec.Env{Height: h, Proposer: proposer, BaseFee: baseFee, Validators: s.validators}
 }
 
 // add keeps a proposed or fetched block and records it in the chain's
@@ -172,7 +179,7 @@ func (s *blocks) execute(h types.Hash) (*speculative, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := exec.Execute(st, exec.Env{Height: hdr.Height, Proposer: hdr.Proposer, BaseFee: hdr.BaseFee}, b.Transactions)
+	res, err := exec.Execute(st, s.env(hdr.Height, hdr.Proposer, hdr.BaseFee), b.Transactions)
 	if errors.Is(err, exec.ErrNotIncludable) {
 		return nil, fmt.Errorf("%w: %w", ErrBadBlock, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/consensus"
+	"github.com/oramanetwork/orama-chain/runtime/exec"
 	"github.com/oramanetwork/orama-chain/runtime/smt"
 )
 
@@ -239,7 +240,7 @@ func New(cfg Config, chain Chain, pool Pool, net Network) (*Driver, error) {
 		in: newInbound(inboundLimit), asked: map[types.Hash]time.Time{},
 		keys: newSenders(cfg.Clock), props: proposals{}, heard: map[types.Address]time.Time{}, gone: map[types.Address]time.Time{},
 	}
-	d.blocks = newBlocks(chain, pool, cfg.Clock)
+	d.blocks = newBlocks(chain, pool, cfg.Clock, exec.ValidatorAddresses(cfg.Validators))
 	if obs, ok := el.(CommitObserver); ok {
 		d.blocks.committed = obs.Committed
 	}

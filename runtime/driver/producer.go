@@ -145,7 +145,7 @@ func (p *producer) build(r *consensus.RequestProposal, parentHash types.Hash, pa
 	if err != nil {
 		return nil, err
 	}
-	res, txs, err := Fill(st, exec.Env{Height: hdr.Height, Proposer: p.me, BaseFee: hdr.BaseFee}, picked, exclude)
+	res, txs, err := Fill(st, p.blocks.env(hdr.Height, p.me, hdr.BaseFee), picked, exclude)
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,21 @@ type Env struct {
 	Height   uint64
 	Proposer types.Address
 	BaseFee  uint64
+	// Validators is the active validator set the block executes under,
+	// distinct addresses: the pool namespaces are placed on
+	// (spec/namespaces.md 9). While staking is inactive (DECISIONS.md D10)
+	// it is the genesis validators (ValidatorAddresses).
+	Validators []types.Address
+}
+
+// ValidatorAddresses is the addresses of vs, in their order: Env.Validators
+// of a chain whose validator set is vs (its genesis set).
+func ValidatorAddresses(vs []types.Validator) []types.Address {
+	out := make([]types.Address, len(vs))
+	for i := range vs {
+		out[i] = vs[i].Address
+	}
+	return out
 }
 
 // Result is the outcome of executing a block's transactions.
@@ -270,7 +285,7 @@ func applyTx(st *state.State, env Env, tx *types.Transaction, gasLeft uint64) (t
 
 	// The type's effects, on a copy: a failure keeps only the fee.
 	eff := fees
-	username, events, status, err := applyType(&eff, tx)
+	fx, events, status, err := applyType(&eff, env, tx)
 	if err != nil {
 		return types.Receipt{}, err
 	}
@@ -278,7 +293,7 @@ func applyTx(st *state.State, env Env, tx *types.Transaction, gasLeft uint64) (t
 	if status != types.TxStatusSuccess {
 		rcpt.Status = status
 		written = &fees
-		username = ""
+		fx = effects{}
 		if deviationNoCharge { // a conformance negative control only: deviation_nocharge.go
 			sender.OramaBalance += burned + tipped
 		}
@@ -288,76 +303,107 @@ func applyTx(st *state.State, env Env, tx *types.Transaction, gasLeft uint64) (t
 	for i := range written.n {
 		st.SetAccount(written.list[i])
 	}
-	if username != "" {
-		st.SetUsername(username, tx.From)
-	}
+	fx.write(st, tx.From)
 	st.SetSupply(sup)
 	return rcpt, nil
 }
 
+// effects are a successful transaction's writes beyond accounts.
+type effects struct {
+	username  string                 // claimed by the sender
+	namespace *types.NamespaceRecord // created
+	deleted   string                 // namespace deleted
+	nodes     []nodeSlots            // node slot lists changed, in placement order
+}
+
+// nodeSlots is one node's slot list after a namespace create or delete.
+type nodeSlots struct {
+	node  types.Address
+	slots types.NodeNamespaces
+}
+
+func (fx *effects) write(st *state.State, from types.Address) {
+	if fx.username != "" {
+		st.SetUsername(fx.username, from)
+	}
+	if fx.namespace != nil {
+		st.SetNamespace(*fx.namespace)
+	}
+	if fx.deleted != "" {
+		st.DeleteNamespace(fx.deleted)
+	}
+	for _, n := range fx.nodes {
+		st.SetNodeNamespaces(n.node, n.slots)
+	}
+}
+
 // applyType applies the rules and effects of tx's type to acc, whose
-// sender has paid the fee. It returns the username to record and the
+// sender has paid the fee. It returns the writes beyond accounts and the
 // events with Success, or the status of the execution failure that voids
 // them; errors are storage failures.
-func applyType(acc *accounts, tx *types.Transaction) (string, []types.Event, types.TxStatus, error) {
+func applyType(acc *accounts, env Env, tx *types.Transaction) (effects, []types.Event, types.TxStatus, error) {
 	const ok = types.TxStatusSuccess
 	payload, err := txrules.CheckType(tx)
 	if err != nil {
-		return "", nil, txrules.Status(err), nil
+		return effects{}, nil, txrules.Status(err), nil
 	}
 	switch tx.Type {
 	case types.TxTypeTransfer:
 		from, err := acc.get(tx.From)
 		if err != nil {
-			return "", nil, ok, err
+			return effects{}, nil, ok, err
 		}
 		// Debit before credit, so a self-transfer nets to zero.
 		if tx.Asset == types.AssetOrama {
 			if from.OramaBalance < tx.Amount {
-				return "", nil, types.TxStatusInsufficientBalance, nil
+				return effects{}, nil, types.TxStatusInsufficientBalance, nil
 			}
 			from.OramaBalance -= tx.Amount
 		} else {
 			if from.BTCBalance < tx.Amount {
-				return "", nil, types.TxStatusInsufficientBalance, nil
+				return effects{}, nil, types.TxStatusInsufficientBalance, nil
 			}
 			from.BTCBalance -= tx.Amount
 		}
 		to, err := acc.get(tx.To)
 		if err != nil {
-			return "", nil, ok, err
+			return effects{}, nil, ok, err
 		}
 		if tx.Asset == types.AssetOrama {
 			if to.OramaBalance, err = txrules.Add(to.OramaBalance, tx.Amount); err != nil {
-				return "", nil, types.TxStatusAmountOverflow, nil
+				return effects{}, nil, types.TxStatusAmountOverflow, nil
 			}
 		} else if to.BTCBalance, err = txrules.Add(to.BTCBalance, tx.Amount); err != nil {
-			return "", nil, types.TxStatusAmountOverflow, nil
+			return effects{}, nil, types.TxStatusAmountOverflow, nil
 		}
 		ev := types.TransferEvent{From: tx.From, To: tx.To, Amount: tx.Amount, Asset: tx.Asset}
 		data, _ := ev.MarshalBorsh()
-		return "", []types.Event{{Emitter: tx.From, Topic: "transfer", Data: data}}, ok, nil
+		return effects{}, []types.Event{{Emitter: tx.From, Topic: "transfer", Data: data}}, ok, nil
 	case types.TxTypeClaimUsername:
 		name := payload.(*types.ClaimUsernamePayload).Username // format checked by CheckType
 		sender, err := acc.get(tx.From)
 		if err != nil {
-			return "", nil, ok, err
+			return effects{}, nil, ok, err
 		}
 		if sender.Username != "" {
-			return "", nil, types.TxStatusUsernameAlreadySet, nil
+			return effects{}, nil, types.TxStatusUsernameAlreadySet, nil
 		}
 		if _, taken, err := acc.st.UsernameOwner(name); err != nil {
-			return "", nil, ok, err
+			return effects{}, nil, ok, err
 		} else if taken {
-			return "", nil, types.TxStatusUsernameTaken, nil
+			return effects{}, nil, types.TxStatusUsernameTaken, nil
 		}
 		sender.Username = name
 		ev := types.UsernameClaimedEvent{Address: tx.From, Username: name}
 		data, _ := ev.MarshalBorsh()
-		return name, []types.Event{{Emitter: tx.From, Topic: "username", Data: data}}, ok, nil
+		return effects{username: name}, []types.Event{{Emitter: tx.From, Topic: "username", Data: data}}, ok, nil
+	case types.TxTypeNamespaceCreate:
+		return createNamespace(acc.st, env, tx.From, payload.(*types.NamespaceCreatePayload))
+	case types.TxTypeNamespaceDelete:
+		return deleteNamespace(acc.st, tx.From, payload.(*types.NamespaceDeletePayload).Name)
 	}
 	// CheckType refuses every inactive type.
-	return "", nil, types.TxStatusUnsupportedType, nil
+	return effects{}, nil, types.TxStatusUnsupportedType, nil
 }
 
 // BlockReward is the reward minted at height h (h >= 1) before the supply

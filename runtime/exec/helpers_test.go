@@ -72,8 +72,9 @@ func genesisTotal(g *types.Genesis) uint64 {
 	return n
 }
 
+// defaultEnv is block 1 under baseGenesis's validator set (the proposer).
 func defaultEnv() exec.Env {
-	return exec.Env{Height: 1, Proposer: proposer, BaseFee: defaultBase}
+	return exec.Env{Height: 1, Proposer: proposer, BaseFee: defaultBase, Validators: []types.Address{proposer}}
 }
 
 // chain is a store holding a committed genesis, and the state at its tip.
@@ -169,6 +170,32 @@ func claim(from types.Address, name string, nonce uint64) types.Transaction {
 	return types.Transaction{
 		Type: types.TxTypeClaimUsername, From: from, Nonce: nonce, Data: data,
 		GasLimit: params.GasClaimUsername + uint64(len(data)), GasTipCap: defaultTip, GasFeeCap: defaultCap,
+	}
+}
+
+// nsCreate is a NamespaceCreate with the default fees and the gas it needs.
+func nsCreate(from types.Address, name string, tier types.NamespaceTier, nodes uint8, nonce uint64) types.Transaction {
+	p := types.NamespaceCreatePayload{Name: name, Tier: tier, Nodes: nodes}
+	data, err := p.MarshalBorsh()
+	if err != nil {
+		panic(err)
+	}
+	return types.Transaction{
+		Type: types.TxTypeNamespaceCreate, From: from, Nonce: nonce, Data: data,
+		GasLimit: params.GasNamespaceCreate + uint64(len(data)), GasTipCap: defaultTip, GasFeeCap: defaultCap,
+	}
+}
+
+// nsDelete is a NamespaceDelete with the default fees and the gas it needs.
+func nsDelete(from types.Address, name string, nonce uint64) types.Transaction {
+	p := types.NamespaceDeletePayload{Name: name}
+	data, err := p.MarshalBorsh()
+	if err != nil {
+		panic(err)
+	}
+	return types.Transaction{
+		Type: types.TxTypeNamespaceDelete, From: from, Nonce: nonce, Data: data,
+		GasLimit: params.GasNamespaceDelete + uint64(len(data)), GasTipCap: defaultTip, GasFeeCap: defaultCap,
 	}
 }
 

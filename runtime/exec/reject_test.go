@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -383,6 +384,7 @@ func failCases() []failCase {
 	overLong = append(overLong, longName...)
 	t0 := transfer(alice, bob, 1, types.AssetOrama, 0)
 	c0 := claim(alice, "alice", 0)
+	n0 := nsCreate(alice, "demo", types.NamespaceTierTier0, 0, 0)
 	fee := transferGas * (defaultBase + defaultTip) // what a default transfer pays
 
 	return []failCase{
@@ -445,6 +447,36 @@ func failCases() []failCase {
 		// TestBTCBalanceAtMax).
 		{name: "AmountOverflow/btc recipient", tx: transfer(alice, whale, 11, types.AssetBTC, 0),
 			gas: transferGas, want: types.TxStatusAmountOverflow},
+
+		// Namespaces (spec/namespaces.md 3.1): a create's data is 4 + len(name) + 2 bytes.
+		{name: "InvalidRecipient/namespace create with to", tx: with(n0, func(tx *types.Transaction) { tx.To = bob }),
+			gas: 510, want: types.TxStatusInvalidRecipient},
+		{name: "InvalidRecipient/namespace delete with to", tx: with(nsDelete(alice, "demo", 0), func(tx *types.Transaction) { tx.To = bob }),
+			gas: 108, want: types.TxStatusInvalidRecipient},
+		{name: "InvalidAmount/namespace create with amount", tx: with(n0, func(tx *types.Transaction) { tx.Amount = 1 }),
+			gas: 510, want: types.TxStatusInvalidAmount},
+		{name: "InvalidAmount/namespace delete with asset", tx: with(nsDelete(alice, "demo", 0), func(tx *types.Transaction) { tx.Asset = types.AssetBTC }),
+			gas: 108, want: types.TxStatusInvalidAmount},
+		// Tier 2 is no NamespaceTier: the data is not the payload.
+		{name: "InvalidPayload/namespace tier 2", tx: with(n0, func(tx *types.Transaction) { tx.Data = append(tx.Data[:len(tx.Data)-2:len(tx.Data)-2], 2, 0) }),
+			gas: 510, want: types.TxStatusInvalidPayload},
+		{name: "InvalidNamespace/short name", tx: nsCreate(alice, "ab", types.NamespaceTierTier0, 0, 0), gas: 508, want: types.TxStatusInvalidNamespace},
+		{name: "InvalidNamespace/uppercase", tx: nsCreate(alice, "Demo", types.NamespaceTierTier0, 0, 0), gas: 510, want: types.TxStatusInvalidNamespace},
+		{name: "InvalidNamespace/eight nodes", tx: nsCreate(alice, "demo", types.NamespaceTierTier0, 8, 0), gas: 510, want: types.TxStatusInvalidNamespace},
+		{name: "InvalidNamespace/delete of a bad name", tx: nsDelete(alice, "-demo", 0), gas: 109, want: types.TxStatusInvalidNamespace},
+		// A Tier 1 namespace on one node while the pool has three.
+		{name: "InvalidNamespace/tier 1 on one node", env: func(e *exec.Env) { e.Validators = []types.Address{proposer, bob, dave} },
+			tx: nsCreate(alice, "demo", types.NamespaceTierTier1, 1, 0), gas: 510, want: types.TxStatusInvalidNamespace},
+		{name: "NamespaceExists/same block", prefix: []types.Transaction{n0}, tx: nsCreate(whale, "demo", types.NamespaceTierTier0, 0, 0),
+			gas: 510, want: types.TxStatusNamespaceExists},
+		{name: "NamespacePoolFull/two nodes of one", tx: nsCreate(alice, "demo", types.NamespaceTierTier0, 2, 0), gas: 510, want: types.TxStatusNamespacePoolFull},
+		{name: "NamespacePoolFull/no pool", env: func(e *exec.Env) { e.Validators = nil }, tx: n0, gas: 510, want: types.TxStatusNamespacePoolFull},
+		{name: "UnknownNamespace/never created", tx: nsDelete(alice, "demo", 0), gas: 108, want: types.TxStatusUnknownNamespace},
+		{name: "UnknownNamespace/deleted in the block", prefix: []types.Transaction{n0, nsDelete(alice, "demo", 1)},
+			tx: nsDelete(alice, "demo", 2), gas: 108, want: types.TxStatusUnknownNamespace},
+		{name: "NotOwner/another sender", prefix: []types.Transaction{n0}, tx: nsDelete(whale, "demo", 0), gas: 108, want: types.TxStatusNotOwner},
+		{name: "NamespaceNotEmpty/tier 1", prefix: []types.Transaction{nsCreate(alice, "vault", types.NamespaceTierTier1, 0, 0)},
+			tx: nsDelete(alice, "vault", 1), gas: 109, want: types.TxStatusNamespaceNotEmpty},
 	}
 }
 
@@ -515,6 +547,22 @@ func TestFailuresPayAndChangeNothingElse(t *testing.T) {
 				ao, oko := owner(t, co, name)
 				if aw != ao || okw != oko {
 					t.Errorf("username %q: owner %v %v with the failure, %v %v without", name, aw, okw, ao, oko)
+				}
+			}
+
+			// No namespace or node slot moved.
+			for _, name := range []string{"demo", "vault", "ab", "Demo", "-demo"} {
+				rw, okw, err1 := cw.state().Namespace(name)
+				ro, oko, err2 := co.state().Namespace(name)
+				if err1 != nil || err2 != nil || okw != oko || !reflect.DeepEqual(rw, ro) {
+					t.Errorf("namespace %q: %+v %v with the failure, %+v %v without (%v %v)", name, rw, okw, ro, oko, err1, err2)
+				}
+			}
+			for _, a := range watched {
+				nw, err1 := cw.state().NodeNamespaces(a)
+				no, err2 := co.state().NodeNamespaces(a)
+				if err1 != nil || err2 != nil || !reflect.DeepEqual(nw, no) {
+					t.Errorf("node %v: slots %+v with the failure, %+v without", a, nw, no)
 				}
 			}
 

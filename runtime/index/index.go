@@ -1,5 +1,6 @@
 // Package index maintains the node's query indexes in the index/ database:
-// transactions by hash and by address, and usernames. The index is not
+// transactions by hash and by address, usernames, and namespaces by name
+// and by owner. The index is not
 // consensus data: each node keeps its own and rebuilds it from blocks/
 // whenever it is missing or behind (Sync), so it is written after a block
 // commits and never needs to be atomic with it.
@@ -28,6 +29,12 @@ var ErrNotFound = errors.New("index: not found")
 //	"t" | tx hash                        -> height (8) | position (4)
 //	"a" | address | height (8) | pos (4) -> tx hash   (both sender and recipient)
 //	"u" | username                       -> address
+//	"n" | namespace name                 -> owner address
+//	"o" | owner | namespace name         -> nothing
+//
+// Namespaces are indexed from successful NamespaceCreate and
+// NamespaceDelete transactions (a name deleted and created again is
+// indexed with its latest owner): the state tree cannot list its records.
 var keyMeta = []byte("m")
 
 // Location is where a transaction sits in the chain.
@@ -179,6 +186,9 @@ func (ix *Index) Add(b *types.Block, receipts []types.Receipt) error {
 					return err
 				}
 			}
+			if err := indexNamespace(txn, tx, receipts[i].Status); err != nil {
+				return err
+			}
 			if tx.Type == types.TxTypeClaimUsername && receipts[i].Status == types.TxStatusSuccess {
 				var p types.ClaimUsernamePayload
 				if p.UnmarshalBorsh(tx.Data) == nil {
@@ -190,6 +200,91 @@ func (ix *Index) Add(b *types.Block, receipts []types.Receipt) error {
 		}
 		return txn.Set(keyMeta, binary.BigEndian.AppendUint64(nil, h))
 	})
+}
+
+func nsKey(name string) []byte { return append([]byte{'n'}, name...) }
+
+func nsOwnerKey(owner types.Address, name string) []byte {
+	k := make([]byte, 0, 1+20+len(name))
+	k = append(k, 'o')
+	k = append(k, owner[:]...)
+	return append(k, name...)
+}
+
+// indexNamespace records a successful namespace create or delete.
+func indexNamespace(txn *badger.Txn, tx *types.Transaction, status types.TxStatus) error {
+	if status != types.TxStatusSuccess {
+		return nil
+	}
+	switch tx.Type {
+	case types.TxTypeNamespaceCreate:
+		var p types.NamespaceCreatePayload
+		if p.UnmarshalBorsh(tx.Data) != nil {
+			return nil
+		}
+		if err := txn.Set(nsKey(p.Name), tx.From[:]); err != nil {
+			return err
+		}
+		return txn.Set(nsOwnerKey(tx.From, p.Name), nil)
+	case types.TxTypeNamespaceDelete:
+		var p types.NamespaceDeletePayload
+		if p.UnmarshalBorsh(tx.Data) != nil {
+			return nil
+		}
+		// Only the owner deletes (NotOwner otherwise), so From is the owner.
+		if err := txn.Delete(nsKey(p.Name)); err != nil {
+			return err
+		}
+		return txn.Delete(nsOwnerKey(tx.From, p.Name))
+	}
+	return nil
+}
+
+// NamespaceEntry is one namespace as the index lists it: its name and
+// owner. The record itself (tier, placement) is in the state
+// (state.State.Namespace).
+type NamespaceEntry struct {
+	Name  string
+	Owner types.Address
+}
+
+// ListNamespaces returns up to limit namespaces in ascending name order,
+// only those owned by *owner when owner is not nil, starting after the
+// name after ("" from the first). A page of limit entries may have more
+// after it: the next page starts after its last name.
+func (ix *Index) ListNamespaces(owner *types.Address, after string, limit int) ([]NamespaceEntry, error) {
+	ix.settle()
+	out := []NamespaceEntry{}
+	if limit <= 0 {
+		return out, nil
+	}
+	prefix := []byte{'n'}
+	if owner != nil {
+		prefix = append([]byte{'o'}, owner[:]...)
+	}
+	err := ix.db.View(func(txn *badger.Txn) error {
+		o := badger.DefaultIteratorOptions
+		o.Prefix = prefix
+		o.PrefetchValues = owner == nil
+		it := txn.NewIterator(o)
+		defer it.Close()
+		seek := append(append([]byte{}, prefix...), after...)
+		for it.Seek(seek); it.ValidForPrefix(prefix) && len(out) < limit; it.Next() {
+			name := string(it.Item().Key()[len(prefix):])
+			if name == after {
+				continue // the cursor itself was returned on the previous page
+			}
+			e := NamespaceEntry{Name: name}
+			if owner != nil {
+				e.Owner = *owner
+			} else if err := it.Item().Value(func(v []byte) error { copy(e.Owner[:], v); return nil }); err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // AddGenesis indexes genesis usernames (block 0 has no transactions).

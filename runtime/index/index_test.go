@@ -152,3 +152,81 @@ func TestWriterCatchesUpAfterFailure(t *testing.T) {
 		t.Fatalf("indexed height %d, want 4 after catch-up", h)
 	}
 }
+
+// Namespaces are indexed from successful creates and deletes only, listed
+// by name, filtered by owner and paged by the last name.
+func TestListNamespaces(t *testing.T) {
+	a, b := types.Address{1}, types.Address{2}
+	create := func(from types.Address, name string) types.Transaction {
+		p, _ := (&types.NamespaceCreatePayload{Name: name}).MarshalBorsh()
+		return types.Transaction{Type: types.TxTypeNamespaceCreate, From: from, Data: p}
+	}
+	del := func(from types.Address, name string) types.Transaction {
+		p, _ := (&types.NamespaceDeletePayload{Name: name}).MarshalBorsh()
+		return types.Transaction{Type: types.TxTypeNamespaceDelete, From: from, Data: p}
+	}
+	ok, failed := types.TxStatusSuccess, types.TxStatusNamespaceExists
+	blocks := [][]struct {
+		tx types.Transaction
+		st types.TxStatus
+	}{
+		{{create(a, "delta"), ok}, {create(b, "alpha"), ok}, {create(a, "charlie"), ok}, {create(b, "delta"), failed}},
+		{{create(a, "bravo"), ok}, {del(a, "charlie"), ok}, {create(b, "echo"), ok}, {del(b, "bravo"), types.TxStatusNotOwner}},
+		// Deleted and created again by another owner in one block.
+		{{del(a, "delta"), ok}, {create(b, "delta"), ok}},
+	}
+	c := &chain{blocks: []*types.Block{{}}, receipts: [][]types.Receipt{nil}}
+	for h, txs := range blocks {
+		blk := &types.Block{Header: types.BlockHeader{Height: uint64(h + 1)}}
+		var rs []types.Receipt
+		for i, x := range txs {
+			blk.Transactions = append(blk.Transactions, x.tx)
+			rs = append(rs, types.Receipt{TxHash: types.Hash{byte(h), byte(i)}, Status: x.st})
+		}
+		c.blocks = append(c.blocks, blk)
+		c.receipts = append(c.receipts, rs)
+	}
+	ix := New(memDB(t))
+	if _, err := ix.Sync(c, &types.Genesis{ChainID: 1}, uint64(len(blocks))); err != nil {
+		t.Fatal(err)
+	}
+	names := func(es []NamespaceEntry) []string {
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Name)
+		}
+		return out
+	}
+	all, err := ix.ListNamespaces(nil, "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []NamespaceEntry{{"alpha", b}, {"bravo", a}, {"delta", b}, {"echo", b}}
+	if len(all) != len(want) {
+		t.Fatalf("all: %+v", all)
+	}
+	for i := range want {
+		if all[i] != want[i] {
+			t.Errorf("entry %d: %+v, want %+v", i, all[i], want[i])
+		}
+	}
+	// Pages of two, by the last name.
+	p1, _ := ix.ListNamespaces(nil, "", 2)
+	p2, _ := ix.ListNamespaces(nil, p1[len(p1)-1].Name, 2)
+	p3, _ := ix.ListNamespaces(nil, p2[len(p2)-1].Name, 2)
+	if got := names(append(append(p1, p2...), p3...)); len(got) != 4 || got[0] != "alpha" || got[3] != "echo" || len(p3) != 0 {
+		t.Errorf("pages %v %v %v", names(p1), names(p2), names(p3))
+	}
+	// By owner.
+	ofA, _ := ix.ListNamespaces(&a, "", 100)
+	if got := names(ofA); len(got) != 1 || got[0] != "bravo" || ofA[0].Owner != a {
+		t.Errorf("owned by a: %+v", ofA)
+	}
+	ofB, _ := ix.ListNamespaces(&b, "alpha", 1)
+	if got := names(ofB); len(got) != 1 || got[0] != "delta" {
+		t.Errorf("owned by b after alpha: %v", got)
+	}
+	if none, _ := ix.ListNamespaces(&types.Address{9}, "", 100); len(none) != 0 {
+		t.Errorf("an owner of nothing: %+v", none)
+	}
+}

@@ -1,6 +1,7 @@
 // Package state is the global state of spec/state.md on top of runtime/smt:
-// accounts (both compartments), the username registry and the chain supply
-// record, each at its leaf of one Sparse Merkle Tree.
+// accounts (both compartments), the username registry, the chain supply
+// record, and the namespace records with each node's namespace slots, each
+// at its leaf of one Sparse Merkle Tree.
 //
 // A State is opened at a root, read and changed by one goroutine (block
 // execution), and committed as a new version; readers open their own State
@@ -38,6 +39,22 @@ var supplyKey = func() []byte { h := sha256.Sum256([]byte("orama/supply")); retu
 // SupplyKey is the chain supply record's tree key.
 func SupplyKey() []byte { return bytes.Clone(supplyKey) }
 
+// NamespaceKey is a namespace record's tree key: SHA-256("orama/ns/" +
+// name) (spec/namespaces.md 3.1).
+func NamespaceKey(name string) []byte {
+	h := sha256.Sum256([]byte("orama/ns/" + name))
+	return h[:]
+}
+
+// NodeNamespacesKey is the tree key of a node's namespace slots:
+// SHA-256("orama/nsnode/" || address), the address as its 20 bytes.
+func NodeNamespacesKey(a types.Address) []byte {
+	d := sha256.New()
+	d.Write([]byte("orama/nsnode/"))
+	d.Write(a[:])
+	return d.Sum(nil)
+}
+
 // State is the global state at one root plus uncommitted changes.
 type State struct {
 	store     smt.Store
@@ -45,6 +62,12 @@ type State struct {
 	accounts  map[types.Address]*types.Account
 	usernames map[string]types.Address
 	supply    *types.ChainSupply
+	// namespaces holds staged namespace records by name; nil stages the
+	// record's deletion.
+	namespaces map[string]*types.NamespaceRecord
+	// nodeNS holds staged node slot lists; an empty list stages the leaf's
+	// deletion (a node hosting nothing has no leaf).
+	nodeNS map[types.Address]*types.NodeNamespaces
 
 	// A read-only State (OpenReadOnly) is shared by concurrent readers and
 	// keeps the accounts it decoded: the head state serves every API read
@@ -107,10 +130,12 @@ func Open(store smt.Store, root types.Hash) (*State, error) {
 		return nil, fmt.Errorf("state: open %v: %w", root, err)
 	}
 	return &State{
-		store:     store,
-		tree:      t,
-		accounts:  map[types.Address]*types.Account{},
-		usernames: map[string]types.Address{},
+		store:      store,
+		tree:       t,
+		accounts:   map[types.Address]*types.Account{},
+		usernames:  map[string]types.Address{},
+		namespaces: map[string]*types.NamespaceRecord{},
+		nodeNS:     map[types.Address]*types.NodeNamespaces{},
 	}, nil
 }
 
@@ -182,6 +207,68 @@ func (s *State) SetUsername(name string, a types.Address) {
 	s.usernames[name] = a
 }
 
+// Namespace returns the record of the namespace called name, and false
+// when there is none (spec/namespaces.md 3.1). Staged changes are seen.
+func (s *State) Namespace(name string) (types.NamespaceRecord, bool, error) {
+	if r, ok := s.namespaces[name]; ok {
+		if r == nil {
+			return types.NamespaceRecord{}, false, nil
+		}
+		return cloneNamespace(r), true, nil
+	}
+	var rec types.NamespaceRecord
+	ok, err := s.read(NamespaceKey(name), &rec)
+	if err != nil {
+		return types.NamespaceRecord{}, false, fmt.Errorf("state: namespace %q: %w", name, err)
+	}
+	return rec, ok, nil
+}
+
+// SetNamespace stages rec as the record of the namespace rec.Name.
+func (s *State) SetNamespace(rec types.NamespaceRecord) {
+	s.mustBeWritable()
+	c := cloneNamespace(&rec)
+	s.namespaces[rec.Name] = &c
+}
+
+// DeleteNamespace stages the removal of the namespace called name.
+func (s *State) DeleteNamespace(name string) {
+	s.mustBeWritable()
+	s.namespaces[name] = nil
+}
+
+func cloneNamespace(r *types.NamespaceRecord) types.NamespaceRecord {
+	c := *r
+	c.Nodes = slices.Clone(r.Nodes)
+	if c.Nodes == nil {
+		c.Nodes = []types.NamespaceNode{}
+	}
+	return c
+}
+
+// NodeNamespaces returns the slots node a has taken, ascending; a node
+// hosting nothing has none (and no leaf). Staged changes are seen.
+func (s *State) NodeNamespaces(a types.Address) (types.NodeNamespaces, error) {
+	if n, ok := s.nodeNS[a]; ok {
+		return types.NodeNamespaces{Slots: slices.Clone(n.Slots)}, nil
+	}
+	var n types.NodeNamespaces
+	if _, err := s.read(NodeNamespacesKey(a), &n); err != nil {
+		return types.NodeNamespaces{}, fmt.Errorf("state: namespaces of node %v: %w", a, err)
+	}
+	if n.Slots == nil {
+		n.Slots = []types.NamespaceSlot{}
+	}
+	return n, nil
+}
+
+// SetNodeNamespaces stages node a's slots (kept in the order given, which
+// must be ascending by slot); no slots stages the removal of its leaf.
+func (s *State) SetNodeNamespaces(a types.Address, n types.NodeNamespaces) {
+	s.mustBeWritable()
+	s.nodeNS[a] = &types.NodeNamespaces{Slots: slices.Clone(n.Slots)}
+}
+
 // Supply returns the chain supply record.
 func (s *State) Supply() (types.ChainSupply, error) {
 	if s.supply != nil {
@@ -238,6 +325,46 @@ func (s *State) Commit(version uint64) (types.Hash, error) {
 			return types.Hash{}, err
 		}
 	}
+	nsNames := make([]string, 0, len(s.namespaces))
+	for n := range s.namespaces {
+		nsNames = append(nsNames, n)
+	}
+	slices.Sort(nsNames)
+	for _, n := range nsNames {
+		var err error
+		if rec := s.namespaces[n]; rec == nil {
+			err = s.tree.Delete(NamespaceKey(n))
+		} else {
+			v, merr := rec.MarshalBorsh()
+			if merr != nil {
+				return types.Hash{}, fmt.Errorf("state: encode namespace %q: %w", n, merr)
+			}
+			err = s.tree.Update(NamespaceKey(n), v)
+		}
+		if err != nil {
+			return types.Hash{}, err
+		}
+	}
+	nodes := make([]types.Address, 0, len(s.nodeNS))
+	for a := range s.nodeNS {
+		nodes = append(nodes, a)
+	}
+	slices.SortFunc(nodes, func(x, y types.Address) int { return bytes.Compare(x[:], y[:]) })
+	for _, a := range nodes {
+		var err error
+		if nn := s.nodeNS[a]; len(nn.Slots) == 0 {
+			err = s.tree.Delete(NodeNamespacesKey(a))
+		} else {
+			v, merr := nn.MarshalBorsh()
+			if merr != nil {
+				return types.Hash{}, fmt.Errorf("state: encode namespaces of node %v: %w", a, merr)
+			}
+			err = s.tree.Update(NodeNamespacesKey(a), v)
+		}
+		if err != nil {
+			return types.Hash{}, err
+		}
+	}
 	root, err := s.tree.Commit(version)
 	if err != nil {
 		s.tree.Discard()
@@ -245,6 +372,8 @@ func (s *State) Commit(version uint64) (types.Hash, error) {
 	}
 	clear(s.accounts)
 	clear(s.usernames)
+	clear(s.namespaces)
+	clear(s.nodeNS)
 	s.supply = nil
 	s.base = nil
 	return root, nil
@@ -277,6 +406,8 @@ func (s *State) Discard() {
 	s.tree.Discard()
 	clear(s.accounts)
 	clear(s.usernames)
+	clear(s.namespaces)
+	clear(s.nodeNS)
 	s.supply = nil
 }
 

@@ -384,3 +384,83 @@ func TestWrittenSeedsTheNextHead(t *testing.T) {
 		t.Fatalf("second commit wrote %+v", w)
 	}
 }
+
+// Namespace records and node slot lists: staged reads, committed leaves at
+// their keys, deletion back to the root without them, and Discard.
+func TestNamespaceLeaves(t *testing.T) {
+	store := smt.NewMemStore()
+	st := open(t, store, smt.EmptyRoot)
+	st.SetAccount(types.Account{Address: alice, OramaBalance: 1})
+	base, err := st.Commit(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := state.NamespaceKey("demo"); !bytes.Equal(k, sum([]byte("orama/ns/demo"))) {
+		t.Errorf("NamespaceKey %x", k)
+	}
+	if k := state.NodeNamespacesKey(bob); !bytes.Equal(k, sum(append([]byte("orama/nsnode/"), bob[:]...))) {
+		t.Errorf("NodeNamespacesKey %x", k)
+	}
+
+	st = open(t, store, base)
+	if _, ok, err := st.Namespace("demo"); ok || err != nil {
+		t.Fatalf("absent namespace: %v %v", ok, err)
+	}
+	if n, err := st.NodeNamespaces(bob); err != nil || n.Slots == nil || len(n.Slots) != 0 {
+		t.Fatalf("absent node: %+v %v", n, err)
+	}
+	rec := types.NamespaceRecord{Name: "demo", Owner: alice, CreatedHeight: 2, Nodes: []types.NamespaceNode{{Node: bob, Slot: 3}}}
+	st.SetNamespace(rec)
+	slots := types.NodeNamespaces{Slots: []types.NamespaceSlot{{Slot: 3, Name: "demo"}}}
+	st.SetNodeNamespaces(bob, slots)
+	rec.Nodes[0].Slot = 9 // the State keeps its own copy
+	if got, ok, _ := st.Namespace("demo"); !ok || got.Nodes[0].Slot != 3 {
+		t.Fatalf("staged read %+v %v", got, ok)
+	}
+	root, err := st.Commit(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := smt.Open(store, root)
+	rec.Nodes[0].Slot = 3
+	if v, err := tr.Get(state.NamespaceKey("demo")); err != nil || !bytes.Equal(v, borshOf(t, &rec)) {
+		t.Errorf("record leaf %x %v", v, err)
+	}
+	if v, err := tr.Get(state.NodeNamespacesKey(bob)); err != nil || !bytes.Equal(v, borshOf(t, &slots)) {
+		t.Errorf("node leaf %x %v", v, err)
+	}
+	ro, err := state.OpenReadOnly(store, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, _ := ro.Namespace("demo"); !ok || got.Owner != alice {
+		t.Errorf("read-only read %+v %v", got, ok)
+	}
+	if n, _ := ro.NodeNamespaces(bob); len(n.Slots) != 1 {
+		t.Errorf("read-only node %+v", n)
+	}
+
+	// Discard drops staged namespace changes.
+	st = open(t, store, root)
+	st.DeleteNamespace("demo")
+	st.SetNodeNamespaces(bob, types.NodeNamespaces{})
+	if _, ok, _ := st.Namespace("demo"); ok {
+		t.Error("a staged delete is not seen")
+	}
+	st.Discard()
+	if _, ok, _ := st.Namespace("demo"); !ok {
+		t.Error("Discard kept a staged delete")
+	}
+	// Deleting both leaves gives back the root without them.
+	st.DeleteNamespace("demo")
+	st.SetNodeNamespaces(bob, types.NodeNamespaces{Slots: []types.NamespaceSlot{}})
+	after, err := st.Commit(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after != base {
+		t.Errorf("root after deleting the namespace leaves %v, want %v", after, base)
+	}
+}
+
+func sum(b []byte) []byte { h := sha256.Sum256(b); return h[:] }

@@ -30,6 +30,7 @@ var (
 	ErrInvalidRecipient   = errors.New("recipient not valid for this type")
 	ErrInvalidAmount      = errors.New("amount or asset set on a type that takes none")
 	ErrUsernameInvalid    = errors.New("username breaks the format rules")
+	ErrInvalidNamespace   = errors.New("namespace name or node count breaks the namespace rules")
 )
 
 // Status returns the receipt status for a rule error (Success for nil).
@@ -57,6 +58,8 @@ func Status(err error) types.TxStatus {
 		return types.TxStatusInvalidAmount
 	case errors.Is(err, ErrUsernameInvalid):
 		return types.TxStatusUsernameInvalid
+	case errors.Is(err, ErrInvalidNamespace):
+		return types.TxStatusInvalidNamespace
 	}
 	return types.TxStatusInvalidPayload
 }
@@ -65,7 +68,11 @@ func Status(err error) types.TxStatus {
 // decodable (their numbers are fixed) but rejected with UnsupportedType
 // until their modules ship.
 func Active(t types.TxType) bool {
-	return t == types.TxTypeTransfer || t == types.TxTypeClaimUsername
+	switch t {
+	case types.TxTypeTransfer, types.TxTypeClaimUsername, types.TxTypeNamespaceCreate, types.TxTypeNamespaceDelete:
+		return true
+	}
+	return false
 }
 
 // baseGas is the gas of each type before data bytes (spec/params.yaml).
@@ -83,6 +90,10 @@ func baseGas(t types.TxType) uint64 {
 		return params.GasBridge
 	case types.TxTypeNamespaceCommit:
 		return params.GasNamespaceCommit
+	case types.TxTypeNamespaceCreate:
+		return params.GasNamespaceCreate
+	case types.TxTypeNamespaceDelete:
+		return params.GasNamespaceDelete
 	case types.TxTypeGovernancePropose, types.TxTypeGovernanceVote:
 		return params.GasGovernance
 	case types.TxTypeReportEquivocation:
@@ -125,8 +136,10 @@ func CheckStatic(tx *types.Transaction) (any, error) {
 
 // CheckType applies the type's stateless rules, in the order of
 // spec/state.md: the type is active, the data is the type's payload, the
-// recipient and the amount fit the type, and a claimed username is well
-// formed. Breaking one is an execution failure, not a validity failure.
+// recipient and the amount fit the type, and a claimed username or a
+// namespace name is well formed (and a NamespaceCreate's node count at most
+// MaxNamespaceNodes). Breaking one is an execution failure, not a validity
+// failure.
 func CheckType(tx *types.Transaction) (any, error) {
 	if !Active(tx.Type) {
 		return nil, fmt.Errorf("txrules: %v: %w", tx.Type, ErrUnsupportedType)
@@ -151,12 +164,66 @@ func CheckType(tx *types.Transaction) (any, error) {
 		if err := crypto.ValidateUsername(payload.(*types.ClaimUsernamePayload).Username); err != nil {
 			return nil, fmt.Errorf("txrules: %v: %w", err, ErrUsernameInvalid)
 		}
+	case types.TxTypeNamespaceCreate, types.TxTypeNamespaceDelete:
+		if !tx.To.IsZero() {
+			return nil, fmt.Errorf("txrules: %v has no recipient: %w", tx.Type, ErrInvalidRecipient)
+		}
+		if tx.Amount != 0 || tx.Asset != types.AssetOrama {
+			return nil, fmt.Errorf("txrules: %v has no amount or asset: %w", tx.Type, ErrInvalidAmount)
+		}
+		if p, ok := payload.(*types.NamespaceCreatePayload); ok {
+			if err := ValidNamespaceName(p.Name); err != nil {
+				return nil, err
+			}
+			if p.Nodes > params.MaxNamespaceNodes {
+				return nil, fmt.Errorf("txrules: %d nodes, at most %d: %w", p.Nodes, params.MaxNamespaceNodes, ErrInvalidNamespace)
+			}
+		} else if err := ValidNamespaceName(payload.(*types.NamespaceDeletePayload).Name); err != nil {
+			return nil, err
+		}
 	case types.TxTypeTransfer:
 		if !tx.Asset.Valid() {
 			return nil, fmt.Errorf("txrules: asset %v: %w", tx.Asset, ErrInvalidPayload)
 		}
 	}
 	return payload, nil
+}
+
+// ValidNamespaceName checks the namespace name rules (spec/namespaces.md
+// 1): a DNS label of MinNamespaceNameBytes to MaxNamespaceNameBytes bytes
+// of [a-z0-9-], starting with a letter, not ending with '-', without "--".
+// The error wraps ErrInvalidNamespace. Every place that takes a namespace
+// name (execution, admission, the REST API) uses this one function.
+func ValidNamespaceName(name string) error {
+	bad := func(why string) error {
+		if len(name) > params.MaxNamespaceNameBytes {
+			return fmt.Errorf("txrules: namespace name of %d bytes: %s: %w", len(name), why, ErrInvalidNamespace)
+		}
+		return fmt.Errorf("txrules: namespace name %q: %s: %w", name, why, ErrInvalidNamespace)
+	}
+	switch {
+	case len(name) < params.MinNamespaceNameBytes:
+		return bad(fmt.Sprintf("shorter than %d bytes", params.MinNamespaceNameBytes))
+	case len(name) > params.MaxNamespaceNameBytes:
+		return bad(fmt.Sprintf("longer than %d bytes", params.MaxNamespaceNameBytes))
+	case name[0] < 'a' || name[0] > 'z':
+		return bad("does not start with a letter a-z")
+	case name[len(name)-1] == '-':
+		return bad("ends with '-'")
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case c == '-':
+			if name[i-1] == '-' { // i >= 1: name[0] is a letter
+				return bad("holds \"--\"")
+			}
+		default:
+			return bad(fmt.Sprintf("byte 0x%02x at %d is not in [a-z0-9-]", c, i))
+		}
+	}
+	return nil
 }
 
 // EffectiveTip is the tip per gas the proposer receives at baseFee:

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/oramanetwork/orama-chain/generated/params"
@@ -250,7 +251,9 @@ func TestCheckStaticUnsupportedTypes(t *testing.T) {
 		typ := types.TxType(v)
 		if txrules.Active(typ) {
 			active++
-			if typ != types.TxTypeTransfer && typ != types.TxTypeClaimUsername {
+			switch typ {
+			case types.TxTypeTransfer, types.TxTypeClaimUsername, types.TxTypeNamespaceCreate, types.TxTypeNamespaceDelete:
+			default:
 				t.Errorf("Active(%v) = true", typ)
 			}
 			continue
@@ -266,8 +269,8 @@ func TestCheckStaticUnsupportedTypes(t *testing.T) {
 			t.Errorf("Status(CheckStatic(%v)) = %v", typ, got)
 		}
 	}
-	if active != 2 {
-		t.Errorf("%d active types, want 2 (Transfer, ClaimUsername)", active)
+	if active != 4 {
+		t.Errorf("%d active types, want 4 (Transfer, ClaimUsername, NamespaceCreate, NamespaceDelete)", active)
 	}
 }
 
@@ -284,6 +287,8 @@ func TestStatus(t *testing.T) {
 		{txrules.ErrFeeCapBelowBaseFee, types.TxStatusFeeCapBelowBaseFee},
 		{txrules.ErrOverflow, types.TxStatusAmountOverflow},
 		{txrules.ErrInvalidRecipient, types.TxStatusInvalidRecipient},
+		{txrules.ErrInvalidNamespace, types.TxStatusInvalidNamespace},
+		{txrules.ValidNamespaceName("A"), types.TxStatusInvalidNamespace},
 		{errors.Join(errors.New("context"), txrules.ErrOverflow), types.TxStatusAmountOverflow},
 		// An error that is no rule's maps to InvalidPayload, never Success.
 		{errors.New("something else"), types.TxStatusInvalidPayload},
@@ -311,6 +316,9 @@ func TestIntrinsicGas(t *testing.T) {
 		{types.TxTypeBridgeDeposit, 0, 100},
 		{types.TxTypeBridgeWithdraw, 0, 100},
 		{types.TxTypeNamespaceCommit, 0, 200},
+		{types.TxTypeNamespaceCreate, 0, 500},
+		{types.TxTypeNamespaceCreate, 10, 510},
+		{types.TxTypeNamespaceDelete, 8, 108},
 		{types.TxTypeGovernancePropose, 0, 100},
 		{types.TxTypeGovernanceVote, 0, 100},
 		{types.TxTypeReportEquivocation, 0, 100},
@@ -653,6 +661,105 @@ func TestNextBaseFeeLargeInputs(t *testing.T) {
 	for _, gas := range []uint64{params.BlockGasLimit + 1, 1 << 50, 368934881474241033, math.MaxUint64} {
 		if got := txrules.NextBaseFee(80, gas); got != atLimit {
 			t.Errorf("NextBaseFee(80, %d) = %d, want %d (as at the gas limit)", gas, got, atLimit)
+		}
+	}
+}
+
+// nsCreate is a valid NamespaceCreate: no recipient, no amount, and a gas
+// limit covering the data bytes.
+func nsCreate(t testing.TB, name string, tier types.NamespaceTier, nodes uint8) *types.Transaction {
+	t.Helper()
+	p := types.NamespaceCreatePayload{Name: name, Tier: tier, Nodes: nodes}
+	data, err := p.MarshalBorsh()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := transfer()
+	tx.Type, tx.To, tx.Amount, tx.Data = types.TxTypeNamespaceCreate, types.Address{}, 0, data
+	tx.GasLimit = params.GasNamespaceCreate + uint64(len(data))
+	return tx
+}
+
+func nsDelete(t testing.TB, name string) *types.Transaction {
+	t.Helper()
+	p := types.NamespaceDeletePayload{Name: name}
+	data, err := p.MarshalBorsh()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := transfer()
+	tx.Type, tx.To, tx.Amount, tx.Data = types.TxTypeNamespaceDelete, types.Address{}, 0, data
+	tx.GasLimit = params.GasNamespaceDelete + uint64(len(data))
+	return tx
+}
+
+// The namespace name rules of spec/namespaces.md 1.
+func TestValidNamespaceName(t *testing.T) {
+	good := []string{"abc", "demo", "a-b", "a12", "a1b", "x9-9", "my-app-2", strings.Repeat("a", 63), "a" + strings.Repeat("0", 62)}
+	bad := []string{
+		"", "a", "ab", // too short
+		strings.Repeat("a", 64),    // too long
+		"1abc", "-abc", "9", "0ab", // not starting with a letter
+		"abc-", "ab-", // ending with '-'
+		"a--b", "ab--", "a---b", // "--"
+		"Abc", "aBc", "ab_c", "a.b", "a b", "ab\x00", "abc\u00e9", "ab/c", // outside [a-z0-9-]
+	}
+	for _, n := range good {
+		if err := txrules.ValidNamespaceName(n); err != nil {
+			t.Errorf("ValidNamespaceName(%q) = %v", n, err)
+		}
+		if _, err := txrules.CheckStatic(nsCreate(t, n, types.NamespaceTierTier0, 0)); err != nil {
+			t.Errorf("create %q: %v", n, err)
+		}
+	}
+	for _, n := range bad {
+		err := txrules.ValidNamespaceName(n)
+		if !errors.Is(err, txrules.ErrInvalidNamespace) {
+			t.Errorf("ValidNamespaceName(%q) = %v, want ErrInvalidNamespace", n, err)
+		}
+		if len(n) <= params.MaxNamespaceNameBytes {
+			if _, err := txrules.CheckType(nsCreate(t, n, types.NamespaceTierTier0, 0)); txrules.Status(err) != types.TxStatusInvalidNamespace {
+				t.Errorf("create %q: %v", n, err)
+			}
+			if _, err := txrules.CheckType(nsDelete(t, n)); txrules.Status(err) != types.TxStatusInvalidNamespace {
+				t.Errorf("delete %q: %v", n, err)
+			}
+		}
+	}
+	// The error message stays short for any input.
+	if err := txrules.ValidNamespaceName(strings.Repeat("x", 10_000)); err == nil || len(err.Error()) > 200 {
+		t.Errorf("long name: %v", err)
+	}
+}
+
+// The stateless rules of the namespace types, in spec/state.md's order.
+func TestCheckTypeNamespaces(t *testing.T) {
+	tests := []struct {
+		name string
+		tx   *types.Transaction
+		want types.TxStatus
+	}{
+		{"create", nsCreate(t, "demo", types.NamespaceTierTier1, 7), types.TxStatusSuccess},
+		{"delete", nsDelete(t, "demo"), types.TxStatusSuccess},
+		{"eight nodes", nsCreate(t, "demo", types.NamespaceTierTier0, 8), types.TxStatusInvalidNamespace},
+		{"255 nodes", nsCreate(t, "demo", types.NamespaceTierTier0, 255), types.TxStatusInvalidNamespace},
+		{"recipient", func() *types.Transaction { tx := nsCreate(t, "demo", 0, 0); tx.To[0] = 1; return tx }(), types.TxStatusInvalidRecipient},
+		{"recipient before name", func() *types.Transaction { tx := nsDelete(t, "D"); tx.To[0] = 1; return tx }(), types.TxStatusInvalidRecipient},
+		{"amount", func() *types.Transaction { tx := nsDelete(t, "demo"); tx.Amount = 1; return tx }(), types.TxStatusInvalidAmount},
+		{"asset", func() *types.Transaction { tx := nsCreate(t, "demo", 0, 0); tx.Asset = types.AssetBTC; return tx }(), types.TxStatusInvalidAmount},
+		{"amount before name", func() *types.Transaction { tx := nsCreate(t, "D", 0, 0); tx.Amount = 1; return tx }(), types.TxStatusInvalidAmount},
+		{"tier 2", func() *types.Transaction { tx := nsCreate(t, "demo", 0, 0); tx.Data[len(tx.Data)-2] = 2; return tx }(), types.TxStatusInvalidPayload},
+		{"trailing byte", func() *types.Transaction { tx := nsDelete(t, "demo"); tx.Data = append(tx.Data, 0); return tx }(), types.TxStatusInvalidPayload},
+		{"delete with create payload", func() *types.Transaction {
+			tx := nsCreate(t, "demo", 0, 0)
+			tx.Type = types.TxTypeNamespaceDelete
+			return tx
+		}(), types.TxStatusInvalidPayload},
+	}
+	for _, tc := range tests {
+		_, err := txrules.CheckStatic(tc.tx)
+		if got := txrules.Status(err); got != tc.want {
+			t.Errorf("%s: %v (%v), want %v", tc.name, got, err, tc.want)
 		}
 	}
 }

@@ -138,6 +138,8 @@ const gasParamOf: Record<string, [string, string?]> = {
   BridgeDeposit: ["GasBridge"],
   BridgeWithdraw: ["GasBridge"],
   NamespaceCommit: ["GasNamespaceCommit"],
+  NamespaceCreate: ["GasNamespaceCreate"],
+  NamespaceDelete: ["GasNamespaceDelete"],
   GovernancePropose: ["GasGovernance"],
   GovernanceVote: ["GasGovernance"],
   ReportEquivocation: ["GasReportEquivocation"],

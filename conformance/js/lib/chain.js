@@ -164,7 +164,7 @@ function executeProven(ctx, chainId, head, b) {
   });
   ctx.count('chain: transaction signatures recovered', txs.length);
   const h = b.header;
-  const out = executeBlock(head.state, { height: h.height, proposer: addrHex(h.proposer), base_fee: h.base_fee }, txs);
+  const out = executeBlock(head.state, { height: h.height, proposer: addrHex(h.proposer), base_fee: h.base_fee, validators: head.validators }, txs);
   if (out.refused) {
     throw new Refusal('non_includable_transaction', `transaction ${out.refused.index}: ${out.refused.reason}`, { index: out.refused.index, status: out.refused.reason });
   }
@@ -190,7 +190,9 @@ export function importChain(ctx, g, file) {
   const genesisHash = hashOf('Genesis', g);
   const state0 = genesisState(g);
   const b0 = genesisHeader(g, genesisHash, state0.root());
-  let head = { header: b0.header, hash: b0.hash, state: state0 };
+  // The namespace pool: the genesis validators (staking is inactive).
+  const validators = g.validators.map((v) => addrHex(v.address));
+  let head = { header: b0.header, hash: b0.hash, state: state0, validators };
   const imported = [];
   let held = [];
   const done = (refusal) => {
@@ -246,7 +248,7 @@ export function importChain(ctx, g, file) {
         const out = executeProven(ctx, chainId, head, b);
         const hash = hashOf('BlockHeader', b.header);
         imported.push({ header: b.header, hash, out, block: b });
-        head = { header: b.header, hash, state: out.state };
+        head = { header: b.header, hash, state: out.state, validators };
       }
     } catch (e) {
       if (!(e instanceof Refusal)) throw e;

@@ -1,5 +1,6 @@
 // A block executor written from spec/state.md alone ("The global state
-// tree", "Block execution", "The base fee", "Block 0 and the genesis hash"),
+// tree", "Block execution", "The base fee", "Block 0 and the genesis hash")
+// and spec/namespaces.md (1, 3.1, 9: the namespace transactions),
 // as a second implementation next to the Go reference (runtime/exec): the
 // state-transition vectors are checked by running it, not by reading the
 // post-state the vectors list.
@@ -16,6 +17,20 @@ import { assert, hex, unhex, U64_MAX } from './util.js';
 const utf8 = new TextEncoder();
 export const supplyKey = () => sha256(utf8.encode('orama/supply'));
 export const usernameKey = (name) => sha256(utf8.encode('orama/username/' + name));
+export const namespaceKey = (name) => sha256(utf8.encode('orama/ns/' + name));
+export const nodeNamespacesKey = (addressHex) => sha256(concatBytes(utf8.encode('orama/nsnode/'), unhex(addressHex)));
+/** The placement tie-break: SHA-256(name || address). */
+export const placementKey = (name, addressHex) => sha256(concatBytes(utf8.encode(name), unhex(addressHex)));
+
+function concatBytes(...parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
 
 const ZERO_ADDRESS = '0x' + '00'.repeat(20);
 const ZERO_HASH = new Uint8Array(32);
@@ -74,6 +89,8 @@ const TYPE_GAS = {
   BridgeDeposit: 'GasBridge',
   BridgeWithdraw: 'GasBridge',
   NamespaceCommit: 'GasNamespaceCommit',
+  NamespaceCreate: 'GasNamespaceCreate',
+  NamespaceDelete: 'GasNamespaceDelete',
   GovernancePropose: 'GasGovernance',
   GovernanceVote: 'GasGovernance',
   ReportEquivocation: 'GasReportEquivocation',
@@ -94,8 +111,21 @@ export function intrinsicGas(tx) {
   return u64(g + P.GasPerDataByte * BigInt(tx.data.length), 'intrinsic gas');
 }
 
-/** The types execution runs today (DECISIONS.md D10). */
-const ACTIVE = new Set(['Transfer', 'ClaimUsername']);
+/** The types execution runs today (DECISIONS.md D10, D28). */
+const ACTIVE = new Set(['Transfer', 'ClaimUsername', 'NamespaceCreate', 'NamespaceDelete']);
+
+// --- Namespace names (spec/namespaces.md 1) ---
+
+/**
+ * A namespace name is a DNS label: MinNamespaceNameBytes to
+ * MaxNamespaceNameBytes bytes of [a-z0-9-], starting with a letter, not
+ * ending with '-', without "--". Returns whether name is one.
+ */
+export function validNamespaceName(name) {
+  const n = utf8.encode(name).length;
+  if (n < Number(params.MinNamespaceNameBytes) || n > Number(params.MaxNamespaceNameBytes)) return false;
+  return /^[a-z][a-z0-9-]*$/.test(name) && !name.endsWith('-') && !name.includes('--');
+}
 
 // --- The state ("The global state tree") ---
 
@@ -107,6 +137,10 @@ export class State {
     this.accounts = new Map(); // address hex -> account (only addresses with a leaf)
     this.usernames = new Map(); // name -> owner address hex
     this.supply = { minted_rays: 0n, burned_rays: 0n, curve_received_rays: 0n };
+    // namespace name -> {name, tier, owner (hex), created_height, nodes: [{node (hex), slot}]}
+    this.namespaces = new Map();
+    // node address hex -> [{slot, name}] ascending by slot (only nodes with a slot taken)
+    this.nodeSlots = new Map();
   }
 
   clone() {
@@ -114,7 +148,36 @@ export class State {
     for (const [k, a] of this.accounts) s.accounts.set(k, { ...a });
     for (const [k, v] of this.usernames) s.usernames.set(k, v);
     s.supply = { ...this.supply };
+    for (const [k, r] of this.namespaces) s.namespaces.set(k, { ...r, nodes: r.nodes.map((n) => ({ ...n })) });
+    for (const [k, v] of this.nodeSlots) s.nodeSlots.set(k, v.map((x) => ({ ...x })));
     return s;
+  }
+
+  /** A node's taken slots, ascending (none without a leaf). */
+  slotsOf(node) {
+    return (this.nodeSlots.get(node) ?? []).map((x) => ({ ...x }));
+  }
+
+  /** Writes a node's slots; none removes its leaf. */
+  setSlots(node, slots) {
+    if (slots.length === 0) this.nodeSlots.delete(node);
+    else this.nodeSlots.set(node, slots.map((x) => ({ ...x })));
+  }
+
+  /** The leaf value of a namespace record (Borsh NamespaceRecord). */
+  static namespaceBorsh(r) {
+    return encode('NamespaceRecord', {
+      name: r.name,
+      tier: r.tier,
+      owner: unhex(r.owner),
+      created_height: r.created_height,
+      nodes: r.nodes.map((n) => ({ node: unhex(n.node), slot: n.slot })),
+    });
+  }
+
+  /** The leaf value of a node's slots (Borsh NodeNamespaces). */
+  static slotsBorsh(slots) {
+    return encode('NodeNamespaces', { slots: slots.map((x) => ({ slot: x.slot, name: x.name })) });
   }
 
   has(address) {
@@ -157,6 +220,8 @@ export class State {
     for (const a of this.accounts.values()) out.push([unhex(a.address), State.accountBorsh(a)]);
     for (const [name, owner] of this.usernames) out.push([usernameKey(name), encode('UsernameRecord', { address: unhex(owner) })]);
     out.push([supplyKey(), this.supplyBorsh()]);
+    for (const [name, r] of this.namespaces) out.push([namespaceKey(name), State.namespaceBorsh(r)]);
+    for (const [node, slots] of this.nodeSlots) out.push([nodeNamespacesKey(node), State.slotsBorsh(slots)]);
     return out;
   }
 
@@ -232,8 +297,72 @@ export function notIncludable(s, tx, baseFee, gasLeft) {
   return null;
 }
 
+/**
+ * Placement (spec/namespaces.md 9): the pool's nodes with fewer than
+ * MaxNamespacesPerNode slots taken, sorted by (slots taken, SHA-256(name ||
+ * address)); the first `want`, each in its lowest free slot. Returns
+ * [{node, slot}] or null when fewer than want (or none) have a free slot.
+ */
+function place(s, pool, name, want) {
+  const cands = pool
+    .map((node) => ({ node, used: s.slotsOf(node).length, key: hex(placementKey(name, node)) }))
+    .filter((c) => c.used < Number(params.MaxNamespacesPerNode));
+  if (want < 1 || cands.length < want) return null;
+  cands.sort((a, b) => a.used - b.used || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return cands.slice(0, want).map(({ node }) => {
+    const taken = new Set(s.slotsOf(node).map((x) => x.slot));
+    let slot = 0;
+    while (taken.has(slot)) slot++;
+    return { node, slot };
+  });
+}
+
+/** NamespaceCreate and NamespaceDelete after the stateless rules (spec/namespaces.md 3.1). */
+function runNamespace(s, name, payload, from, env) {
+  if (name === 'NamespaceCreate') {
+    if (s.namespaces.has(payload.name)) return { status: 'NamespaceExists' };
+    const pool = env.validators;
+    const want = payload.nodes === 0 ? Math.min(Number(params.DefaultNamespaceNodes), pool.length) : payload.nodes;
+    const minV = Number(params.MinNamespaceValidators);
+    if (payload.tier === enums.NamespaceTier.Tier1 && want < minV && pool.length >= minV) return { status: 'InvalidNamespace' };
+    const nodes = place(s, pool, payload.name, want);
+    if (nodes === null) return { status: 'NamespacePoolFull' };
+    const rec = { name: payload.name, tier: payload.tier, owner: from, created_height: env.height, nodes };
+    return {
+      status: 'Success',
+      write: (st) => {
+        st.namespaces.set(rec.name, rec);
+        for (const { node, slot } of nodes) {
+          const slots = st.slotsOf(node);
+          slots.push({ slot, name: rec.name });
+          slots.sort((a, b) => a.slot - b.slot);
+          st.setSlots(node, slots);
+        }
+      },
+      event: {
+        topic: 'namespace_created',
+        type: 'NamespaceCreatedEvent',
+        data: { name: rec.name, tier: rec.tier, owner: unhex(from), nodes: nodes.map((n) => ({ node: unhex(n.node), slot: n.slot })) },
+      },
+    };
+  }
+  const rec = s.namespaces.get(payload.name);
+  if (rec === undefined) return { status: 'UnknownNamespace' };
+  if (rec.owner !== from) return { status: 'NotOwner' };
+  // Tier 1 may hold value the global chain cannot see: never deleted (D28).
+  if (rec.tier !== enums.NamespaceTier.Tier0) return { status: 'NamespaceNotEmpty' };
+  return {
+    status: 'Success',
+    write: (st) => {
+      st.namespaces.delete(rec.name);
+      for (const { node } of rec.nodes) st.setSlots(node, st.slotsOf(node).filter((x) => x.name !== rec.name));
+    },
+    event: { topic: 'namespace_deleted', type: 'NamespaceDeletedEvent', data: { name: rec.name } },
+  };
+}
+
 /** The type's rules ("Fee, nonce, then the type", step 3): a failure name, or the effects to write. */
-function runType(s, tx, from) {
+function runType(s, tx, from, env) {
   const name = typeName(tx.type);
   if (!ACTIVE.has(name)) return { status: 'UnsupportedType' };
   const T = payloads.TxType[name];
@@ -248,6 +377,13 @@ function runType(s, tx, from) {
     }
   }
   const to = hex(Uint8Array.from(tx.to));
+  if (name === 'NamespaceCreate' || name === 'NamespaceDelete') {
+    if (to !== ZERO_ADDRESS) return { status: 'InvalidRecipient' };
+    if (!(tx.amount === 0n && tx.asset === enums.Asset.Orama)) return { status: 'InvalidAmount' };
+    if (!validNamespaceName(payload.name)) return { status: 'InvalidNamespace' };
+    if (name === 'NamespaceCreate' && payload.nodes > Number(params.MaxNamespaceNodes)) return { status: 'InvalidNamespace' };
+    return runNamespace(s, name, payload, from, env);
+  }
   if (name === 'ClaimUsername') {
     if (to !== ZERO_ADDRESS) return { status: 'InvalidRecipient' };
     if (!(tx.amount === 0n && tx.asset === enums.Asset.Orama)) return { status: 'InvalidAmount' };
@@ -290,7 +426,8 @@ function runType(s, tx, from) {
 }
 
 /** Step 1-3 for an includable transaction: mutates s, returns the receipt (borsh-js value). */
-function include(s, tx, txHash, baseFee, proposer) {
+function include(s, tx, txHash, env) {
+  const { base_fee: baseFee, proposer } = env;
   const from = hex(Uint8Array.from(tx.from));
   // 1. The fee.
   const gasUsed = intrinsicGas(tx);
@@ -309,7 +446,7 @@ function include(s, tx, txHash, baseFee, proposer) {
     s.put(p);
   }
   // 3. The type.
-  const r = runType(s, tx, from);
+  const r = runType(s, tx, from, env);
   const events = [];
   if (r.status === 'Success') {
     r.write(s);
@@ -345,8 +482,9 @@ function reward(s, height, proposer) {
 
 /**
  * Executes a block body on pre (which is not changed) at env {height,
- * proposer (hex), base_fee} (BigInt). txs: [{tx (borsh-js value), hash
- * (bytes)}]. Returns {refused: {index, reason}} when a transaction is not
+ * proposer (hex), base_fee (BigInt), validators: [hex]}: validators is the
+ * pool NamespaceCreate places on, the genesis validators while staking is
+ * inactive. txs: [{tx (borsh-js value), hash (bytes)}]. Returns {refused: {index, reason}} when a transaction is not
  * includable at its place (the block is invalid), else {state, receipts,
  * gasUsed, transactionsRoot, receiptsRoot, stateRoot}.
  */
@@ -358,7 +496,7 @@ export function executeBlock(pre, env, txs) {
     const { tx, hash } = txs[i];
     const why = notIncludable(s, tx, env.base_fee, P.BlockGasLimit - gasUsed);
     if (why !== null) return { refused: { index: i, reason: why } };
-    const r = include(s, tx, hash, env.base_fee, env.proposer);
+    const r = include(s, tx, hash, env);
     gasUsed += r.gas_used;
     receipts.push(r);
   }

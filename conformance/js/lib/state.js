@@ -1,4 +1,4 @@
-// Runners for conformance/vectors-state/ (format: its README.md, format_version 2).
+// Runners for conformance/vectors-state/ (format: its README.md, format_version 3).
 //
 // smt: fully checked (roots after every step recomputed from the key set,
 // proofs decoded, re-encoded, verified and rebuilt, malformed proofs rejected
@@ -21,7 +21,7 @@
 // against their proofs and against state_root rebuilt from them.
 import { fileURLToPath } from 'node:url';
 import { checkPayload, decode, encode, encodeJSON, enums, fromJSON, objectHash, sameJSON, toJSON } from './codec.js';
-import { State, executeBlock, genesisHeader, genesisState, nextBaseFee, supplyKey, usernameKey } from './exec.js';
+import { State, executeBlock, genesisHeader, genesisState, namespaceKey, nextBaseFee, nodeNamespacesKey, supplyKey, usernameKey } from './exec.js';
 import { runTree } from './manifest.js';
 import { ProofError, decodeProof, encodeProof, merkleRoot, prove, rootOf, verifyInclusion, verifyNonExistence } from './smt.js';
 import { assert, equalBytes, expectKeys, hex, parseU64, unhex } from './util.js';
@@ -165,7 +165,9 @@ export function runTransition(vf, ctx) {
 
     // The block environment.
     expectKeys(c.env, ['height', 'proposer', 'base_fee'], [], 'env');
-    const env = { height: parseU64(c.env.height), proposer: c.env.proposer, base_fee: parseU64(c.env.base_fee) };
+    // The namespace pool: the genesis validators (staking is inactive).
+    const validators = g.v.validators.map((v) => hex(Uint8Array.from(v.address)));
+    const env = { height: parseU64(c.env.height), proposer: c.env.proposer, base_fee: parseU64(c.env.base_fee), validators };
     assert(unhex(c.env.proposer).length === 20, 'env.proposer');
 
     // 2. Transactions and their hashes.
@@ -197,7 +199,7 @@ export function runTransition(vf, ctx) {
     assert(!out.refused, `the executor refuses the block at transaction ${out.refused?.index} (${out.refused?.reason}); the vector includes it`);
     ctx.count('state_transition: blocks executed');
     const p = c.post;
-    expectKeys(p, ['state_root', 'transactions_root', 'receipts_root', 'gas_used', 'receipts', 'accounts', 'supply', 'usernames'], [], 'post');
+    expectKeys(p, ['state_root', 'transactions_root', 'receipts_root', 'gas_used', 'receipts', 'accounts', 'supply', 'usernames', 'namespaces', 'namespace_nodes'], [], 'post');
 
     // 4. Receipts, roots and gas against the executor's.
     assert(hex(out.transactionsRoot) === p.transactions_root, 'transactions_root');
@@ -286,6 +288,44 @@ export function runTransition(vf, ctx) {
       ctx.count('state_transition: username proofs verified');
     }
     ctx.count('state_transition: supply proofs verified');
+    let lastNs = null;
+    for (const n of p.namespaces) {
+      expectKeys(n, ['name', 'value', 'borsh', 'proof'], [], 'namespace');
+      assert(lastNs === null || n.name > lastNs, 'namespaces are not sorted');
+      lastNs = n.name;
+      const proof = decodeProof(unhex(n.proof));
+      const rec = st.namespaces.get(n.name);
+      assert((n.borsh !== null) === (rec !== undefined), `namespace ${n.name}: present ${n.borsh !== null}, the executor says ${rec !== undefined}`);
+      if (rec !== undefined) {
+        const { bytes } = decodeBoth('NamespaceRecord', n.borsh, n.value, `namespace ${n.name}`);
+        const mine = State.namespaceBorsh(rec);
+        assert(equalBytes(mine, bytes), `namespace ${n.name}: the executor's is ${JSON.stringify(toJSON('NamespaceRecord', decode('NamespaceRecord', mine)))}`);
+        verifyInclusion(root, namespaceKey(n.name), bytes, proof);
+        post.push([namespaceKey(n.name), bytes]);
+      } else {
+        assert(n.value === null, `namespace ${n.name}: absent with a value`);
+        verifyNonExistence(root, namespaceKey(n.name), proof);
+      }
+      ctx.count('state_transition: namespace proofs verified');
+    }
+    assert(sameJSON(p.namespace_nodes.map((x) => x.address), validators), 'namespace_nodes are not the genesis validators in order');
+    for (const n of p.namespace_nodes) {
+      expectKeys(n, ['address', 'value', 'borsh', 'proof'], [], 'namespace node');
+      const proof = decodeProof(unhex(n.proof));
+      const slots = st.slotsOf(n.address);
+      assert(sameJSON(n.value, toJSON('NodeNamespaces', decode('NodeNamespaces', State.slotsBorsh(slots)))), `node ${n.address}: slots ${JSON.stringify(n.value)}, the executor's ${JSON.stringify(slots)}`);
+      if (slots.length > 0) {
+        assert(n.borsh !== null, `node ${n.address}: slots without borsh`);
+        const { bytes } = decodeBoth('NodeNamespaces', n.borsh, n.value, `node ${n.address}`);
+        assert(equalBytes(State.slotsBorsh(slots), bytes), `node ${n.address}: borsh differs from the executor's`);
+        verifyInclusion(root, nodeNamespacesKey(n.address), bytes, proof);
+        post.push([nodeNamespacesKey(n.address), bytes]);
+      } else {
+        assert(n.borsh === null, `node ${n.address}: no slots, but borsh`);
+        verifyNonExistence(root, nodeNamespacesKey(n.address), proof);
+      }
+      ctx.count('state_transition: namespace node proofs verified');
+    }
     // The listed leaves are the whole post-state (the README lists every
     // account and username a case involves), so they must rebuild state_root.
     assert(hex(rootOf(post)) === p.state_root, `post-state leaves give root ${hex(rootOf(post))}, want ${p.state_root}`);
@@ -295,7 +335,7 @@ export function runTransition(vf, ctx) {
 
 export const stateRunners = { smt: runSMT, state_transition: runTransition, base_fee: runBaseFee };
 
-/** Runs conformance/vectors-state/ (format_version 2). */
+/** Runs conformance/vectors-state/ (format_version 3). */
 export function runStateVectors(opts = {}) {
-  return runTree({ dir: STATE_DIR, formatVersion: 2, runners: stateRunners, unlisted: ['README.md'], ...opts });
+  return runTree({ dir: STATE_DIR, formatVersion: 3, runners: stateRunners, unlisted: ['README.md'], ...opts });
 }

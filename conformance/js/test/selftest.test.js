@@ -151,6 +151,19 @@ test('a wrong execution, refusal, genesis block or base fee is caught by the run
       }),
       /claim_username: genesis_block: built from the genesis/,
     ],
+    // Namespaces: created_height follows the block height; a Tier 1 delete
+    // is refused whatever the vector says.
+    ['state_transition/namespaces.json', editCase('namespace_create_default_nodes', (c) => (c.env.height = '6')), /namespace_create_default_nodes: state_root/],
+    [
+      'state_transition/namespaces.json',
+      editCase('namespace_delete_tier1_refused', (c) => {
+        const r = c.post.receipts[2];
+        r.value.status = 'Success';
+        reencode('Receipt', r);
+        c.post.receipts_root = hex(merkleRoot(c.post.receipts.map((x) => unhex(x.hash))));
+      }),
+      /namespace_delete_tier1_refused: receipt 2: executor gives/,
+    ],
     // NextBaseFee: one ray off, and the floor case.
     ['base_fee/base_fee.json', editCase('full_from_initial', (c) => (c.next_base_fee = '12')), /base_fee\.json \[1\] full_from_initial: NextBaseFee\(10, 100000\) = 11/],
     ['base_fee/base_fee.json', editCase('empty_7_minimum_step', (c) => (c.next_base_fee = '7')), /base_fee\.json \[5\] empty_7_minimum_step/],
@@ -203,8 +216,9 @@ test('a dropped case, an unknown kind, an unread case and an unlisted file are f
     rmSync(tmp, { recursive: true, force: true });
   }
   // Each tree has its own format version (2 for vectors since failed leaders,
-  // 2 for vectors-state since D15): a runner of the older format refuses it.
-  assert.deepEqual(failuresOf(runTree({ dir: STATE_DIR, formatVersion: 1, runners: {} })), ['manifest.json: format_version 2, runner knows 1']);
+  // 3 for vectors-state since the namespace leaves): a runner of an older
+  // format refuses it.
+  assert.deepEqual(failuresOf(runTree({ dir: STATE_DIR, formatVersion: 1, runners: {} })), ['manifest.json: format_version 3, runner knows 1']);
   assert.deepEqual(failuresOf(runTree({ dir: VECTORS_DIR, formatVersion: 1, runners: vectorRunners })), ['manifest.json: format_version 2, runner knows 1']);
   assert.throws(() => runTree({ dir: VECTORS_DIR, runners: vectorRunners }), /formatVersion/);
   // The state tree's README is the only file allowed outside its manifest.

@@ -48,6 +48,8 @@ export type TypeName =
   | 'NamespaceRecord'
   | 'NamespaceSlot'
   | 'NodeNamespaces'
+  | 'NamespaceCreatedEvent'
+  | 'NamespaceDeletedEvent'
   | 'NamespaceRequestKind'
   | 'NamespaceRequest'
   | 'NamespaceSubmission'
@@ -140,6 +142,8 @@ export declare const params: Readonly<{
   GasDEXTrade: bigint;
   GasBridge: bigint;
   GasNamespaceCommit: bigint;
+  GasNamespaceCreate: bigint;
+  GasNamespaceDelete: bigint;
   GasGovernance: bigint;
   GasReportEquivocation: bigint;
   PrivateGasMultiplier: bigint;
@@ -169,6 +173,8 @@ export declare const params: Readonly<{
   NamespaceChallengeBlocks: bigint;
   MaxNamespacesPerNode: number;
   MinNamespaceValidators: bigint;
+  DefaultNamespaceNodes: number;
+  MaxNamespaceNodes: number;
   MinUsernameBytes: number;
   MaxUsernameBytes: number;
   MaxTxDataBytes: number;

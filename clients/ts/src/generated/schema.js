@@ -400,6 +400,23 @@ const NodeNamespacesSchema = {
     slots: { array: { type: NamespaceSlotSchema } },
   },
 };
+// NamespaceCreatedEvent (spec/namespaces.yaml): The data of a
+// "namespace_created" event, emitted by a successful NamespaceCreate.
+const NamespaceCreatedEventSchema = {
+  struct: {
+    name: 'string',
+    tier: NamespaceTierSchema,
+    owner: AddressSchema,
+    nodes: { array: { type: NamespaceNodeSchema } },
+  },
+};
+// NamespaceDeletedEvent (spec/namespaces.yaml): The data of a
+// "namespace_deleted" event, emitted by a successful NamespaceDelete.
+const NamespaceDeletedEventSchema = {
+  struct: {
+    name: 'string',
+  },
+};
 // NamespaceRequestKind (spec/namespaces.yaml): What a namespace request asks
 // for; the payload type follows.
 const NamespaceRequestKindSchema = 'u8';
@@ -776,11 +793,13 @@ const PrivateTransferPayloadSchema = {
 // its nonce, and its type's rules failed (UnsupportedType, InvalidPayload,
 // InvalidRecipient, InvalidAmount, UsernameInvalid, InsufficientBalance for
 // the amount, AmountOverflow of the recipient, UsernameAlreadySet,
-// UsernameTaken). The includability reasons (InvalidSignature, WrongChain,
-// GasLimitTooLow, BlockGasExceeded, TipAboveFeeCap, FeeCapBelowBaseFee,
-// BadNonce, AmountOverflow of gas_limit x fee_cap, InsufficientBalance for
-// it) never appear in a receipt: a block holding such a transaction is
-// invalid; they name why in refusals and vectors.
+// UsernameTaken, and the namespace failures InvalidNamespace,
+// NamespaceExists, NamespacePoolFull, UnknownNamespace, NotOwner,
+// NamespaceNotEmpty). The includability reasons (InvalidSignature,
+// WrongChain, GasLimitTooLow, BlockGasExceeded, TipAboveFeeCap,
+// FeeCapBelowBaseFee, BadNonce, AmountOverflow of gas_limit x fee_cap,
+// InsufficientBalance for it) never appear in a receipt: a block holding such
+// a transaction is invalid; they name why in refusals and vectors.
 const TxStatusSchema = 'u8';
 // Receipt (spec/transactions.yaml): The result of one transaction in a block.
 // The block's ReceiptsRoot is the Merkle root of the receipts' hashes in
@@ -863,6 +882,8 @@ export const schemas = Object.freeze({
   NamespaceRecord: NamespaceRecordSchema,
   NamespaceSlot: NamespaceSlotSchema,
   NodeNamespaces: NodeNamespacesSchema,
+  NamespaceCreatedEvent: NamespaceCreatedEventSchema,
+  NamespaceDeletedEvent: NamespaceDeletedEventSchema,
   NamespaceRequestKind: NamespaceRequestKindSchema,
   NamespaceRequest: NamespaceRequestSchema,
   NamespaceSubmission: NamespaceSubmissionSchema,
@@ -1198,6 +1219,21 @@ export const types = Object.freeze({
     kind: 'struct',
     fields: [
       { name: 'slots', type: 'vec<NamespaceSlot>', max: 20 },
+    ],
+  },
+  NamespaceCreatedEvent: {
+    kind: 'struct',
+    fields: [
+      { name: 'name', type: 'string', max: 63 },
+      { name: 'tier', type: 'NamespaceTier' },
+      { name: 'owner', type: 'Address' },
+      { name: 'nodes', type: 'vec<NamespaceNode>', max: 7 },
+    ],
+  },
+  NamespaceDeletedEvent: {
+    kind: 'struct',
+    fields: [
+      { name: 'name', type: 'string', max: 63 },
     ],
   },
   NamespaceRequestKind: { kind: 'enum' },
@@ -1584,9 +1620,11 @@ export const limits = Object.freeze({
   SyncResponse: { blocks: 16 /* MaxSyncBlocks */ },
   NamespaceCreatePayload: { name: 63 /* MaxNamespaceNameBytes */ },
   NamespaceDeletePayload: { name: 63 /* MaxNamespaceNameBytes */ },
-  NamespaceRecord: { name: 63 /* MaxNamespaceNameBytes */, nodes: 7 },
+  NamespaceRecord: { name: 63 /* MaxNamespaceNameBytes */, nodes: 7 /* MaxNamespaceNodes */ },
   NamespaceSlot: { name: 63 /* MaxNamespaceNameBytes */ },
   NodeNamespaces: { slots: 20 /* MaxNamespacesPerNode */ },
+  NamespaceCreatedEvent: { name: 63 /* MaxNamespaceNameBytes */, nodes: 7 /* MaxNamespaceNodes */ },
+  NamespaceDeletedEvent: { name: 63 /* MaxNamespaceNameBytes */ },
   NamespaceRequest: { namespace: 63 /* MaxNamespaceNameBytes */, payload: 70000 },
   NamespaceSubmission: { module: 4194304 },
   NsDeploy: { init: 64, args: 16, input: 65536 },
@@ -1628,12 +1666,12 @@ export const enums = Object.freeze({
   SQLWriteKind: { Rows: 0, DDL: 1 },
   NsStatus: { Ok: 0, Trap: 1, OutOfGas: 2, InvalidModule: 3, InsufficientValue: 4, InsufficientBalance: 5, UnknownContract: 6, UnknownFunction: 7, BadArgs: 8, Overflow: 9, DuplicateDeposit: 10 },
   Asset: { Orama: 0, BTC: 1 },
-  TxType: { Transfer: 0, ClaimUsername: 1, Stake: 2, Unstake: 3, DEXOrder: 4, DEXCancel: 5, BridgeDeposit: 6, BridgeWithdraw: 7, NamespaceCommit: 8, GovernancePropose: 9, GovernanceVote: 10, ReportEquivocation: 11, Shield: 12, Unshield: 13, PrivateTransfer: 14 },
+  TxType: { Transfer: 0, ClaimUsername: 1, Stake: 2, Unstake: 3, DEXOrder: 4, DEXCancel: 5, BridgeDeposit: 6, BridgeWithdraw: 7, NamespaceCommit: 8, GovernancePropose: 9, GovernanceVote: 10, ReportEquivocation: 11, Shield: 12, Unshield: 13, PrivateTransfer: 14, NamespaceCreate: 15, NamespaceDelete: 16 },
   OrderSide: { Buy: 0, Sell: 1 },
   OrderKind: { Limit: 0, Market: 1 },
   GovernanceTier: { Tier1: 1, Tier2: 2, Tier3: 3 },
   VoteChoice: { Yes: 0, No: 1, Abstain: 2 },
-  TxStatus: { Success: 0, InvalidSignature: 1, WrongChain: 2, BadNonce: 3, InsufficientBalance: 4, FeeCapBelowBaseFee: 5, TipAboveFeeCap: 6, GasLimitTooLow: 7, InvalidPayload: 8, UsernameTaken: 9, UsernameInvalid: 10, UsernameAlreadySet: 11, AmountOverflow: 12, UnsupportedType: 13, InvalidRecipient: 14, BlockGasExceeded: 15, InvalidAmount: 16 },
+  TxStatus: { Success: 0, InvalidSignature: 1, WrongChain: 2, BadNonce: 3, InsufficientBalance: 4, FeeCapBelowBaseFee: 5, TipAboveFeeCap: 6, GasLimitTooLow: 7, InvalidPayload: 8, UsernameTaken: 9, UsernameInvalid: 10, UsernameAlreadySet: 11, AmountOverflow: 12, UnsupportedType: 13, InvalidRecipient: 14, BlockGasExceeded: 15, InvalidAmount: 16, InvalidNamespace: 17, NamespaceExists: 18, NamespacePoolFull: 19, UnknownNamespace: 20, NotOwner: 21, NamespaceNotEmpty: 22 },
 });
 
 /**
@@ -1670,6 +1708,8 @@ export const payloads = Object.freeze({
     Shield: 'ShieldPayload',
     Unshield: 'UnshieldPayload',
     PrivateTransfer: 'PrivateTransferPayload',
+    NamespaceCreate: 'NamespaceCreatePayload',
+    NamespaceDelete: 'NamespaceDeletePayload',
   },
 });
 
@@ -1727,6 +1767,8 @@ export const params = Object.freeze({
   GasDEXTrade: 100n,
   GasBridge: 100n,
   GasNamespaceCommit: 200n,
+  GasNamespaceCreate: 500n,
+  GasNamespaceDelete: 100n,
   GasGovernance: 100n,
   GasReportEquivocation: 100n,
   PrivateGasMultiplier: 4n,
@@ -1756,6 +1798,8 @@ export const params = Object.freeze({
   NamespaceChallengeBlocks: 100n,
   MaxNamespacesPerNode: 20,
   MinNamespaceValidators: 3n,
+  DefaultNamespaceNodes: 3,
+  MaxNamespaceNodes: 7,
   MinUsernameBytes: 3,
   MaxUsernameBytes: 32,
   MaxTxDataBytes: 16384,
@@ -1823,6 +1867,8 @@ export const paramTypes = Object.freeze({
   GasDEXTrade: 'u64',
   GasBridge: 'u64',
   GasNamespaceCommit: 'u64',
+  GasNamespaceCreate: 'u64',
+  GasNamespaceDelete: 'u64',
   GasGovernance: 'u64',
   GasReportEquivocation: 'u64',
   PrivateGasMultiplier: 'u64',
@@ -1852,6 +1898,8 @@ export const paramTypes = Object.freeze({
   NamespaceChallengeBlocks: 'u64',
   MaxNamespacesPerNode: 'size',
   MinNamespaceValidators: 'u64',
+  DefaultNamespaceNodes: 'size',
+  MaxNamespaceNodes: 'size',
   MinUsernameBytes: 'size',
   MaxUsernameBytes: 'size',
   MaxTxDataBytes: 'size',

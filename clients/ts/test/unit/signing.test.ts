@@ -122,6 +122,8 @@ test("building: intrinsic gas, default fee cap (as orama send), u64 checks", () 
   assert.equal(intrinsicGas(txType("Transfer"), 0), params.GasTransfer);
   assert.equal(intrinsicGas(txType("ClaimUsername"), 8), (params.GasClaimUsername as bigint) + 8n * (params.GasPerDataByte as bigint));
   assert.equal(intrinsicGas(txType("Shield"), 0), (params.GasTransfer as bigint) * (params.PrivateGasMultiplier as bigint));
+  assert.equal(intrinsicGas(txType("NamespaceCreate"), 10), (params.GasNamespaceCreate as bigint) + 10n * (params.GasPerDataByte as bigint));
+  assert.equal(intrinsicGas(txType("NamespaceDelete"), 8), (params.GasNamespaceDelete as bigint) + 8n * (params.GasPerDataByte as bigint));
   const max = BigInt(params.MaxBaseFee);
   const cases: [bigint, bigint, bigint][] = [
     [10n, 0n, 20n],
