@@ -11,6 +11,7 @@
 //	orama status                 where the chain is
 //	orama import --chain FILE    import a chain file of final blocks (exit 3: a block refused)
 //	orama conformance run --adapter PATH   test a node from outside (conformance/CLIENT.md)
+//	orama ns create|delete|list|deploy|call|state|query|events|verify|status   namespaces
 //
 // Client commands talk to a node's REST API at --node (env ORAMA_NODE,
 // default http://localhost:8545). Output is for people unless --json is
@@ -132,7 +133,7 @@ on stdout for scripts. Errors go to stderr; the exit status is 0 on success,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(initCmd(), nodeCmd(), devnetCmd(), versionCmd(a),
 		keysCmd(a), accountCmd(a), sendCmd(a), usernameCmd(a), txCmd(a), blockCmd(a), statusCmd(a),
-		importCmd(a), conformanceCmd(a))
+		importCmd(a), conformanceCmd(a), nsCmd(a))
 	return root
 }
 

@@ -142,9 +142,19 @@ func runNode(ctx context.Context, cfg config.Config, logw io.Writer, ready func(
 			return err
 		}
 	}
+	var nss rpc.Namespaces
+	if !cfg.Namespaces.Disabled {
+		mgr, stopNS, err := startNamespaces(ctx, cfg, g, key.Address(), n, log)
+		if err != nil {
+			n.Close()
+			return fmt.Errorf("namespaces: %w", err)
+		}
+		defer stopNS()
+		nss = mgr
+	}
 	var srv *http.Server
 	if ln != nil {
-		h, err := rpc.New(n, rpc.Config{Logger: log, MaxBodyBytes: cfg.API.MaxBodyBytes})
+		h, err := rpc.New(n, rpc.Config{Logger: log, MaxBodyBytes: cfg.API.MaxBodyBytes, Namespaces: nss})
 		if err != nil {
 			n.Close()
 			return fmt.Errorf("REST API: %w", err)

@@ -71,7 +71,7 @@ var exemptCodes = map[string]string{
 // activeTypes are the transaction types the chain executes today
 // (spec/state.md, DECISIONS.md D10); every other TxType fails with
 // UnsupportedType and is refused at admission.
-var activeTypes = []types.TxType{types.TxTypeTransfer, types.TxTypeClaimUsername}
+var activeTypes = []types.TxType{types.TxTypeTransfer, types.TxTypeClaimUsername, types.TxTypeNamespaceCreate, types.TxTypeNamespaceDelete}
 
 // coverage collects Coverage during a run; safe for concurrent use.
 type coverage struct {

@@ -66,6 +66,10 @@ const (
 	keyKnown       = 11
 	keyWhale       = 12 // BTC balance at the u64 maximum
 	keyFunded      = 13 // read-only: a funded account for the REST reads
+	keyNamespace   = 14 // owns the namespace of tx/namespaces
+	keyNsOther     = 15 // tries to take or delete it
+	keyNsAPI       = 16 // owns the namespace of rest/namespaces/api
+	keyLastFunded  = keyNsAPI
 	keyPoolFirst   = 100
 	poolSenders    = 128 // 128 x 63 gapped transactions > the 8,000 a node holds for clients
 	keyFreshFirst  = 1000
@@ -125,6 +129,9 @@ func (l *live) checks() []liveCheck {
 		{"tx/transfer", secFeeNonceType + " (Transfer: fee, nonce, debit, credit, event)", l.checkTransfer},
 		{"tx/self-transfer", secFeeNonceType + " (debit before credit: a transfer to oneself nets to zero)", l.checkSelfTransfer},
 		{"tx/claim-username", secFeeNonceType + " (ClaimUsername); spec/accounts.yaml username rules", l.checkClaim},
+		{"tx/namespaces", secFeeNonceType + " (NamespaceCreate, NamespaceDelete); spec/namespaces.md 3.1, 9 (placement), 10 (GET /v1/namespace, /v1/namespaces)", l.checkNamespaces},
+		{"rest/namespaces/bad-input", secNS + " (every namespace operation: invalid_namespace, unknown_namespace)", l.checkNamespaceBadInput},
+		{"rest/namespaces/api", secNS + " (the gateway on a namespace the node runs: deploy, call, view, state, query, events, txlog, accounts, withdrawals, deposits, blobs)", l.checkNamespaceAPI},
 		{"tx/failed-charged", secFeeNonceType + " (a failed transaction pays its fee and uses its nonce; its effects are voided)", l.checkFailedCharged},
 		{"tx/nonce-too-low", secAdmission + " (a nonce already used): nonce_too_low; the same bytes again: already_known", l.checkNonceTooLow},
 		{"tx/nonce-gap", secAdmission + `; spec/state.md "Includability" (BadNonce: a gap waits until filled)`, l.checkNonceGapFilled},
@@ -268,7 +275,7 @@ func (l *live) setUp(ctx context.Context) (nutFault bool, err error) {
 func liveGenesis(val types.Address, pid string, ts uint64) *types.Genesis {
 	g := &types.Genesis{ChainID: liveChainID, Timestamp: ts,
 		Validators: []types.Validator{{Address: val, Stake: validatorStake, PeerID: pid}}}
-	for i := keyTransfer; i <= keyFunded; i++ {
+	for i := keyTransfer; i <= keyLastFunded; i++ {
 		a := types.GenesisAllocation{Address: testKey(i).Address(), OramaBalance: fundedOrama, BTCBalance: fundedBTC}
 		switch i {
 		case keyWhale:

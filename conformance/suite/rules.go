@@ -1,9 +1,11 @@
 package suite
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"math/bits"
+	"slices"
 
 	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
@@ -44,6 +46,10 @@ func typeGas(t types.TxType) uint64 {
 		return params.GasBridge
 	case types.TxTypeNamespaceCommit:
 		return params.GasNamespaceCommit
+	case types.TxTypeNamespaceCreate:
+		return params.GasNamespaceCreate
+	case types.TxTypeNamespaceDelete:
+		return params.GasNamespaceDelete
 	case types.TxTypeGovernancePropose, types.TxTypeGovernanceVote:
 		return params.GasGovernance
 	case types.TxTypeReportEquivocation:
@@ -193,4 +199,45 @@ func genesisHeader(g *types.Genesis) (types.BlockHeader, error) {
 		TransactionsRoot: empty, ReceiptsRoot: empty, Timestamp: g.Timestamp,
 		BaseFee: params.InitialBaseFee,
 	}, nil
+}
+
+// placement is spec/namespaces.md 9: the pool's nodes with fewer than
+// MaxNamespacesPerNode slots taken (taken[node] lists them), sorted by
+// (slots taken, SHA-256(name || address)); the first want (nodes 0: the
+// smaller of DefaultNamespaceNodes and the pool), each in its lowest free
+// slot. ok is false when fewer than want nodes have a free slot.
+func placement(pool []types.Address, taken map[types.Address][]uint8, name string, nodes uint8) ([]types.NamespaceNode, bool) {
+	want := int(nodes)
+	if want == 0 {
+		want = min(params.DefaultNamespaceNodes, len(pool))
+	}
+	type cand struct {
+		node types.Address
+		used int
+		key  [32]byte
+	}
+	var cs []cand
+	for _, a := range pool {
+		if n := len(taken[a]); n < params.MaxNamespacesPerNode {
+			cs = append(cs, cand{a, n, sha256.Sum256(append([]byte(name), a[:]...))})
+		}
+	}
+	if want < 1 || len(cs) < want {
+		return nil, false
+	}
+	slices.SortFunc(cs, func(x, y cand) int {
+		if x.used != y.used {
+			return x.used - y.used
+		}
+		return bytes.Compare(x.key[:], y.key[:])
+	})
+	out := make([]types.NamespaceNode, 0, want)
+	for _, c := range cs[:want] {
+		var slot uint8
+		for slices.Contains(taken[c.node], slot) {
+			slot++
+		}
+		out = append(out, types.NamespaceNode{Node: c.node, Slot: slot})
+	}
+	return out, true
 }

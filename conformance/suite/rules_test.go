@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -208,3 +209,74 @@ func mustU64(t *testing.T, s string) uint64 {
 }
 
 func sha(b []byte) types.Hash { return sha256.Sum256(b) }
+
+// TestPlacementAgainstStateVectors: the suite's placement gives every
+// namespace_created event of the state vectors, following each case's
+// creates and deletes on its genesis validators.
+func TestPlacementAgainstStateVectors(t *testing.T) {
+	var f struct {
+		Cases []stateCase `json:"cases"`
+	}
+	readJSON(t, filepath.Join(stateVectors, "state_transition", "namespaces.json"), &f)
+	checked := 0
+	for _, c := range f.Cases {
+		if c.Post == nil {
+			continue
+		}
+		var g types.Genesis
+		if err := json.Unmarshal(c.Genesis, &g); err != nil {
+			t.Fatal(err)
+		}
+		pool := make([]types.Address, len(g.Validators))
+		for i, v := range g.Validators {
+			pool[i] = v.Address
+		}
+		taken := map[types.Address][]uint8{}
+		placed := map[string][]types.NamespaceNode{}
+		for i, tx := range c.Transactions {
+			var x types.Transaction
+			var rc types.Receipt
+			if err := json.Unmarshal(tx.Value, &x); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(c.Post.Receipts[i].Value, &rc); err != nil {
+				t.Fatal(err)
+			}
+			if rc.Status != types.TxStatusSuccess {
+				continue
+			}
+			switch x.Type {
+			case types.TxTypeNamespaceCreate:
+				var p types.NamespaceCreatePayload
+				if err := p.UnmarshalBorsh(x.Data); err != nil {
+					t.Fatal(err)
+				}
+				var ev types.NamespaceCreatedEvent
+				if len(rc.Events) != 1 || ev.UnmarshalBorsh(rc.Events[0].Data) != nil {
+					t.Fatalf("%s: tx %d: events %+v", c.Name, i, rc.Events)
+				}
+				got, ok := placement(pool, taken, p.Name, p.Nodes)
+				if !ok || !deepEqual(&types.NamespaceCreatedEvent{Name: p.Name, Tier: p.Tier, Owner: x.From, Nodes: got}, &ev) {
+					t.Errorf("%s: tx %d: the suite places %s on %s, the vector %s", c.Name, i, p.Name, jsonOf(got), jsonOf(ev.Nodes))
+				}
+				for _, n := range ev.Nodes {
+					taken[n.Node] = append(taken[n.Node], n.Slot)
+				}
+				placed[p.Name] = ev.Nodes
+				checked++
+			case types.TxTypeNamespaceDelete:
+				var p types.NamespaceDeletePayload
+				if err := p.UnmarshalBorsh(x.Data); err != nil {
+					t.Fatal(err)
+				}
+				for _, n := range placed[p.Name] {
+					taken[n.Node] = slices.DeleteFunc(taken[n.Node], func(s uint8) bool { return s == n.Slot })
+				}
+				delete(placed, p.Name)
+			}
+		}
+	}
+	if checked < 10 {
+		t.Fatalf("only %d namespace creates checked", checked)
+	}
+}

@@ -53,6 +53,32 @@ func claim(from types.Address, name string, nonce uint64) types.Transaction {
 	return tx
 }
 
+// nsCreate is an unsigned NamespaceCreate with the suite's default fees.
+func nsCreate(from types.Address, name string, tier types.NamespaceTier, nodes uint8, nonce uint64) types.Transaction {
+	p := types.NamespaceCreatePayload{Name: name, Tier: tier, Nodes: nodes}
+	data, err := p.MarshalBorsh()
+	if err != nil {
+		panic(fmt.Sprintf("namespace create %q: %v", name, err))
+	}
+	tx := types.Transaction{Type: types.TxTypeNamespaceCreate, From: from, Nonce: nonce,
+		GasTipCap: tipCap, GasFeeCap: feeCap, Data: data}
+	tx.GasLimit = intrinsicGas(&tx)
+	return tx
+}
+
+// nsDelete is an unsigned NamespaceDelete with the suite's default fees.
+func nsDelete(from types.Address, name string, nonce uint64) types.Transaction {
+	p := types.NamespaceDeletePayload{Name: name}
+	data, err := p.MarshalBorsh()
+	if err != nil {
+		panic(fmt.Sprintf("namespace delete %q: %v", name, err))
+	}
+	tx := types.Transaction{Type: types.TxTypeNamespaceDelete, From: from, Nonce: nonce,
+		GasTipCap: tipCap, GasFeeCap: feeCap, Data: data}
+	tx.GasLimit = intrinsicGas(&tx)
+	return tx
+}
+
 // signed is a signed transaction, its encoding and its hash.
 type signed struct {
 	tx   types.Transaction

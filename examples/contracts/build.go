@@ -28,7 +28,7 @@ import (
 // AS and Go name the example contracts of each language; Build returns a
 // module for each.
 var (
-	AS = []string{"counter", "token", "guestbook", "hasher"}
+	AS = []string{"counter", "token", "guestbook", "hasher", "sqlprobe"}
 	Go = []string{"notary"}
 )
 

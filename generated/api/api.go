@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
@@ -62,6 +63,177 @@ func (e EvidenceKind) Valid() bool {
 	}
 }
 
+// Defines values for NamespaceRequestKind.
+const (
+	Call     NamespaceRequestKind = "Call"
+	Deploy   NamespaceRequestKind = "Deploy"
+	Deposit  NamespaceRequestKind = "Deposit"
+	Withdraw NamespaceRequestKind = "Withdraw"
+)
+
+// Valid indicates whether the value is a known member of the NamespaceRequestKind enum.
+func (e NamespaceRequestKind) Valid() bool {
+	switch e {
+	case Call:
+		return true
+	case Deploy:
+		return true
+	case Deposit:
+		return true
+	case Withdraw:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NamespaceServiceService.
+const (
+	Gateway NamespaceServiceService = "gateway"
+	Olric   NamespaceServiceService = "olric"
+	Rqlite  NamespaceServiceService = "rqlite"
+)
+
+// Valid indicates whether the value is a known member of the NamespaceServiceService enum.
+func (e NamespaceServiceService) Valid() bool {
+	switch e {
+	case Gateway:
+		return true
+	case Olric:
+		return true
+	case Rqlite:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NamespaceServiceState.
+const (
+	Healthy    NamespaceServiceState = "healthy"
+	Restarting NamespaceServiceState = "restarting"
+	Starting   NamespaceServiceState = "starting"
+	Stopped    NamespaceServiceState = "stopped"
+	Unhealthy  NamespaceServiceState = "unhealthy"
+)
+
+// Valid indicates whether the value is a known member of the NamespaceServiceState enum.
+func (e NamespaceServiceState) Valid() bool {
+	switch e {
+	case Healthy:
+		return true
+	case Restarting:
+		return true
+	case Starting:
+		return true
+	case Stopped:
+		return true
+	case Unhealthy:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NamespaceStatusEngine.
+const (
+	Cluster  NamespaceStatusEngine = "cluster"
+	Embedded NamespaceStatusEngine = "embedded"
+)
+
+// Valid indicates whether the value is a known member of the NamespaceStatusEngine enum.
+func (e NamespaceStatusEngine) Valid() bool {
+	switch e {
+	case Cluster:
+		return true
+	case Embedded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NamespaceTier.
+const (
+	Tier0 NamespaceTier = "Tier0"
+	Tier1 NamespaceTier = "Tier1"
+)
+
+// Valid indicates whether the value is a known member of the NamespaceTier enum.
+func (e NamespaceTier) Valid() bool {
+	switch e {
+	case Tier0:
+		return true
+	case Tier1:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NsStatus.
+const (
+	NsStatusBadArgs             NsStatus = "BadArgs"
+	NsStatusDuplicateDeposit    NsStatus = "DuplicateDeposit"
+	NsStatusInsufficientBalance NsStatus = "InsufficientBalance"
+	NsStatusInsufficientValue   NsStatus = "InsufficientValue"
+	NsStatusInvalidModule       NsStatus = "InvalidModule"
+	NsStatusOk                  NsStatus = "Ok"
+	NsStatusOutOfGas            NsStatus = "OutOfGas"
+	NsStatusOverflow            NsStatus = "Overflow"
+	NsStatusTrap                NsStatus = "Trap"
+	NsStatusUnknownContract     NsStatus = "UnknownContract"
+	NsStatusUnknownFunction     NsStatus = "UnknownFunction"
+)
+
+// Valid indicates whether the value is a known member of the NsStatus enum.
+func (e NsStatus) Valid() bool {
+	switch e {
+	case NsStatusBadArgs:
+		return true
+	case NsStatusDuplicateDeposit:
+		return true
+	case NsStatusInsufficientBalance:
+		return true
+	case NsStatusInsufficientValue:
+		return true
+	case NsStatusInvalidModule:
+		return true
+	case NsStatusOk:
+		return true
+	case NsStatusOutOfGas:
+		return true
+	case NsStatusOverflow:
+		return true
+	case NsStatusTrap:
+		return true
+	case NsStatusUnknownContract:
+		return true
+	case NsStatusUnknownFunction:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SQLWriteKind.
+const (
+	DDL  SQLWriteKind = "DDL"
+	Rows SQLWriteKind = "Rows"
+)
+
+// Valid indicates whether the value is a known member of the SQLWriteKind enum.
+func (e SQLWriteKind) Valid() bool {
+	switch e {
+	case DDL:
+		return true
+	case Rows:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TransactionStatusStatus.
 const (
 	Finalized TransactionStatusStatus = "finalized"
@@ -88,61 +260,79 @@ func (e TransactionStatusStatus) Valid() bool {
 
 // Defines values for TxStatus.
 const (
-	AmountOverflow      TxStatus = "AmountOverflow"
-	BadNonce            TxStatus = "BadNonce"
-	BlockGasExceeded    TxStatus = "BlockGasExceeded"
-	FeeCapBelowBaseFee  TxStatus = "FeeCapBelowBaseFee"
-	GasLimitTooLow      TxStatus = "GasLimitTooLow"
-	InsufficientBalance TxStatus = "InsufficientBalance"
-	InvalidAmount       TxStatus = "InvalidAmount"
-	InvalidPayload      TxStatus = "InvalidPayload"
-	InvalidRecipient    TxStatus = "InvalidRecipient"
-	InvalidSignature    TxStatus = "InvalidSignature"
-	Success             TxStatus = "Success"
-	TipAboveFeeCap      TxStatus = "TipAboveFeeCap"
-	UnsupportedType     TxStatus = "UnsupportedType"
-	UsernameAlreadySet  TxStatus = "UsernameAlreadySet"
-	UsernameInvalid     TxStatus = "UsernameInvalid"
-	UsernameTaken       TxStatus = "UsernameTaken"
-	WrongChain          TxStatus = "WrongChain"
+	TxStatusAmountOverflow      TxStatus = "AmountOverflow"
+	TxStatusBadNonce            TxStatus = "BadNonce"
+	TxStatusBlockGasExceeded    TxStatus = "BlockGasExceeded"
+	TxStatusFeeCapBelowBaseFee  TxStatus = "FeeCapBelowBaseFee"
+	TxStatusGasLimitTooLow      TxStatus = "GasLimitTooLow"
+	TxStatusInsufficientBalance TxStatus = "InsufficientBalance"
+	TxStatusInvalidAmount       TxStatus = "InvalidAmount"
+	TxStatusInvalidNamespace    TxStatus = "InvalidNamespace"
+	TxStatusInvalidPayload      TxStatus = "InvalidPayload"
+	TxStatusInvalidRecipient    TxStatus = "InvalidRecipient"
+	TxStatusInvalidSignature    TxStatus = "InvalidSignature"
+	TxStatusNamespaceExists     TxStatus = "NamespaceExists"
+	TxStatusNamespaceNotEmpty   TxStatus = "NamespaceNotEmpty"
+	TxStatusNamespacePoolFull   TxStatus = "NamespacePoolFull"
+	TxStatusNotOwner            TxStatus = "NotOwner"
+	TxStatusSuccess             TxStatus = "Success"
+	TxStatusTipAboveFeeCap      TxStatus = "TipAboveFeeCap"
+	TxStatusUnknownNamespace    TxStatus = "UnknownNamespace"
+	TxStatusUnsupportedType     TxStatus = "UnsupportedType"
+	TxStatusUsernameAlreadySet  TxStatus = "UsernameAlreadySet"
+	TxStatusUsernameInvalid     TxStatus = "UsernameInvalid"
+	TxStatusUsernameTaken       TxStatus = "UsernameTaken"
+	TxStatusWrongChain          TxStatus = "WrongChain"
 )
 
 // Valid indicates whether the value is a known member of the TxStatus enum.
 func (e TxStatus) Valid() bool {
 	switch e {
-	case AmountOverflow:
+	case TxStatusAmountOverflow:
 		return true
-	case BadNonce:
+	case TxStatusBadNonce:
 		return true
-	case BlockGasExceeded:
+	case TxStatusBlockGasExceeded:
 		return true
-	case FeeCapBelowBaseFee:
+	case TxStatusFeeCapBelowBaseFee:
 		return true
-	case GasLimitTooLow:
+	case TxStatusGasLimitTooLow:
 		return true
-	case InsufficientBalance:
+	case TxStatusInsufficientBalance:
 		return true
-	case InvalidAmount:
+	case TxStatusInvalidAmount:
 		return true
-	case InvalidPayload:
+	case TxStatusInvalidNamespace:
 		return true
-	case InvalidRecipient:
+	case TxStatusInvalidPayload:
 		return true
-	case InvalidSignature:
+	case TxStatusInvalidRecipient:
 		return true
-	case Success:
+	case TxStatusInvalidSignature:
 		return true
-	case TipAboveFeeCap:
+	case TxStatusNamespaceExists:
 		return true
-	case UnsupportedType:
+	case TxStatusNamespaceNotEmpty:
 		return true
-	case UsernameAlreadySet:
+	case TxStatusNamespacePoolFull:
 		return true
-	case UsernameInvalid:
+	case TxStatusNotOwner:
 		return true
-	case UsernameTaken:
+	case TxStatusSuccess:
 		return true
-	case WrongChain:
+	case TxStatusTipAboveFeeCap:
+		return true
+	case TxStatusUnknownNamespace:
+		return true
+	case TxStatusUnsupportedType:
+		return true
+	case TxStatusUsernameAlreadySet:
+		return true
+	case TxStatusUsernameInvalid:
+		return true
+	case TxStatusUsernameTaken:
+		return true
+	case TxStatusWrongChain:
 		return true
 	default:
 		return false
@@ -159,6 +349,8 @@ const (
 	GovernancePropose  TxType = "GovernancePropose"
 	GovernanceVote     TxType = "GovernanceVote"
 	NamespaceCommit    TxType = "NamespaceCommit"
+	NamespaceCreate    TxType = "NamespaceCreate"
+	NamespaceDelete    TxType = "NamespaceDelete"
 	PrivateTransfer    TxType = "PrivateTransfer"
 	ReportEquivocation TxType = "ReportEquivocation"
 	Shield             TxType = "Shield"
@@ -186,6 +378,10 @@ func (e TxType) Valid() bool {
 	case GovernanceVote:
 		return true
 	case NamespaceCommit:
+		return true
+	case NamespaceCreate:
+		return true
+	case NamespaceDelete:
 		return true
 	case PrivateTransfer:
 		return true
@@ -236,6 +432,24 @@ func (e GetAccountTransactionsParamsOrder) Valid() bool {
 	case Asc:
 		return true
 	case Desc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetNamespaceEventsParamsOrder.
+const (
+	EventsAsc  GetNamespaceEventsParamsOrder = "asc"
+	EventsDesc GetNamespaceEventsParamsOrder = "desc"
+)
+
+// Valid indicates whether the value is a known member of the GetNamespaceEventsParamsOrder enum.
+func (e GetNamespaceEventsParamsOrder) Valid() bool {
+	switch e {
+	case EventsAsc:
+		return true
+	case EventsDesc:
 		return true
 	default:
 		return false
@@ -432,6 +646,12 @@ type Balance struct {
 // JSON: 0x + 64 lowercase hex digits.
 type Bitmap256 = string
 
+// BlobPut An object stored by a call.
+type BlobPut struct {
+	// Data The bytes; the CID is CIDv1 raw SHA2-256 of them.
+	Data HexBytes `json:"data"`
+}
+
 // Block A header and its body.
 //
 // API: with the header hash and whether the block is final.
@@ -497,6 +717,24 @@ type BlockHeader struct {
 
 	// View The HotStuff view it was proposed in.
 	View U64 `json:"view"`
+}
+
+// CacheValue A cache entry's value; expires is a block timestamp in ms (0 = never).
+type CacheValue struct {
+	// Expires Deleted before the first entry whose chain_timestamp >= expires.
+	Expires U64 `json:"expires"`
+
+	// Value The value.
+	Value HexBytes `json:"value"`
+}
+
+// CacheWrite A cache key written by a call.
+type CacheWrite struct {
+	// Key The key.
+	Key HexBytes `json:"key"`
+
+	// Value The new entry; absent: deleted.
+	Value *CacheValue `json:"value,omitempty"`
 }
 
 // ChainStatus defines model for ChainStatus.
@@ -585,8 +823,20 @@ type Error struct {
 		// | replacement_underpriced | 409 | a replacement does not raise the fees enough |
 		// | pool_full | 429 | the node has too many transactions waiting; retry later |
 		// | too_large | 413, 431 | a body, a transaction or the request headers are over the limit |
-		// | not_found | 404 | no such block, transaction or route |
+		// | not_found | 404 | no such block, transaction, route, TxLog entry, state key or object |
 		// | state_pruned | 410 | the node no longer keeps the state of that height |
+		// | invalid_namespace | 400 | a namespace name that breaks the rules (3-63 bytes of [a-z0-9-], ...), or a namespace request for another namespace than the path's |
+		// | unknown_namespace | 404 | neither the chain nor this node has a namespace of that name |
+		// | invalid_request | 400 | a namespace request that does not decode, breaks a limit, or is not the kind the endpoint takes |
+		// | not_authority | 403 | a Deposit not signed by the chain's deposit authority |
+		// | unknown_contract | 404 | no contract at that address in the namespace |
+		// | sql_error | 400 | SQLite refused or failed the query (syntax, no such table or column, wrong parameter count) |
+		// | sql_denied | 403 | the query uses what the authorizer denies: _orama_* and sqlite_* objects, other schemas, ATTACH, PRAGMA, ... |
+		// | sql_read_only | 403 | the query writes; the query endpoint only reads |
+		// | query_timeout | 400 | the query ran longer than 2 s and was interrupted |
+		// | result_too_large | 413 | one row alone is over the 4 MiB answer |
+		// | behind | 503 | the node has not applied the namespace's log up to min_position within 5 s; retry (Retry-After) |
+		// | namespace_unavailable | 503 | this node does not run the namespace (now): it is starting, stopping or placed elsewhere; retry (Retry-After) or ask one of its nodes |
 		// | method_not_allowed | 405 | the path does not take that method (Allow lists those it does) |
 		// | internal | 500 | a fault of the node; it logged the cause |
 		Code    string `json:"code"`
@@ -703,6 +953,456 @@ type IndexedTransaction struct {
 	Transaction Transaction `json:"transaction"`
 }
 
+// NamespaceAccount defines model for NamespaceAccount.
+type NamespaceAccount struct {
+	// Address An account identifier: Keccak256(uncompressed secp256k1 public key
+	// without its 0x04 prefix)[12:], the Ethereum derivation, so the same keys
+	// work in Ethereum wallets. Displayed as "orama:" + EIP-55 checksummed hex.
+	//
+	// JSON: "orama:" + 40 hex digits, EIP-55 checksummed.
+	Address Address `json:"address"`
+
+	// Btc Satoshis held inside the namespace.
+	Btc U64 `json:"btc"`
+
+	// CodeHash A contract's code hash; zero for an account.
+	CodeHash Hash `json:"code_hash"`
+
+	// Nonce The signer's next nonce in the namespace.
+	Nonce U64 `json:"nonce"`
+
+	// Orama Rays held inside the namespace.
+	Orama U64 `json:"orama"`
+
+	// Position The position whose state was read.
+	Position U64 `json:"position"`
+}
+
+// NamespaceContract defines model for NamespaceContract.
+type NamespaceContract struct {
+	// Address An account identifier: Keccak256(uncompressed secp256k1 public key
+	// without its 0x04 prefix)[12:], the Ethereum derivation, so the same keys
+	// work in Ethereum wallets. Displayed as "orama:" + EIP-55 checksummed hex.
+	//
+	// JSON: "orama:" + 40 hex digits, EIP-55 checksummed.
+	Address Address `json:"address"`
+
+	// Btc Satoshis the contract holds inside the namespace.
+	Btc U64 `json:"btc"`
+
+	// CodeHash SHA-256 of the module as uploaded.
+	CodeHash Hash `json:"code_hash"`
+
+	// DeployedAt The TxLog position of its deploy.
+	DeployedAt U64 `json:"deployed_at"`
+
+	// Orama Rays the contract holds inside the namespace.
+	Orama U64 `json:"orama"`
+}
+
+// NamespaceContractPage defines model for NamespaceContractPage.
+type NamespaceContractPage struct {
+	Contracts []NamespaceContract `json:"contracts"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// NamespaceDeployRequest defines model for NamespaceDeployRequest.
+type NamespaceDeployRequest struct {
+	// Request 0x + hex of the Borsh-encoded NamespaceSubmission, a Deploy with its module.
+	Request string `json:"request"`
+}
+
+// NamespaceEvent defines model for NamespaceEvent.
+type NamespaceEvent struct {
+	// CallId A 32-byte digest. Every object hash on Orama is SHA-256 (see DECISIONS.md D2).
+	//
+	// JSON: 0x + 64 lowercase hex digits.
+	CallId Hash `json:"call_id"`
+
+	// Caller The request's signer.
+	Caller Address `json:"caller"`
+
+	// Data Bytes: 0x followed by lowercase hex.
+	Data HexBytes `json:"data"`
+
+	// Emitter An account identifier: Keccak256(uncompressed secp256k1 public key
+	// without its 0x04 prefix)[12:], the Ethereum derivation, so the same keys
+	// work in Ethereum wallets. Displayed as "orama:" + EIP-55 checksummed hex.
+	//
+	// JSON: "orama:" + 40 hex digits, EIP-55 checksummed.
+	Emitter Address `json:"emitter"`
+
+	// Index Its index among the entry's events.
+	Index int32 `json:"index"`
+
+	// Position The TxLog position of the request that emitted it.
+	Position U64    `json:"position"`
+	Topic    string `json:"topic"`
+}
+
+// NamespaceEventPage defines model for NamespaceEventPage.
+type NamespaceEventPage struct {
+	Events []NamespaceEvent `json:"events"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// NamespaceNode One node hosting a namespace and the slot its services use there.
+type NamespaceNode struct {
+	// Node The node (a validator of the pool).
+	Node Address `json:"node"`
+
+	// Slot 0..MaxNamespacesPerNode-1; its ports are base + 5 x slot ... + 4.
+	Slot int32 `json:"slot"`
+}
+
+// NamespacePage defines model for NamespacePage.
+type NamespacePage struct {
+	Namespaces []NamespaceRecord `json:"namespaces"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// NamespaceQueryRequest defines model for NamespaceQueryRequest.
+type NamespaceQueryRequest struct {
+	// Params The values of ?1, ?2, ... in order.
+	Params *json.RawMessage `json:"params,omitempty"`
+
+	// Sql One statement.
+	Sql string `json:"sql"`
+}
+
+// NamespaceQueryResult defines model for NamespaceQueryResult.
+type NamespaceQueryResult struct {
+	Columns []string `json:"columns"`
+
+	// Position The position whose state the statement read.
+	Position U64             `json:"position"`
+	Rows     json.RawMessage `json:"rows"`
+
+	// Truncated More rows matched than the answer holds (10,000 rows, 4 MiB).
+	Truncated bool `json:"truncated"`
+}
+
+// NamespaceRecord A namespace on the global chain: tree key SHA-256("orama/ns/" + name).
+//
+// API: with whether this node runs the namespace and, if it does, its applied head.
+type NamespaceRecord struct {
+	// CreatedHeight The height of the block holding the create.
+	CreatedHeight U64 `json:"created_height"`
+
+	// EntryHash The hash of that entry (of the genesis at position 0).
+	EntryHash *Hash `json:"entry_hash,omitempty"`
+
+	// Hosted This node runs the namespace: position, entry_hash and root are its head.
+	Hosted bool `json:"hosted"`
+
+	// Name The namespace's name.
+	Name string `json:"name"`
+
+	// Nodes Its placement, in the order chosen.
+	Nodes []NamespaceNode `json:"nodes"`
+
+	// Owner The account that created it.
+	Owner Address `json:"owner"`
+
+	// Position The last TxLog position this node applied (0: none).
+	Position *U64 `json:"position,omitempty"`
+
+	// Root The namespace root after it; 0^32 in Tier 0.
+	Root *Hash `json:"root,omitempty"`
+
+	// Tier Its tier.
+	Tier NamespaceTier `json:"tier"`
+}
+
+// NamespaceRequest A signed request to a namespace, ordered in its TxLog. Its hash is the
+// call id. Nonce: per (namespace, signer), starting at 0; only the next
+// one is accepted. A Deploy signs the module's SHA-256 (NsDeploy
+// code_hash), not the module, so a 4 MiB module fits the signing limit.
+type NamespaceRequest struct {
+	// Kind What it asks for.
+	Kind NamespaceRequestKind `json:"kind"`
+
+	// Namespace The namespace it is for; must equal the path's.
+	Namespace string `json:"namespace"`
+
+	// Nonce The signer's next nonce in the namespace.
+	Nonce U64 `json:"nonce"`
+
+	// Payload The Borsh encoding of the kind's payload type.
+	Payload HexBytes `json:"payload"`
+
+	// Signature By signer, under SigningDomain NamespaceRequest and the chain id.
+	Signature Signature `json:"signature"`
+
+	// Signer The account that signs; caller of a Call.
+	Signer Address `json:"signer"`
+}
+
+// NamespaceRequestKind What a namespace request asks for; the payload type follows.
+//
+// JSON: the variant name.
+type NamespaceRequestKind string
+
+// NamespaceService defines model for NamespaceService.
+type NamespaceService struct {
+	// Addr host:port it listens on (none for the gateway, served on the node's API port).
+	Addr *string `json:"addr,omitempty"`
+
+	// LastError The last failed check or halt.
+	LastError *string `json:"last_error,omitempty"`
+
+	// Restarts Restarts by the health watcher.
+	Restarts int32 `json:"restarts"`
+
+	// Service The service: this node's rqlited of the namespace, its Olric member, or the namespace itself.
+	Service NamespaceServiceService `json:"service"`
+
+	// Since When it entered its state.
+	Since *time.Time            `json:"since,omitempty"`
+	State NamespaceServiceState `json:"state"`
+}
+
+// NamespaceServiceService The service: this node's rqlited of the namespace, its Olric member, or the namespace itself.
+type NamespaceServiceService string
+
+// NamespaceServiceState defines model for NamespaceService.State.
+type NamespaceServiceState string
+
+// NamespaceStateValue defines model for NamespaceStateValue.
+type NamespaceStateValue struct {
+	// Key Bytes: 0x followed by lowercase hex.
+	Key HexBytes `json:"key"`
+
+	// Position The position whose state was read.
+	Position U64 `json:"position"`
+
+	// Value Bytes: 0x followed by lowercase hex.
+	Value HexBytes `json:"value"`
+}
+
+// NamespaceStatus defines model for NamespaceStatus.
+type NamespaceStatus struct {
+	// Engine Where this node runs it: the embedded engines or the rqlite/Olric/Kubo cluster.
+	Engine *NamespaceStatusEngine `json:"engine,omitempty"`
+
+	// EntryHash A 32-byte digest. Every object hash on Orama is SHA-256 (see DECISIONS.md D2).
+	//
+	// JSON: 0x + 64 lowercase hex digits.
+	EntryHash *Hash `json:"entry_hash,omitempty"`
+
+	// Executor This node executes the requests it accepts (every hosting node does; namespaces.md 7).
+	Executor *bool `json:"executor,omitempty"`
+
+	// Halted This node's replay of a logged entry differed from the log; it serves reads only.
+	Halted *bool `json:"halted,omitempty"`
+
+	// Hosted This node runs the namespace.
+	Hosted bool   `json:"hosted"`
+	Name   string `json:"name"`
+
+	// Nodes The placement the chain recorded; empty when the chain holds no record.
+	Nodes []NamespaceNode `json:"nodes"`
+
+	// Owner An account identifier: Keccak256(uncompressed secp256k1 public key
+	// without its 0x04 prefix)[12:], the Ethereum derivation, so the same keys
+	// work in Ethereum wallets. Displayed as "orama:" + EIP-55 checksummed hex.
+	//
+	// JSON: "orama:" + 40 hex digits, EIP-55 checksummed.
+	Owner *Address `json:"owner,omitempty"`
+
+	// Position This node's applied position.
+	Position *U64 `json:"position,omitempty"`
+
+	// Root A 32-byte digest. Every object hash on Orama is SHA-256 (see DECISIONS.md D2).
+	//
+	// JSON: 0x + 64 lowercase hex digits.
+	Root *Hash `json:"root,omitempty"`
+
+	// Services The namespace's services on this node (namespaces.md 9), when hosted.
+	Services *[]NamespaceService `json:"services,omitempty"`
+
+	// Tier How much a namespace's state is secured. A tier never changes.
+	//
+	// JSON: the variant name.
+	Tier NamespaceTier `json:"tier"`
+}
+
+// NamespaceStatusEngine Where this node runs it: the embedded engines or the rqlite/Olric/Kubo cluster.
+type NamespaceStatusEngine string
+
+// NamespaceSubmission What a client posts: the request and, for a Deploy only, the module
+// whose SHA-256 is the request's code_hash (else empty).
+type NamespaceSubmission struct {
+	// Module The WASM module of a Deploy; empty otherwise.
+	Module HexBytes `json:"module"`
+
+	// Request The signed request.
+	Request NamespaceRequest `json:"request"`
+}
+
+// NamespaceSubmitRequest defines model for NamespaceSubmitRequest.
+type NamespaceSubmitRequest struct {
+	// Request 0x + hex of the Borsh-encoded NamespaceSubmission (its module empty).
+	Request string `json:"request"`
+}
+
+// NamespaceSubmitResult defines model for NamespaceSubmitResult.
+type NamespaceSubmitResult struct {
+	// Address A deploy's contract, when it succeeded.
+	Address *Address `json:"address,omitempty"`
+
+	// CallId SHA-256 of the Borsh request.
+	CallId Hash `json:"call_id"`
+
+	// CodeHash A deploy's code hash.
+	CodeHash *Hash `json:"code_hash,omitempty"`
+
+	// EntryHash SHA-256 of the Borsh TxLogEntry.
+	EntryHash Hash `json:"entry_hash"`
+
+	// Outcome What an executed request did.
+	Outcome NsOutcome `json:"outcome"`
+
+	// Position The request's TxLog position.
+	Position U64 `json:"position"`
+
+	// Root The namespace root after the entry; 0^32 in Tier 0.
+	Root Hash `json:"root"`
+}
+
+// NamespaceTier How much a namespace's state is secured. A tier never changes.
+//
+// JSON: the variant name.
+type NamespaceTier string
+
+// NamespaceTxLogItem defines model for NamespaceTxLogItem.
+type NamespaceTxLogItem struct {
+	// Borsh The Borsh TxLogEntry as logged.
+	Borsh HexBytes `json:"borsh"`
+
+	// Entry One entry of a namespace's TxLog, at position 1, 2, ... without gaps.
+	// prev_hash of position 1 is SHA-256("orama/ns/genesis" || Borsh(meta)).
+	Entry TxLogEntry `json:"entry"`
+
+	// Hash SHA-256 of borsh: the next entry's prev_hash.
+	Hash Hash `json:"hash"`
+
+	// Position An unsigned 64-bit integer in decimal: JavaScript numbers lose precision above 2^53.
+	Position U64 `json:"position"`
+}
+
+// NamespaceTxLogPage defines model for NamespaceTxLogPage.
+type NamespaceTxLogPage struct {
+	Entries []NamespaceTxLogItem `json:"entries"`
+
+	// Head The node's applied position.
+	Head U64 `json:"head"`
+
+	// NextFrom The from of the next page; absent after the head.
+	NextFrom *U64 `json:"next_from,omitempty"`
+}
+
+// NamespaceViewRequest defines model for NamespaceViewRequest.
+type NamespaceViewRequest struct {
+	// Args The export's wasm parameters, in order (default none).
+	Args *[]U64 `json:"args,omitempty"`
+
+	// Caller ctx.caller: an account id (default the zero address).
+	Caller *string `json:"caller,omitempty"`
+
+	// Function The export.
+	Function string `json:"function"`
+
+	// GasLimit 1..=MaxNamespaceCallGas.
+	GasLimit U64 `json:"gas_limit"`
+
+	// Input ctx.input (default empty).
+	Input *HexBytes `json:"input,omitempty"`
+}
+
+// NamespaceViewResult defines model for NamespaceViewResult.
+type NamespaceViewResult struct {
+	// Outcome What an executed request did.
+	Outcome NsOutcome `json:"outcome"`
+
+	// Position The position whose state the call saw.
+	Position U64 `json:"position"`
+}
+
+// NsAccount An account or contract inside a namespace (top-tree key = its 20-byte address).
+type NsAccount struct {
+	// Btc Satoshis held inside the namespace.
+	Btc U64 `json:"btc"`
+
+	// CodeHash A contract's code hash; zero for an account.
+	CodeHash Hash `json:"code_hash"`
+
+	// Nonce Requests of this signer executed.
+	Nonce U64 `json:"nonce"`
+
+	// Orama Rays held inside the namespace.
+	Orama U64 `json:"orama"`
+
+	// StorageRoot Root of the contract's orama.state tree; zero if empty.
+	StorageRoot Hash `json:"storage_root"`
+}
+
+// NsAccountWrite An account's value after a call.
+type NsAccountWrite struct {
+	// Account Its new value (storage_root included).
+	Account NsAccount `json:"account"`
+
+	// Address The account.
+	Address Address `json:"address"`
+}
+
+// NsOutcome What an executed request did.
+type NsOutcome struct {
+	// Contract A successful Deploy's contract address.
+	Contract *Address `json:"contract,omitempty"`
+
+	// Events Events emitted, in order; empty unless Ok.
+	Events []Event `json:"events"`
+
+	// GasUsed Gas used by deploy, init and call.
+	GasUsed U64 `json:"gas_used"`
+
+	// Results The export's result (i32 zero-extended), if any.
+	Results []U64 `json:"results"`
+
+	// Status Ok or the failure.
+	Status NsStatus `json:"status"`
+
+	// Trap A trap's or refusal's message; "" on success.
+	Trap string `json:"trap"`
+}
+
+// NsStatus The outcome of an executed request. Failures use the signer's nonce and change nothing else.
+//
+// JSON: the variant name.
+type NsStatus string
+
+// NsSupply Value that entered and left the namespace (top-tree key "orama/ns/supply").
+type NsSupply struct {
+	// BtcIn Satoshis deposited.
+	BtcIn U64 `json:"btc_in"`
+
+	// BtcOut Satoshis withdrawn.
+	BtcOut U64 `json:"btc_out"`
+
+	// OramaIn Rays deposited.
+	OramaIn U64 `json:"orama_in"`
+
+	// OramaOut Rays withdrawn.
+	OramaOut U64 `json:"orama_out"`
+}
+
 // QuorumCert Votes of validators holding more than 2/3 of total Effective Power for
 // one block. Each entry's signature verifies as the Vote {view, height,
 // block_hash, voter: validator}. The genesis QC is all zero with no votes.
@@ -742,6 +1442,24 @@ type Receipt struct {
 	TxHash Hash `json:"tx_hash"`
 }
 
+// RowImage A row after a group of statements: rowid is the i64 as two's
+// complement; values is the Borsh vec<SQLValue> (contracts.md
+// Encodings) of its non-generated columns in PRAGMA table_xinfo order,
+// empty when present is false (deleted).
+type RowImage struct {
+	// Present False: the row was deleted.
+	Present bool `json:"present"`
+
+	// Rowid The rowid (i64 two's complement).
+	Rowid U64 `json:"rowid"`
+
+	// Table The table, ASCII-lowercased.
+	Table string `json:"table"`
+
+	// Values The encoded row, or empty.
+	Values HexBytes `json:"values"`
+}
+
 // SMTProof A compressed inclusion or non-existence proof: bit i of bitmap is set
 // when the sibling at depth i (0 = just below the root) is non-empty;
 // siblings lists only those, root end first. For a non-existence proof,
@@ -767,6 +1485,46 @@ type SMTProofLeaf struct {
 	ValueHash Hash `json:"value_hash"`
 }
 
+// SQLValue One SQL value by its storage class: {"i": "-5"} INTEGER (a signed
+// 64-bit decimal string), {"r": 1.5} REAL (the strings "Infinity" and
+// "-Infinity" for the infinities), {"t": "x"} TEXT (bytes that are not
+// UTF-8 are shown as U+FFFD), {"b": "0x00"} BLOB, null NULL.
+type SQLValue struct {
+	// B Bytes: 0x followed by lowercase hex.
+	B *HexBytes   `json:"b,omitempty"`
+	I *string     `json:"i,omitempty"`
+	R *SQLValue_R `json:"r,omitempty"`
+	T *string     `json:"t,omitempty"`
+}
+
+// SQLValueR0 defines model for SQLValue.R.0.
+type SQLValueR0 = float64
+
+// SQLValueR1 An infinity: "Infinity" or "-Infinity".
+type SQLValueR1 = string
+
+// SQLValue_R defines model for SQLValue.R.
+type SQLValue_R struct {
+	union json.RawMessage
+}
+
+// SQLWrite One group of a call's SQL write set, in execution order.
+type SQLWrite struct {
+	// Ddl DDL: the statement.
+	Ddl string `json:"ddl"`
+
+	// Kind Rows or DDL.
+	Kind SQLWriteKind `json:"kind"`
+
+	// Rows Rows: touched rows in (table, rowid) order.
+	Rows []RowImage `json:"rows"`
+}
+
+// SQLWriteKind What one group of a call's SQL write set is.
+//
+// JSON: the variant name.
+type SQLWriteKind string
+
 // SendRequest defines model for SendRequest.
 type SendRequest struct {
 	// Transaction 0x + hex of the Borsh-encoded signed Transaction.
@@ -788,6 +1546,21 @@ type SendResponse struct {
 //
 // JSON: 0x + 130 lowercase hex digits.
 type Signature = string
+
+// StateWrite A contract's orama.state key written by a call.
+type StateWrite struct {
+	// Contract The owning contract.
+	Contract Address `json:"contract"`
+
+	// Key The key.
+	Key HexBytes `json:"key"`
+
+	// Present False: deleted (value empty).
+	Present bool `json:"present"`
+
+	// Value The new value.
+	Value HexBytes `json:"value"`
+}
 
 // TimeoutCert Timeouts from more than 2/3 of Effective Power for one view. It lets the
 // next leader propose at once; the block it proposes must carry a QC at
@@ -896,6 +1669,37 @@ type TransactionStatus struct {
 // TransactionStatusStatus defines model for TransactionStatus.Status.
 type TransactionStatusStatus string
 
+// TxLogEntry One entry of a namespace's TxLog, at position 1, 2, ... without gaps.
+// prev_hash of position 1 is SHA-256("orama/ns/genesis" || Borsh(meta)).
+type TxLogEntry struct {
+	// ChainHeight The executor's latest final global height: ctx.block_height; non-decreasing.
+	ChainHeight U64 `json:"chain_height"`
+
+	// ChainTimestamp That block's timestamp (ms): ctx.block_timestamp and the cache's clock; non-decreasing.
+	ChainTimestamp U64 `json:"chain_timestamp"`
+
+	// Namespace The namespace.
+	Namespace string `json:"namespace"`
+
+	// Outcome What it did.
+	Outcome NsOutcome `json:"outcome"`
+
+	// Position Its position.
+	Position U64 `json:"position"`
+
+	// PrevHash The previous entry's hash.
+	PrevHash Hash `json:"prev_hash"`
+
+	// Root The namespace root after it; zero in Tier 0.
+	Root Hash `json:"root"`
+
+	// Submission The request, with a Deploy's module.
+	Submission NamespaceSubmission `json:"submission"`
+
+	// Writes What it changed.
+	Writes WriteSet `json:"writes"`
+}
+
 // TxStatus The outcome of a transaction, and the reasons one can be refused
 // (spec/state.md "Block execution"). Success is the only status whose
 // effects are written. A receipt's other status is an execution
@@ -903,7 +1707,9 @@ type TransactionStatusStatus string
 // nonce, and its type's rules failed (UnsupportedType, InvalidPayload,
 // InvalidRecipient, InvalidAmount, UsernameInvalid, InsufficientBalance
 // for the amount, AmountOverflow of the recipient, UsernameAlreadySet,
-// UsernameTaken). The includability reasons (InvalidSignature,
+// UsernameTaken, and the namespace failures InvalidNamespace,
+// NamespaceExists, NamespacePoolFull, UnknownNamespace, NotOwner,
+// NamespaceNotEmpty). The includability reasons (InvalidSignature,
 // WrongChain, GasLimitTooLow, BlockGasExceeded, TipAboveFeeCap,
 // FeeCapBelowBaseFee, BadNonce, AmountOverflow of gas_limit x fee_cap,
 // InsufficientBalance for it) never appear in a receipt: a block holding
@@ -953,8 +1759,44 @@ type ValidatorSignature struct {
 	Validator Address `json:"validator"`
 }
 
+// WriteSet Everything an entry changed, in a canonical order: sql in execution
+// order; state by (contract, key); cache by key; blobs by CID; accounts by
+// address. Followers of a Tier 0 namespace apply it; Tier 1 ones must
+// reproduce it byte for byte.
+type WriteSet struct {
+	// Accounts Accounts changed.
+	Accounts []NsAccountWrite `json:"accounts"`
+
+	// Blobs Objects stored.
+	Blobs []BlobPut `json:"blobs"`
+
+	// Cache Cache writes (expired entries deleted before the entry included).
+	Cache []CacheWrite `json:"cache"`
+
+	// Sql SQL groups.
+	Sql []SQLWrite `json:"sql"`
+
+	// State Contract state writes.
+	State []StateWrite `json:"state"`
+
+	// Supply The supply after the entry, when it changed.
+	Supply *NsSupply `json:"supply,omitempty"`
+}
+
 // AccountID defines model for AccountID.
 type AccountID = string
+
+// ContractAddress defines model for ContractAddress.
+type ContractAddress = string
+
+// MinPosition An unsigned 64-bit integer in decimal: JavaScript numbers lose precision above 2^53.
+type MinPosition = U64
+
+// NamespaceLimit defines model for NamespaceLimit.
+type NamespaceLimit = int
+
+// NamespaceName defines model for NamespaceName.
+type NamespaceName = string
 
 // GetAccountParams defines parameters for GetAccount.
 type GetAccountParams struct {
@@ -990,8 +1832,178 @@ type GetEvidenceParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// GetNamespaceAccountParams defines parameters for GetNamespaceAccount.
+type GetNamespaceAccountParams struct {
+	// MinPosition Answer only once the node has applied the namespace's TxLog up to
+	// this position: the node waits up to 5 s, then answers 503 behind
+	// (with Retry-After).
+	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
+}
+
+// ListNamespaceContractsParams defines parameters for ListNamespaceContracts.
+type ListNamespaceContractsParams struct {
+	Limit *NamespaceLimit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetNamespaceContractStateParams defines parameters for GetNamespaceContractState.
+type GetNamespaceContractStateParams struct {
+	// MinPosition Answer only once the node has applied the namespace's TxLog up to
+	// this position: the node waits up to 5 s, then answers 503 behind
+	// (with Retry-After).
+	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
+}
+
+// ViewNamespaceContractParams defines parameters for ViewNamespaceContract.
+type ViewNamespaceContractParams struct {
+	// MinPosition Answer only once the node has applied the namespace's TxLog up to
+	// this position: the node waits up to 5 s, then answers 503 behind
+	// (with Retry-After).
+	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
+}
+
+// GetNamespaceEventsParams defines parameters for GetNamespaceEvents.
+type GetNamespaceEventsParams struct {
+	// Contract Only events this contract emitted.
+	Contract *string `form:"contract,omitempty" json:"contract,omitempty"`
+	Topic    *string `form:"topic,omitempty" json:"topic,omitempty"`
+
+	// Caller Only events of requests this account signed.
+	Caller       *string `form:"caller,omitempty" json:"caller,omitempty"`
+	FromPosition *U64    `form:"from_position,omitempty" json:"from_position,omitempty"`
+
+	// ToPosition The last position included.
+	ToPosition *U64                           `form:"to_position,omitempty" json:"to_position,omitempty"`
+	Order      *GetNamespaceEventsParamsOrder `form:"order,omitempty" json:"order,omitempty"`
+	Limit      *NamespaceLimit                `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page (of the same order).
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetNamespaceEventsParamsOrder defines parameters for GetNamespaceEvents.
+type GetNamespaceEventsParamsOrder string
+
+// QueryNamespaceParams defines parameters for QueryNamespace.
+type QueryNamespaceParams struct {
+	// Sql One statement, without parameters.
+	Sql string `form:"sql" json:"sql"`
+
+	// MinPosition Answer only once the node has applied the namespace's TxLog up to
+	// this position: the node waits up to 5 s, then answers 503 behind
+	// (with Retry-After).
+	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
+}
+
+// QueryNamespaceWithParamsParams defines parameters for QueryNamespaceWithParams.
+type QueryNamespaceWithParamsParams struct {
+	// MinPosition Answer only once the node has applied the namespace's TxLog up to
+	// this position: the node waits up to 5 s, then answers 503 behind
+	// (with Retry-After).
+	MinPosition *MinPosition `form:"min_position,omitempty" json:"min_position,omitempty"`
+}
+
+// GetNamespaceTxLogParams defines parameters for GetNamespaceTxLog.
+type GetNamespaceTxLogParams struct {
+	// From The first position (positions start at 1).
+	From  *U64            `form:"from,omitempty" json:"from,omitempty"`
+	Limit *NamespaceLimit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListNamespacesParams defines parameters for ListNamespaces.
+type ListNamespacesParams struct {
+	// Owner Only the namespaces of this account ("@username", "orama:<hex>", "0x<hex>" or hex).
+	Owner *string         `form:"owner,omitempty" json:"owner,omitempty"`
+	Limit *NamespaceLimit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// DeployNamespaceContractJSONRequestBody defines body for DeployNamespaceContract for application/json ContentType.
+type DeployNamespaceContractJSONRequestBody = NamespaceDeployRequest
+
+// CallNamespaceContractJSONRequestBody defines body for CallNamespaceContract for application/json ContentType.
+type CallNamespaceContractJSONRequestBody = NamespaceSubmitRequest
+
+// ViewNamespaceContractJSONRequestBody defines body for ViewNamespaceContract for application/json ContentType.
+type ViewNamespaceContractJSONRequestBody = NamespaceViewRequest
+
+// NamespaceDepositJSONRequestBody defines body for NamespaceDeposit for application/json ContentType.
+type NamespaceDepositJSONRequestBody = NamespaceSubmitRequest
+
+// QueryNamespaceWithParamsJSONRequestBody defines body for QueryNamespaceWithParams for application/json ContentType.
+type QueryNamespaceWithParamsJSONRequestBody = NamespaceQueryRequest
+
+// NamespaceWithdrawJSONRequestBody defines body for NamespaceWithdraw for application/json ContentType.
+type NamespaceWithdrawJSONRequestBody = NamespaceSubmitRequest
+
 // SendTransactionJSONRequestBody defines body for SendTransaction for application/json ContentType.
 type SendTransactionJSONRequestBody = SendRequest
+
+// AsSQLValueR0 returns the union data inside the SQLValue_R as a SQLValueR0
+func (t SQLValue_R) AsSQLValueR0() (SQLValueR0, error) {
+	var body SQLValueR0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSQLValueR0 overwrites any union data inside the SQLValue_R as the provided SQLValueR0
+func (t *SQLValue_R) FromSQLValueR0(v SQLValueR0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSQLValueR0 performs a merge with any union data inside the SQLValue_R, using the provided SQLValueR0
+func (t *SQLValue_R) MergeSQLValueR0(v SQLValueR0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSQLValueR1 returns the union data inside the SQLValue_R as a SQLValueR1
+func (t SQLValue_R) AsSQLValueR1() (SQLValueR1, error) {
+	var body SQLValueR1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSQLValueR1 overwrites any union data inside the SQLValue_R as the provided SQLValueR1
+func (t *SQLValue_R) FromSQLValueR1(v SQLValueR1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSQLValueR1 performs a merge with any union data inside the SQLValue_R, using the provided SQLValueR1
+func (t *SQLValue_R) MergeSQLValueR1(v SQLValueR1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t SQLValue_R) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *SQLValue_R) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1129,6 +2141,234 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/evidence (the `GetEvidence` operationId).
 	GetEvidence(ctx context.Context, params *GetEvidenceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetNamespace A namespace's record, placement and, where this node runs it, its head.
+	//
+	// The record comes from the node's latest global state. A namespace
+	// this node runs but the chain does not (yet) hold is shown from its
+	// own metadata with no placement. unknown_namespace when neither.
+	//
+	// Corresponds with GET /v1/namespace/{name} (the `GetNamespace` operationId).
+	GetNamespace(ctx context.Context, name NamespaceName, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetNamespaceAccount An account inside a namespace, with its namespace nonce.
+	//
+	// An account with no leaf is returned with zero balances and nonce 0.
+	//
+	// Corresponds with GET /v1/namespace/{name}/accounts/{id} (the `GetNamespaceAccount` operationId).
+	GetNamespaceAccount(ctx context.Context, name NamespaceName, id AccountID, params *GetNamespaceAccountParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetNamespaceBlob An object the namespace stored, by CID.
+	//
+	// The bytes of an object a contract of this namespace stored with
+	// orama.storage.put. Another namespace's objects are not found here.
+	//
+	// Corresponds with GET /v1/namespace/{name}/blobs/{cid} (the `GetNamespaceBlob` operationId).
+	GetNamespaceBlob(ctx context.Context, name NamespaceName, cid string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListNamespaceContracts The contracts deployed in a namespace, by address.
+	//
+	// Corresponds with GET /v1/namespace/{name}/contracts (the `ListNamespaceContracts` operationId).
+	ListNamespaceContracts(ctx context.Context, name NamespaceName, params *ListNamespaceContractsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeployNamespaceContractWithBody Deploy a module (a signed Deploy request).
+	//
+	// The body carries a NamespaceSubmission whose request is a Deploy,
+	// with the module. The node checks it before ordering (strict
+	// decoding, the namespace, the payload's limits, the module against
+	// code_hash, the signature for the chain id, the signer's next nonce):
+	// a refusal is 4xx and logs nothing. Accepted, it is executed as the
+	// next TxLog entry and the answer is that entry: a deploy vm.Deploy
+	// refuses is logged too, with outcome.status InvalidModule and no
+	// address. Posting a logged request again returns its entry.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/namespace/{name}/contracts (the `DeployNamespaceContract` operationId).
+	DeployNamespaceContractWithBody(ctx context.Context, name NamespaceName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeployNamespaceContract Deploy a module (a signed Deploy request).
+	//
+	// The body carries a NamespaceSubmission whose request is a Deploy,
+	// with the module. The node checks it before ordering (strict
+	// decoding, the namespace, the payload's limits, the module against
+	// code_hash, the signature for the chain id, the signer's next nonce):
+	// a refusal is 4xx and logs nothing. Accepted, it is executed as the
+	// next TxLog entry and the answer is that entry: a deploy vm.Deploy
+	// refuses is logged too, with outcome.status InvalidModule and no
+	// address. Posting a logged request again returns its entry.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/namespace/{name}/contracts (the `DeployNamespaceContract` operationId).
+	DeployNamespaceContract(ctx context.Context, name NamespaceName, body DeployNamespaceContractJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetNamespaceContract One contract.
+	//
+	// Corresponds with GET /v1/namespace/{name}/contracts/{address} (the `GetNamespaceContract` operationId).
+	GetNamespaceContract(ctx context.Context, name NamespaceName, address ContractAddress, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CallNamespaceContractWithBody Call a contract (a signed Call request).
+	//
+	// The body carries a NamespaceSubmission whose request is a Call of
+	// the contract in the path. Checked as a deploy is; accepted, it is
+	// executed as the next TxLog entry. A call that fails when it runs
+	// (a trap, out of gas, an unknown contract or function) is logged and
+	// answered 200 with that outcome.status: its nonce is used.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/namespace/{name}/contracts/{address}/call (the `CallNamespaceContract` operationId).
+	CallNamespaceContractWithBody(ctx context.Context, name NamespaceName, address ContractAddress, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CallNamespaceContract Call a contract (a signed Call request).
+	//
+	// The body carries a NamespaceSubmission whose request is a Call of
+	// the contract in the path. Checked as a deploy is; accepted, it is
+	// executed as the next TxLog entry. A call that fails when it runs
+	// (a trap, out of gas, an unknown contract or function) is logged and
+	// answered 200 with that outcome.status: its nonce is used.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/namespace/{name}/contracts/{address}/call (the `CallNamespaceContract` operationId).
+	CallNamespaceContract(ctx context.Context, name NamespaceName, address ContractAddress, body CallNamespaceContractJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetNamespaceContractState One orama.state value of a contract.
+	//
+	// Corresponds with GET /v1/namespace/{name}/contracts/{address}/state/{key} (the `GetNamespaceContractState` operationId).
+	GetNamespaceContractState(ctx context.Context, name NamespaceName, address ContractAddress, key string, params *GetNamespaceContractStateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ViewNamespaceContractWithBody Run a call at the head without logging it.
+	//
+	// Unsigned and not ordered: the call runs against the state at the
+	// node's applied position and everything it wrote is discarded. No
+	// value moves (orama_value and btc_value are 0).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/namespace/{name}/contracts/{address}/view (the `ViewNamespaceContract` operationId).
+	ViewNamespaceContractWithBody(ctx context.Context, name NamespaceName, address ContractAddress, params *ViewNamespaceContractParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ViewNamespaceContract Run a call at the head without logging it.
+	//
+	// Unsigned and not ordered: the call runs against the state at the
+	// node's applied position and everything it wrote is discarded. No
+	// value moves (orama_value and btc_value are 0).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/namespace/{name}/contracts/{address}/view (the `ViewNamespaceContract` operationId).
+	ViewNamespaceContract(ctx context.Context, name NamespaceName, address ContractAddress, params *ViewNamespaceContractParams, body ViewNamespaceContractJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// NamespaceDepositWithBody Credit value that entered the namespace (a signed Deposit request).
+	//
+	// Only the chain's deposit authority signs deposits (not_authority otherwise).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/namespace/{name}/deposits (the `NamespaceDeposit` operationId).
+	NamespaceDepositWithBody(ctx context.Context, name NamespaceName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// NamespaceDeposit Credit value that entered the namespace (a signed Deposit request).
+	//
+	// Only the chain's deposit authority signs deposits (not_authority otherwise).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/namespace/{name}/deposits (the `NamespaceDeposit` operationId).
+	NamespaceDeposit(ctx context.Context, name NamespaceName, body NamespaceDepositJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetNamespaceEvents Events emitted in a namespace, in log order.
+	//
+	// Every filter is optional; they combine with AND. Events are
+	// ordered by (position, index), ascending unless order=desc.
+	//
+	// Corresponds with GET /v1/namespace/{name}/events (the `GetNamespaceEvents` operationId).
+	GetNamespaceEvents(ctx context.Context, name NamespaceName, params *GetNamespaceEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// QueryNamespace Run one read-only SQL statement.
+	//
+	// On the namespace's read-only query connection (spec/namespaces.md
+	// 2.1): the engine refuses any write (sql_read_only), the contracts'
+	// authorizer applies (sql_denied), at most 10,000 rows and 4 MiB of
+	// JSON are returned (truncated says whether more were left out), and
+	// a statement still running after 2 s is interrupted (query_timeout).
+	//
+	// Corresponds with GET /v1/namespace/{name}/query (the `QueryNamespace` operationId).
+	QueryNamespace(ctx context.Context, name NamespaceName, params *QueryNamespaceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// QueryNamespaceWithParamsWithBody Run one read-only SQL statement with parameters.
+	//
+	// As GET, with the statement's parameters (?1, ?2, ...) in the body.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/namespace/{name}/query (the `QueryNamespaceWithParams` operationId).
+	QueryNamespaceWithParamsWithBody(ctx context.Context, name NamespaceName, params *QueryNamespaceWithParamsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// QueryNamespaceWithParams Run one read-only SQL statement with parameters.
+	//
+	// As GET, with the statement's parameters (?1, ?2, ...) in the body.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/namespace/{name}/query (the `QueryNamespaceWithParams` operationId).
+	QueryNamespaceWithParams(ctx context.Context, name NamespaceName, params *QueryNamespaceWithParamsParams, body QueryNamespaceWithParamsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetNamespaceStatus Where the namespace is on this node.
+	//
+	// The placement from the chain and this node's part: whether it runs
+	// the namespace, its applied position, entry hash and root, and
+	// whether it is the executor (spec/namespaces.md 7 and 9).
+	//
+	// Corresponds with GET /v1/namespace/{name}/status (the `GetNamespaceStatus` operationId).
+	GetNamespaceStatus(ctx context.Context, name NamespaceName, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetNamespaceTxLog TxLog entries from a position, for replay verification.
+	//
+	// Entries from `from` (default 1) in position order, each as its Borsh
+	// encoding (what `orama ns verify` replays) and decoded. A page holds
+	// at most `limit` entries and stops early once their encodings pass
+	// 4 MiB (it always holds one entry when any remain).
+	//
+	// Corresponds with GET /v1/namespace/{name}/txlog (the `GetNamespaceTxLog` operationId).
+	GetNamespaceTxLog(ctx context.Context, name NamespaceName, params *GetNamespaceTxLogParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetNamespaceTxLogEntry One TxLog entry.
+	//
+	// Corresponds with GET /v1/namespace/{name}/txlog/{position} (the `GetNamespaceTxLogEntry` operationId).
+	GetNamespaceTxLogEntry(ctx context.Context, name NamespaceName, position U64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// NamespaceWithdrawWithBody Move value out of the namespace (a signed Withdraw request).
+	//
+	// Checked and executed as a call; a balance short of the amount is outcome.status InsufficientBalance.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/namespace/{name}/withdrawals (the `NamespaceWithdraw` operationId).
+	NamespaceWithdrawWithBody(ctx context.Context, name NamespaceName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// NamespaceWithdraw Move value out of the namespace (a signed Withdraw request).
+	//
+	// Checked and executed as a call; a balance short of the amount is outcome.status InsufficientBalance.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/namespace/{name}/withdrawals (the `NamespaceWithdraw` operationId).
+	NamespaceWithdraw(ctx context.Context, name NamespaceName, body NamespaceWithdrawJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListNamespaces The namespaces on the chain, by name.
+	//
+	// The namespaces the global chain holds (created by a final or
+	// included NamespaceCreate and not deleted), in ascending name order,
+	// each with its record and, when this node runs it, its applied head
+	// (`hosted`, `position`, `entry_hash`, `root`). Namespaces are created
+	// and deleted by the chain transactions NamespaceCreate and
+	// NamespaceDelete, sent with POST /v1/transactions/send.
+	//
+	// Corresponds with GET /v1/namespaces (the `ListNamespaces` operationId).
+	ListNamespaces(ctx context.Context, params *ListNamespacesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SendTransactionWithBody Submit a signed transaction.
 	//
@@ -1332,6 +2572,474 @@ func (c *Client) GetChainStatus(ctx context.Context, reqEditors ...RequestEditor
 // Corresponds with GET /v1/evidence (the `GetEvidence` operationId).
 func (c *Client) GetEvidence(ctx context.Context, params *GetEvidenceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetEvidenceRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetNamespace A namespace's record, placement and, where this node runs it, its head.
+//
+// The record comes from the node's latest global state. A namespace
+// this node runs but the chain does not (yet) hold is shown from its
+// own metadata with no placement. unknown_namespace when neither.
+//
+// Corresponds with GET /v1/namespace/{name} (the `GetNamespace` operationId).
+func (c *Client) GetNamespace(ctx context.Context, name NamespaceName, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetNamespaceRequest(c.Server, name)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetNamespaceAccount An account inside a namespace, with its namespace nonce.
+//
+// An account with no leaf is returned with zero balances and nonce 0.
+//
+// Corresponds with GET /v1/namespace/{name}/accounts/{id} (the `GetNamespaceAccount` operationId).
+func (c *Client) GetNamespaceAccount(ctx context.Context, name NamespaceName, id AccountID, params *GetNamespaceAccountParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetNamespaceAccountRequest(c.Server, name, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetNamespaceBlob An object the namespace stored, by CID.
+//
+// The bytes of an object a contract of this namespace stored with
+// orama.storage.put. Another namespace's objects are not found here.
+//
+// Corresponds with GET /v1/namespace/{name}/blobs/{cid} (the `GetNamespaceBlob` operationId).
+func (c *Client) GetNamespaceBlob(ctx context.Context, name NamespaceName, cid string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetNamespaceBlobRequest(c.Server, name, cid)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListNamespaceContracts The contracts deployed in a namespace, by address.
+//
+// Corresponds with GET /v1/namespace/{name}/contracts (the `ListNamespaceContracts` operationId).
+func (c *Client) ListNamespaceContracts(ctx context.Context, name NamespaceName, params *ListNamespaceContractsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListNamespaceContractsRequest(c.Server, name, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeployNamespaceContractWithBody Deploy a module (a signed Deploy request).
+//
+// The body carries a NamespaceSubmission whose request is a Deploy,
+// with the module. The node checks it before ordering (strict
+// decoding, the namespace, the payload's limits, the module against
+// code_hash, the signature for the chain id, the signer's next nonce):
+// a refusal is 4xx and logs nothing. Accepted, it is executed as the
+// next TxLog entry and the answer is that entry: a deploy vm.Deploy
+// refuses is logged too, with outcome.status InvalidModule and no
+// address. Posting a logged request again returns its entry.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/namespace/{name}/contracts (the `DeployNamespaceContract` operationId).
+func (c *Client) DeployNamespaceContractWithBody(ctx context.Context, name NamespaceName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeployNamespaceContractRequestWithBody(c.Server, name, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeployNamespaceContract Deploy a module (a signed Deploy request).
+//
+// The body carries a NamespaceSubmission whose request is a Deploy,
+// with the module. The node checks it before ordering (strict
+// decoding, the namespace, the payload's limits, the module against
+// code_hash, the signature for the chain id, the signer's next nonce):
+// a refusal is 4xx and logs nothing. Accepted, it is executed as the
+// next TxLog entry and the answer is that entry: a deploy vm.Deploy
+// refuses is logged too, with outcome.status InvalidModule and no
+// address. Posting a logged request again returns its entry.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/namespace/{name}/contracts (the `DeployNamespaceContract` operationId).
+func (c *Client) DeployNamespaceContract(ctx context.Context, name NamespaceName, body DeployNamespaceContractJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeployNamespaceContractRequest(c.Server, name, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetNamespaceContract One contract.
+//
+// Corresponds with GET /v1/namespace/{name}/contracts/{address} (the `GetNamespaceContract` operationId).
+func (c *Client) GetNamespaceContract(ctx context.Context, name NamespaceName, address ContractAddress, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetNamespaceContractRequest(c.Server, name, address)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CallNamespaceContractWithBody Call a contract (a signed Call request).
+//
+// The body carries a NamespaceSubmission whose request is a Call of
+// the contract in the path. Checked as a deploy is; accepted, it is
+// executed as the next TxLog entry. A call that fails when it runs
+// (a trap, out of gas, an unknown contract or function) is logged and
+// answered 200 with that outcome.status: its nonce is used.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/namespace/{name}/contracts/{address}/call (the `CallNamespaceContract` operationId).
+func (c *Client) CallNamespaceContractWithBody(ctx context.Context, name NamespaceName, address ContractAddress, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCallNamespaceContractRequestWithBody(c.Server, name, address, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CallNamespaceContract Call a contract (a signed Call request).
+//
+// The body carries a NamespaceSubmission whose request is a Call of
+// the contract in the path. Checked as a deploy is; accepted, it is
+// executed as the next TxLog entry. A call that fails when it runs
+// (a trap, out of gas, an unknown contract or function) is logged and
+// answered 200 with that outcome.status: its nonce is used.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/namespace/{name}/contracts/{address}/call (the `CallNamespaceContract` operationId).
+func (c *Client) CallNamespaceContract(ctx context.Context, name NamespaceName, address ContractAddress, body CallNamespaceContractJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCallNamespaceContractRequest(c.Server, name, address, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetNamespaceContractState One orama.state value of a contract.
+//
+// Corresponds with GET /v1/namespace/{name}/contracts/{address}/state/{key} (the `GetNamespaceContractState` operationId).
+func (c *Client) GetNamespaceContractState(ctx context.Context, name NamespaceName, address ContractAddress, key string, params *GetNamespaceContractStateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetNamespaceContractStateRequest(c.Server, name, address, key, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ViewNamespaceContractWithBody Run a call at the head without logging it.
+//
+// Unsigned and not ordered: the call runs against the state at the
+// node's applied position and everything it wrote is discarded. No
+// value moves (orama_value and btc_value are 0).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/namespace/{name}/contracts/{address}/view (the `ViewNamespaceContract` operationId).
+func (c *Client) ViewNamespaceContractWithBody(ctx context.Context, name NamespaceName, address ContractAddress, params *ViewNamespaceContractParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewViewNamespaceContractRequestWithBody(c.Server, name, address, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ViewNamespaceContract Run a call at the head without logging it.
+//
+// Unsigned and not ordered: the call runs against the state at the
+// node's applied position and everything it wrote is discarded. No
+// value moves (orama_value and btc_value are 0).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/namespace/{name}/contracts/{address}/view (the `ViewNamespaceContract` operationId).
+func (c *Client) ViewNamespaceContract(ctx context.Context, name NamespaceName, address ContractAddress, params *ViewNamespaceContractParams, body ViewNamespaceContractJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewViewNamespaceContractRequest(c.Server, name, address, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NamespaceDepositWithBody Credit value that entered the namespace (a signed Deposit request).
+//
+// Only the chain's deposit authority signs deposits (not_authority otherwise).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/namespace/{name}/deposits (the `NamespaceDeposit` operationId).
+func (c *Client) NamespaceDepositWithBody(ctx context.Context, name NamespaceName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNamespaceDepositRequestWithBody(c.Server, name, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NamespaceDeposit Credit value that entered the namespace (a signed Deposit request).
+//
+// Only the chain's deposit authority signs deposits (not_authority otherwise).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/namespace/{name}/deposits (the `NamespaceDeposit` operationId).
+func (c *Client) NamespaceDeposit(ctx context.Context, name NamespaceName, body NamespaceDepositJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNamespaceDepositRequest(c.Server, name, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetNamespaceEvents Events emitted in a namespace, in log order.
+//
+// Every filter is optional; they combine with AND. Events are
+// ordered by (position, index), ascending unless order=desc.
+//
+// Corresponds with GET /v1/namespace/{name}/events (the `GetNamespaceEvents` operationId).
+func (c *Client) GetNamespaceEvents(ctx context.Context, name NamespaceName, params *GetNamespaceEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetNamespaceEventsRequest(c.Server, name, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// QueryNamespace Run one read-only SQL statement.
+//
+// On the namespace's read-only query connection (spec/namespaces.md
+// 2.1): the engine refuses any write (sql_read_only), the contracts'
+// authorizer applies (sql_denied), at most 10,000 rows and 4 MiB of
+// JSON are returned (truncated says whether more were left out), and
+// a statement still running after 2 s is interrupted (query_timeout).
+//
+// Corresponds with GET /v1/namespace/{name}/query (the `QueryNamespace` operationId).
+func (c *Client) QueryNamespace(ctx context.Context, name NamespaceName, params *QueryNamespaceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryNamespaceRequest(c.Server, name, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// QueryNamespaceWithParamsWithBody Run one read-only SQL statement with parameters.
+//
+// As GET, with the statement's parameters (?1, ?2, ...) in the body.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/namespace/{name}/query (the `QueryNamespaceWithParams` operationId).
+func (c *Client) QueryNamespaceWithParamsWithBody(ctx context.Context, name NamespaceName, params *QueryNamespaceWithParamsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryNamespaceWithParamsRequestWithBody(c.Server, name, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// QueryNamespaceWithParams Run one read-only SQL statement with parameters.
+//
+// As GET, with the statement's parameters (?1, ?2, ...) in the body.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/namespace/{name}/query (the `QueryNamespaceWithParams` operationId).
+func (c *Client) QueryNamespaceWithParams(ctx context.Context, name NamespaceName, params *QueryNamespaceWithParamsParams, body QueryNamespaceWithParamsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryNamespaceWithParamsRequest(c.Server, name, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetNamespaceStatus Where the namespace is on this node.
+//
+// The placement from the chain and this node's part: whether it runs
+// the namespace, its applied position, entry hash and root, and
+// whether it is the executor (spec/namespaces.md 7 and 9).
+//
+// Corresponds with GET /v1/namespace/{name}/status (the `GetNamespaceStatus` operationId).
+func (c *Client) GetNamespaceStatus(ctx context.Context, name NamespaceName, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetNamespaceStatusRequest(c.Server, name)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetNamespaceTxLog TxLog entries from a position, for replay verification.
+//
+// Entries from `from` (default 1) in position order, each as its Borsh
+// encoding (what `orama ns verify` replays) and decoded. A page holds
+// at most `limit` entries and stops early once their encodings pass
+// 4 MiB (it always holds one entry when any remain).
+//
+// Corresponds with GET /v1/namespace/{name}/txlog (the `GetNamespaceTxLog` operationId).
+func (c *Client) GetNamespaceTxLog(ctx context.Context, name NamespaceName, params *GetNamespaceTxLogParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetNamespaceTxLogRequest(c.Server, name, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetNamespaceTxLogEntry One TxLog entry.
+//
+// Corresponds with GET /v1/namespace/{name}/txlog/{position} (the `GetNamespaceTxLogEntry` operationId).
+func (c *Client) GetNamespaceTxLogEntry(ctx context.Context, name NamespaceName, position U64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetNamespaceTxLogEntryRequest(c.Server, name, position)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NamespaceWithdrawWithBody Move value out of the namespace (a signed Withdraw request).
+//
+// Checked and executed as a call; a balance short of the amount is outcome.status InsufficientBalance.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/namespace/{name}/withdrawals (the `NamespaceWithdraw` operationId).
+func (c *Client) NamespaceWithdrawWithBody(ctx context.Context, name NamespaceName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNamespaceWithdrawRequestWithBody(c.Server, name, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NamespaceWithdraw Move value out of the namespace (a signed Withdraw request).
+//
+// Checked and executed as a call; a balance short of the amount is outcome.status InsufficientBalance.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/namespace/{name}/withdrawals (the `NamespaceWithdraw` operationId).
+func (c *Client) NamespaceWithdraw(ctx context.Context, name NamespaceName, body NamespaceWithdrawJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNamespaceWithdrawRequest(c.Server, name, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListNamespaces The namespaces on the chain, by name.
+//
+// The namespaces the global chain holds (created by a final or
+// included NamespaceCreate and not deleted), in ascending name order,
+// each with its record and, when this node runs it, its applied head
+// (`hosted`, `position`, `entry_hash`, `root`). Namespaces are created
+// and deleted by the chain transactions NamespaceCreate and
+// NamespaceDelete, sent with POST /v1/transactions/send.
+//
+// Corresponds with GET /v1/namespaces (the `ListNamespaces` operationId).
+func (c *Client) ListNamespaces(ctx context.Context, params *ListNamespacesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListNamespacesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1818,6 +3526,1128 @@ func NewGetEvidenceRequest(server string, params *GetEvidenceParams) (*http.Requ
 	return req, nil
 }
 
+// NewGetNamespaceRequest constructs an http.Request for the GetNamespace method
+func NewGetNamespaceRequest(server string, name NamespaceName) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetNamespaceAccountRequest constructs an http.Request for the GetNamespaceAccount method
+func NewGetNamespaceAccountRequest(server string, name NamespaceName, id AccountID, params *GetNamespaceAccountParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s/accounts/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.MinPosition != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "min_position", *params.MinPosition, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetNamespaceBlobRequest constructs an http.Request for the GetNamespaceBlob method
+func NewGetNamespaceBlobRequest(server string, name NamespaceName, cid string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "cid", cid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s/blobs/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListNamespaceContractsRequest constructs an http.Request for the ListNamespaceContracts method
+func NewListNamespaceContractsRequest(server string, name NamespaceName, params *ListNamespaceContractsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s/contracts", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeployNamespaceContractRequest calls the generic DeployNamespaceContract builder with application/json body
+func NewDeployNamespaceContractRequest(server string, name NamespaceName, body DeployNamespaceContractJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeployNamespaceContractRequestWithBody(server, name, "application/json", bodyReader)
+}
+
+// NewDeployNamespaceContractRequestWithBody constructs an http.Request for the DeployNamespaceContract method, with any body, and a specified content type
+func NewDeployNamespaceContractRequestWithBody(server string, name NamespaceName, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s/contracts", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetNamespaceContractRequest constructs an http.Request for the GetNamespaceContract method
+func NewGetNamespaceContractRequest(server string, name NamespaceName, address ContractAddress) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "address", address, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s/contracts/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCallNamespaceContractRequest calls the generic CallNamespaceContract builder with application/json body
+func NewCallNamespaceContractRequest(server string, name NamespaceName, address ContractAddress, body CallNamespaceContractJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCallNamespaceContractRequestWithBody(server, name, address, "application/json", bodyReader)
+}
+
+// NewCallNamespaceContractRequestWithBody constructs an http.Request for the CallNamespaceContract method, with any body, and a specified content type
+func NewCallNamespaceContractRequestWithBody(server string, name NamespaceName, address ContractAddress, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "address", address, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s/contracts/%s/call", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetNamespaceContractStateRequest constructs an http.Request for the GetNamespaceContractState method
+func NewGetNamespaceContractStateRequest(server string, name NamespaceName, address ContractAddress, key string, params *GetNamespaceContractStateParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "address", address, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s/contracts/%s/state/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.MinPosition != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "min_position", *params.MinPosition, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewViewNamespaceContractRequest calls the generic ViewNamespaceContract builder with application/json body
+func NewViewNamespaceContractRequest(server string, name NamespaceName, address ContractAddress, params *ViewNamespaceContractParams, body ViewNamespaceContractJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewViewNamespaceContractRequestWithBody(server, name, address, params, "application/json", bodyReader)
+}
+
+// NewViewNamespaceContractRequestWithBody constructs an http.Request for the ViewNamespaceContract method, with any body, and a specified content type
+func NewViewNamespaceContractRequestWithBody(server string, name NamespaceName, address ContractAddress, params *ViewNamespaceContractParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "address", address, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s/contracts/%s/view", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.MinPosition != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "min_position", *params.MinPosition, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewNamespaceDepositRequest calls the generic NamespaceDeposit builder with application/json body
+func NewNamespaceDepositRequest(server string, name NamespaceName, body NamespaceDepositJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewNamespaceDepositRequestWithBody(server, name, "application/json", bodyReader)
+}
+
+// NewNamespaceDepositRequestWithBody constructs an http.Request for the NamespaceDeposit method, with any body, and a specified content type
+func NewNamespaceDepositRequestWithBody(server string, name NamespaceName, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s/deposits", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetNamespaceEventsRequest constructs an http.Request for the GetNamespaceEvents method
+func NewGetNamespaceEventsRequest(server string, name NamespaceName, params *GetNamespaceEventsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s/events", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Contract != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contract", *params.Contract, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Topic != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "topic", *params.Topic, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Caller != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "caller", *params.Caller, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FromPosition != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from_position", *params.FromPosition, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ToPosition != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to_position", *params.ToPosition, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Order != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order", *params.Order, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewQueryNamespaceRequest constructs an http.Request for the QueryNamespace method
+func NewQueryNamespaceRequest(server string, name NamespaceName, params *QueryNamespaceParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s/query", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sql", params.Sql, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.MinPosition != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "min_position", *params.MinPosition, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewQueryNamespaceWithParamsRequest calls the generic QueryNamespaceWithParams builder with application/json body
+func NewQueryNamespaceWithParamsRequest(server string, name NamespaceName, params *QueryNamespaceWithParamsParams, body QueryNamespaceWithParamsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewQueryNamespaceWithParamsRequestWithBody(server, name, params, "application/json", bodyReader)
+}
+
+// NewQueryNamespaceWithParamsRequestWithBody constructs an http.Request for the QueryNamespaceWithParams method, with any body, and a specified content type
+func NewQueryNamespaceWithParamsRequestWithBody(server string, name NamespaceName, params *QueryNamespaceWithParamsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s/query", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.MinPosition != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "min_position", *params.MinPosition, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetNamespaceStatusRequest constructs an http.Request for the GetNamespaceStatus method
+func NewGetNamespaceStatusRequest(server string, name NamespaceName) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s/status", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetNamespaceTxLogRequest constructs an http.Request for the GetNamespaceTxLog method
+func NewGetNamespaceTxLogRequest(server string, name NamespaceName, params *GetNamespaceTxLogParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s/txlog", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetNamespaceTxLogEntryRequest constructs an http.Request for the GetNamespaceTxLogEntry method
+func NewGetNamespaceTxLogEntryRequest(server string, name NamespaceName, position U64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "position", position, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s/txlog/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewNamespaceWithdrawRequest calls the generic NamespaceWithdraw builder with application/json body
+func NewNamespaceWithdrawRequest(server string, name NamespaceName, body NamespaceWithdrawJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewNamespaceWithdrawRequestWithBody(server, name, "application/json", bodyReader)
+}
+
+// NewNamespaceWithdrawRequestWithBody constructs an http.Request for the NamespaceWithdraw method, with any body, and a specified content type
+func NewNamespaceWithdrawRequestWithBody(server string, name NamespaceName, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespace/%s/withdrawals", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListNamespacesRequest constructs an http.Request for the ListNamespaces method
+func NewListNamespacesRequest(server string, params *ListNamespacesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/namespaces")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Owner != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "owner", *params.Owner, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewSendTransactionRequest calls the generic SendTransaction builder with application/json body
 func NewSendTransactionRequest(server string, body SendTransactionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2039,6 +4869,258 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/evidence (the `GetEvidence` operationId).
 	GetEvidenceWithResponse(ctx context.Context, params *GetEvidenceParams, reqEditors ...RequestEditorFn) (*GetEvidenceResponse, error)
+
+	// GetNamespaceWithResponse A namespace's record, placement and, where this node runs it, its head.
+	//
+	// The record comes from the node's latest global state. A namespace
+	// this node runs but the chain does not (yet) hold is shown from its
+	// own metadata with no placement. unknown_namespace when neither.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/namespace/{name} (the `GetNamespace` operationId).
+	GetNamespaceWithResponse(ctx context.Context, name NamespaceName, reqEditors ...RequestEditorFn) (*GetNamespaceResponse, error)
+
+	// GetNamespaceAccountWithResponse An account inside a namespace, with its namespace nonce.
+	//
+	// An account with no leaf is returned with zero balances and nonce 0.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/namespace/{name}/accounts/{id} (the `GetNamespaceAccount` operationId).
+	GetNamespaceAccountWithResponse(ctx context.Context, name NamespaceName, id AccountID, params *GetNamespaceAccountParams, reqEditors ...RequestEditorFn) (*GetNamespaceAccountResponse, error)
+
+	// GetNamespaceBlobWithResponse An object the namespace stored, by CID.
+	//
+	// The bytes of an object a contract of this namespace stored with
+	// orama.storage.put. Another namespace's objects are not found here.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/namespace/{name}/blobs/{cid} (the `GetNamespaceBlob` operationId).
+	GetNamespaceBlobWithResponse(ctx context.Context, name NamespaceName, cid string, reqEditors ...RequestEditorFn) (*GetNamespaceBlobResponse, error)
+
+	// ListNamespaceContractsWithResponse The contracts deployed in a namespace, by address.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/namespace/{name}/contracts (the `ListNamespaceContracts` operationId).
+	ListNamespaceContractsWithResponse(ctx context.Context, name NamespaceName, params *ListNamespaceContractsParams, reqEditors ...RequestEditorFn) (*ListNamespaceContractsResponse, error)
+
+	// DeployNamespaceContractWithBodyWithResponse Deploy a module (a signed Deploy request).
+	//
+	// The body carries a NamespaceSubmission whose request is a Deploy,
+	// with the module. The node checks it before ordering (strict
+	// decoding, the namespace, the payload's limits, the module against
+	// code_hash, the signature for the chain id, the signer's next nonce):
+	// a refusal is 4xx and logs nothing. Accepted, it is executed as the
+	// next TxLog entry and the answer is that entry: a deploy vm.Deploy
+	// refuses is logged too, with outcome.status InvalidModule and no
+	// address. Posting a logged request again returns its entry.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/namespace/{name}/contracts (the `DeployNamespaceContract` operationId).
+	DeployNamespaceContractWithBodyWithResponse(ctx context.Context, name NamespaceName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeployNamespaceContractResponse, error)
+
+	// DeployNamespaceContractWithResponse Deploy a module (a signed Deploy request).
+	//
+	// The body carries a NamespaceSubmission whose request is a Deploy,
+	// with the module. The node checks it before ordering (strict
+	// decoding, the namespace, the payload's limits, the module against
+	// code_hash, the signature for the chain id, the signer's next nonce):
+	// a refusal is 4xx and logs nothing. Accepted, it is executed as the
+	// next TxLog entry and the answer is that entry: a deploy vm.Deploy
+	// refuses is logged too, with outcome.status InvalidModule and no
+	// address. Posting a logged request again returns its entry.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/namespace/{name}/contracts (the `DeployNamespaceContract` operationId).
+	DeployNamespaceContractWithResponse(ctx context.Context, name NamespaceName, body DeployNamespaceContractJSONRequestBody, reqEditors ...RequestEditorFn) (*DeployNamespaceContractResponse, error)
+
+	// GetNamespaceContractWithResponse One contract.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/namespace/{name}/contracts/{address} (the `GetNamespaceContract` operationId).
+	GetNamespaceContractWithResponse(ctx context.Context, name NamespaceName, address ContractAddress, reqEditors ...RequestEditorFn) (*GetNamespaceContractResponse, error)
+
+	// CallNamespaceContractWithBodyWithResponse Call a contract (a signed Call request).
+	//
+	// The body carries a NamespaceSubmission whose request is a Call of
+	// the contract in the path. Checked as a deploy is; accepted, it is
+	// executed as the next TxLog entry. A call that fails when it runs
+	// (a trap, out of gas, an unknown contract or function) is logged and
+	// answered 200 with that outcome.status: its nonce is used.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/namespace/{name}/contracts/{address}/call (the `CallNamespaceContract` operationId).
+	CallNamespaceContractWithBodyWithResponse(ctx context.Context, name NamespaceName, address ContractAddress, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CallNamespaceContractResponse, error)
+
+	// CallNamespaceContractWithResponse Call a contract (a signed Call request).
+	//
+	// The body carries a NamespaceSubmission whose request is a Call of
+	// the contract in the path. Checked as a deploy is; accepted, it is
+	// executed as the next TxLog entry. A call that fails when it runs
+	// (a trap, out of gas, an unknown contract or function) is logged and
+	// answered 200 with that outcome.status: its nonce is used.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/namespace/{name}/contracts/{address}/call (the `CallNamespaceContract` operationId).
+	CallNamespaceContractWithResponse(ctx context.Context, name NamespaceName, address ContractAddress, body CallNamespaceContractJSONRequestBody, reqEditors ...RequestEditorFn) (*CallNamespaceContractResponse, error)
+
+	// GetNamespaceContractStateWithResponse One orama.state value of a contract.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/namespace/{name}/contracts/{address}/state/{key} (the `GetNamespaceContractState` operationId).
+	GetNamespaceContractStateWithResponse(ctx context.Context, name NamespaceName, address ContractAddress, key string, params *GetNamespaceContractStateParams, reqEditors ...RequestEditorFn) (*GetNamespaceContractStateResponse, error)
+
+	// ViewNamespaceContractWithBodyWithResponse Run a call at the head without logging it.
+	//
+	// Unsigned and not ordered: the call runs against the state at the
+	// node's applied position and everything it wrote is discarded. No
+	// value moves (orama_value and btc_value are 0).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/namespace/{name}/contracts/{address}/view (the `ViewNamespaceContract` operationId).
+	ViewNamespaceContractWithBodyWithResponse(ctx context.Context, name NamespaceName, address ContractAddress, params *ViewNamespaceContractParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ViewNamespaceContractResponse, error)
+
+	// ViewNamespaceContractWithResponse Run a call at the head without logging it.
+	//
+	// Unsigned and not ordered: the call runs against the state at the
+	// node's applied position and everything it wrote is discarded. No
+	// value moves (orama_value and btc_value are 0).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/namespace/{name}/contracts/{address}/view (the `ViewNamespaceContract` operationId).
+	ViewNamespaceContractWithResponse(ctx context.Context, name NamespaceName, address ContractAddress, params *ViewNamespaceContractParams, body ViewNamespaceContractJSONRequestBody, reqEditors ...RequestEditorFn) (*ViewNamespaceContractResponse, error)
+
+	// NamespaceDepositWithBodyWithResponse Credit value that entered the namespace (a signed Deposit request).
+	//
+	// Only the chain's deposit authority signs deposits (not_authority otherwise).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/namespace/{name}/deposits (the `NamespaceDeposit` operationId).
+	NamespaceDepositWithBodyWithResponse(ctx context.Context, name NamespaceName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NamespaceDepositResponse, error)
+
+	// NamespaceDepositWithResponse Credit value that entered the namespace (a signed Deposit request).
+	//
+	// Only the chain's deposit authority signs deposits (not_authority otherwise).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/namespace/{name}/deposits (the `NamespaceDeposit` operationId).
+	NamespaceDepositWithResponse(ctx context.Context, name NamespaceName, body NamespaceDepositJSONRequestBody, reqEditors ...RequestEditorFn) (*NamespaceDepositResponse, error)
+
+	// GetNamespaceEventsWithResponse Events emitted in a namespace, in log order.
+	//
+	// Every filter is optional; they combine with AND. Events are
+	// ordered by (position, index), ascending unless order=desc.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/namespace/{name}/events (the `GetNamespaceEvents` operationId).
+	GetNamespaceEventsWithResponse(ctx context.Context, name NamespaceName, params *GetNamespaceEventsParams, reqEditors ...RequestEditorFn) (*GetNamespaceEventsResponse, error)
+
+	// QueryNamespaceWithResponse Run one read-only SQL statement.
+	//
+	// On the namespace's read-only query connection (spec/namespaces.md
+	// 2.1): the engine refuses any write (sql_read_only), the contracts'
+	// authorizer applies (sql_denied), at most 10,000 rows and 4 MiB of
+	// JSON are returned (truncated says whether more were left out), and
+	// a statement still running after 2 s is interrupted (query_timeout).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/namespace/{name}/query (the `QueryNamespace` operationId).
+	QueryNamespaceWithResponse(ctx context.Context, name NamespaceName, params *QueryNamespaceParams, reqEditors ...RequestEditorFn) (*QueryNamespaceResponse, error)
+
+	// QueryNamespaceWithParamsWithBodyWithResponse Run one read-only SQL statement with parameters.
+	//
+	// As GET, with the statement's parameters (?1, ?2, ...) in the body.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/namespace/{name}/query (the `QueryNamespaceWithParams` operationId).
+	QueryNamespaceWithParamsWithBodyWithResponse(ctx context.Context, name NamespaceName, params *QueryNamespaceWithParamsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*QueryNamespaceWithParamsResponse, error)
+
+	// QueryNamespaceWithParamsWithResponse Run one read-only SQL statement with parameters.
+	//
+	// As GET, with the statement's parameters (?1, ?2, ...) in the body.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/namespace/{name}/query (the `QueryNamespaceWithParams` operationId).
+	QueryNamespaceWithParamsWithResponse(ctx context.Context, name NamespaceName, params *QueryNamespaceWithParamsParams, body QueryNamespaceWithParamsJSONRequestBody, reqEditors ...RequestEditorFn) (*QueryNamespaceWithParamsResponse, error)
+
+	// GetNamespaceStatusWithResponse Where the namespace is on this node.
+	//
+	// The placement from the chain and this node's part: whether it runs
+	// the namespace, its applied position, entry hash and root, and
+	// whether it is the executor (spec/namespaces.md 7 and 9).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/namespace/{name}/status (the `GetNamespaceStatus` operationId).
+	GetNamespaceStatusWithResponse(ctx context.Context, name NamespaceName, reqEditors ...RequestEditorFn) (*GetNamespaceStatusResponse, error)
+
+	// GetNamespaceTxLogWithResponse TxLog entries from a position, for replay verification.
+	//
+	// Entries from `from` (default 1) in position order, each as its Borsh
+	// encoding (what `orama ns verify` replays) and decoded. A page holds
+	// at most `limit` entries and stops early once their encodings pass
+	// 4 MiB (it always holds one entry when any remain).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/namespace/{name}/txlog (the `GetNamespaceTxLog` operationId).
+	GetNamespaceTxLogWithResponse(ctx context.Context, name NamespaceName, params *GetNamespaceTxLogParams, reqEditors ...RequestEditorFn) (*GetNamespaceTxLogResponse, error)
+
+	// GetNamespaceTxLogEntryWithResponse One TxLog entry.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/namespace/{name}/txlog/{position} (the `GetNamespaceTxLogEntry` operationId).
+	GetNamespaceTxLogEntryWithResponse(ctx context.Context, name NamespaceName, position U64, reqEditors ...RequestEditorFn) (*GetNamespaceTxLogEntryResponse, error)
+
+	// NamespaceWithdrawWithBodyWithResponse Move value out of the namespace (a signed Withdraw request).
+	//
+	// Checked and executed as a call; a balance short of the amount is outcome.status InsufficientBalance.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/namespace/{name}/withdrawals (the `NamespaceWithdraw` operationId).
+	NamespaceWithdrawWithBodyWithResponse(ctx context.Context, name NamespaceName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NamespaceWithdrawResponse, error)
+
+	// NamespaceWithdrawWithResponse Move value out of the namespace (a signed Withdraw request).
+	//
+	// Checked and executed as a call; a balance short of the amount is outcome.status InsufficientBalance.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/namespace/{name}/withdrawals (the `NamespaceWithdraw` operationId).
+	NamespaceWithdrawWithResponse(ctx context.Context, name NamespaceName, body NamespaceWithdrawJSONRequestBody, reqEditors ...RequestEditorFn) (*NamespaceWithdrawResponse, error)
+
+	// ListNamespacesWithResponse The namespaces on the chain, by name.
+	//
+	// The namespaces the global chain holds (created by a final or
+	// included NamespaceCreate and not deleted), in ascending name order,
+	// each with its record and, when this node runs it, its applied head
+	// (`hosted`, `position`, `entry_hash`, `root`). Namespaces are created
+	// and deleted by the chain transactions NamespaceCreate and
+	// NamespaceDelete, sent with POST /v1/transactions/send.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/namespaces (the `ListNamespaces` operationId).
+	ListNamespacesWithResponse(ctx context.Context, params *ListNamespacesParams, reqEditors ...RequestEditorFn) (*ListNamespacesResponse, error)
 
 	// SendTransactionWithBodyWithResponse Submit a signed transaction.
 	//
@@ -2459,6 +5541,863 @@ func (r GetEvidenceResponse) ContentType() string {
 	return ""
 }
 
+type GetNamespaceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespaceRecord
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetNamespaceResponse) GetJSON200() *NamespaceRecord {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetNamespaceResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetNamespaceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetNamespaceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetNamespaceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetNamespaceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetNamespaceAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespaceAccount
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetNamespaceAccountResponse) GetJSON200() *NamespaceAccount {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetNamespaceAccountResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetNamespaceAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetNamespaceAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetNamespaceAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetNamespaceAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetNamespaceBlobResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetNamespaceBlobResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetNamespaceBlobResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetNamespaceBlobResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetNamespaceBlobResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetNamespaceBlobResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListNamespaceContractsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespaceContractPage
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListNamespaceContractsResponse) GetJSON200() *NamespaceContractPage {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListNamespaceContractsResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListNamespaceContractsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListNamespaceContractsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListNamespaceContractsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListNamespaceContractsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeployNamespaceContractResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespaceSubmitResult
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeployNamespaceContractResponse) GetJSON200() *NamespaceSubmitResult {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DeployNamespaceContractResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeployNamespaceContractResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeployNamespaceContractResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeployNamespaceContractResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeployNamespaceContractResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetNamespaceContractResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespaceContract
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetNamespaceContractResponse) GetJSON200() *NamespaceContract {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetNamespaceContractResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetNamespaceContractResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetNamespaceContractResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetNamespaceContractResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetNamespaceContractResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CallNamespaceContractResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespaceSubmitResult
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CallNamespaceContractResponse) GetJSON200() *NamespaceSubmitResult {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CallNamespaceContractResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CallNamespaceContractResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CallNamespaceContractResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CallNamespaceContractResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CallNamespaceContractResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetNamespaceContractStateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespaceStateValue
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetNamespaceContractStateResponse) GetJSON200() *NamespaceStateValue {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetNamespaceContractStateResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetNamespaceContractStateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetNamespaceContractStateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetNamespaceContractStateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetNamespaceContractStateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ViewNamespaceContractResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespaceViewResult
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ViewNamespaceContractResponse) GetJSON200() *NamespaceViewResult {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ViewNamespaceContractResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ViewNamespaceContractResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ViewNamespaceContractResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ViewNamespaceContractResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ViewNamespaceContractResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type NamespaceDepositResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespaceSubmitResult
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r NamespaceDepositResponse) GetJSON200() *NamespaceSubmitResult {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r NamespaceDepositResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r NamespaceDepositResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r NamespaceDepositResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r NamespaceDepositResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r NamespaceDepositResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetNamespaceEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespaceEventPage
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetNamespaceEventsResponse) GetJSON200() *NamespaceEventPage {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetNamespaceEventsResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetNamespaceEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetNamespaceEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetNamespaceEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetNamespaceEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type QueryNamespaceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespaceQueryResult
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r QueryNamespaceResponse) GetJSON200() *NamespaceQueryResult {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r QueryNamespaceResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r QueryNamespaceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r QueryNamespaceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r QueryNamespaceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r QueryNamespaceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type QueryNamespaceWithParamsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespaceQueryResult
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r QueryNamespaceWithParamsResponse) GetJSON200() *NamespaceQueryResult {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r QueryNamespaceWithParamsResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r QueryNamespaceWithParamsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r QueryNamespaceWithParamsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r QueryNamespaceWithParamsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r QueryNamespaceWithParamsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetNamespaceStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespaceStatus
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetNamespaceStatusResponse) GetJSON200() *NamespaceStatus {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetNamespaceStatusResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetNamespaceStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetNamespaceStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetNamespaceStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetNamespaceStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetNamespaceTxLogResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespaceTxLogPage
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetNamespaceTxLogResponse) GetJSON200() *NamespaceTxLogPage {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetNamespaceTxLogResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetNamespaceTxLogResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetNamespaceTxLogResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetNamespaceTxLogResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetNamespaceTxLogResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetNamespaceTxLogEntryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespaceTxLogItem
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetNamespaceTxLogEntryResponse) GetJSON200() *NamespaceTxLogItem {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetNamespaceTxLogEntryResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetNamespaceTxLogEntryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetNamespaceTxLogEntryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetNamespaceTxLogEntryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetNamespaceTxLogEntryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type NamespaceWithdrawResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespaceSubmitResult
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r NamespaceWithdrawResponse) GetJSON200() *NamespaceSubmitResult {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r NamespaceWithdrawResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r NamespaceWithdrawResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r NamespaceWithdrawResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r NamespaceWithdrawResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r NamespaceWithdrawResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListNamespacesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NamespacePage
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListNamespacesResponse) GetJSON200() *NamespacePage {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListNamespacesResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListNamespacesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListNamespacesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListNamespacesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListNamespacesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type SendTransactionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2724,6 +6663,402 @@ func (c *ClientWithResponses) GetEvidenceWithResponse(ctx context.Context, param
 		return nil, err
 	}
 	return ParseGetEvidenceResponse(rsp)
+}
+
+// GetNamespaceWithResponse A namespace's record, placement and, where this node runs it, its head.
+//
+// The record comes from the node's latest global state. A namespace
+// this node runs but the chain does not (yet) hold is shown from its
+// own metadata with no placement. unknown_namespace when neither.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/namespace/{name} (the `GetNamespace` operationId).
+func (c *ClientWithResponses) GetNamespaceWithResponse(ctx context.Context, name NamespaceName, reqEditors ...RequestEditorFn) (*GetNamespaceResponse, error) {
+	rsp, err := c.GetNamespace(ctx, name, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetNamespaceResponse(rsp)
+}
+
+// GetNamespaceAccountWithResponse An account inside a namespace, with its namespace nonce.
+//
+// An account with no leaf is returned with zero balances and nonce 0.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/namespace/{name}/accounts/{id} (the `GetNamespaceAccount` operationId).
+func (c *ClientWithResponses) GetNamespaceAccountWithResponse(ctx context.Context, name NamespaceName, id AccountID, params *GetNamespaceAccountParams, reqEditors ...RequestEditorFn) (*GetNamespaceAccountResponse, error) {
+	rsp, err := c.GetNamespaceAccount(ctx, name, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetNamespaceAccountResponse(rsp)
+}
+
+// GetNamespaceBlobWithResponse An object the namespace stored, by CID.
+//
+// The bytes of an object a contract of this namespace stored with
+// orama.storage.put. Another namespace's objects are not found here.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/namespace/{name}/blobs/{cid} (the `GetNamespaceBlob` operationId).
+func (c *ClientWithResponses) GetNamespaceBlobWithResponse(ctx context.Context, name NamespaceName, cid string, reqEditors ...RequestEditorFn) (*GetNamespaceBlobResponse, error) {
+	rsp, err := c.GetNamespaceBlob(ctx, name, cid, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetNamespaceBlobResponse(rsp)
+}
+
+// ListNamespaceContractsWithResponse The contracts deployed in a namespace, by address.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/namespace/{name}/contracts (the `ListNamespaceContracts` operationId).
+func (c *ClientWithResponses) ListNamespaceContractsWithResponse(ctx context.Context, name NamespaceName, params *ListNamespaceContractsParams, reqEditors ...RequestEditorFn) (*ListNamespaceContractsResponse, error) {
+	rsp, err := c.ListNamespaceContracts(ctx, name, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListNamespaceContractsResponse(rsp)
+}
+
+// DeployNamespaceContractWithBodyWithResponse Deploy a module (a signed Deploy request).
+//
+// The body carries a NamespaceSubmission whose request is a Deploy,
+// with the module. The node checks it before ordering (strict
+// decoding, the namespace, the payload's limits, the module against
+// code_hash, the signature for the chain id, the signer's next nonce):
+// a refusal is 4xx and logs nothing. Accepted, it is executed as the
+// next TxLog entry and the answer is that entry: a deploy vm.Deploy
+// refuses is logged too, with outcome.status InvalidModule and no
+// address. Posting a logged request again returns its entry.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/namespace/{name}/contracts (the `DeployNamespaceContract` operationId).
+func (c *ClientWithResponses) DeployNamespaceContractWithBodyWithResponse(ctx context.Context, name NamespaceName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeployNamespaceContractResponse, error) {
+	rsp, err := c.DeployNamespaceContractWithBody(ctx, name, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeployNamespaceContractResponse(rsp)
+}
+
+// DeployNamespaceContractWithResponse Deploy a module (a signed Deploy request).
+//
+// The body carries a NamespaceSubmission whose request is a Deploy,
+// with the module. The node checks it before ordering (strict
+// decoding, the namespace, the payload's limits, the module against
+// code_hash, the signature for the chain id, the signer's next nonce):
+// a refusal is 4xx and logs nothing. Accepted, it is executed as the
+// next TxLog entry and the answer is that entry: a deploy vm.Deploy
+// refuses is logged too, with outcome.status InvalidModule and no
+// address. Posting a logged request again returns its entry.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/namespace/{name}/contracts (the `DeployNamespaceContract` operationId).
+func (c *ClientWithResponses) DeployNamespaceContractWithResponse(ctx context.Context, name NamespaceName, body DeployNamespaceContractJSONRequestBody, reqEditors ...RequestEditorFn) (*DeployNamespaceContractResponse, error) {
+	rsp, err := c.DeployNamespaceContract(ctx, name, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeployNamespaceContractResponse(rsp)
+}
+
+// GetNamespaceContractWithResponse One contract.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/namespace/{name}/contracts/{address} (the `GetNamespaceContract` operationId).
+func (c *ClientWithResponses) GetNamespaceContractWithResponse(ctx context.Context, name NamespaceName, address ContractAddress, reqEditors ...RequestEditorFn) (*GetNamespaceContractResponse, error) {
+	rsp, err := c.GetNamespaceContract(ctx, name, address, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetNamespaceContractResponse(rsp)
+}
+
+// CallNamespaceContractWithBodyWithResponse Call a contract (a signed Call request).
+//
+// The body carries a NamespaceSubmission whose request is a Call of
+// the contract in the path. Checked as a deploy is; accepted, it is
+// executed as the next TxLog entry. A call that fails when it runs
+// (a trap, out of gas, an unknown contract or function) is logged and
+// answered 200 with that outcome.status: its nonce is used.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/namespace/{name}/contracts/{address}/call (the `CallNamespaceContract` operationId).
+func (c *ClientWithResponses) CallNamespaceContractWithBodyWithResponse(ctx context.Context, name NamespaceName, address ContractAddress, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CallNamespaceContractResponse, error) {
+	rsp, err := c.CallNamespaceContractWithBody(ctx, name, address, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCallNamespaceContractResponse(rsp)
+}
+
+// CallNamespaceContractWithResponse Call a contract (a signed Call request).
+//
+// The body carries a NamespaceSubmission whose request is a Call of
+// the contract in the path. Checked as a deploy is; accepted, it is
+// executed as the next TxLog entry. A call that fails when it runs
+// (a trap, out of gas, an unknown contract or function) is logged and
+// answered 200 with that outcome.status: its nonce is used.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/namespace/{name}/contracts/{address}/call (the `CallNamespaceContract` operationId).
+func (c *ClientWithResponses) CallNamespaceContractWithResponse(ctx context.Context, name NamespaceName, address ContractAddress, body CallNamespaceContractJSONRequestBody, reqEditors ...RequestEditorFn) (*CallNamespaceContractResponse, error) {
+	rsp, err := c.CallNamespaceContract(ctx, name, address, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCallNamespaceContractResponse(rsp)
+}
+
+// GetNamespaceContractStateWithResponse One orama.state value of a contract.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/namespace/{name}/contracts/{address}/state/{key} (the `GetNamespaceContractState` operationId).
+func (c *ClientWithResponses) GetNamespaceContractStateWithResponse(ctx context.Context, name NamespaceName, address ContractAddress, key string, params *GetNamespaceContractStateParams, reqEditors ...RequestEditorFn) (*GetNamespaceContractStateResponse, error) {
+	rsp, err := c.GetNamespaceContractState(ctx, name, address, key, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetNamespaceContractStateResponse(rsp)
+}
+
+// ViewNamespaceContractWithBodyWithResponse Run a call at the head without logging it.
+//
+// Unsigned and not ordered: the call runs against the state at the
+// node's applied position and everything it wrote is discarded. No
+// value moves (orama_value and btc_value are 0).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/namespace/{name}/contracts/{address}/view (the `ViewNamespaceContract` operationId).
+func (c *ClientWithResponses) ViewNamespaceContractWithBodyWithResponse(ctx context.Context, name NamespaceName, address ContractAddress, params *ViewNamespaceContractParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ViewNamespaceContractResponse, error) {
+	rsp, err := c.ViewNamespaceContractWithBody(ctx, name, address, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseViewNamespaceContractResponse(rsp)
+}
+
+// ViewNamespaceContractWithResponse Run a call at the head without logging it.
+//
+// Unsigned and not ordered: the call runs against the state at the
+// node's applied position and everything it wrote is discarded. No
+// value moves (orama_value and btc_value are 0).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/namespace/{name}/contracts/{address}/view (the `ViewNamespaceContract` operationId).
+func (c *ClientWithResponses) ViewNamespaceContractWithResponse(ctx context.Context, name NamespaceName, address ContractAddress, params *ViewNamespaceContractParams, body ViewNamespaceContractJSONRequestBody, reqEditors ...RequestEditorFn) (*ViewNamespaceContractResponse, error) {
+	rsp, err := c.ViewNamespaceContract(ctx, name, address, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseViewNamespaceContractResponse(rsp)
+}
+
+// NamespaceDepositWithBodyWithResponse Credit value that entered the namespace (a signed Deposit request).
+//
+// Only the chain's deposit authority signs deposits (not_authority otherwise).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/namespace/{name}/deposits (the `NamespaceDeposit` operationId).
+func (c *ClientWithResponses) NamespaceDepositWithBodyWithResponse(ctx context.Context, name NamespaceName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NamespaceDepositResponse, error) {
+	rsp, err := c.NamespaceDepositWithBody(ctx, name, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNamespaceDepositResponse(rsp)
+}
+
+// NamespaceDepositWithResponse Credit value that entered the namespace (a signed Deposit request).
+//
+// Only the chain's deposit authority signs deposits (not_authority otherwise).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/namespace/{name}/deposits (the `NamespaceDeposit` operationId).
+func (c *ClientWithResponses) NamespaceDepositWithResponse(ctx context.Context, name NamespaceName, body NamespaceDepositJSONRequestBody, reqEditors ...RequestEditorFn) (*NamespaceDepositResponse, error) {
+	rsp, err := c.NamespaceDeposit(ctx, name, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNamespaceDepositResponse(rsp)
+}
+
+// GetNamespaceEventsWithResponse Events emitted in a namespace, in log order.
+//
+// Every filter is optional; they combine with AND. Events are
+// ordered by (position, index), ascending unless order=desc.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/namespace/{name}/events (the `GetNamespaceEvents` operationId).
+func (c *ClientWithResponses) GetNamespaceEventsWithResponse(ctx context.Context, name NamespaceName, params *GetNamespaceEventsParams, reqEditors ...RequestEditorFn) (*GetNamespaceEventsResponse, error) {
+	rsp, err := c.GetNamespaceEvents(ctx, name, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetNamespaceEventsResponse(rsp)
+}
+
+// QueryNamespaceWithResponse Run one read-only SQL statement.
+//
+// On the namespace's read-only query connection (spec/namespaces.md
+// 2.1): the engine refuses any write (sql_read_only), the contracts'
+// authorizer applies (sql_denied), at most 10,000 rows and 4 MiB of
+// JSON are returned (truncated says whether more were left out), and
+// a statement still running after 2 s is interrupted (query_timeout).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/namespace/{name}/query (the `QueryNamespace` operationId).
+func (c *ClientWithResponses) QueryNamespaceWithResponse(ctx context.Context, name NamespaceName, params *QueryNamespaceParams, reqEditors ...RequestEditorFn) (*QueryNamespaceResponse, error) {
+	rsp, err := c.QueryNamespace(ctx, name, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQueryNamespaceResponse(rsp)
+}
+
+// QueryNamespaceWithParamsWithBodyWithResponse Run one read-only SQL statement with parameters.
+//
+// As GET, with the statement's parameters (?1, ?2, ...) in the body.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/namespace/{name}/query (the `QueryNamespaceWithParams` operationId).
+func (c *ClientWithResponses) QueryNamespaceWithParamsWithBodyWithResponse(ctx context.Context, name NamespaceName, params *QueryNamespaceWithParamsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*QueryNamespaceWithParamsResponse, error) {
+	rsp, err := c.QueryNamespaceWithParamsWithBody(ctx, name, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQueryNamespaceWithParamsResponse(rsp)
+}
+
+// QueryNamespaceWithParamsWithResponse Run one read-only SQL statement with parameters.
+//
+// As GET, with the statement's parameters (?1, ?2, ...) in the body.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/namespace/{name}/query (the `QueryNamespaceWithParams` operationId).
+func (c *ClientWithResponses) QueryNamespaceWithParamsWithResponse(ctx context.Context, name NamespaceName, params *QueryNamespaceWithParamsParams, body QueryNamespaceWithParamsJSONRequestBody, reqEditors ...RequestEditorFn) (*QueryNamespaceWithParamsResponse, error) {
+	rsp, err := c.QueryNamespaceWithParams(ctx, name, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQueryNamespaceWithParamsResponse(rsp)
+}
+
+// GetNamespaceStatusWithResponse Where the namespace is on this node.
+//
+// The placement from the chain and this node's part: whether it runs
+// the namespace, its applied position, entry hash and root, and
+// whether it is the executor (spec/namespaces.md 7 and 9).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/namespace/{name}/status (the `GetNamespaceStatus` operationId).
+func (c *ClientWithResponses) GetNamespaceStatusWithResponse(ctx context.Context, name NamespaceName, reqEditors ...RequestEditorFn) (*GetNamespaceStatusResponse, error) {
+	rsp, err := c.GetNamespaceStatus(ctx, name, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetNamespaceStatusResponse(rsp)
+}
+
+// GetNamespaceTxLogWithResponse TxLog entries from a position, for replay verification.
+//
+// Entries from `from` (default 1) in position order, each as its Borsh
+// encoding (what `orama ns verify` replays) and decoded. A page holds
+// at most `limit` entries and stops early once their encodings pass
+// 4 MiB (it always holds one entry when any remain).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/namespace/{name}/txlog (the `GetNamespaceTxLog` operationId).
+func (c *ClientWithResponses) GetNamespaceTxLogWithResponse(ctx context.Context, name NamespaceName, params *GetNamespaceTxLogParams, reqEditors ...RequestEditorFn) (*GetNamespaceTxLogResponse, error) {
+	rsp, err := c.GetNamespaceTxLog(ctx, name, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetNamespaceTxLogResponse(rsp)
+}
+
+// GetNamespaceTxLogEntryWithResponse One TxLog entry.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/namespace/{name}/txlog/{position} (the `GetNamespaceTxLogEntry` operationId).
+func (c *ClientWithResponses) GetNamespaceTxLogEntryWithResponse(ctx context.Context, name NamespaceName, position U64, reqEditors ...RequestEditorFn) (*GetNamespaceTxLogEntryResponse, error) {
+	rsp, err := c.GetNamespaceTxLogEntry(ctx, name, position, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetNamespaceTxLogEntryResponse(rsp)
+}
+
+// NamespaceWithdrawWithBodyWithResponse Move value out of the namespace (a signed Withdraw request).
+//
+// Checked and executed as a call; a balance short of the amount is outcome.status InsufficientBalance.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/namespace/{name}/withdrawals (the `NamespaceWithdraw` operationId).
+func (c *ClientWithResponses) NamespaceWithdrawWithBodyWithResponse(ctx context.Context, name NamespaceName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NamespaceWithdrawResponse, error) {
+	rsp, err := c.NamespaceWithdrawWithBody(ctx, name, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNamespaceWithdrawResponse(rsp)
+}
+
+// NamespaceWithdrawWithResponse Move value out of the namespace (a signed Withdraw request).
+//
+// Checked and executed as a call; a balance short of the amount is outcome.status InsufficientBalance.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/namespace/{name}/withdrawals (the `NamespaceWithdraw` operationId).
+func (c *ClientWithResponses) NamespaceWithdrawWithResponse(ctx context.Context, name NamespaceName, body NamespaceWithdrawJSONRequestBody, reqEditors ...RequestEditorFn) (*NamespaceWithdrawResponse, error) {
+	rsp, err := c.NamespaceWithdraw(ctx, name, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNamespaceWithdrawResponse(rsp)
+}
+
+// ListNamespacesWithResponse The namespaces on the chain, by name.
+//
+// The namespaces the global chain holds (created by a final or
+// included NamespaceCreate and not deleted), in ascending name order,
+// each with its record and, when this node runs it, its applied head
+// (`hosted`, `position`, `entry_hash`, `root`). Namespaces are created
+// and deleted by the chain transactions NamespaceCreate and
+// NamespaceDelete, sent with POST /v1/transactions/send.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/namespaces (the `ListNamespaces` operationId).
+func (c *ClientWithResponses) ListNamespacesWithResponse(ctx context.Context, params *ListNamespacesParams, reqEditors ...RequestEditorFn) (*ListNamespacesResponse, error) {
+	rsp, err := c.ListNamespaces(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListNamespacesResponse(rsp)
 }
 
 // SendTransactionWithBodyWithResponse Submit a signed transaction.
@@ -3063,6 +7398,593 @@ func ParseGetEvidenceResponse(rsp *http.Response) (*GetEvidenceResponse, error) 
 	return response, nil
 }
 
+// ParseGetNamespaceResponse parses an HTTP response from a GetNamespaceWithResponse call
+func ParseGetNamespaceResponse(rsp *http.Response) (*GetNamespaceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetNamespaceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespaceRecord
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetNamespaceAccountResponse parses an HTTP response from a GetNamespaceAccountWithResponse call
+func ParseGetNamespaceAccountResponse(rsp *http.Response) (*GetNamespaceAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetNamespaceAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespaceAccount
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetNamespaceBlobResponse parses an HTTP response from a GetNamespaceBlobWithResponse call
+func ParseGetNamespaceBlobResponse(rsp *http.Response) (*GetNamespaceBlobResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetNamespaceBlobResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListNamespaceContractsResponse parses an HTTP response from a ListNamespaceContractsWithResponse call
+func ParseListNamespaceContractsResponse(rsp *http.Response) (*ListNamespaceContractsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListNamespaceContractsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespaceContractPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeployNamespaceContractResponse parses an HTTP response from a DeployNamespaceContractWithResponse call
+func ParseDeployNamespaceContractResponse(rsp *http.Response) (*DeployNamespaceContractResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeployNamespaceContractResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespaceSubmitResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetNamespaceContractResponse parses an HTTP response from a GetNamespaceContractWithResponse call
+func ParseGetNamespaceContractResponse(rsp *http.Response) (*GetNamespaceContractResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetNamespaceContractResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespaceContract
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCallNamespaceContractResponse parses an HTTP response from a CallNamespaceContractWithResponse call
+func ParseCallNamespaceContractResponse(rsp *http.Response) (*CallNamespaceContractResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CallNamespaceContractResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespaceSubmitResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetNamespaceContractStateResponse parses an HTTP response from a GetNamespaceContractStateWithResponse call
+func ParseGetNamespaceContractStateResponse(rsp *http.Response) (*GetNamespaceContractStateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetNamespaceContractStateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespaceStateValue
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseViewNamespaceContractResponse parses an HTTP response from a ViewNamespaceContractWithResponse call
+func ParseViewNamespaceContractResponse(rsp *http.Response) (*ViewNamespaceContractResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ViewNamespaceContractResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespaceViewResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseNamespaceDepositResponse parses an HTTP response from a NamespaceDepositWithResponse call
+func ParseNamespaceDepositResponse(rsp *http.Response) (*NamespaceDepositResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &NamespaceDepositResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespaceSubmitResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetNamespaceEventsResponse parses an HTTP response from a GetNamespaceEventsWithResponse call
+func ParseGetNamespaceEventsResponse(rsp *http.Response) (*GetNamespaceEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetNamespaceEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespaceEventPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseQueryNamespaceResponse parses an HTTP response from a QueryNamespaceWithResponse call
+func ParseQueryNamespaceResponse(rsp *http.Response) (*QueryNamespaceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &QueryNamespaceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespaceQueryResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseQueryNamespaceWithParamsResponse parses an HTTP response from a QueryNamespaceWithParamsWithResponse call
+func ParseQueryNamespaceWithParamsResponse(rsp *http.Response) (*QueryNamespaceWithParamsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &QueryNamespaceWithParamsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespaceQueryResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetNamespaceStatusResponse parses an HTTP response from a GetNamespaceStatusWithResponse call
+func ParseGetNamespaceStatusResponse(rsp *http.Response) (*GetNamespaceStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetNamespaceStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespaceStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetNamespaceTxLogResponse parses an HTTP response from a GetNamespaceTxLogWithResponse call
+func ParseGetNamespaceTxLogResponse(rsp *http.Response) (*GetNamespaceTxLogResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetNamespaceTxLogResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespaceTxLogPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetNamespaceTxLogEntryResponse parses an HTTP response from a GetNamespaceTxLogEntryWithResponse call
+func ParseGetNamespaceTxLogEntryResponse(rsp *http.Response) (*GetNamespaceTxLogEntryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetNamespaceTxLogEntryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespaceTxLogItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseNamespaceWithdrawResponse parses an HTTP response from a NamespaceWithdrawWithResponse call
+func ParseNamespaceWithdrawResponse(rsp *http.Response) (*NamespaceWithdrawResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &NamespaceWithdrawResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespaceSubmitResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListNamespacesResponse parses an HTTP response from a ListNamespacesWithResponse call
+func ParseListNamespacesResponse(rsp *http.Response) (*ListNamespacesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListNamespacesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NamespacePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseSendTransactionResponse parses an HTTP response from a SendTransactionWithResponse call
 func ParseSendTransactionResponse(rsp *http.Response) (*SendTransactionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -3187,6 +8109,60 @@ type ServerInterface interface {
 	// GetEvidence Equivocation evidence this node holds, newest view first.
 	// (GET /v1/evidence)
 	GetEvidence(w http.ResponseWriter, r *http.Request, params GetEvidenceParams)
+	// GetNamespace A namespace's record, placement and, where this node runs it, its head.
+	// (GET /v1/namespace/{name})
+	GetNamespace(w http.ResponseWriter, r *http.Request, name NamespaceName)
+	// GetNamespaceAccount An account inside a namespace, with its namespace nonce.
+	// (GET /v1/namespace/{name}/accounts/{id})
+	GetNamespaceAccount(w http.ResponseWriter, r *http.Request, name NamespaceName, id AccountID, params GetNamespaceAccountParams)
+	// GetNamespaceBlob An object the namespace stored, by CID.
+	// (GET /v1/namespace/{name}/blobs/{cid})
+	GetNamespaceBlob(w http.ResponseWriter, r *http.Request, name NamespaceName, cid string)
+	// ListNamespaceContracts The contracts deployed in a namespace, by address.
+	// (GET /v1/namespace/{name}/contracts)
+	ListNamespaceContracts(w http.ResponseWriter, r *http.Request, name NamespaceName, params ListNamespaceContractsParams)
+	// DeployNamespaceContract Deploy a module (a signed Deploy request).
+	// (POST /v1/namespace/{name}/contracts)
+	DeployNamespaceContract(w http.ResponseWriter, r *http.Request, name NamespaceName)
+	// GetNamespaceContract One contract.
+	// (GET /v1/namespace/{name}/contracts/{address})
+	GetNamespaceContract(w http.ResponseWriter, r *http.Request, name NamespaceName, address ContractAddress)
+	// CallNamespaceContract Call a contract (a signed Call request).
+	// (POST /v1/namespace/{name}/contracts/{address}/call)
+	CallNamespaceContract(w http.ResponseWriter, r *http.Request, name NamespaceName, address ContractAddress)
+	// GetNamespaceContractState One orama.state value of a contract.
+	// (GET /v1/namespace/{name}/contracts/{address}/state/{key})
+	GetNamespaceContractState(w http.ResponseWriter, r *http.Request, name NamespaceName, address ContractAddress, key string, params GetNamespaceContractStateParams)
+	// ViewNamespaceContract Run a call at the head without logging it.
+	// (POST /v1/namespace/{name}/contracts/{address}/view)
+	ViewNamespaceContract(w http.ResponseWriter, r *http.Request, name NamespaceName, address ContractAddress, params ViewNamespaceContractParams)
+	// NamespaceDeposit Credit value that entered the namespace (a signed Deposit request).
+	// (POST /v1/namespace/{name}/deposits)
+	NamespaceDeposit(w http.ResponseWriter, r *http.Request, name NamespaceName)
+	// GetNamespaceEvents Events emitted in a namespace, in log order.
+	// (GET /v1/namespace/{name}/events)
+	GetNamespaceEvents(w http.ResponseWriter, r *http.Request, name NamespaceName, params GetNamespaceEventsParams)
+	// QueryNamespace Run one read-only SQL statement.
+	// (GET /v1/namespace/{name}/query)
+	QueryNamespace(w http.ResponseWriter, r *http.Request, name NamespaceName, params QueryNamespaceParams)
+	// QueryNamespaceWithParams Run one read-only SQL statement with parameters.
+	// (POST /v1/namespace/{name}/query)
+	QueryNamespaceWithParams(w http.ResponseWriter, r *http.Request, name NamespaceName, params QueryNamespaceWithParamsParams)
+	// GetNamespaceStatus Where the namespace is on this node.
+	// (GET /v1/namespace/{name}/status)
+	GetNamespaceStatus(w http.ResponseWriter, r *http.Request, name NamespaceName)
+	// GetNamespaceTxLog TxLog entries from a position, for replay verification.
+	// (GET /v1/namespace/{name}/txlog)
+	GetNamespaceTxLog(w http.ResponseWriter, r *http.Request, name NamespaceName, params GetNamespaceTxLogParams)
+	// GetNamespaceTxLogEntry One TxLog entry.
+	// (GET /v1/namespace/{name}/txlog/{position})
+	GetNamespaceTxLogEntry(w http.ResponseWriter, r *http.Request, name NamespaceName, position U64)
+	// NamespaceWithdraw Move value out of the namespace (a signed Withdraw request).
+	// (POST /v1/namespace/{name}/withdrawals)
+	NamespaceWithdraw(w http.ResponseWriter, r *http.Request, name NamespaceName)
+	// ListNamespaces The namespaces on the chain, by name.
+	// (GET /v1/namespaces)
+	ListNamespaces(w http.ResponseWriter, r *http.Request, params ListNamespacesParams)
 	// SendTransaction Submit a signed transaction.
 	// (POST /v1/transactions/send)
 	SendTransaction(w http.ResponseWriter, r *http.Request)
@@ -3469,6 +8445,837 @@ func (siw *ServerInterfaceWrapper) GetEvidence(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// GetNamespace operation middleware
+func (siw *ServerInterfaceWrapper) GetNamespace(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetNamespace(w, r, name)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetNamespaceAccount operation middleware
+func (siw *ServerInterfaceWrapper) GetNamespaceAccount(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "id" -------------
+	var id AccountID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetNamespaceAccountParams
+
+	// ------------- Optional query parameter "min_position" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "min_position", r.URL.Query(), &params.MinPosition, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "min_position"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "min_position", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetNamespaceAccount(w, r, name, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetNamespaceBlob operation middleware
+func (siw *ServerInterfaceWrapper) GetNamespaceBlob(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "cid" -------------
+	var cid string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "cid", r.PathValue("cid"), &cid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cid", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetNamespaceBlob(w, r, name, cid)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListNamespaceContracts operation middleware
+func (siw *ServerInterfaceWrapper) ListNamespaceContracts(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListNamespaceContractsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListNamespaceContracts(w, r, name, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeployNamespaceContract operation middleware
+func (siw *ServerInterfaceWrapper) DeployNamespaceContract(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeployNamespaceContract(w, r, name)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetNamespaceContract operation middleware
+func (siw *ServerInterfaceWrapper) GetNamespaceContract(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "address" -------------
+	var address ContractAddress
+
+	err = runtime.BindStyledParameterWithOptions("simple", "address", r.PathValue("address"), &address, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "address", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetNamespaceContract(w, r, name, address)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CallNamespaceContract operation middleware
+func (siw *ServerInterfaceWrapper) CallNamespaceContract(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "address" -------------
+	var address ContractAddress
+
+	err = runtime.BindStyledParameterWithOptions("simple", "address", r.PathValue("address"), &address, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "address", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CallNamespaceContract(w, r, name, address)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetNamespaceContractState operation middleware
+func (siw *ServerInterfaceWrapper) GetNamespaceContractState(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "address" -------------
+	var address ContractAddress
+
+	err = runtime.BindStyledParameterWithOptions("simple", "address", r.PathValue("address"), &address, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "address", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "key" -------------
+	var key string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "key", r.PathValue("key"), &key, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "key", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetNamespaceContractStateParams
+
+	// ------------- Optional query parameter "min_position" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "min_position", r.URL.Query(), &params.MinPosition, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "min_position"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "min_position", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetNamespaceContractState(w, r, name, address, key, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ViewNamespaceContract operation middleware
+func (siw *ServerInterfaceWrapper) ViewNamespaceContract(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "address" -------------
+	var address ContractAddress
+
+	err = runtime.BindStyledParameterWithOptions("simple", "address", r.PathValue("address"), &address, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "address", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ViewNamespaceContractParams
+
+	// ------------- Optional query parameter "min_position" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "min_position", r.URL.Query(), &params.MinPosition, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "min_position"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "min_position", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ViewNamespaceContract(w, r, name, address, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// NamespaceDeposit operation middleware
+func (siw *ServerInterfaceWrapper) NamespaceDeposit(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.NamespaceDeposit(w, r, name)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetNamespaceEvents operation middleware
+func (siw *ServerInterfaceWrapper) GetNamespaceEvents(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetNamespaceEventsParams
+
+	// ------------- Optional query parameter "contract" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contract", r.URL.Query(), &params.Contract, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "contract"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "contract", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "topic" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "topic", r.URL.Query(), &params.Topic, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "topic"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "topic", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "caller" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "caller", r.URL.Query(), &params.Caller, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "caller"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "caller", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "from_position" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from_position", r.URL.Query(), &params.FromPosition, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "from_position"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "from_position", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "to_position" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to_position", r.URL.Query(), &params.ToPosition, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "to_position"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "to_position", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "order" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "order", r.URL.Query(), &params.Order, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "order"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "order", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetNamespaceEvents(w, r, name, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// QueryNamespace operation middleware
+func (siw *ServerInterfaceWrapper) QueryNamespace(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params QueryNamespaceParams
+
+	// ------------- Required query parameter "sql" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "sql", r.URL.Query(), &params.Sql, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sql"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sql", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "min_position" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "min_position", r.URL.Query(), &params.MinPosition, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "min_position"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "min_position", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.QueryNamespace(w, r, name, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// QueryNamespaceWithParams operation middleware
+func (siw *ServerInterfaceWrapper) QueryNamespaceWithParams(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params QueryNamespaceWithParamsParams
+
+	// ------------- Optional query parameter "min_position" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "min_position", r.URL.Query(), &params.MinPosition, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "min_position"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "min_position", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.QueryNamespaceWithParams(w, r, name, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetNamespaceStatus operation middleware
+func (siw *ServerInterfaceWrapper) GetNamespaceStatus(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetNamespaceStatus(w, r, name)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetNamespaceTxLog operation middleware
+func (siw *ServerInterfaceWrapper) GetNamespaceTxLog(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetNamespaceTxLogParams
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", r.URL.Query(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "from"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "from", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetNamespaceTxLog(w, r, name, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetNamespaceTxLogEntry operation middleware
+func (siw *ServerInterfaceWrapper) GetNamespaceTxLogEntry(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "position" -------------
+	var position U64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "position", r.PathValue("position"), &position, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "position", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetNamespaceTxLogEntry(w, r, name, position)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// NamespaceWithdraw operation middleware
+func (siw *ServerInterfaceWrapper) NamespaceWithdraw(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name NamespaceName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.NamespaceWithdraw(w, r, name)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListNamespaces operation middleware
+func (siw *ServerInterfaceWrapper) ListNamespaces(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListNamespacesParams
+
+	// ------------- Optional query parameter "owner" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "owner", r.URL.Query(), &params.Owner, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "owner"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "owner", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListNamespaces(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // SendTransaction operation middleware
 func (siw *ServerInterfaceWrapper) SendTransaction(w http.ResponseWriter, r *http.Request) {
 
@@ -3653,6 +9460,24 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/validators", wrapper.GetValidators)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/evidence", wrapper.GetEvidence)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/chain/status", wrapper.GetChainStatus)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/namespaces", wrapper.ListNamespaces)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/namespace/{name}", wrapper.GetNamespace)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/namespace/{name}/status", wrapper.GetNamespaceStatus)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/namespace/{name}/contracts", wrapper.ListNamespaceContracts)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/namespace/{name}/contracts", wrapper.DeployNamespaceContract)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/namespace/{name}/contracts/{address}", wrapper.GetNamespaceContract)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/namespace/{name}/contracts/{address}/state/{key}", wrapper.GetNamespaceContractState)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/namespace/{name}/contracts/{address}/call", wrapper.CallNamespaceContract)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/namespace/{name}/contracts/{address}/view", wrapper.ViewNamespaceContract)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/namespace/{name}/query", wrapper.QueryNamespace)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/namespace/{name}/query", wrapper.QueryNamespaceWithParams)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/namespace/{name}/events", wrapper.GetNamespaceEvents)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/namespace/{name}/txlog", wrapper.GetNamespaceTxLog)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/namespace/{name}/txlog/{position}", wrapper.GetNamespaceTxLogEntry)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/namespace/{name}/accounts/{id}", wrapper.GetNamespaceAccount)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/namespace/{name}/withdrawals", wrapper.NamespaceWithdraw)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/namespace/{name}/deposits", wrapper.NamespaceDeposit)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/namespace/{name}/blobs/{cid}", wrapper.GetNamespaceBlob)
 
 	return m
 }
@@ -3932,6 +9757,736 @@ func (response GetEvidencedefaultJSONResponse) VisitGetEvidenceResponse(w http.R
 	return err
 }
 
+type GetNamespaceRequestObject struct {
+	Name NamespaceName `json:"name"`
+}
+
+type GetNamespaceResponseObject interface {
+	VisitGetNamespaceResponse(w http.ResponseWriter) error
+}
+
+type GetNamespace200JSONResponse NamespaceRecord
+
+func (response GetNamespace200JSONResponse) VisitGetNamespaceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNamespacedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetNamespacedefaultJSONResponse) VisitGetNamespaceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNamespaceAccountRequestObject struct {
+	Name   NamespaceName `json:"name"`
+	Id     AccountID     `json:"id"`
+	Params GetNamespaceAccountParams
+}
+
+type GetNamespaceAccountResponseObject interface {
+	VisitGetNamespaceAccountResponse(w http.ResponseWriter) error
+}
+
+type GetNamespaceAccount200JSONResponse NamespaceAccount
+
+func (response GetNamespaceAccount200JSONResponse) VisitGetNamespaceAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNamespaceAccountdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetNamespaceAccountdefaultJSONResponse) VisitGetNamespaceAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNamespaceBlobRequestObject struct {
+	Name NamespaceName `json:"name"`
+	Cid  string        `json:"cid"`
+}
+
+type GetNamespaceBlobResponseObject interface {
+	VisitGetNamespaceBlobResponse(w http.ResponseWriter) error
+}
+
+type GetNamespaceBlob200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetNamespaceBlob200ApplicationoctetStreamResponse) VisitGetNamespaceBlobResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetNamespaceBlobdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetNamespaceBlobdefaultJSONResponse) VisitGetNamespaceBlobResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNamespaceContractsRequestObject struct {
+	Name   NamespaceName `json:"name"`
+	Params ListNamespaceContractsParams
+}
+
+type ListNamespaceContractsResponseObject interface {
+	VisitListNamespaceContractsResponse(w http.ResponseWriter) error
+}
+
+type ListNamespaceContracts200JSONResponse NamespaceContractPage
+
+func (response ListNamespaceContracts200JSONResponse) VisitListNamespaceContractsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNamespaceContractsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListNamespaceContractsdefaultJSONResponse) VisitListNamespaceContractsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeployNamespaceContractRequestObject struct {
+	Name NamespaceName `json:"name"`
+	Body *DeployNamespaceContractJSONRequestBody
+}
+
+type DeployNamespaceContractResponseObject interface {
+	VisitDeployNamespaceContractResponse(w http.ResponseWriter) error
+}
+
+type DeployNamespaceContract200JSONResponse NamespaceSubmitResult
+
+func (response DeployNamespaceContract200JSONResponse) VisitDeployNamespaceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeployNamespaceContractdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response DeployNamespaceContractdefaultJSONResponse) VisitDeployNamespaceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNamespaceContractRequestObject struct {
+	Name    NamespaceName   `json:"name"`
+	Address ContractAddress `json:"address"`
+}
+
+type GetNamespaceContractResponseObject interface {
+	VisitGetNamespaceContractResponse(w http.ResponseWriter) error
+}
+
+type GetNamespaceContract200JSONResponse NamespaceContract
+
+func (response GetNamespaceContract200JSONResponse) VisitGetNamespaceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNamespaceContractdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetNamespaceContractdefaultJSONResponse) VisitGetNamespaceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CallNamespaceContractRequestObject struct {
+	Name    NamespaceName   `json:"name"`
+	Address ContractAddress `json:"address"`
+	Body    *CallNamespaceContractJSONRequestBody
+}
+
+type CallNamespaceContractResponseObject interface {
+	VisitCallNamespaceContractResponse(w http.ResponseWriter) error
+}
+
+type CallNamespaceContract200JSONResponse NamespaceSubmitResult
+
+func (response CallNamespaceContract200JSONResponse) VisitCallNamespaceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CallNamespaceContractdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response CallNamespaceContractdefaultJSONResponse) VisitCallNamespaceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNamespaceContractStateRequestObject struct {
+	Name    NamespaceName   `json:"name"`
+	Address ContractAddress `json:"address"`
+	Key     string          `json:"key"`
+	Params  GetNamespaceContractStateParams
+}
+
+type GetNamespaceContractStateResponseObject interface {
+	VisitGetNamespaceContractStateResponse(w http.ResponseWriter) error
+}
+
+type GetNamespaceContractState200JSONResponse NamespaceStateValue
+
+func (response GetNamespaceContractState200JSONResponse) VisitGetNamespaceContractStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNamespaceContractStatedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetNamespaceContractStatedefaultJSONResponse) VisitGetNamespaceContractStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewNamespaceContractRequestObject struct {
+	Name    NamespaceName   `json:"name"`
+	Address ContractAddress `json:"address"`
+	Params  ViewNamespaceContractParams
+	Body    *ViewNamespaceContractJSONRequestBody
+}
+
+type ViewNamespaceContractResponseObject interface {
+	VisitViewNamespaceContractResponse(w http.ResponseWriter) error
+}
+
+type ViewNamespaceContract200JSONResponse NamespaceViewResult
+
+func (response ViewNamespaceContract200JSONResponse) VisitViewNamespaceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ViewNamespaceContractdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ViewNamespaceContractdefaultJSONResponse) VisitViewNamespaceContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NamespaceDepositRequestObject struct {
+	Name NamespaceName `json:"name"`
+	Body *NamespaceDepositJSONRequestBody
+}
+
+type NamespaceDepositResponseObject interface {
+	VisitNamespaceDepositResponse(w http.ResponseWriter) error
+}
+
+type NamespaceDeposit200JSONResponse NamespaceSubmitResult
+
+func (response NamespaceDeposit200JSONResponse) VisitNamespaceDepositResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NamespaceDepositdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response NamespaceDepositdefaultJSONResponse) VisitNamespaceDepositResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNamespaceEventsRequestObject struct {
+	Name   NamespaceName `json:"name"`
+	Params GetNamespaceEventsParams
+}
+
+type GetNamespaceEventsResponseObject interface {
+	VisitGetNamespaceEventsResponse(w http.ResponseWriter) error
+}
+
+type GetNamespaceEvents200JSONResponse NamespaceEventPage
+
+func (response GetNamespaceEvents200JSONResponse) VisitGetNamespaceEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNamespaceEventsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetNamespaceEventsdefaultJSONResponse) VisitGetNamespaceEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type QueryNamespaceRequestObject struct {
+	Name   NamespaceName `json:"name"`
+	Params QueryNamespaceParams
+}
+
+type QueryNamespaceResponseObject interface {
+	VisitQueryNamespaceResponse(w http.ResponseWriter) error
+}
+
+type QueryNamespace200JSONResponse NamespaceQueryResult
+
+func (response QueryNamespace200JSONResponse) VisitQueryNamespaceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type QueryNamespacedefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response QueryNamespacedefaultJSONResponse) VisitQueryNamespaceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type QueryNamespaceWithParamsRequestObject struct {
+	Name   NamespaceName `json:"name"`
+	Params QueryNamespaceWithParamsParams
+	Body   *QueryNamespaceWithParamsJSONRequestBody
+}
+
+type QueryNamespaceWithParamsResponseObject interface {
+	VisitQueryNamespaceWithParamsResponse(w http.ResponseWriter) error
+}
+
+type QueryNamespaceWithParams200JSONResponse NamespaceQueryResult
+
+func (response QueryNamespaceWithParams200JSONResponse) VisitQueryNamespaceWithParamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type QueryNamespaceWithParamsdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response QueryNamespaceWithParamsdefaultJSONResponse) VisitQueryNamespaceWithParamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNamespaceStatusRequestObject struct {
+	Name NamespaceName `json:"name"`
+}
+
+type GetNamespaceStatusResponseObject interface {
+	VisitGetNamespaceStatusResponse(w http.ResponseWriter) error
+}
+
+type GetNamespaceStatus200JSONResponse NamespaceStatus
+
+func (response GetNamespaceStatus200JSONResponse) VisitGetNamespaceStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNamespaceStatusdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetNamespaceStatusdefaultJSONResponse) VisitGetNamespaceStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNamespaceTxLogRequestObject struct {
+	Name   NamespaceName `json:"name"`
+	Params GetNamespaceTxLogParams
+}
+
+type GetNamespaceTxLogResponseObject interface {
+	VisitGetNamespaceTxLogResponse(w http.ResponseWriter) error
+}
+
+type GetNamespaceTxLog200JSONResponse NamespaceTxLogPage
+
+func (response GetNamespaceTxLog200JSONResponse) VisitGetNamespaceTxLogResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNamespaceTxLogdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetNamespaceTxLogdefaultJSONResponse) VisitGetNamespaceTxLogResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNamespaceTxLogEntryRequestObject struct {
+	Name     NamespaceName `json:"name"`
+	Position U64           `json:"position"`
+}
+
+type GetNamespaceTxLogEntryResponseObject interface {
+	VisitGetNamespaceTxLogEntryResponse(w http.ResponseWriter) error
+}
+
+type GetNamespaceTxLogEntry200JSONResponse NamespaceTxLogItem
+
+func (response GetNamespaceTxLogEntry200JSONResponse) VisitGetNamespaceTxLogEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNamespaceTxLogEntrydefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response GetNamespaceTxLogEntrydefaultJSONResponse) VisitGetNamespaceTxLogEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NamespaceWithdrawRequestObject struct {
+	Name NamespaceName `json:"name"`
+	Body *NamespaceWithdrawJSONRequestBody
+}
+
+type NamespaceWithdrawResponseObject interface {
+	VisitNamespaceWithdrawResponse(w http.ResponseWriter) error
+}
+
+type NamespaceWithdraw200JSONResponse NamespaceSubmitResult
+
+func (response NamespaceWithdraw200JSONResponse) VisitNamespaceWithdrawResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NamespaceWithdrawdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response NamespaceWithdrawdefaultJSONResponse) VisitNamespaceWithdrawResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNamespacesRequestObject struct {
+	Params ListNamespacesParams
+}
+
+type ListNamespacesResponseObject interface {
+	VisitListNamespacesResponse(w http.ResponseWriter) error
+}
+
+type ListNamespaces200JSONResponse NamespacePage
+
+func (response ListNamespaces200JSONResponse) VisitListNamespacesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNamespacesdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response ListNamespacesdefaultJSONResponse) VisitListNamespacesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SendTransactionRequestObject struct {
 	Body *SendTransactionJSONRequestBody
 }
@@ -4073,6 +10628,60 @@ type StrictServerInterface interface {
 	// GetEvidence Equivocation evidence this node holds, newest view first.
 	// (GET /v1/evidence)
 	GetEvidence(ctx context.Context, request GetEvidenceRequestObject) (GetEvidenceResponseObject, error)
+	// GetNamespace A namespace's record, placement and, where this node runs it, its head.
+	// (GET /v1/namespace/{name})
+	GetNamespace(ctx context.Context, request GetNamespaceRequestObject) (GetNamespaceResponseObject, error)
+	// GetNamespaceAccount An account inside a namespace, with its namespace nonce.
+	// (GET /v1/namespace/{name}/accounts/{id})
+	GetNamespaceAccount(ctx context.Context, request GetNamespaceAccountRequestObject) (GetNamespaceAccountResponseObject, error)
+	// GetNamespaceBlob An object the namespace stored, by CID.
+	// (GET /v1/namespace/{name}/blobs/{cid})
+	GetNamespaceBlob(ctx context.Context, request GetNamespaceBlobRequestObject) (GetNamespaceBlobResponseObject, error)
+	// ListNamespaceContracts The contracts deployed in a namespace, by address.
+	// (GET /v1/namespace/{name}/contracts)
+	ListNamespaceContracts(ctx context.Context, request ListNamespaceContractsRequestObject) (ListNamespaceContractsResponseObject, error)
+	// DeployNamespaceContract Deploy a module (a signed Deploy request).
+	// (POST /v1/namespace/{name}/contracts)
+	DeployNamespaceContract(ctx context.Context, request DeployNamespaceContractRequestObject) (DeployNamespaceContractResponseObject, error)
+	// GetNamespaceContract One contract.
+	// (GET /v1/namespace/{name}/contracts/{address})
+	GetNamespaceContract(ctx context.Context, request GetNamespaceContractRequestObject) (GetNamespaceContractResponseObject, error)
+	// CallNamespaceContract Call a contract (a signed Call request).
+	// (POST /v1/namespace/{name}/contracts/{address}/call)
+	CallNamespaceContract(ctx context.Context, request CallNamespaceContractRequestObject) (CallNamespaceContractResponseObject, error)
+	// GetNamespaceContractState One orama.state value of a contract.
+	// (GET /v1/namespace/{name}/contracts/{address}/state/{key})
+	GetNamespaceContractState(ctx context.Context, request GetNamespaceContractStateRequestObject) (GetNamespaceContractStateResponseObject, error)
+	// ViewNamespaceContract Run a call at the head without logging it.
+	// (POST /v1/namespace/{name}/contracts/{address}/view)
+	ViewNamespaceContract(ctx context.Context, request ViewNamespaceContractRequestObject) (ViewNamespaceContractResponseObject, error)
+	// NamespaceDeposit Credit value that entered the namespace (a signed Deposit request).
+	// (POST /v1/namespace/{name}/deposits)
+	NamespaceDeposit(ctx context.Context, request NamespaceDepositRequestObject) (NamespaceDepositResponseObject, error)
+	// GetNamespaceEvents Events emitted in a namespace, in log order.
+	// (GET /v1/namespace/{name}/events)
+	GetNamespaceEvents(ctx context.Context, request GetNamespaceEventsRequestObject) (GetNamespaceEventsResponseObject, error)
+	// QueryNamespace Run one read-only SQL statement.
+	// (GET /v1/namespace/{name}/query)
+	QueryNamespace(ctx context.Context, request QueryNamespaceRequestObject) (QueryNamespaceResponseObject, error)
+	// QueryNamespaceWithParams Run one read-only SQL statement with parameters.
+	// (POST /v1/namespace/{name}/query)
+	QueryNamespaceWithParams(ctx context.Context, request QueryNamespaceWithParamsRequestObject) (QueryNamespaceWithParamsResponseObject, error)
+	// GetNamespaceStatus Where the namespace is on this node.
+	// (GET /v1/namespace/{name}/status)
+	GetNamespaceStatus(ctx context.Context, request GetNamespaceStatusRequestObject) (GetNamespaceStatusResponseObject, error)
+	// GetNamespaceTxLog TxLog entries from a position, for replay verification.
+	// (GET /v1/namespace/{name}/txlog)
+	GetNamespaceTxLog(ctx context.Context, request GetNamespaceTxLogRequestObject) (GetNamespaceTxLogResponseObject, error)
+	// GetNamespaceTxLogEntry One TxLog entry.
+	// (GET /v1/namespace/{name}/txlog/{position})
+	GetNamespaceTxLogEntry(ctx context.Context, request GetNamespaceTxLogEntryRequestObject) (GetNamespaceTxLogEntryResponseObject, error)
+	// NamespaceWithdraw Move value out of the namespace (a signed Withdraw request).
+	// (POST /v1/namespace/{name}/withdrawals)
+	NamespaceWithdraw(ctx context.Context, request NamespaceWithdrawRequestObject) (NamespaceWithdrawResponseObject, error)
+	// ListNamespaces The namespaces on the chain, by name.
+	// (GET /v1/namespaces)
+	ListNamespaces(ctx context.Context, request ListNamespacesRequestObject) (ListNamespacesResponseObject, error)
 	// SendTransaction Submit a signed transaction.
 	// (POST /v1/transactions/send)
 	SendTransaction(ctx context.Context, request SendTransactionRequestObject) (SendTransactionResponseObject, error)
@@ -4303,6 +10912,532 @@ func (sh *strictHandler) GetEvidence(w http.ResponseWriter, r *http.Request, par
 	}
 }
 
+// GetNamespace operation middleware
+func (sh *strictHandler) GetNamespace(w http.ResponseWriter, r *http.Request, name NamespaceName) {
+	var request GetNamespaceRequestObject
+
+	request.Name = name
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetNamespace(ctx, request.(GetNamespaceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetNamespace")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetNamespaceResponseObject); ok {
+		if err := validResponse.VisitGetNamespaceResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetNamespaceAccount operation middleware
+func (sh *strictHandler) GetNamespaceAccount(w http.ResponseWriter, r *http.Request, name NamespaceName, id AccountID, params GetNamespaceAccountParams) {
+	var request GetNamespaceAccountRequestObject
+
+	request.Name = name
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetNamespaceAccount(ctx, request.(GetNamespaceAccountRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetNamespaceAccount")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetNamespaceAccountResponseObject); ok {
+		if err := validResponse.VisitGetNamespaceAccountResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetNamespaceBlob operation middleware
+func (sh *strictHandler) GetNamespaceBlob(w http.ResponseWriter, r *http.Request, name NamespaceName, cid string) {
+	var request GetNamespaceBlobRequestObject
+
+	request.Name = name
+	request.Cid = cid
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetNamespaceBlob(ctx, request.(GetNamespaceBlobRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetNamespaceBlob")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetNamespaceBlobResponseObject); ok {
+		if err := validResponse.VisitGetNamespaceBlobResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListNamespaceContracts operation middleware
+func (sh *strictHandler) ListNamespaceContracts(w http.ResponseWriter, r *http.Request, name NamespaceName, params ListNamespaceContractsParams) {
+	var request ListNamespaceContractsRequestObject
+
+	request.Name = name
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListNamespaceContracts(ctx, request.(ListNamespaceContractsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListNamespaceContracts")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListNamespaceContractsResponseObject); ok {
+		if err := validResponse.VisitListNamespaceContractsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeployNamespaceContract operation middleware
+func (sh *strictHandler) DeployNamespaceContract(w http.ResponseWriter, r *http.Request, name NamespaceName) {
+	var request DeployNamespaceContractRequestObject
+
+	request.Name = name
+
+	var body DeployNamespaceContractJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeployNamespaceContract(ctx, request.(DeployNamespaceContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeployNamespaceContract")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeployNamespaceContractResponseObject); ok {
+		if err := validResponse.VisitDeployNamespaceContractResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetNamespaceContract operation middleware
+func (sh *strictHandler) GetNamespaceContract(w http.ResponseWriter, r *http.Request, name NamespaceName, address ContractAddress) {
+	var request GetNamespaceContractRequestObject
+
+	request.Name = name
+	request.Address = address
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetNamespaceContract(ctx, request.(GetNamespaceContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetNamespaceContract")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetNamespaceContractResponseObject); ok {
+		if err := validResponse.VisitGetNamespaceContractResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CallNamespaceContract operation middleware
+func (sh *strictHandler) CallNamespaceContract(w http.ResponseWriter, r *http.Request, name NamespaceName, address ContractAddress) {
+	var request CallNamespaceContractRequestObject
+
+	request.Name = name
+	request.Address = address
+
+	var body CallNamespaceContractJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CallNamespaceContract(ctx, request.(CallNamespaceContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CallNamespaceContract")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CallNamespaceContractResponseObject); ok {
+		if err := validResponse.VisitCallNamespaceContractResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetNamespaceContractState operation middleware
+func (sh *strictHandler) GetNamespaceContractState(w http.ResponseWriter, r *http.Request, name NamespaceName, address ContractAddress, key string, params GetNamespaceContractStateParams) {
+	var request GetNamespaceContractStateRequestObject
+
+	request.Name = name
+	request.Address = address
+	request.Key = key
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetNamespaceContractState(ctx, request.(GetNamespaceContractStateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetNamespaceContractState")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetNamespaceContractStateResponseObject); ok {
+		if err := validResponse.VisitGetNamespaceContractStateResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ViewNamespaceContract operation middleware
+func (sh *strictHandler) ViewNamespaceContract(w http.ResponseWriter, r *http.Request, name NamespaceName, address ContractAddress, params ViewNamespaceContractParams) {
+	var request ViewNamespaceContractRequestObject
+
+	request.Name = name
+	request.Address = address
+	request.Params = params
+
+	var body ViewNamespaceContractJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ViewNamespaceContract(ctx, request.(ViewNamespaceContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ViewNamespaceContract")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ViewNamespaceContractResponseObject); ok {
+		if err := validResponse.VisitViewNamespaceContractResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// NamespaceDeposit operation middleware
+func (sh *strictHandler) NamespaceDeposit(w http.ResponseWriter, r *http.Request, name NamespaceName) {
+	var request NamespaceDepositRequestObject
+
+	request.Name = name
+
+	var body NamespaceDepositJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.NamespaceDeposit(ctx, request.(NamespaceDepositRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "NamespaceDeposit")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(NamespaceDepositResponseObject); ok {
+		if err := validResponse.VisitNamespaceDepositResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetNamespaceEvents operation middleware
+func (sh *strictHandler) GetNamespaceEvents(w http.ResponseWriter, r *http.Request, name NamespaceName, params GetNamespaceEventsParams) {
+	var request GetNamespaceEventsRequestObject
+
+	request.Name = name
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetNamespaceEvents(ctx, request.(GetNamespaceEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetNamespaceEvents")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetNamespaceEventsResponseObject); ok {
+		if err := validResponse.VisitGetNamespaceEventsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// QueryNamespace operation middleware
+func (sh *strictHandler) QueryNamespace(w http.ResponseWriter, r *http.Request, name NamespaceName, params QueryNamespaceParams) {
+	var request QueryNamespaceRequestObject
+
+	request.Name = name
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.QueryNamespace(ctx, request.(QueryNamespaceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "QueryNamespace")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(QueryNamespaceResponseObject); ok {
+		if err := validResponse.VisitQueryNamespaceResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// QueryNamespaceWithParams operation middleware
+func (sh *strictHandler) QueryNamespaceWithParams(w http.ResponseWriter, r *http.Request, name NamespaceName, params QueryNamespaceWithParamsParams) {
+	var request QueryNamespaceWithParamsRequestObject
+
+	request.Name = name
+	request.Params = params
+
+	var body QueryNamespaceWithParamsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.QueryNamespaceWithParams(ctx, request.(QueryNamespaceWithParamsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "QueryNamespaceWithParams")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(QueryNamespaceWithParamsResponseObject); ok {
+		if err := validResponse.VisitQueryNamespaceWithParamsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetNamespaceStatus operation middleware
+func (sh *strictHandler) GetNamespaceStatus(w http.ResponseWriter, r *http.Request, name NamespaceName) {
+	var request GetNamespaceStatusRequestObject
+
+	request.Name = name
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetNamespaceStatus(ctx, request.(GetNamespaceStatusRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetNamespaceStatus")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetNamespaceStatusResponseObject); ok {
+		if err := validResponse.VisitGetNamespaceStatusResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetNamespaceTxLog operation middleware
+func (sh *strictHandler) GetNamespaceTxLog(w http.ResponseWriter, r *http.Request, name NamespaceName, params GetNamespaceTxLogParams) {
+	var request GetNamespaceTxLogRequestObject
+
+	request.Name = name
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetNamespaceTxLog(ctx, request.(GetNamespaceTxLogRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetNamespaceTxLog")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetNamespaceTxLogResponseObject); ok {
+		if err := validResponse.VisitGetNamespaceTxLogResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetNamespaceTxLogEntry operation middleware
+func (sh *strictHandler) GetNamespaceTxLogEntry(w http.ResponseWriter, r *http.Request, name NamespaceName, position U64) {
+	var request GetNamespaceTxLogEntryRequestObject
+
+	request.Name = name
+	request.Position = position
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetNamespaceTxLogEntry(ctx, request.(GetNamespaceTxLogEntryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetNamespaceTxLogEntry")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetNamespaceTxLogEntryResponseObject); ok {
+		if err := validResponse.VisitGetNamespaceTxLogEntryResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// NamespaceWithdraw operation middleware
+func (sh *strictHandler) NamespaceWithdraw(w http.ResponseWriter, r *http.Request, name NamespaceName) {
+	var request NamespaceWithdrawRequestObject
+
+	request.Name = name
+
+	var body NamespaceWithdrawJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.NamespaceWithdraw(ctx, request.(NamespaceWithdrawRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "NamespaceWithdraw")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(NamespaceWithdrawResponseObject); ok {
+		if err := validResponse.VisitNamespaceWithdrawResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListNamespaces operation middleware
+func (sh *strictHandler) ListNamespaces(w http.ResponseWriter, r *http.Request, params ListNamespacesParams) {
+	var request ListNamespacesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListNamespaces(ctx, request.(ListNamespacesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListNamespaces")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListNamespacesResponseObject); ok {
+		if err := validResponse.VisitListNamespacesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // SendTransaction operation middleware
 func (sh *strictHandler) SendTransaction(w http.ResponseWriter, r *http.Request) {
 	var request SendTransactionRequestObject
@@ -4389,182 +11524,316 @@ func (sh *strictHandler) GetValidators(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"vL1/c9s20jj+VjD83jORnqMV2XFyV3lu5uskTpu7a5PGbnszZR8HIiEJZwpgCdC2LvF7/8zuAiAo0rZy",
-	"dvpHG4skfi0W+3sXn5JcryuthLImmX1KKl7ztbCixl/Hea4bZd++hh+FMHktKyu1SmZJlvz/jRG14muR",
-	"JSnLEl3zNZ9lzXT6LD+cspW4xr/d2+n10Buma0ZPWCGX0ppJkiYSuq+4XSVpAt0ns0QWSZrU4vdG1qJI",
-	"ZrZuRJqYfCXWHGa25tf/FGppV8ns8K9pspbK/zxIE7upoAtja6mWyc3NDfRkKq2MwDWe1LWu4Y9cKyuU",
-	"hT95VZUy57DUp/82sN5P0XB/qsUimSX/39MWdE/prXlKveEoXXgdqw1bcFk2tZgk8Nq1iMDcB/I7JRin",
-	"lymTir3UtVmxhRRlwXRdiJqJa57bcsO4YcdVJVQhr9m3zIgcemD7E/bWMmkyZVeCXfKyEcxYXYuCccvg",
-	"mev9iWGl4AumF/h0Weo5L5mx3ApmayFgX6paV6K2ksDGi6IWhv4sy3eLZPbr3ZA5dg1uftsGzVk7DyYL",
-	"oaxcSFFPkps0mdv8fM5LrnKx+0g/vTgcGOV9My9lzlxvAE3DrTYraXCkXBfifMXNavdxvoOv+wPBYw9I",
-	"wKma5wDfX45Pv2fzjRUw0hH7j6g1W+iaKa32/Gd+Kuu1tGuh7HmttX3whD5obWFCK1kUQjk0aAcxbFSt",
-	"uBHsYOym1SgrS1bV8pLnG8ZzKy+5FTQ5pR9hL2DHVbOeixoBVXNlOGKsYXYlTcCGFTdsxQsmrkXeWFEc",
-	"sVpUJd+wqtaWcJwm1ZQlIs3jAsxUQtk92JkLqZYsjPJlEEPC+PWwuOYbw0b77N2H4++P2d/YfjqdTuE/",
-	"fDPGKcCZ50vxuNDZwm83BpILB5WrlVBMrCu7wVl4ftGnc4APecnlWhTMf5UCc6DG7O163Vg+LwUD7GNG",
-	"WCBI25Q9ZhG/BgIVjeuxd3tPunQmpgVboOufzR7u/Rbmpef/Fjl8cb1nKpHvucee2N+k/s/3tdaLPlCO",
-	"VUSdiRRXtb4UivEll8pYxtlCKl6yeanziwk7ZqVcrizLSykUkHduM2XrxljDOBx7WXCrawAfGznwCMO4",
-	"KtjJYgHH6VKw9/pK1GN8iBu84lJlShYwF1FZw6RlWpUbJheMl6VDBCPYSpfFLFOZ2p+w7wQvRD1jp98d",
-	"7x08f+GxZYWPnxjHx4TKdQEHa7So9ZpJa4i1maNMMcY+zuGrjymhUVULI4ANrhtj2Vzg8kIXYyYN+4hw",
-	"wI37mGIXfhVh4JVACEmDj70c8MSwj/Tm4yRTBxP2BsAq7YaNPi7cnx/DwG4m4xk0gn7NRyauraCxcFx6",
-	"zrQSbL7Bf0aC5ytW8RowB2bo57CKuAU1wx7motRXTNrxESuFZW9oxYKV3PjDt8YT0rYjONmVqGkSvBbA",
-	"XMSE4fFCxAUM0gvCI8PeOPwZ5QAFZRozWRcgrb3Cj7EXagCAROgys1F5loxnLF/JsphsregNwBj+5qrA",
-	"5suaq6L/KaGWLIsn5sj19HvOchAvFhJmlm63/j1vG+F03IP2EzYyfC3cNGEU6uNSiitsQDt8RGJPWe4h",
-	"iVoKJYw07MdX0ehK2xUgFeHhmzQaNRpuxS+RABrgTXB0YCQzYW8Vw83GXdKGNsOuaiHYj69o0y+1hYNX",
-	"gzRWSyfA5SC9qSVgTHtW3TGlpYhLUW+wcQ3AlrjbcJxT98rIpeK2qYXHrpwrrWTOS2zfvh69Pnn19vTt",
-	"ux9OJ+uCvT4cw2x/1lawT7CK1AErZe2RctCEwW9g6EKvuVTUqFGAf4FeMFmw0etnY1iKX26dBpwIj8wT",
-	"VgG5gdly9nuj62Y9o0f/+4yRksCstrz834MtJMWOsuRHbJMl4wkDcqlyAfQaFtOhjTAA/kyZ0dtHTZpJ",
-	"pp5N2CmQ2Bn7eCE2Hz38WgJ8MN0D4c1vCBshRZ6si0Aro+Mywn3BrWWFcFROL9hHfP0xZeL3hpfMavfk",
-	"nOjexzHBWNSEh57Od0gYjou8ho3M2sL+eXH/cDxjV9KuiHyKa2ms+QiKQ142Bj6AKaD49zHFTokOOzYU",
-	"JkXN3dI/HjENNOVKGiQne9itULlIfV8ArOk1giG0IjLIDQkCjrWalCEDxk9hBQD5nmbRotx9yhYJKGlC",
-	"K+1z0AUvjZgx3p037VEkQMy1LgVX0JOn9veN7BkEse6bNKHtua/ZS1gaMUdodCHuHeg7cf1yY4WBzysv",
-	"J+wovoWmg/I3tEAJoPBIS9hw+v0Zrookxxg975urbwntEDMeba5dPHWqKyisR4B4yPf4HJjypCcGOtwg",
-	"YPt5eVhurS9sYxojYU+iayW3D06AQMtJVz1uVfo7leJWGCSKe18D1AoiVNihc7cn2+KxGzkMPLjMVsm/",
-	"TTaNNPYZ+4fIc35x8PzFqFERfhmRVwfPX1zss4rUlwuxyRRQKt1YlPum19NDEKwW8nr86/7B7DeiTyco",
-	"zTRrVghQrWDwQMGR2V+IjcnUla4vgCWFz694WQprJuy1NKAvioJx09qoEvZndvL2/d7z5yxfifzCNGvQ",
-	"PFbiegIC7N9P3/0w637dMVKlA43RQMKtFTWA5/+o6a/TvW/43uJ4781vnw6nN3/q6Sw93cDbSNLk2Bhh",
-	"hzUlDq8YJ715IWq2BmkumjoZe2rJlWWg+MDkhGrWsO/vYGZJmrw8exVt+W3zwUncpMnLVnu91Qy0k/EH",
-	"Va2HKsFvt2w3oL0VtNN9iJ1cc+LCcs1L9vLsVcrEZDlhWTKdTKf7WTKgSn7hacTdfoRFgcIemQx2XBIq",
-	"/mFR+5Png0u6VTvWDiFgX7ZH7oL2TlLxUto1h1M+QCzYwfMXe3Np2Rw/SuFfJoGOo0gln/41ZWttLAqo",
-	"ciFzQFz4ZiFrYyPEnl6zP7MXh6wEETHnoHV2TMfRCZxeu9P326cXhzscvXb+sBig/kMLcZoWyC9Atua6",
-	"2OD0jt+/JdEr1se8IgQMCigTvuvKo327Kkkg/4Fd6g1vQeEjzRC6Cp86aX1YpHkUm+ZZd1WTrsizW9cd",
-	"4eeOEbDz2CY4TAU7VkOpnI0Qpdwae0kTacX6XtJ01vaDAxMAeV3zTe/UBPGgMz0H4zTau3utQIRhHtW+",
-	"C6Dsr9PpswQaFj1xKvedNpZMeQsJ6b2AsNBorhtQWjSTIEvVulmuOgBF/WLCfna6c6asXAvd2HNQklFx",
-	"5UUhncVWD7ke/kIGmu+0PbXNYsGUEIWZZcpZYOBYoGZeyAWwML4ApZbTs3zF1VIMHKyu3ShlV6BfBwg4",
-	"na0FT/90zbkR5wvxKAZsEAL2nz//hkGnbCEEq0TNltwEqyxCAA3aOKcnpou0FSe7KNq5Hk1Wdsf0i0EF",
-	"elSl89VDQeM2+Ck7gd7IEYe9L7k5bwwRtgfBXlteIpyhN29jiCE76XLwhwz2rbMPgYpLClFrxXoUqkr9",
-	"dYgrO7beUDllI9qjKQnE3lyFD8fdZ9C2Z3IlNPCrWMhSRJYLr+FV2nwJIb/bk0f9SbVsrVg4zu9fIPaR",
-	"WeeVqO3AID++Qr+ZbYFH9u8EiXUuZGXN43g6vhf1RSnQUuHh6QZAYAs86bQ/juegr8XbZx48/rfbblia",
-	"CtFKx+/UMqIwxDojUr37FM6o1S0wf08272BiBl3tUurGEMEWqhAFAIMzN/rEeUb4vBTksHczM5avq4ee",
-	"yp+UvMaR0I0rcq0Kk6Jfw1EDj9RHTIlLEQtNhDJPDBsZeOMthIat+YaZFbI212W7WtpjGtA4a6dWwn03",
-	"7kksXw39okHuQEHYk8fgcIF54yZLy6648aCF7Z4MCEhIdLtksnMmhgC1fW5jTIkIlGdQboFpy80j5oKE",
-	"ZjfxqzXEvVpxqU4tt43pq7iPKTP0RAXYVCWuHQ0DyadeOr8xmtLPZbGjEhqEz/Mv0l0d9/gieyswqy9s",
-	"8AUzKncypUYWhbVYV1qX50b+BzfJ7bFUVixpfyvhApr6r7rkepfFmI3KQYNsu4u0rQ6J22Gx/qje++nW",
-	"QQvIsbWDaXsE210aQI7tMxmdt+hUdSAbjl3ptSACawuRIbsAuRJvcXH/stow3nPRIB9Z6HoNlJi6ZkoX",
-	"wtnbmDcc1o1SUi0zFTxDs5ZaPzGDXrs0pl9EUq80ee4yVZNqguxVWvLiRA6+PVJOyJFaN6UYo0+LcdaK",
-	"JJmKfJbsrXXuUHKLWXJko++VHHbBY0XOKqt1X2fBvh5TzSa4OI4SecmO0KbR8YRufUFyfFjgV5kU/jEw",
-	"FQLpo0qSx37joj0bOGmw0s6yd+MxMebfpG2cYXd3xfDjXBdiyABlKAxmzfOVVGKvFrzABxRUxplCDC0E",
-	"uVTh16WojdQqU27Dj9+/Rc36M333GcXLxrDPbC04nCf2OVOf9/b2wn/w7ZwX5wAVYSz7zA6n05Qd7j+H",
-	"//2FfXaSMb2VIEqVcHxFMWPfnZ29Z4uar1EJ5WSAQL1Yop8dxai/n777wYWlYUCcZdsBmKk3dzvZJ+4B",
-	"jYIrcY3zZlKh2nEeAllpuuwz46zidgUj/N7A2Wu/mNeCXxhEOcIb6qpRF0pfqcGutrsACMD+4ZRZoSmK",
-	"gFl+Ibrz8m6T0FXsSWnXJSRaDEOMLVO6xm+d+7kzwfARdHrIPjOlOyF0PrQKJtl+G88qhq2f2ba8GRaF",
-	"Hm3cKgc4TipKCRMDutjtu406uKXnJyaKTAij1CLXILqjkcowI1Dqxp7RiXxutT4HqT7ulb56YpyfGQ5B",
-	"CWdkQ7aCqPWSV52WoYHVmi14zfhcX4qtTkFQA4R16zPNYiFzCYKuD8jrT4blXMF6Kk6qCV+TE9OFJq35",
-	"tVw3axQKsduFGF4afJDzCq13qM1crZwjFFg048UawIRduDWfI3ZgJ9+4TuhTB5KVLgsXcNnZf0Qthybn",
-	"gMFtH1xhMECLXdAFxiFJh2Z4zvuIFvrzcwNlLZ6ZA1aYGwe06vaBsZ+5wOA71MGqWuawq35y8RcRInFp",
-	"hAehYUKhtRN7ROFm0ZQl9HHwTUCFAuOyEBXWXG26ZrsrLi0aVGth6w0rufV4idsGAjx0t/8sZYfP9nFe",
-	"QPW2SZgzYXiy6ULJ0LZKeL8SrJQgajistecLtNpGh9w0+Yo4c7rdd60b6+BGkl5VN4qAtT+NF6o0K7Va",
-	"ippdCFERyyeLAzIMHmxR2Nda2JUuzmE2vCz1lQP/c49fQGG71A+7oGZsdAxtWCmNNRQcBXIWfD/2Z8rC",
-	"jsN+PHeUdsGbMui/CtmctKzUy6WjaDlvDK408nJG7AozCrZ4QpImPeIefdf6xrcpbPRRBO/oaSBkPtjU",
-	"n+Xwe8kr/L5PPEBOF3GDzjmOAlnpUMYPolOF2vTgQQHJ0iM8yPweW3FqDruCYkDogjrA9o7j9Gmfhl3I",
-	"S73Xc6iuhTF8Getnt3gmUfJpv+/rFNsBHihADakeJ5diKKnimMGXBTKYumBiLa0lO3JwIYEOUohrUaB0",
-	"CLxeCtOXzAtu+ePGuOyhwV4UoB4oS/5FtMzjJOvHzrbQdYjgdvG0DhjSkk1LVzIfdkvRBClQ27mefTzC",
-	"Lv5nvyA/RkrAvFeopj3FzZWFcCEJ27ZK7SlXFPMsl0D9QNnLtVqUMkfTqcMyg/sM6t2EnfB8lSn3guW8",
-	"hr1HEQSYaTjfGIfC1QbEAeCCZIgV3TDrTOVckdqKL4WbdFBhMTobml6tNHAvXWOENQror3UzL8XP2ooZ",
-	"OcJRZnCmSWATfY+YQTp5pTEqE35kqp2PXyJsGgxJnjfYxVE/2nM88RNwhuEZ9ut+4DgDPaOjLvSbqZVc",
-	"rs5/z88JstTfe9S/eUkddrH+RF2KUlcCxT3L5pt4/qiOC/dFJDEOBJ9Kg9JRpngDOrcFVUKAQFG5wcfO",
-	"H1bxTal5QWzXz8y4l2QYzhQG+oYw4hZskc/Ghd+88uG2aL7w20aZb37n5hsrrqQhBALsqbjEiNWAiytu",
-	"MgVv/LYORQnUxj5yeF0Ix3e81k+UmTUvS1H7CbIRR/wCgcbhA0qAXIX9w2Ozgb54gCpZyS+k+gKzgT/k",
-	"/4BW/bn/Amf8ipv2dMtckBMGYf1HAQi5aIBP6t9jhBrQLcaNC2VxoZGE0Y9FzYGsXmrQlntOt8fyBCD2",
-	"z7VdtVgKJ2aBw2yRdtzieJnBcEhYG3ZnB2LvaHxE7//hEGgAE/gQvZc5ThNPGpKh3cLkurQqSZOWGocf",
-	"DvnvD6PronG7lvdOINqyCEWcbacIlhhM3fCVNAGV9TxvaqMHwkuOMWaWadWmllR8KXbg3n7EIbGrGxu9",
-	"k8135pLJohQVz8KddkNB/WhgBRnUeIcJaenSpgy0DG0s23/BRt/z69ONytHqaMb0UeqUGUdc0+1wLfKk",
-	"CXslhKI4G9IDUUnm3cktdJ0pvwj0Ekrr5ElRUL5PsEm75wYfhzEB2JmiDjBbxPW/5hciGMLbjJtuQ+/w",
-	"WzCeqZqrpRijKMcVmzdoRlWChZwql/AbmXG7dvJMDaa3eOenJN5OBz6yhqfBhPHjq0x5j3zUgfX2CTSb",
-	"OGbp5KkJ+wUW5MxcFAssFeyd88aOuOfmaxCKAKo1QkIUQXjCvUDrQ6ZoijiksXzjs2r9ZMedfC9U7pVm",
-	"bXLXEWznVvacUKwWi8YIJ5H1DfO4Zec7xWJvGYMdyg2L1rRTwSCw8PZFl/3nToQ7BkhTU9ZUzFJcNOx9",
-	"PDM8ZLo+olzKgK30tNcvYIwoFztHz205Utf8+i0123+xUyydCTmVDo5DFOU752rc1uOeHVBOTiGXwtgJ",
-	"O0GfCrVziXWKYcBzHCg3MkKwbv7TwfiPCTL1LsQgbvQWhY9xDgvt7CvzTXcqvTmMwiQObsb/+6ehcOa3",
-	"pM7GsY49vvNFTlrUj1ES1fWaW/KpPjtox45crM65f1/PH9xn/4UX1XbXtXO45xZKdk06wVNKa+06Sf2a",
-	"htA18jn19tcrZq2oYoL6uNao1HHFDp4+Q3aHkW5bubnEfDC1lNJ+QWFlQtl60zGkt1lkZNMbyO5zDIjS",
-	"+yglb9ZO7Ia4YJQhieb00uV2I/3WlMo4uSeJ68FRct4NWATnbj8a+THC/W4bi8KrH1Gg7g+CwikOoQcp",
-	"w5nPGwXFsXYWq16iaJtHmpJyKepYJdiRqv/sW5wGc+Z9odFOxA+HJkIAv6R75f3YWZsmH1qy0YdELYwz",
-	"C8MqY9s3Rg+4o3EWRQO47gyWL/AlUW6P8DNPbguwSnvyui+es5Wlgc8xNH0tjfnyyPRg69oW6hdCnM+b",
-	"Wj08lvalj0e6DgG1qQ9fThmNMfFDWvngwL0zWQ0PVXFZeAnGB3w9atTwt9y46KoixUI8JFIqbUkYlgqY",
-	"pZE5zC4EcjZfUODm7NpFkPUHP23yHA6nE7jaVAVXEegJaAncuGom9vrxCGd0Mvqauh8orLUTRxdhWbv/",
-	"qUf3ew9zxM5DYuiADBelCUZ5yvVQyu7M5Q3phUskAoaEVtYQqGnkvESzk2WFqOyKSTaasr+xf1PtBh8E",
-	"Cud9TPEDag/l4qNMubbGuaewyAX6qFKiD0IVzorD3gDBHZpimimso+Ti68lZeiGQM690bfPGUqGlq5Vw",
-	"FlzyLhTkOhOqcAoNcni3Lm5ZpY0k8mZ8RZUey0WYfEFMTpvxNGBZk/mKBYi4UhJ7bS0XWMTuQ3kE+Ce0",
-	"6o/2Zni/aQ8GI4n9zIaZQ5hqWMGR02SjRHfjHOKVc4V4pNqZPHth/k626DYlmvG9BydOo+4AbigcqINU",
-	"a4HGHAp0maHyj1gVyqC4WiPwAsNt+kiEddceSni2chBgbk8MHINJSA1/HAo3PJBb2vZWuJJy0fA7bwXh",
-	"bZqcClV8cG5lSn7FQ8nL9xEQserANly3NJTuMkIEU5y0EZwizpR5FlPytFPzbjqdTm/RCTH3+OBm/Oc/",
-	"3WvUi6c4pNbQ4m9LeN89HHjbDnBbjn0rew4hfkgpP3n1+vQ40ns+fP58+vnzz6Sg/ExeIxdLtGGyGIPM",
-	"8Wma7t9QYtupjwNFHZuteBmq4OVNfSmczMaO1caRc4xMlcCxYaYgThjNOPAPP4UVN6EwH9qdQZxu3Qd4",
-	"HPuB/C5OaC4yhQ4XbkWxbZbYfzb9QrvE/rNdEs87cn6cCtKnr94DiPbFnso6oKy2pnf2FggVhn6ITKFZ",
-	"kGKJvcgHfFurXBzFqbLWvzVUggl9SxR0yy3yW2NByV3J5coru/A3RtVEDki/0U71yrkdoH8ufWWAsZx+",
-	"baXLQfYOleuR/TlkoMXIQMzYuUWlCyC5l1x2cogCHt1xjt+pyGH+xJAVo5NHdPduxdv74Px7awLa/Piq",
-	"VcdNPP0dxZ12C3vD/ByZZRyAglUmWk3qAuI69piv4j2MHYbbCBC58DqgjqGyK1Z0Scxd7PA4eO8iltfG",
-	"0o+2A1ORqG8nQoNSoMt+ynBUIgvUjUIUR+2zVtIlCjwvRabQXhxmPw4FSCjOoFHy98bVWGv7RnZjWmbe",
-	"5mHD9Cj2n8q4zsUCaKi0qQtkgJGkWr6m8loRoFwidhTnsJUhLR2EUtaH0EAB17UvUPMIVSvQO+NKcmB0",
-	"UU0BMZphCRHEXO4rmuyItVR7ZDh+CSugHFMkLVZCwxEePx7LB4gQRDeVQEcx2QeAAT7WIaTDfkQMztXh",
-	"WrXFxpz8IgriujbGtWAlARU95w820XzvApLJ+DyU1j7yme/jI2DYxIBtlN0WpoTxq4/Br9Cz6/PlYsxe",
-	"cwztDiNaWT0GEN7XUtfSbu5d/1ILM2i3+hr6TZeWPV453u+7WOdDsUPtOxzkazDDszi6vovRVj/W2apF",
-	"LiuJtUNbyU3X6MZIMWF4U7kxkWHtbu87g+9vCUsayp4YsMBBD46U4JpTT5c9vWxr1rYHqovq3dPvqGC8",
-	"VWmym7a7VQkl+jkcqPJIsSX9Yi87icsDLs37jDGdcYZUzqiz27KBv1ra65d5VLkZkpze6DqopWTW9kbp",
-	"EODUA/6Xe2dbw7iPlqpI+0FfKQlVnWo4MAhNqh8r9Xje264pe3B7r9td7dMJ3dhcrwUVD43m1Aa6ENgp",
-	"kgeDbYSLEClASqxE/tSX1mAZpZi3pn6sUer9AN48rMqNT7+7olKxAvVnkkOvammtUBN27J1ST4yzQbhG",
-	"IGxFlY8y5fwJsx75uUL+BXsDQq3zt2DFZUHlODE/SlqDlufcRffABwDFJ5TXZbzjZPSTMk1FgTlABFP2",
-	"lgJ135O4lGbKPfjQEl/3hKS2lP3kchfcY3jfpkS4enNtXBF3raj1u0tRL0p9Ffns/Ci+22PKiDgVNs2U",
-	"f3jGL4Qak7DuoSGx0LPf2pGbTuBaaaZ+qbVaYomAlH3LzT+BBp9p/U99lTLc5W+5ObnOhShEkbIzWR3P",
-	"9aV4I8QrXqWZoj9eilJfveQGnqfsJS9+IDD3FxToPLtmjqojPHvQQeOKtGNX44JXleA1ac8OX2Yh0s7F",
-	"GGQKU4a6mUgoQOOq0e6yQVrBrlaoiSOC85LKhF+K3Op611KDDtuTNNkGapImLVCTNPHgwE9760zSpA/D",
-	"JE26kE7SpLs57bgOK5M06SBC9Nt9GD1p8SdJk+4mwVdd/G+HCvieuNJeEW60X1F/9weOti5FIF5nTjzp",
-	"uZnrzVZybLjBgzRFd32CcbEirR4TK6he04Ez/5pb7vRTF7B3xDIQRESWYJqw+8SXRCe/UKZ+5mXjlWjE",
-	"yVoAXZkhRlog1DQ4ZZrBSHQLxI4IdeYSTJI0eVVyuf6pzco6tfxC0Ma4v16f/OtdTXUKXp/86xUgUgmb",
-	"UstiKV4LdKiF379IuypqDlv7AwCm4rmgkD1AK9C9FHRA8cCi88yFBH/A5I2TEIqNIUSnK4AhTcv/+R4r",
-	"mYqwlh2QgOTMNAFJYagUa6OcweTFIZZZdJICVummIpEz9nd+yU+xmYO5YSVmQADtRKcrhdIe/N/zZ1vW",
-	"5NH086/7e9/89ut075vfPk3T/W9uxoNRZj/Htqltm85ahPs+ttNkUsZNiDMi76u03SsIfHJMpqSd9KzM",
-	"0qAfubFeQ5aWjX757u3Zyfvj9ycfzt8cvzo7nayL8RHd1JEpk+taGIYex9RVIXduQUSgFA2Qhu1PniOZ",
-	"5YoBQIxFs1SD/747HTDAbE3tq1+cE5tPfVoX5gmRGSl43SohaldMZshhWgCPL+W8OqgYfMqAIy8oP0wJ",
-	"SpaCbuHRmtt8BQ+W2hhZOQ3ODEqXCNmH6qc9mJIQevFgxfelxsJVdHWKjAqwui0+12YogL2t5okh4nWj",
-	"zC0IwkbrprSyKqWo2ffsb4BP46E6nbeWZ/XkLJpRu5kevveqdu3JjI/pF1jmo7w3DoetLFGeB6BFFnqS",
-	"EggO3JXi28b/r2FCCHbXkDkdTcrNHhDW8bivY0hHGvxf2/DuML1/ga19KHDvBpXLhR4++h9OTs/Y8fu3",
-	"qPb4aGlE69HVSlpR8UrUQwU+/0pyNN41AUoDVvHY+/D+FWXCaXUpFKLALFN7W5zJ4QlKQSQu+GLGRDlM",
-	"ygxfYHW3lm9NMsWcuExtpCKLY6OkNTOyzQF9ouN8+5VI/iKKYLCGRi/PYOJ7DE3C2D1eWpfcEYcNnx+3",
-	"1+jUgpmVvlK3lRqHJuxYbSj0J677YWA2IMjg5St33Kt3y6V68Y16eFMLzGUlrqlQK97bg67kPRch77RE",
-	"qnHgE9XmutjM2KeMEqqzBP/OdeHGcnlfGWAqcTsOsz68vvbKKEBxDgKkqhriQc+vr0nHhVeYx2/iRH7A",
-	"H463zDirgfHVEHzpBVdGhlkNChooLooJVVRagqp3hUFKvjfohytz5bELEzjyEv3GrpCTItRFrYgXofRC",
-	"KRUmM845osX/7AmT8woLnHDKj9alq1StQpUD18DFIcMvDPJUS4zeYiCvoAeffadBwqCPX9EVg3sUuYEJ",
-	"lE4M3DsJ/iHHXLiCbrQCRMxXjboQhdterqisjqvsE7Vg+xPa9MPpNC7ZgxfZ8M6C3ZU4lGMSyGYQBED9",
-	"xI6e7bdlLagbxU6uK5HbzrjTKV5iJ1WDRVQO9/8Sj08aN6gPijFxDQgJE18Ki3k4tG2MW8bLcnbXRN01",
-	"Ky5HJxSaWEglzQoFEbxPStrhnfc3JuF5o6W6OHLvbq44HOYx0aRaV5XLN9rqiM5+mKcvqxwHfbRFjWaM",
-	"qw3eKMTmjWVIVlHDQHD6amMAte6uuUEOp8+9UKwYFdDAwjFYlyEcKAr0osRpugrMYnVLeA7jjJ5e7j+N",
-	"DaBPAVopg8eUc/W0BA5ux0gWfL57GEWVm5TAZl3lDrKTiXUF7VBgL40m4RDToffYT1Q9Y7tYEtFKJDN4",
-	"I4xlcql07aJdAFNen/yLCBkqZ+HIQ8MaxEC/I7Jma100pXAXyVhpS2CDxMVIcUBedvz+bZIm7sAks2R/",
-	"Mp1MsdJ+JRSvZDJLnk2mk2ek+KxQUAHIOBJtnn6SxQ08XA5dyoC5bBiy+DdbN6Kba+YrCHSvEzqteG1C",
-	"/PlZLUSm3DUst8WWBj3EsQ2fgVEKvhj7u4LIQUz1W3xUO2YDttl/aZRYGQ5Aa+TEsaAb58ToZmrGN6KR",
-	"K3wrby6qhRAn7xth24wU8hWSDatXCaGl56P4AhNmgL2v9NU4YEmYmU974zbc43YUOvZP0jgwKFPx7VAA",
-	"2C4zGU77HHVSW8dppu5IOm2jjQHCM6Z0veZluQmPXKpdmikjARJ3ZIxSwADN5YiigjE+WJqUAA39pe2S",
-	"wxZNwvI97wp4ifCkVSMUMnXlwvLpLIVqZm8LrINtj0NVnPiS4FtE5vaTp+0lwjfpJ7rdFwlCe72vv4yn",
-	"vWK3ECguhGDKvrrUS5xzZfIRF6l+g6ubjLJDwUauT0ZkjhAkOrUpM0KQEWQ8YT8IUfhbFy9EZV2yZKiG",
-	"FC4q3lpKW15zp+uCqbTnb1tXEh9Mp492IfH2TUUDVxNHFWHoGjWnseByvR0vF/JSFC0nwwBIi+kBBMnO",
-	"RV8UjuE3cXiGYcnh0uQ0Mc16zetN54ahlOmKomzLjZM8Pd10lxOG6zA9TWvpH+rafGmiK49M8hsM1SPv",
-	"T6MrWh2Z752B1iL9X5+Br7nZfnoDm+xemXB7Fp6CqKzng3YLC793rqY1TqH0iPUF+7DtDr5tMxxQz7p3",
-	"cTw2cfIu9wHidDDFOGy5btbJbH86xavH3a++27ZPs86CD1DXll0IlCFJaqHbvUfziKqlrn6sywQZewUI",
-	"GKDPTI0yzAaWAsMMr6ST2+rN7fGz3s0/bRD5MNi0s70PDQZQiMbh+AsfDvc/YLBsQw+CAOwr0vswg6FZ",
-	"uWiF2y6P70bRk717Pz2Y3uz5v/eHoqm/LgXfjsMYONzvsIzQUtAt38bqevMIZzouekjBHBEjmG+i050y",
-	"JdpqBPDOjXz3se/oHXed9H/iF3Rnztckn3QpzzCHfERK2aW9LYQIHj34bOkefabk4LJF+RD/XdKLQ39J",
-	"sRjezIhiTwSb2OcTIf/nkE6A2SQvDgfdP1+Xsf0BO3PstIH5xouRI2eVxOoq8aVeI18jos3AGN+1kUjT",
-	"n7ZxM7ftZHwPwVeEZjzMAEzpzcMB+kvIcSSeRhomZl0WgvFaxCDDT1qIxUWQBnXu91zWKGPE5fycGzTU",
-	"qHLKb7dSnU9HCTqun1EhLDk1KJaneyl27NkNdfzGs0xh/Xis6tCrq0dokGKhO59FcWeNPLJPXelQpy7U",
-	"u9tuFy4wdtXnbq8QCN15gDzZrheYgiJMJNvVMiO1lfpIqTRR8G3eVgAxU7dWQGSdAojrqLASxQDAZpC6",
-	"m6kKJJ7QOmUEkQup3B3LnK4tE4XzYG/l2WTqg9ObsYYuyB8uXwf7iTmUE6W6uTyqwLEyNQJMI1PieMKO",
-	"ibM6g4DT9z+iVPgxaOoId6srwwSvy03mqklb0+JixY1hh+x7+RLtk7y8IoNGWcRQcJfZqk2marHm0kcr",
-	"hcqRruj5hlI98dTMGHdViI3lF7ANdVOKTAWrOjpefGUlnGrpaxYOKfqhntgwS/lj5eP7JL0ZyxLyguCZ",
-	"RjfInnvQotLhVtpc5zvYdbLUei/Kfyc+/uVu8RHT8Q4jWfLZHy5KdgrP3SNHeox7OB8YJJ0R3XVFxN0B",
-	"xdQ0Vy3xVvbQM2Sj+KLNLdVC0D4fG2L7BR35QJ4tZhWioy9QLXcFiQtPCf4mSlucsYPpQTcXB89zprA6",
-	"uxWhxIW7WAXp/eH1deticGUg2Bv0OuKdS/Dq25OzTPUW/glGuKEglMLXGOkFooZXWYJ5UnQvvffcXFHl",
-	"RGcCXHMqC++SnLjt3bvg4ODKzcs4qpT8qkCdBDqIaLkLLssJe+tU2hkz8j/C0cvO/fiZGgVHUzp0McH4",
-	"KGTheBNPuHHApIyzJTeZIteVq+PXr+yBI/vAPAwWTJmVFVbWJ2rwN7YQIlPwYDQ8Cx5q8QPe+ASY76UK",
-	"4Z2dOoW+xApeTo380F1JljpnCmYak8DgvvUpxduZLldc2lC2re0YgFyWbBRVDydgZQpdu4iIgG8g23SK",
-	"igNl/MYBto2ioBEkVgZ0FXVHvQLn4yNySLBOKB5Z2TGAdIXpbZtMRT6LUbeEeTS8Cma8+MqFTJHRG3Ap",
-	"jm5CaQTdj25Z8blwN/7nIlOd2x9GnYLsR6wPidSx3yholgoFGayntUExyaA68OIQ/o/5zxyt+aNQ3h1R",
-	"JKrBjm4C7mdKooE31WNN1ZxXhu1P/4e8E3WmRrdUcPfwim5GwEsX2pvqCHAoFsZfoXzTARi1Gw1VkKdR",
-	"MnVbIwodlbfuJvc2wExhfYpbgppZVTamE9zt7mH33uhMhdyggV0GlOzX0Kfj2ZQlNiFv2OAlJrqxc8Dr",
-	"UBE/ZYcH34yHRKJToTppJqRCC2Nf6mLzaLw5ri1x0w0HckVPtsSCg0ce+nYHwfEw93q4ZHDazDHQYCjh",
-	"N2L+3bydQRmAWOFdunV3B++3lbh0ktutJTtUuviDzIK3q/JViIhQ8c6N05D9jK+49wx71QIdiOPUuUnl",
-	"f4D0RLlF3UbOJ+OvRnXhQJoqu6KQ4TIB+mkplE/yX6Sj+DyZK4EJ2+7GKEzmjsUfPM8PNwzZbha2q94k",
-	"Xe4xzquUC3E/zrZVH+9C1Z/brx6IQN3Qy+7oX1YJ8P4CgG3nA3d29DCzXSPmYDqf4+PYVzsWiEEtAkvE",
-	"15f++Dd1CSfe2mr29Gmpc16utLGzvz4/fI4OO9f+k6cNwZQNOqt71tnw6LmzBUZPaBY3v938vwAAAP//",
+	"7L19cxs3si/8VVB8zi2RZ4c0JUvehKrUXtmWE5+1Y8fSJqeepY8MzoAiVkMMMwBFMba++61+AQZDDiXK",
+	"pr2puveP3cjDGbw0Go3uxq+7P7bSYjorjDLOtgYfWzNZyqlyqsR/naRpMTfu5XP4R6ZsWuqZ04VpDVrD",
+	"1v+eW1UaOVXDViKGraKUUzkYzvv9x+lhX0zUDf7Nv/Zvmn4RRSnoicj0pXa210paGpqfSTdpJS1ovjVo",
+	"6ayVtEr1+1yXKmsNXDlXScumEzWVMLKpvHmlzKWbtAaH3yWtqTb+nwdJyy1n0IR1pTaXrdvbpPWsMK6U",
+	"qTvJslJZuz63E5HyK0LSO4NdTVC0a4QT2opS2SK/VplwRdHZQAAexi6p8Fqbt4XVNOU1Chi7UKUoTL4U",
+	"hUmVcBMlTJEpMZFWyNks1zBgeCinys5kqvasOL95VVyK+Uy4YmjcRFsx4x4GVQMLCWTAl8SRsAn8YoTE",
+	"Dq046j8WIzXRJhua9kK7iXinXLnsnoydKju9ofH0+X2uymVFoKk2F76zVkyV/yjVuDVo/X+PKj5/RL/a",
+	"R/94coik+NnP4ZWeagdfNXWR449x25kay3nuWoP9fj8B+uvpfIr/6iP9+Z+B+to4danKep8/Y+vrLBgI",
+	"i38NxOPuk8ditHTKimIs/im7f/S733ffJ8I6WTptLgWSS4pcOafKRJjCCWWy8Mtedw8eir1ud28Dm+F/",
+	"7uKxmYS24cP/gRG8D8P4uJ882b/lf77/j9Y6x91Cu3ZWGKtwy52WZVHCH7DXlEGyI2OlEmjw6F+WGHO7",
+	"paTWsJdVTl6KsdT5vFQ9JDx/EYm3deq/MUpI+jER2oinRWknYqxVnomizFQp1I1MXb4U0oqT2QzIfCN+",
+	"FFal0ILY74mXTmgLu0CJa5nPlbCuKFUmpMOtwK3vWZErOYYVhaeXeTGSOayoU8KVSsE6zcpipkqniWyy",
+	"Eloyz9+MW4N/3k0ZL+Vu36+S5rwah9CZMk6PtSp7rdukNXLpxUjm0qRq+55wO6318nY+ynUquDWgppWu",
+	"sBNtsae0yNTFRNrJ9v38BG+vdwSPPSG9/N6z4reTs9e4b6CnY/GHKgsxLkphCtP1r/mhTKfaTZVxF2VR",
+	"uC8e0LuicDCgic4yZZgNqk6saM8m0ipx0OFhzY3TuZiV+lqmSyFTp6+lUzQ4U+xgLWDFzXw6AtE+Fq6U",
+	"xkrkWCtQXHtuACE/kZlQNyqdO5Udi1LNcrkUs7JwxOM0qHmeI9PslmB2pozrwspcgfQKvTyMYnhefz0u",
+	"LuXSiva+ePPu5PWJ+EHsJyD2+/0+/tLBIcCel5dqt9RZ4W/uA8UFU2UBJ6qaztwSR+HVjXU5B/yQ5lJP",
+	"VSb8WwnoLPSxeDmdzp0c5YqUAKtcr9WkS1QHxj8jVSX067l3dU3qciaWBSukW9+ba7z3PoyrGP1LpfDG",
+	"TdfOVNrlx17Y3yb+z7dlUYybdJ9IOpMonpXFNSgpl1Ib64QUY21kLkZ5kV71xInI9eXEiTTXyoB4l25o",
+	"XDm3zgoJ215n0hUlkE+0mTzKCmkycToew3a6VuJtsVBlBx/iAk+kNkOjMxiLmjkrtCN1TI+FzHNmBKvE",
+	"pMizwdAMzX5P/KRkpsqBOPvppHtw9MRzywQf71k+x5RJC1QL2uOymApQx/Bos8dDI4T4MIK3PiTERrNS",
+	"WQXH4HRunRgpnF5oogMK7AekAy7chwSb8LMIHU8UUkhbfOz1gD0rPtAvH3pDc9ATL4Cs2i1F+8OY//wQ",
+	"OuaRdAbwEbRrPwh14xT1hf3Sc1EYJUZL/E9byXQiZrIEzoER+jFMotOCPsMWRiovFkK7zjHoUeIFzViJ",
+	"XFq/+aa4Q6rviE5uokoahCxB0zWqJ3B7IeMCBxVj4iMrXjD/tFOggrFz25tmYEQ8w5exFfoACInUFXZp",
+	"0mGrMxDpROdZb2VGL4DG8LcExVkIcVlKk62/Sqyl82zPHnNLv6ciBfVirGFkyerXv6fVRzgcflC9ItpW",
+	"ThUPE3qhNq61WuAHtMLHpPbkeRdF1KUyymorfnkW9W4KNwGmIj58kUS9Rt1N5DUKQAtnE2wd6Mn2xEsj",
+	"cLFxlQpLi+EmpVLil2e06NcFqM+wQCC8WIFLWUkeLaO9ytuUpqKuVbnEj0sgtsbVhu2c8E9WXxrp5qXy",
+	"3JVKUxidyhy/r35uPz999vLs5Zufz3rTTDw/7MBofy2cEh9hFgkTKxHVlmJqQue30HVWTKU29NHcAP8F",
+	"eSF0JtrPH3dgKn66ZRJ4Ijyye2IG4gZGK8Xv86KcTwf06D8fC7JdhSuczP/zYIVJsaFh6xf8Ztjq9ASI",
+	"S5MqkNcwmZpshA7wn4mwxepW07Y3NI974gxE7EB8uFLLD55+lQA+6HdBefMLItookXvTLMjKaLu0cV1w",
+	"aUWmWMoVY/EBf/6QCPX7XOZgedKTC5J7HzpEY1USH3o5XxNh2C+eNaJtpw7Wz6v7h50BmlgkPtWNts5+",
+	"AMMhzecWXoAhoPr3Ac1dlsN8DIVB0ec89Q/HogCZstAWxUkXm1UmVYlvC4jVv0EyhK9IDEpLigAfrRbs",
+	"PjjA4VWYgSVDum5ZVCx3n7FFCkrSopmun6BjmVs1ELI+blqjSIEYFUWupIGWvLS/r2d/QNDRfZu0aHnu",
+	"++wpTI0OR/joSt3b0U/q5inY2vD6zOsJW6pv4dNG/Ru+QA0g80xL3HD2+hxnRZpjzJ73jdV/Cd8hZ+xs",
+	"rHU+ZdMVDNZjYDw89+QIDuXemhrIvEHE9uPytFyZX1jGJGbCNY2u0tzesQKBLom6eVyZ9HcaxZUySBJ3",
+	"K1dRxApbNM5rsqoec8+h48ZpbvRMmgaLfSD+rtJUXh0cPWnPTcRfVqWzg6MnV/tiRubLlVoODUiqYu5Q",
+	"7+vf9A9BsRrrm84/9w8G70k+naI2M5+KTIFpBZ0HCY6H/ZVa2qFZFOUVHEnh9YXMc+VsTzzXFuxFlQlp",
+	"K9dpS/xFnL582z06EulEpVd2PgXLY6JueqDA/tfZm58H9bdrvtOk4WN0kFROKfr0n/3u97I7Pum+eP/x",
+	"sH+77o1asw28jyRpnVirXLOlJOEnIcluHqtSTEGbi4ZOzp5SS+PQaQeDU2Y+hXV/AyNrJa2n58+iJd80",
+	"HhzEbdJ6WlmvG91AWzl/0NT6UiP45YrvBqy3jFZ6nWKnN5JOYT2VuXh6/iwRqnfZE8NWv9fv7w9bDabk",
+	"A3cjrvYOJgUGe+Qy2HJKaPiHSe33jhqntNE6LpghYF1We66T9k5R8VS7qYRd3uRDPjh60h1pJ0b4UgL/",
+	"FRrkOKpU+tF3iZgW1qGCqsc6BcaFd8a6tC5i7P6N+It4cihyUBFTCVZn7com2oH9G9597z8+Odxi61Xj",
+	"h8nkxejt3DXKPZqyd6OOlkKKVOb5uoc0k07u7AREhzvZLs9ePgeN69nL59f7opQLsLIPIjN7un4I4lDu",
+	"9Uz4WRMB0qumlWRTExQ4kNujIlvi+py8fUm6Z2yQeksQTmgQzfhbXSFfJxupYH/AwNe6d2DxkmkMTYVX",
+	"2Vxp1ul24tQ9r8+qV9f5tmu6pv3d0QM2HjtFm4+BmttUG3aSoppfYitJSzs1vVc2n1ftYMdEQFmWcrnG",
+	"SEE/qg2PaZxEa7cNs6VXgdV+CqRsYH0y6Ik0InrCPoc7nUxD411EtHmAYeGjUTEHq60QGpTJsphfTmoE",
+	"RQOrJ35l58HQOD1VxdxdpKp0aLnLLNPssi6a7l7+Sh6qnwp35ubjsTBKZXYwNOyCgm2BrolMj+EMl2Ow",
+	"6iU9SyfSXKqGjVV3nCViMSmsChRgo7Uiz/ruGkmrLsZqJx580IL2j46+F9CoGCslZqoUl9IGtzRSAD36",
+	"OKY9W2famSTHMDr6diYqeZs+mFRgSM6KdPKlpOEFfiROoTW6+8bWL6W9mFsSbF9E+8LJHOkMrXknS0zZ",
+	"Xl2F+ZLOfmQHGdj4ZBFWbrydSFVqryZcxYnzntq+aNMa9cki8P46fNipP4Nv13zOxAZ+FmOdq8h1403c",
+	"WWEfIsjvvsqk9rS5rNx42M/vD9B7ya/1TJWuoZNfnuHFoauIRxcALRTWqdIzZ3dz1fNalVe5QleNpyd3",
+	"gMRWuNNpffjMwcsm76D64v5/XL2HpqGQrOTzzlxGEoaOzkhUbz+Ec/pqA83fktM/+NjBWL3WxdySwFYm",
+	"UxkQQwruvcdXQ3KUK8Iv8Misk9PZl+7Kfxh9gz3hPbZKC5PZBC92WBp4pj4WRl2rWGkiltmzom3hF+8i",
+	"tWIql8JO8GjjJqvZ0hpTh5bdvYVR/F5nTWP5auwXdXIHC8Ka7OKEC4c3LrJ2YiGtJy0sd69BQUKhWxeT",
+	"tT3RRKjVfRtzSiSg/AHFE0yq0zw6XFDQbKd+VZ7IZzKdqF+9z24NhQa/CmVcudyzhB84FupmpktlyXdf",
+	"8QcOGtZkakW7L34g/uusayL8/Zcu03OVKwenoBoXpWKzoLSOhsunPt5KXFTDo6uFH/wcerv3WGJrTd5I",
+	"mrTv7t51ihbGL9NvpXZ3LNOVWopFqZ1T5i7rlH3PO5nslVp+DgnjuTVDRFCyunJ5zO7dgchouRuk6wql",
+	"YX7bUZfoCdQFLjlz0s3tuqNrl4rzmr6MoER1wwc5sGt5yWxJrKuzLV1RwQK7eJAHi1WoB926gMb2wA8e",
+	"MKJ8qwuVyK84VdNZUeQXVv+Bi7SKdUxaM8Vw4vWf6jrLNpOxS5Nqcxk1F7kcauf8FpP159U2INGYyQNz",
+	"rKxgUp1D1So1MMfqwRQdOtHRUqNsOHty7wogslYUafIOEqBgA9Dlt8kyHCHVRS0qU+OinII6Qk0TcJe8",
+	"7sJfH5RzY7S5HJpwPzyoVJY923h3n8SHOOkVi4Lu74emJPscdUzt6C43uubvkoVOcIpynqsO3mwLKSq9",
+	"fGgi5IJ46RgUQZfjjuAsiMCga/twb01X1q4o1uU1trVLXxPRhdWq6K78GB17NTzEyhtkzIYJfpVB4R8N",
+	"QyGS7tScOvELF61Zw06DmdamvZ2iFXP+bVKhjVeUoebHaZE1nvSWwHBTmU60Ud1SyQwfELRU4sEJf5Ny",
+	"Bv+6VqXVhRkaXvCTty/RvfSJ3vuENtbcik9iqiTsJ/FpaD51u93wP3h3JLMLoIqyTnwSh/1+Ig73j+D/",
+	"/io+sXlIv2qwJ3LYviobiJ/Oz9+KcSmn6ImR5IVD55BGtA3aEv919uZnBqciLNaJVRh24i+92ACIW8Cr",
+	"gYm6wXELbdD2vghhJDRc8UlIMZNuAj0grF5Ub4xKJa8sshzxDTU1N1emWJjGplabAArA+uGQRVYQlkg4",
+	"eaXq4/KXp6Gp+D61mpfS6DYPgRrCFCW+yyCU2gDDS9DoofgkTFED0nqAJQyyejceVUxbP7JVoytMCnEt",
+	"uFRMOEl2eg4DA7lYb7vCHm1oec9G+KTQS6nSAuxX9NRaYRWantgyQkkuXFFcgGkbt0pv7VlGm8AmyGGP",
+	"LMlhFn19KWe1L8MHrijEWJZCjoprtdIoKGrAsDw/Ox+PdarB2vOw3PXBiFQamM9Mkn0upwRlYIAix2yg",
+	"UojNjlXz1OCFVM7QhY0m/WLCcAg4ooXMpkAmbILnfIHcgY18z43Qq0ySSZFnDLuurT+yFrPJBXBw1YY0",
+	"CAmquAuaQDSiZjbDfb7OaKE9PzarXG1kTKwwNglsVW8DEeCpQgguOiJmpU5hVf3g4jciRpLaKk9CK5RB",
+	"lz+2iMrNeJ7n0MbB94EVOMoIWGEqzbLuu15I7fBWoVRgZ+bSeb7EZQMFHprbf5yIw8f7OC6QeqsijP14",
+	"XmwyoBQvGIjvJ0pgwI/nWncxxquLaJPbeTqhkzmJ205EWcydSjgcCg2phH1pYCQWpb/LxKZJE5yVc0PE",
+	"3O/HhDCFyAtzqUpxpdSMVAJqCg8UGRy2tU1fxQ5VMrMeT0TfsgRBSsxzZUV7Y5RRr9frIKvFLXnyjVE8",
+	"EnNWv7qJZJ+ddJO9FalZHyJSlKVuBWc0uEp40PjIs6h5T4B1eVo7Klcm73/DT1eEalKJVFx7v7XwLAF7",
+	"W7PYUCabFdrQCWMrFpFzNylK7ZbY9WPs+rnCuDRsBARtdXOAk9yzIuM3oq9jSoVYxIj1qvhEnok/mVit",
+	"jqiLPPZ7foGqTiDJ2S+vtANqjFE0gw4sdc6nFB2vbbs0Tt4kgdU5EqAUaZHPpyYRi7Iwl9ExjFKpU3WZ",
+	"KaNZQjxmpqam51bZSoLyvP9QpcAv7EBcEB7iP1FQ299z7dTFf/K2AYmHjMJaZiJOzs9Pnv2UiLfvTn58",
+	"fYK8Wg0CJNoFIufXx7EodbjepydhZfEL+JaXF3++YCdz7WigD0tp/E5Fvj8QhPBf4LWcU2U5nzl/CJbK",
+	"znN3sSKxxCc83spiIWQOf2lbCaND8Vo/5TBJaoTCJMUnjJlckZ1Bi2uI0sx9jKaIgybRrtNGHAnrZWs7",
+	"Dr1kJvftXMyNvJYaHUHREPxercT/fJUh26ZYdAZg4WkbYhdBPhazGcJ1S4HHSCZUbtViokrVPCCQOfYK",
+	"SVaMUUuBrnm5pspNiuwCN2WeFwtmwyN/EoMuWtcTcRvRZ6J9At+IXFtnCUwO44X3O17SODgbc5w6iRgM",
+	"BfV2nUGDQDsg9iWvQSrnFvdjhAqLFHuMyFzRnltJa00Njt6rsISrumj0UnQyRU+DyueDc7zWE/59KWf4",
+	"/rqa1UpakZrUSlo1jScK/CH1JX4Q6R/ofG9UKcAG96pBK2mFXYJD43M4uFDo4IxmFjgtIkv8bOWQ4EaD",
+	"7I2+8kIW+vIClP8mycb/CBIGTNNYTOAU6zu9lbRo33LQ7dpmQr/PKu/isInjmsGDl0V3DUo3VdbKy9gn",
+	"twGThtZu9f66H2nVmY6EaHI3nV6rpnDaEwFvZmhUlJlQU+0cHYMBO5MIbTJ1ozLUJYCKWtmvjO3CK+ou",
+	"IhVA2lzjjW6RkU+dBlnuOs4WT08+uymSiomhHV3mFTOdNuNxaIAUosegQ49E3QZ56Cfk+0i2RKfRmuLi",
+	"6kwxGHX1krbwylgU7Ua6jlugtjLOdYp3xsxlFtf5WqtFT5zKdDI0/INIZQlrjwIdDKggqRCBLM0SBD5Y",
+	"PnQDreoBdkOTSkOuStLUeNDBbYlxeRgTPynAYilKjK1Dp8zzYj7K1a+FUwO+zEL1g+5kJd9y1fEtqCbD",
+	"HH8tSGcemmo8foqwaNAlQY5gFdvrcT6dnh8A34gPsF3+B/bT0DIilEK7QzPRl5OL39MLoiy19xZ9rjKn",
+	"Butcf2quVV7MFJr4ToyW8fjbpOvSG5GXoCHsSJM+NzQgSJVxOpUYasUOX5l3+EpwJpd5AVoV0NOPzPKP",
+	"dCM+NBjiFQLIKrJFYBUGXj/zgVbosvbLRqk4/MqBObPQlhgIuGcmNcYqBV6cSDs08Itf1iZ4ZGndjgMr",
+	"QiAmaw1+oMJOZZ6r0g9QtCXyFxixzA9kipmwfrhtltCWDFQleAAYLduP22/yv8NX62P/DfY4qLRhd+tU",
+	"EfoEaf2tCIRnaaBP4n/H2ASQW0JaBjHz/Shx9K6kOYjV6yKVbh1ttCsIBHL/qHCTikthx4yxm9U7V9In",
+	"qmmGyyLi2rA6Wwh7lvGRvP87M1ADJ8gmea9THCbuNBRD2wVI1GVVK2lV0jj8g5n//gCKOhtXc3nLCtHK",
+	"LUB0sm0F3Y3JVMftJi2jbtxFOi9t0YCrPcHrdFGYKqh4Ji/VFqe377FJ7apHxW11zzfgNAJRcLI/wtmj",
+	"ReGceKkGOqj1l+TkmdUuEWAvFdaJ/Sei/VrenC1NijdNtkMvJeygYuGarOLUCUKk3EIpQwBjsl/RMSrr",
+	"gxsX5dD4SSA8SjvWJ1VGkd7hHpKfW3wc+gRiDw01gHHC3P4UXTh8+VnFWtc/9EinsZBDU0pzqdD+BF1j",
+	"NMerM6NEiKbnGIXo6q5+Nzo0jYHNHvWl6WynDR/dgCbBbf3Ls6HxUMSoAec9Kugq58OS9ame+A0mxE42",
+	"igLTBtaOYWht6U/zKShF5BQCSqgsKE+4FuhxHhoaInZpnVz6fCp+sJ1apD87JUQV1n8My7mSN0EZdkix",
+	"RrZ+GYtLdrFVFN7KBSCzXLNqTSsVnMBjf6fEeR94R/A2QJmasAsFb56M30k0MtxkRXlMWTQCt9LTtXaB",
+	"Y1Q+3jpsYAVBNpU3L+mz/SdbBRHYkE2D6dgkUX5ieMmqHff4gKKxM32prOuJU7xHZ3c2pVQwAkPd4giB",
+	"tlVK1CPfDzrfJrzIw0aCurE2KXyMYxgX7CkaLetDWRtDOwzi4Lbzn//RFMj2kszZOMhj7dx5EDAH7WPU",
+	"RItyKh3haB4ftJIGWA2jGu9r+R2/9hnIGVef19ZxLissWXdOBXQMzbUOjPFzamLXkEwtyuj1J4iXPONg",
+	"STFReSa0sTpTdW/ojlNgncSJgVJ2Bk+ipFfVffduk0qh8hcuafk21zTMdSchm+/k8j6azqLUhl86ucpF",
+	"jkYqXb+BEVQq2QBZ2RTi6XMgxVmOwjDv5GqfsPLPxtZxJipW274Bk68EmkyLbJ6jwTef5YXMFMGUMjXL",
+	"i6XKLqTbBQ/QXW7gBL5woE52zNjbU3Uj48UsVmfCmCxb8VyzxRQS521tMq0z8zeznarB3jnj50iad3wt",
+	"QJsLV1vmb6PJY3KTVcW0rL6qDzrAo+KwqOB9C32fzUdTba0mrBWNhCwQYDNicZholOP1u6OD774//G6D",
+	"ZoK5Dw5uO3/5j3vJ48d+J3GCZ3+FD2SebwGS9lpYim6tXXlheOAMYOIQFH9DsG1yl8jPv6UEDYrYSh4B",
+	"Z+kOQ8hpwa5pH7qBrntUZdeUt5Amtt+kyO3yGFsXYTEC5s7LiLsZKMq76xU3zxfJpmuHwAv3c90mn41P",
+	"Wf0w8ROuM76V3waHeecsf25Em74xwR9CFxYxisU7AmxeOAboldc6VRiaSrno1l3YhvvZxd7DkbVj/x/z",
+	"06wo2PEMY2sQiL3ea3kT5m7fqhLm390n0DHdx8iSgzX+Io7EDc2y1+uJv4jD5k3kUy8fHB3dvaVWlsfQ",
+	"1ScO9V7naH3B4hVsZtGwXJ/Bpu/QhfXt+DQa6528+stclZ95RiKCYYMDBuHHeMf1t/1E/O2AMDz6oSkV",
+	"zn55FWK2KsfIwdGqZ6R+Zf4vW5jeO7l4zRfgt3it37wjUfmfYsar2mm8/+Txd4e1pOv795Ec+tiG1hZT",
+	"jK9rYPl8auqcteaEWOWdr24VBXgigkDZPkpaZbGoj/TBq7k6k4ctpyvnJpWuKbfJ66JEyJUVU+nSCWJ1",
+	"GLbIYCtSwdv7nNy3WNiE0Fidprwnm89Gv2JMjnhUd7IBi4I7U8Tzhuf84ejHHVDg9pVaej9cm1NrPTL2",
+	"EWbXgu87K9kuqpQxHstVzo1dwXBJkyVCjz0oKkHR7fFmE1z1NddtqWCqF7vJjkD5JtB77K8GKaNEhAug",
+	"HgnMAXrY7lInVLljpY93bfsM7pzwQLpqg/TpPIRzvIkDz++g9CC0kohqEiGPIx6UQHtP8/WQuM2Jn2NM",
+	"oL+MW5MgCKlrVnYDdivxrh5KjZ+CPDBby+y1U3V1qxcLs3scDi4d86RXd3cpHfHoXdG4qy3lt0q7P8BU",
+	"wR2WkjuI3a+tbJy2Qbtj0f+fxwewWOdalZxWxOmHEDcsFrTQlEzNWeGoiECDgtHi7vyaJqtSwfNb2Czb",
+	"62SVwhQ92mCUn/jL6mD8FLF2nRAjU5Ai7C5cxyiekFxfQwMmjNBZT/xcGNyrqhTtqBkySztRiQ7pRP+Y",
+	"sMX+no6AJ5R8X82cynrixHsAoAEbebn2ojuVny29NDTB29NJAlSd3ifIFGOH2VE21o7DCPQlBpwh1L0h",
+	"UP1BuJFVot+FH9FOSHtlGcsQ4SDvkVPVJdoxJQXnxLkhwmCDBPvWPm6GOH1lLAysz571eCpEvZDZFZC9",
+	"W/d/Fj5ZH8DTJU88YdjXGbHNc0pDvbru9QT2sDn8mL6SDMctcizIm0AJqJ9h4oWNFk4rjKfyyTOCxq9c",
+	"TMWHiCCSNw0y6E4MzXpwit8ex8zc1RLzJeW2WUdJRLSSFtCklbR+026SlXLRSlocl3I/lqZ5a0dzPCPf",
+	"Q/PtxPqsQbQPwM5HfDwmh7agwLZREAZYg3RqIZcJejYQ4hGA9XtWnLx9ia6CTuOWh8P3IoT2bjicOd6F",
+	"oKJFKSYyd42tlQrFd4MW9I5/8QE9EyVzUKHRkCg/w91nK0o2yB/6cVDpEXtWlBgbE+LJo8MHxPybvNSp",
+	"mKrpCPYvUzaWpx554PmFmoMDGr7E9Da4DOtcgru6EQ38G+MdlHF0iDpOnl4jSCad6jpNSsFay/A6evl4",
+	"XP4ApcQKuZsQTr/6mxeJXsFYkpr2sMkEZ3r7HqPFvtMkw5T1IW1PY4KXrZOLf8OLyihTzHbDa8jtEqXy",
+	"3uruclNeF2UutWnmHgRa12wi7UjMASNnCNbHr20I40S2fYTs/ujv81Eh0nxuHe1Bz0P+Y1A76ddGrq7b",
+	"itulwVfp3DULGz8NrqRkY5871nTx5V3alJLCO3tDFNVxtV9tb5qJv3Y2ZVvN77YuQVhQESc8JDkwiaxX",
+	"RlhnBGFD12FxifFLKH0tB8KB3rqh98+wbe+2V7e1RJHvQ9hxpXl4bGANhVX9TE4dU/B7X8Fa3fI2aXf7",
+	"v1pnb176tmvW5VZJdvg24X7HQbh3qNm37TrPft/hYkLEJg8nttcwmhyB+n5yr1itd1qmzMme3+6WbeHW",
+	"dqNux9jGWWEdY0DLSlFOCJPjrT3YXklkvQ1NY+7U6tozGH6irXKriNMbUr5RczuzR7CiHluTKEto/H6n",
+	"hbIlnBizuiv4LEvyLmssWPC9jbfaiZ/99np8tKxrq+3+3fgA0a4QAdGCx1cRh/3Hh/1vhAvwRGm+pNhh",
+	"scoTBtsg2xOeIwnQWjtPU6U89CcCJewSaERmeMVwuwXuRbNj2N6uPdeN00HX1il0QiimuUuL6b0a4s/2",
+	"Db+4Yw22km113+k38I8GvEaDm/SOS50K6FCtVEVHHvSdW+hcN2Vg/6lYiOk8ncT+gVCPUMPBm85LchbC",
+	"ycXpZimB+bbeAei530rwv/sPcATQMRpPARbrpVPThvyNO80xvsq0QlrWZKvdci8eOXy9syoF0dbC+Q6q",
+	"KAwPAZqV6voibOt4zzw0+WDEfcxtRGM//buZDSa/AVFjXKk/B6tQrX6DfjZRMttJ2do7VFuERIDpsouO",
+	"0ATy7hRYwZm8VD4RaiQrJo3gX09Envida/GrVovPUydkeblBN1c3s6IE+bmQdlqlZrFJAFOINpct9zdP",
+	"WyrjDPy/K94kBvjVh5a6mx79NljJuRZGAzRFnDorDatqzb017ZPWeG7S5nr2FWlWWn1yH2iDMjznvjD8",
+	"l3DXfq/3Q4x9eibz/EdJ6Wa1mc13E14MpMbWKtI2q4mP9/t/PVzl30DCeN5bcHGz/vfvVic2YlTw5s7K",
+	"xZ1nux994/TtxuLxUY22ONsDY7hjd3/bFbNuQGn8gJ7SlXqXDdbc/wtM2RZN791sKM21hwmHqubfNCDl",
+	"W5QCx7n0qqoNTF89DsXAV5j9/gCV2rDvN6FtVFgx/GNT4vS4zjblH/XFeJpTp0e1Hbd0JVTDaUQqYIJW",
+	"7Lgdz5MKt2aK6yvs0IiNbi/vCt/wE92e3iGXeiVKN3ikTGD/4InKdBNeK4o5+nLbHQ10a8fznJ1FkRnv",
+	"RV1j5Y4K5r1Sig+fe8B6pd14J9TcYD7UN1db6zcbgeG7Kh/0Y1Q4iKx9GLamK3Pi+FufMOo+7Y7eEm39",
+	"+AD3eJcKoausg7g8aZYP1etWZ23Dvc22e41vetYn/ubK39OMpc7npfJlS2aNqaJKOUNZRrHgMt+zPgXG",
+	"sRi2hi1RGM9P9+OaeRrcXa1ch6d0shGkv77dIj0lTLhxpVh3QP/o+pbriRdEiYDXj9AloVIzGfO+Kjqm",
+	"w9u22OgVWPU04zdz92b8o4R5vqTcPq/JIQr/rpK7/cq3evGzpyHf2z8oJdqzKiMaP3lR6YtPZXYCdknS",
+	"enOtyjGlhns+p1TSanu4QWAkpPF8NssbSnHicAMAE++ugGS5GrvVfIM1JSuCwFpsethqVrEutNmZlsUJ",
+	"PlnjgMaLudtZ6wvGdJiohOmXDx5VmvrAqekdDB3bjofdpJbAHOI+E78qFQW32LDMP7dJK8pFv85NnLyr",
+	"CmexAUo8pfI20oiDR49R6cIycKfjsUqdvlbiLZbSxwQlhWEgMiU1C86fKnVWVWOeLnMaav9zkhIq/k8F",
+	"+wfVwG4pU4rHGf/yjNJs56TqIYTbFPhVQ/q8eon3L/aj+vIAWSj6sF6qc1do76a+qPboDpMurXeCCYyw",
+	"i8Jtug/FnxJhKWvKaBkFRfm0vNKmylA9RExApso4bdSWJ/Wv/osIr3dPyg9OAxXgtRED+Cndu4niIg5J",
+	"612VWqLJfW85CSrMMs63jVVFeGucR1VCuDmLFo22QwObYnP5O7u3qfpYsjE+sFFx1AZ0R7pRe1iM0UY9",
+	"cazUxWhemi/XFJ/6OkU3odpk4mt7JoL66Pkunf7iqnbnetbc1UzqzGe58dXQervWianqUpZ4RB4VoSAF",
+	"RxtQEqxOYXS9z9FLz2826qVnpER65bSq48tqKurZ0rKT2d3sTnBGO2P99PMdJZXyGmmtEZdV67+9Chul",
+	"fHlXLF5O+SZgVQnHHNRsjF+WxXwG+zAEdtkBvEBZH3GVnhziebYoMLdVMZ3l+N6xj+vj9+j25lqllJ/R",
+	"x3dRVThM4EVx+r1pNjSnPsNmp0rvbLpw7pUYtMHhVMCslPeb8pNf3GgzLmhPJ0MTgX9mXEpSW4FOddHm",
+	"omYNCiC/u06aF/AlAzmKBYLrotJo63AmpNNObkaR4G0gNdJZVGTmMpBkNzdWrIafEnFy9uzly27IbJQ1",
+	"ol1pxXZ2YeeRDGWxQADqBkeU49THRK4k0D+M537G9tx8m7TOXp9vSIV3gmSDIxmjO9J8zicAMpe6QTRy",
+	"qijR2YDr5RdjLqBP965uaAKYzOpRznEdmZq5idBUfPFfc+ui2p9wknWokoDpIgmOh4a/tZxmnINCCqsS",
+	"OvmUyTiHpXhBdRfWh5gMTa7k2G8wyot/pVDnnBSlS+dO4AsLhlUqzq2cUQp0ZTJO54a6K88rDl7T1q/Z",
+	"mjKJNHlAFaqq0n9DXIhOJyJQRJaqIlWPy9KNHxDQwAzwCr5a7+1F83pXAMc1N5Qf2QZAnB9qmMEx5/Gj",
+	"awCMU7EcHj/jqwHPVFsrHh6cd6fCx4sSjfjenRN2S7RzXjG51/x4NaaaKgw1p9JOA4rfB67yMSA+ThJ+",
+	"4MKc60HhbufIFhjbnq1Xx/wqEBruaEPNUZxarfutl4L4NmmFCOj7rofXA9XPfnnFvu3RMiSlxPzaubR2",
+	"ID4OW3rYGohhq3s0bN2Klz+fn/54+k60JUPrhubJYRcEYKZSPcVq0HBGdBL4tIRP93tHt+Ld6ckrShRN",
+	"v1sxbL00Y220Ww5bVMN/2OpGj3yEh6ZHWllq09FwbmA056f/fS7aVIeG6pugRHBD84/zF93v8J92UiwM",
+	"6B3/+MuLFy+eUyMjaqR/0+9DO09fvXmaCNjO4ud/vHpFOSWn8iYm4T7eAK88qUuANdH3EIS/Zj73YLx2",
+	"/1P3b//c737//p/97vfvP/aT/e9uO41JBPEmvTCKObYKnsBsuNUXZj4dISSn4Y6Fybwc1BemKEVtWVZy",
+	"HHb/5n9qGNh7kELNeWHWLkrPfnm14f4HuDTolnTns2eRb7EsC5y0aIpUevkGUy/LGpI1PH/+alBPR9Co",
+	"7jwsytFPZkN047tigdbE8+evamkP1t8aCFfMMdsAph7QRrRZSUMNqPNAmzRWfu48HjjOjRMQAOHul0l+",
+	"AaPFvCOcrbh/VYXeFqD2jsb5/Pmr+/3G9bVJWmfKZJ+HrlnJbfkQwC6jks9j+66OYun3+zvA5sZDbIIn",
+	"0OQp925D3tGtg1tWM8g2nmLQXxx0uqY0qBTUvqt9cfrs+dlJ5A199+nT2adPv5Lb8lc6Rrjy4FLANtBG",
+	"gHy8pXPkzMfbog0jJjIfh1vweXnNCQh64sQwCp3q2Gqw42GkKqOAaNC9/RAm0gp1I1OXLyljucx1VgXb",
+	"oiqzXvueqwqO1NBgqn6wSFcT2u4/7j8wo+3+4/4WKW1r3j+MRNtcmbwZG7BlqfJdXgHjndgC4819s1Sd",
+	"4CuUQ7/PeGeDXbRJP6rQUevm+26L0we8QW9jjsJWwlF2KxbwFnK64oTbpMWZ8puvO0JNEcQ6rl1wNFxt",
+	"VMn8xUtQ/h1nQECAJFWk9g5CgYdAqo6jtCyUxh1+tRS5j9UqqHSzdGjDYtSzmOjLib8agb+xNmNU0sQL",
+	"AHbUpxxVuiK/eXrrEz/72i56puwdDvodV4iglO9YX7aYN4BK+AIgkOReNooZp+KjO+T7GxOV4NmzHFGI",
+	"/n5fLe/O1YqX90vJghk6mG1+eVZd3uw4J8Kv0SUeEyjc4UWzSbisau327qvUI4lLkKwyQFQUpEbqB+U4",
+	"aOLr87vUpJBiJXZ1VxlU2qvljfGwr7Kb+MoTi0mRrybASCIFwiO1jqtnlfeITuZRroYGM9CH0XdQDUAb",
+	"FH3Yc6N/nyu6mKraRjUkclwPTZyCg8J1x1rlmRipcVFSTYymHBkRoUiPqeXHqKff0kyhRKxTqAERN30Y",
+	"IG7DrqHrHqz34EEFMk2LklJpFeLEWkXHtYS/HsC1+PoGHBz8Jk6oHrMGG6iWv3WH4SIhf8aEiwMhOIQu",
+	"0B4UNHD3JqTNvpaaxp8vrNfGQdaB18Kd2lipi1R+8YXeay5rTVCFsaLj7BJLkdJat09fvu3uHx193zmG",
+	"A5sOYDyw+e6xt1Po+zkGtVqHY1jl7KnEirChR6dnuyDC21JTNd375n9ZKNt4y/n1wu6qOmO7Aju/rnOd",
+	"L+gdALbYydc4DM/jGu11jnbF7lI9p3qmMddclHG2RNBLgulXfPojOrC2vx0+h/c3JKpqqsHfcHcFLbAo",
+	"wTknXi57eVlBq6sNVWf1+u4POZLjKq3beZBrxTZqZ/SGHLW7ySZbKwiyfQhZQ5GU+zxYtX6aXBFRY5ty",
+	"jzwkucdXrNEibZPm9AKRr+SuIO+YhzBsztL48HovFYzC+9pmZP1gEm9SqrB+nJG5/oPxsjSoxqwpO6oH",
+	"Uwc+NC5vFb3ZaIqQ+YG+xzhuFj9Lamk59xPBeYZ9eatLObO9oQmhmtBM9Xqkn8aZVBmJN2yJT59Iuren",
+	"yslOA6oAdb4dZkD1iWf2rMilo9pURuY+DSx1NBCpu+kx8AufHKN2nKkUWNAfQjS2WhmgLxueryS3Z0Vo",
+	"VbSnthMPqPol5I2T6QQWLIXfG0e6bbrAxp0SRaRti2sPmO+N2QwzTnO3q9A1zK4aB7gGjtwJ+gha08Xc",
+	"BnhqgGt+/QykFJBUy0Bqa1lUHpgkJM7VcVdGAS4+KKvwE19U4zZp4c3EAzAv6GU7a7RsPEsQdj+7Ow1h",
+	"FGtYrXBSFxPrO7NGsTjVAE9jU86BNVWhFgcfcHL3hjPEKlFVkpCOM6q5iGURFdfyy8D6nqn0EeWAm2Zi",
+	"2HpKVRj9xd6w1ekJj8bzUBaTLwWdAxS9OTQK/ZJk37P7uidOPDR0z7LPnz8CIza6PBwaRvUN1tS6BdoF",
+	"cObRFRyiHsEQB8MB5odRO9pZRMmkXIcR06guZ4gSnOfKevhi+x/GzmdUQhGUy0Rw2MVbMkOToeEH7yql",
+	"lp+QNZyIf3C9fH4Mv69FZVQVICV/RV/74IsIOet78c2eUBX+M+WSofEPz+WVitaz2sFjH6rCowl7Lxma",
+	"qqzGjbbOJlXGmrdFkb+Y53kiOFKk+kz8XLg3C4P4vCifljslRzy6Yfx66BwsOM9cbR5CsEeSofmtLMzl",
+	"M9gjifhR2legXZ8XxatikQjksx+lPb2h9DCJONezk1FxrV4o9UzOkqGhP56qvFg8lRaeJ+KpzH6mhV4n",
+	"adDgxY1gfR1XdG190G2uXYczc8jZTMmS/KLMsYNQlZVjDYbGUsaPmt8HmBNnjR71Ja6MWEzQx8ohUhaX",
+	"7Vqlrii3vVvl/VaFBZ1FxkZFVArs+Zntl+booHUaYlKRmNKtpFVfnKrftyHpao0Vo3/zi9GTioNbSau+",
+	"SBibVNuBVVdhx8GsVnijeuvEW2+rDN+KS9Mgw8dPPMdXwVG1D5nnW7XCL8Tz919uVyhmkNTnbOOuIdvL",
+	"ZY11VksChCyEHJ5SOcNiL6d3l4GAey6dZCcn15E9FkOwZtWwJaZKGn5lSnhHhgoOza+E+0VPLLJ/qUCI",
+	"DpD5HZyF1PmVUjMq9U8Qlm0T18Akx0jMZ7nUU88WLbwQvaKINct/PT/97zdlhi8/P/3vZ8CzsEZPS51d",
+	"hrA0/+8oQW5UsWxKFvuPxTX0Y1IuU61qz7hS9TsFnHcaKoTjIX02ARrSsPyfb0t9LZ2K5lL1iGnRW7Xi",
+	"ZLlyahtGIYdG0gLVsinmem7YM8/wLjZJQZow0msg/kteyzP8jNfFihyL98NhgohZqgJ98D9Hj1eus9v9",
+	"T3Vs0/cbsE2/xpcgq5cHlLLWH2FRkXHlEiFtCH8i6KxeTTtd4hrYodGut3adqQk7jfGYXLJZtH/76eX5",
+	"6duTt6fvLl6cPDs/602zzrGYG6fzobFpAecfwkUTMcNWGNOJTJaQhSP2e0chmYEDewzvP+b43zdnDZ7+",
+	"laE1OPh3G3se39P5HBVAOZ8KPtygK1VyBrWNmXhyPZodzAS8KjSnMkwLY2BCDJyAR1hVBR5cFtbqGbsK",
+	"m1O1I2W/1Hhaoyl5O66+2MP6tDAZLOS7k9cn3o/Mkcy4xBeFbUxny+VUVJQHtZlBRHs6z52e5WAbvRY/",
+	"AD9tU2OmShzgRV40omoxPX3vNQyqnRlv0wdcAQe3Je7VtMhzdBwB0aKrYFJaiA4oJxsCFr+Grzpc8IHk",
+	"XkUT8OiBYfkc/Do3thTu/bmXRXfc8T7gUrc5njAYt80KBsWig2WFjja2cxNSbFNpCqNTmRMSayDs73kN",
+	"wjk0nKWBgEijZRX1k4D06RyTAwh+uVLLY9CPR5hf/dnL58deZsGDofFpI8QLqttdWjJPybUQVyuazfIl",
+	"eh/wp32wUQmHMjSlmpVFNqfiEph4B4QW/LEx/0jDLj/x4wpm/7YZbtcSeKyiRZAADVsOl5RQ3Q/o72le",
+	"jN7OG8MXke7rHT3D5SDXgmirmxkqb5zmLECp+AY85FCMU6hsOTTsaCMZGguynf3yirCm9iEV4jb34bPO",
+	"r1DA5ynhfOpIiu07rMGy1roM6Q22zrLBAe3NUgV/XE1oWeVJjdhzJcSloTZdlRSfWMPzYlJthHtFTOUp",
+	"u8XrkXHRrFO8Oz07x6IOlC/jTSmnklNJLybaqZmcqVKczPCS4kb8KKwiE+c78heUCoOHTSHAeOi+e/sM",
+	"ta1nhblWBs+WwdB0V1RePoCmtHXBVqmHOthEWDnGIi+VQtwbGsFuAfpGG7oznxuNgZFyiaU7WE9o7/Mf",
+	"P4j9pN/nGnJyaTsEBREV5AI+enoOA+8KBDVg88NW/waDJlDGIXatBirF1/ms4U9CYATfUgyw2Nvpy7fd",
+	"oyP8RJyYJQWExbn4LIwGpGaWiGHrf8/Zphq2kqohjNucqBsK2aSf+jdrj5GwIxjLRN3gmEJxIxguWars",
+	"V0IELh5wcqrEqMiWGJyC5TuGLfw7LTLuixPBDOEIZI8ujPrw5sa7/VB8g/WKKfBgHEc3N+RNhJ8wIZ4N",
+	"+R2Rw476/Q7GwIladjbYLwTzxST4whQLePcxd/xOuXLZPYGthjwoHTTAcs9WOf5dUYipzMdFOVUYTF0q",
+	"sL3xBM1mhTaYx1iDOc4jwoFg7UHr7Roj0hzRk5zxyxD7owdJVpmccm1A54Jn0Mj/6iqbypkSGD6IB22R",
+	"0ynHOMqZdBP+gHM3wL/QuWwumSalmlGZtJ8KMH/oZRCKyrgu4drhqbdju6cBJcWarzTQTGGAmdPJ3Fyp",
+	"jFlEGvHT+flbca1KisMMX4j9HjHOYb8PHV7wFI9pleIJY0s0eFvpdMFKmWqKHjp8vA9rcZHL8lJRM0ac",
+	"3sxU6mr99vtdoJQ2c8yze7j/17h/8k4WBhdJ3QBTw8AvFcYn+5KR0gmZ54O7BorwNuHzw2eFsli7a6yN",
+	"thO0koCEbWDCppX31Vxwz9JUOfeGB13OJAiEDsm1EguiEOPWGyL5EcYJ+w9jPiNIPIhUwi0PhDSsAY7m",
+	"TqBoxs2C5ORLHqRafdW4k8P+kbfYjTjJfXTsVLlJkYVNSSGEFmjgeuJE5NqpUub4HPppP7refxTDAB4B",
+	"tRIBj9Gdah/RbWgHRQvY2SAPQy8mXyZENkfxtnyroaazHJMrw+LZguuBWhw7O/QweHYZpVVF6qKoslR7",
+	"TV8aVMiaqSodoaAiBsWfiEvbTw7F3/VTyg+Ggqrj+RTUUMlgqfJKZeKmO5U3Xfi4y1Fy8kpha6CWzWeE",
+	"Z8L6WH8oEkzWKZmJtuTkY96hB/s95PKnD7FeHNpuE3XTwblUBZsF3ebUKzzs9zsDXIDqMa90cMrshfOF",
+	"fj+uv//oI/x5+6jX63G1EdgtrHdiNhFC5PAx5U3pHmItVbZeRIvWZoblHGAqH4c+o/2wNYA2qpOLMFkN",
+	"d4r+PLs9jrYyX2t5nRcNGnTeC+T8mxvKRFVcWp+6K6kmUEr06B/0+5UXiC/XkLf57x6fZhYzJbEPIU50",
+	"T2VbQRY9P/1vOm7RfxkOFZh+qa9V2PO65HW2FAXptAPtr0W6FvnNkKwnb1+2khaLZExb2+/18e58poyc",
+	"6dag9bjX7z0mv98ENWBYSq8VPvqos1t4eNlkRP4Gw8Fw6x9A8eQrKopUCizpqjyJe1aczWRpQ1aY81Kp",
+	"ocEWRHtTXPxKTtGQFylXctwR8lLCdiAgLmn1PtcMliBDEAWKkoRWrZ7eqLokw76gGQaLcbSD5SbaHwg/",
+	"45YfOlyKMceatSz1o2q1Q1NzclZ5ogiTSTdKHqeC7h1f5pY0hjbbkRg+TGwzKRYVl4SR0d0qRml8oCvm",
+	"D8ehYf8kiQMwhiYiCBK2rq5wLR1QMKZTivSApXnBU8cRdZKh8cJv/4lov5Y3Z0uT4h2M7USZEoDCA2GK",
+	"cirzPFRVy7hUWTI0WHQMzi+rjJ1brt9DIgJXmYDZNJZjsny4wmZChIb2kmrKYYl6YfpeOwp8ydsQZo1U",
+	"GJoFJ8uhvRTE88usNWj9qJzPO5q0qrNio3FXvfKIv3v5HGN5NWwYPHJavjBSC6kLthlahLS/8KwIwYzr",
+	"3sLVPUjX71w/uZYaGbXTKCk3HaTEINGuTYRViu4AOj3xs1KZr0xwpWaOI7ylCym6ksapBIRDNZf7c+G/",
+	"x8SNuCwoeQ76fR+rxjFfmCKebl4e/Yshdtv1wNQPgZNotG7O4CpOTHDY4XT9VVeq9DUmJGRdCQMQHSbt",
+	"IUoiCoZ3NfmQwyI2jzBM+dEpljW8Rd/BdCrLZS2TbiKKGUW55kuPeGG5SduSRZ+/eQ4VJUD+oatZXlr0",
+	"KQcTH7paE++PePCRmF/bA9X98Gfvga+52H54DYvMP6G+RshXBNdR+rIvXi2EYM1HuU4DC7DbI6QG3n4d",
+	"VmG3mxaDiXoev7574eShzQ3C6aCPcdBU/HK/349KYe6vw2PXZdZ5wAQVpcMIVm1Za+GyBqNIqiVkNHuA",
+	"Vceb2DoGI1Yx9g1TgW6aZ9KKoVj+Rjp+xnKtqfpkM9kKvp5u6gyoEPUj8V/4sLn9pqjTAPEOJpZHAHo4",
+	"d9OoGBUeD6sWyF679qXr3v3koH/b9X/vN0Uzf10Jvop3b9jcb4zCaQMtJtq6gksffdmejvaVINB8dBCM",
+	"ltHuToRRC8LqliBUgrF397avWbZ37fRX+AYe8a2vKT6xgw0n5A4lZV32VhQieqzRZ8X2WD+UmC4rkg/5",
+	"nxP2MPtrwrx7nzilgaloE0MeIub/FML5MZvDk8NG9MPXPdi+wcqcsDUwWno1ss2+8w7WUq7SwIo2JkN4",
+	"chhlQOjctZAo0x9V8QmbVhLRaWc+Q+JXo2bcTQNN6ZcvJ+hvIT8bnWlkYfp6mrJUMcnwlYpi6lpnqq6M",
+	"rUTCSU2Xo2lhxrkmgAajgNijbr3xW5mhcdh/sHH9iDLl6E6fvEHBHutNs0TE4CfhR9cZDI1bcGpiYeQU",
+	"BsGFZw1vcDDRFoV3YVKO6OqdoalHV4OVsSg4ZE/mQplrlRcztfods+PQUPKOHkteBL6otDAZeooQFbwo",
+	"AkH2VkL1bAKGMIlspxbaKjZbqY1EoFu/cuosTIyDAOPfLNFvHFn9dWQT4qapHrmbqCm5mpHaBJODxSBz",
+	"d2hmoPGErxNBFLnSJuuQZ12MijniVQjAtZLPYGjesd0svQuL8yJgO/EJxapUPWeCybCvoWkDp5GzutMT",
+	"J3SyskOA7f0PqBV+CJY60t0VMyuULPPlkBLeY1VLz4szaS15IdEDLvMFOTTyLKYCGffSLIemVFOpDWOH",
+	"PcdRwkUnlpSmDnfNQEg8UhAmfgXLUGKl1XBvg9eDzI001Jy4ptnQP/V7r/lI+bb68X2a3kAMW+TxxD2N",
+	"zs0uP6hY6XAlbU3tPVh1ugvwvtHPUx//erf6iOlwDiNd8vE3VyX9ym6jR3qO+/JzoFF0RnIX90DYoJgC",
+	"hHKEbj4eVl3sG48JDrSFnZUWU2Ur7JG/TCNdjCHFFM8hTirXO5wStXrfo3lckjtccrWXynVwKphRFa+r",
+	"GYlph4Yva2QmnQyO21DiuyfmdBdzUXn8ycmntJsggrhpn8ZQ7IdZvRVaW3IQ2Fdjuaj0MazCJh2uXljq",
+	"C/W4OEiSFj+J6qljkepFc0n+hJJVYBnEivmqC57NHLjlVcFJs//+HncaCm06U/q9O1nhc520KxyRPNBx",
+	"cs/Lr7V56+PCvg23hSJZd7s7d+imbCiGl1SqU7WxOWnBA7kLYUqPPqZ38RbaQksXXG+EX/IoCZm6UDSu",
+	"Gg1h7XCcQ+PzqWFS1d5sju5gwhHEW6pgnB7nLxVj0MoEbKj7BNXTvBjtgDVXsGwvn1/vJ1iBLxWlXCTi",
+	"7KeTg+7B0ZPEA5keHwinbtCJPwWFYYTooaPvIqWAX6vS2TWYz+n29vPon7L7x0H3r+8/Hn23g2O+SJ1y",
+	"XetKJaf13RCi8kfaSNRVVntq3AC0hjvhf2azeoAd8VXCKNcHs3tIm7/RWn6lrYuiWfzrX13uhQ8w7qv1",
+	"1d2TKwqlVyK/tea4RuptVMiq+MFO3GahOUZ7EPq+Jm9Hy7jyXiPLYYjyJulZZDGGpAE9wVeLHjehbQi/",
+	"ToYmQJE4DrsydtECRkNsBWEh2rB8qRuaTPlUYLWdlDB+CHH7HvxF174e4xKu/kORy6SOrg/pqX2CrmSl",
+	"PBvIRjyXOoOhkT4CcxP0oydOGPmYMDQq1IKTcQ5FKndP2GmPLmAwmbahzlm5BPuV8TvX0x5RE8zf8dxS",
+	"nQ2qhi5cUfCJuoIoqdWAY10pwtK/LQhZIH1DfvWQcKx3EagKx9N0itGo1nbBTjRvHMzTIlvufrfSsH3K",
+	"4Ns6JJrrAHx9mYHbx3FB5Q0HEi8NLcAXiwuadwUDCxngebN6FuhsEhNJaxWN1hp8d3Twff/g8P5D69FH",
+	"5r073fY7Z6b7Dy/fUxzH8+2OjE1LX0ue+0XLDodP1drn6hzV8j1KZY4xGrs+Mp7JPBcEs1JxOe0AFu2J",
+	"Z3BkkEgN4lHb44A6Z9k7NCvCV6zK3p44odrgKHHHUuc2BE+A2Ts0bYzOnyUgVzkfQAIGBHslIvuhFL6Y",
+	"eicSzIj6J8musgoHiP3VRfXAFz0iT+YmtBGQ50+zPb6iePaC8f828YzsH9mllXjGXz5HOO8f9g/3nzxo",
+	"c6Oz79HHK7V8mJw+4xCib82NjaZGyH6eUIb2enb2tr+wODh6Qr6BYx99w7hJqvFzpShbeIPRS6m7tzJ6",
+	"q7T/mPP/Yz85OHrSaKr8GV1GuKxUmmbDJqA85wiRoyyCDNk57B+CbnyBjpDdnGJxantK6U6lJ3Z5uPns",
+	"1M2H2z98TgXSp52/URtwSjPYpxj3zei7CndMCLOhYQ87Lo3Kqqxz0KCq4m61E4uycHggZNqmssxU1hM/",
+	"F4gfnoOZc62saFPZXC6qbzIxcqn/V6lEv9N0kPyq1eLPcJB8Dr9/xXMHyPLvPnVoDHedOV51+OIN9W5u",
+	"uCCERz8i/trDpeFsI0bc4YHDZabt5g32xjAYnENJfGVqIeduQll+YQeG51a0QchUv6JndqGt6qzfCcQW",
+	"ICeD+VMbqv/XakKlyrRjEV8r/b5S8T02YJFLvoKSVNUXvtyYK0GMde7Ig+Nh2ZzDKy2mI+0jFk5+ft4T",
+	"XJdYlopzJBAeo+1PgkRgctlOUhWqEHOTU/3aTJU/QP/33SlQJzu/VcDdSQShO5OgrKqpdlwbtdGHW50y",
+	"zSDT7xAG4f95sDWi1hUznW5q9clhrdX9LXC08QyLcRTc63Plz41jpts4V5nnqtz5TMdlMb2IEkk+JJai",
+	"UUmmNM+h/Cfncdg0K1d8QecPxULLraHQsKHhve61xCB23PHE/Sf4Gf39HD++/VZXGaLNTzHUHWfa+czr",
+	"jZPu/y+7f/S7319033/c/+7fd8eBhNwOIwMN7AAhQ7uQJcvarYY2cOpU2P4Haf60Bptk+htTP2ioPnjW",
+	"xbAEigyu4qqbwmSH5qC33xlwZo5LbXyOVCukWXKBvLb9Pb+Adi+g3U4iYreX3RsaVmr+oKSSucaQ3N/z",
+	"i0wZrbJOEoB3+5xtolgQKIIAdcWYMuyhJRBwFG1Xzk2KYf61mFMsDrVQpRK5GqOHqpOwD6uqrCis02Ti",
+	"YOIkCgQ/EJZyVzpVlvMZYkWRSBcM72w0Qn6BN3YG1kmaMlWFYVdBgFULG8NBMCHKZss+EuX7Tx5/t80J",
+	"86cz6pH2dyt0wEu7sTEIxul3z9kvr1YKdT7kOvLEih9Pz5MqvUFoas/Gwfrtv+0n4m+U9L3jPcig8/Xu",
+	"4cPftJu8hXa+waX5NzVuecn/vZbEn4XvOMq1Jgu2thb6h98d/XWzubAWz9CQlj2g7gLusiEWgDjaDeKs",
+	"AHQzsXIVDkbwqjsp4RtmDMyAZsuicCzPo/a8u5PLCzRmfPgrfv995z6TI0Ro/PlRl5ujPLzzeLeRHlGq",
+	"IUtFVniNH6y3uJu8uNxsi3KyNmSrD/D/H6oI730UhEHfR72JYxk4ecpq8bP2AkzvDwXl6LKUqmD5QZRq",
+	"lvvEVgIRGiqrhwRUOQB8TIDPI7cSE4AFJDlpRYi/wKiAobkjLICY20cFCB8UcA+H4vXfzjUNYBkKFwm0",
+	"DbY8Bl2XDhS1/Y0GANcTeqBJ9UAz5pvsKyTwNiYClfa93AECKtzoBr6XkRAcY3AmcCvn2aD5fd62e/TR",
+	"N7zdzVhUduHLea7hDioyxzerq//ePAt1Wrx0arpJ6O7IcwhMFt/yP3ShF5wVXOZ3+KgDCMFkNZAXedOP",
+	"MXEa5XGxk6J0nuFlqIC4htRay7V/h+86Slz+/5zXf0Ln9eviOtxOzsPiNzmt/Uru0mt9t+YZJe1aKxlA",
+	"p2s7LSkHIJYLp3xARRnC5jKxkro+XIRygtgOJQgOnmsTHGDJ0NQDJzkCyUeemE2BJ163nSiZDU37wwQz",
+	"fX1IxAcvAeFvXD3EecK/QN390OnF2cxkqQRPbmhIc+GUttGFU1xVwTbNNSpkQpn6E8oCgLN6++bsXDQm",
+	"rWtSTWpg7QbFecPFWLSGPnLB+6XbX5rNEyO6bzZqKgXXtfh8x/afGEcuu3+8/ye5WrvvP+4nT/Zv+Z/v",
+	"/20+1210qcha2wmgPOYvU+0MhJGHuoR3nKlrvP8AqOB63VRCeLDArNVXtpwUtwFOThlHOa8qFakfiIP+",
+	"Qb3yMgqdoZEZO5i5MOxUTWdFkWPU+eHNTeVrotpEPgs5IjTgpx9Pz4dmbeIfoYdbqgSReczjWnms8NOw",
+	"hdBBgr37DKVofkmfiGwqlyijuaQ1/rRaA4ZyCMCE2CXra12R6AI5rTARKk13LHXeEy9NSOKu/1BsocE4",
+	"hEffD007JFRNfJGii6jzznGouewTTeGFJdbLSoQUl9IODSW/HCm3UIrGq0FxN1anWLIXevbFelAAJMLp",
+	"mUjlTJCo+kGMlRoaeNBuHoXEUl7wAvCNL3f8WptQ8glBOHmBUbW+BDI8LKmaGSb2GqmEk4Yqkc5LSlvA",
+	"71KE/9Cs1jVeSO1CSEHVMBA5z0V7rNQF0rBYELGGBu+GkBGB31Qm2pKKHV0gwDQRh/3vmbCrQQvaDo0P",
+	"W6hIEd7qHFNaRFGrmVPFUIgJFjNfwjlYHR7+5LhwVCAsdG/qcCYuATw0lHoPld+oxAjmREAHE08r3hcD",
+	"yuKYqqHhyVLNtTY+9BQ6FuuUYB0hLqRFrjCrBF7Bo16ESUmeHML/44WGREwLt34pZx3K7xk8cOiokH6k",
+	"BMH1dwWjwk2AlazY7/8vypFYDk07+voCi8DPSp2qzNNLCk9HkQL1vWrjCYfJKeK3MMtCjWD0XbUenhhY",
+	"Ewd6GZpNH1GNJ71xNYNpMjTBNmkodCZm+dzWSs7BGaGykHV5aEIl6IZVBpasTJoL7pK25zzP8RNyY64W",
+	"XSZM3dyNgK/htYsxlpY7PGh2QJ4pUysq/HVsGujlQYbMwY673pym8KT59PpyVYAMp+rsjVYq1gDqVZob",
+	"dQA6Cu9ymdRX8P6MTVw+8/O8HlTM9FslJ9vsap6FzN8mXjk0oNjWausg8JKQ4ARtsk7CyVr1HyB6okrS",
+	"9Y84MyTXIfSp81FwYKYf46txrhfLpCqXn1Ek01fvxMtkGDUbcMeipv7gfv7ytAbxkDGRNNWIcKT/4Lhy",
+	"PVb382xIjHJnMqpfq7e+kIHqJWfqvW9VcKRWvenOUupR4+uVttc5s5pjPXZ0F9ZFLQ9SYy4T+ESV1377",
+	"z8scdrxzs8GjR3mRyhzs/8F3R4dH6MPi7z962RAS6oHx6LFL8YJHzzkjWfSERhE9iCyc2/e3/ycAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -316,6 +316,561 @@ func FromCommitProof(x *types.CommitProof) CommitProof {
 	return out
 }
 
+// FromNamespaceNode returns the API form of the spec value x.
+func FromNamespaceNode(x *types.NamespaceNode) NamespaceNode {
+	var out NamespaceNode
+	out.Node = crypto.FormatAddress(x.Node)
+	out.Slot = int32(x.Slot)
+	return out
+}
+
+// AppendNamespaceNodeJSON appends the JSON of FromNamespaceNode(x) exactly as encoding/json
+// writes it, without reflection or intermediate strings.
+func AppendNamespaceNodeJSON(b []byte, x *types.NamespaceNode, f AddressFormatter) []byte {
+	b = append(b, '{')
+	b = append(b, "\"node\":"...)
+	b = append(b, '"')
+	b = append(b, formatAddress(f, x.Node)...)
+	b = append(b, '"')
+	b = append(b, ",\"slot\":"...)
+	b = strconv.AppendUint(b, uint64(x.Slot), 10)
+	return append(b, '}')
+}
+
+// FromNamespaceRecord returns the API form of the spec value x. The API-only
+// properties (hosted, position, entry_hash, root) are left for the caller to set.
+func FromNamespaceRecord(x *types.NamespaceRecord) NamespaceRecord {
+	var out NamespaceRecord
+	out.Name = x.Name
+	out.Tier = NamespaceTier(x.Tier.String())
+	out.Owner = crypto.FormatAddress(x.Owner)
+	out.CreatedHeight = strconv.FormatUint(x.CreatedHeight, 10)
+	out.Nodes = make([]NamespaceNode, len(x.Nodes))
+	for i := range x.Nodes {
+		out.Nodes[i] = FromNamespaceNode(&x.Nodes[i])
+	}
+	return out
+}
+
+// FromNamespaceRequest returns the API form of the spec value x.
+func FromNamespaceRequest(x *types.NamespaceRequest) NamespaceRequest {
+	var out NamespaceRequest
+	out.Namespace = x.Namespace
+	out.Signer = crypto.FormatAddress(x.Signer)
+	out.Nonce = strconv.FormatUint(x.Nonce, 10)
+	out.Kind = NamespaceRequestKind(x.Kind.String())
+	out.Payload = hexString(x.Payload)
+	out.Signature = x.Signature.String()
+	return out
+}
+
+// AppendNamespaceRequestJSON appends the JSON of FromNamespaceRequest(x) exactly as encoding/json
+// writes it, without reflection or intermediate strings.
+func AppendNamespaceRequestJSON(b []byte, x *types.NamespaceRequest, f AddressFormatter) []byte {
+	b = append(b, '{')
+	b = append(b, "\"kind\":"...)
+	b = append(b, '"')
+	b = append(b, x.Kind.String()...)
+	b = append(b, '"')
+	b = append(b, ",\"namespace\":"...)
+	b = appendString(b, x.Namespace)
+	b = append(b, ",\"nonce\":"...)
+	b = append(b, '"')
+	b = strconv.AppendUint(b, x.Nonce, 10)
+	b = append(b, '"')
+	b = append(b, ",\"payload\":"...)
+	b = append(b, '"')
+	b = borsh.AppendHex(b, x.Payload)
+	b = append(b, '"')
+	b = append(b, ",\"signature\":"...)
+	b = append(b, '"')
+	b = borsh.AppendHex(b, x.Signature[:])
+	b = append(b, '"')
+	b = append(b, ",\"signer\":"...)
+	b = append(b, '"')
+	b = append(b, formatAddress(f, x.Signer)...)
+	b = append(b, '"')
+	return append(b, '}')
+}
+
+// FromNamespaceSubmission returns the API form of the spec value x.
+func FromNamespaceSubmission(x *types.NamespaceSubmission) NamespaceSubmission {
+	var out NamespaceSubmission
+	out.Request = FromNamespaceRequest(&x.Request)
+	out.Module = hexString(x.Module)
+	return out
+}
+
+// AppendNamespaceSubmissionJSON appends the JSON of FromNamespaceSubmission(x) exactly as encoding/json
+// writes it, without reflection or intermediate strings.
+func AppendNamespaceSubmissionJSON(b []byte, x *types.NamespaceSubmission, f AddressFormatter) []byte {
+	b = append(b, '{')
+	b = append(b, "\"module\":"...)
+	b = append(b, '"')
+	b = borsh.AppendHex(b, x.Module)
+	b = append(b, '"')
+	b = append(b, ",\"request\":"...)
+	b = AppendNamespaceRequestJSON(b, &x.Request, f)
+	return append(b, '}')
+}
+
+// FromNsAccount returns the API form of the spec value x.
+func FromNsAccount(x *types.NsAccount) NsAccount {
+	var out NsAccount
+	out.Orama = strconv.FormatUint(x.Orama, 10)
+	out.Btc = strconv.FormatUint(x.BTC, 10)
+	out.Nonce = strconv.FormatUint(x.Nonce, 10)
+	out.CodeHash = x.CodeHash.String()
+	out.StorageRoot = x.StorageRoot.String()
+	return out
+}
+
+// AppendNsAccountJSON appends the JSON of FromNsAccount(x) exactly as encoding/json
+// writes it, without reflection or intermediate strings.
+func AppendNsAccountJSON(b []byte, x *types.NsAccount, f AddressFormatter) []byte {
+	b = append(b, '{')
+	b = append(b, "\"btc\":"...)
+	b = append(b, '"')
+	b = strconv.AppendUint(b, x.BTC, 10)
+	b = append(b, '"')
+	b = append(b, ",\"code_hash\":"...)
+	b = append(b, '"')
+	b = borsh.AppendHex(b, x.CodeHash[:])
+	b = append(b, '"')
+	b = append(b, ",\"nonce\":"...)
+	b = append(b, '"')
+	b = strconv.AppendUint(b, x.Nonce, 10)
+	b = append(b, '"')
+	b = append(b, ",\"orama\":"...)
+	b = append(b, '"')
+	b = strconv.AppendUint(b, x.Orama, 10)
+	b = append(b, '"')
+	b = append(b, ",\"storage_root\":"...)
+	b = append(b, '"')
+	b = borsh.AppendHex(b, x.StorageRoot[:])
+	b = append(b, '"')
+	return append(b, '}')
+}
+
+// FromNsSupply returns the API form of the spec value x.
+func FromNsSupply(x *types.NsSupply) NsSupply {
+	var out NsSupply
+	out.OramaIn = strconv.FormatUint(x.OramaIn, 10)
+	out.OramaOut = strconv.FormatUint(x.OramaOut, 10)
+	out.BtcIn = strconv.FormatUint(x.BTCIn, 10)
+	out.BtcOut = strconv.FormatUint(x.BTCOut, 10)
+	return out
+}
+
+// AppendNsSupplyJSON appends the JSON of FromNsSupply(x) exactly as encoding/json
+// writes it, without reflection or intermediate strings.
+func AppendNsSupplyJSON(b []byte, x *types.NsSupply, f AddressFormatter) []byte {
+	b = append(b, '{')
+	b = append(b, "\"btc_in\":"...)
+	b = append(b, '"')
+	b = strconv.AppendUint(b, x.BTCIn, 10)
+	b = append(b, '"')
+	b = append(b, ",\"btc_out\":"...)
+	b = append(b, '"')
+	b = strconv.AppendUint(b, x.BTCOut, 10)
+	b = append(b, '"')
+	b = append(b, ",\"orama_in\":"...)
+	b = append(b, '"')
+	b = strconv.AppendUint(b, x.OramaIn, 10)
+	b = append(b, '"')
+	b = append(b, ",\"orama_out\":"...)
+	b = append(b, '"')
+	b = strconv.AppendUint(b, x.OramaOut, 10)
+	b = append(b, '"')
+	return append(b, '}')
+}
+
+// FromCacheValue returns the API form of the spec value x.
+func FromCacheValue(x *types.CacheValue) CacheValue {
+	var out CacheValue
+	out.Expires = strconv.FormatUint(x.Expires, 10)
+	out.Value = hexString(x.Value)
+	return out
+}
+
+// AppendCacheValueJSON appends the JSON of FromCacheValue(x) exactly as encoding/json
+// writes it, without reflection or intermediate strings.
+func AppendCacheValueJSON(b []byte, x *types.CacheValue, f AddressFormatter) []byte {
+	b = append(b, '{')
+	b = append(b, "\"expires\":"...)
+	b = append(b, '"')
+	b = strconv.AppendUint(b, x.Expires, 10)
+	b = append(b, '"')
+	b = append(b, ",\"value\":"...)
+	b = append(b, '"')
+	b = borsh.AppendHex(b, x.Value)
+	b = append(b, '"')
+	return append(b, '}')
+}
+
+// FromRowImage returns the API form of the spec value x.
+func FromRowImage(x *types.RowImage) RowImage {
+	var out RowImage
+	out.Table = x.Table
+	out.Rowid = strconv.FormatUint(x.Rowid, 10)
+	out.Present = x.Present
+	out.Values = hexString(x.Values)
+	return out
+}
+
+// AppendRowImageJSON appends the JSON of FromRowImage(x) exactly as encoding/json
+// writes it, without reflection or intermediate strings.
+func AppendRowImageJSON(b []byte, x *types.RowImage, f AddressFormatter) []byte {
+	b = append(b, '{')
+	b = append(b, "\"present\":"...)
+	b = strconv.AppendBool(b, x.Present)
+	b = append(b, ",\"rowid\":"...)
+	b = append(b, '"')
+	b = strconv.AppendUint(b, x.Rowid, 10)
+	b = append(b, '"')
+	b = append(b, ",\"table\":"...)
+	b = appendString(b, x.Table)
+	b = append(b, ",\"values\":"...)
+	b = append(b, '"')
+	b = borsh.AppendHex(b, x.Values)
+	b = append(b, '"')
+	return append(b, '}')
+}
+
+// FromSQLWrite returns the API form of the spec value x.
+func FromSQLWrite(x *types.SQLWrite) SQLWrite {
+	var out SQLWrite
+	out.Kind = SQLWriteKind(x.Kind.String())
+	out.Rows = make([]RowImage, len(x.Rows))
+	for i := range x.Rows {
+		out.Rows[i] = FromRowImage(&x.Rows[i])
+	}
+	out.Ddl = x.Ddl
+	return out
+}
+
+// AppendSQLWriteJSON appends the JSON of FromSQLWrite(x) exactly as encoding/json
+// writes it, without reflection or intermediate strings.
+func AppendSQLWriteJSON(b []byte, x *types.SQLWrite, f AddressFormatter) []byte {
+	b = append(b, '{')
+	b = append(b, "\"ddl\":"...)
+	b = appendString(b, x.Ddl)
+	b = append(b, ",\"kind\":"...)
+	b = append(b, '"')
+	b = append(b, x.Kind.String()...)
+	b = append(b, '"')
+	b = append(b, ",\"rows\":"...)
+	b = append(b, '[')
+	for i := range x.Rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendRowImageJSON(b, &x.Rows[i], f)
+	}
+	b = append(b, ']')
+	return append(b, '}')
+}
+
+// FromStateWrite returns the API form of the spec value x.
+func FromStateWrite(x *types.StateWrite) StateWrite {
+	var out StateWrite
+	out.Contract = crypto.FormatAddress(x.Contract)
+	out.Key = hexString(x.Key)
+	out.Present = x.Present
+	out.Value = hexString(x.Value)
+	return out
+}
+
+// AppendStateWriteJSON appends the JSON of FromStateWrite(x) exactly as encoding/json
+// writes it, without reflection or intermediate strings.
+func AppendStateWriteJSON(b []byte, x *types.StateWrite, f AddressFormatter) []byte {
+	b = append(b, '{')
+	b = append(b, "\"contract\":"...)
+	b = append(b, '"')
+	b = append(b, formatAddress(f, x.Contract)...)
+	b = append(b, '"')
+	b = append(b, ",\"key\":"...)
+	b = append(b, '"')
+	b = borsh.AppendHex(b, x.Key)
+	b = append(b, '"')
+	b = append(b, ",\"present\":"...)
+	b = strconv.AppendBool(b, x.Present)
+	b = append(b, ",\"value\":"...)
+	b = append(b, '"')
+	b = borsh.AppendHex(b, x.Value)
+	b = append(b, '"')
+	return append(b, '}')
+}
+
+// FromCacheWrite returns the API form of the spec value x.
+func FromCacheWrite(x *types.CacheWrite) CacheWrite {
+	var out CacheWrite
+	out.Key = hexString(x.Key)
+	if x.Value != nil {
+		v := FromCacheValue(x.Value)
+		out.Value = &v
+	}
+	return out
+}
+
+// AppendCacheWriteJSON appends the JSON of FromCacheWrite(x) exactly as encoding/json
+// writes it, without reflection or intermediate strings.
+func AppendCacheWriteJSON(b []byte, x *types.CacheWrite, f AddressFormatter) []byte {
+	b = append(b, '{')
+	b = append(b, "\"key\":"...)
+	b = append(b, '"')
+	b = borsh.AppendHex(b, x.Key)
+	b = append(b, '"')
+	if x.Value != nil {
+		b = append(b, ",\"value\":"...)
+		b = AppendCacheValueJSON(b, x.Value, f)
+	}
+	return append(b, '}')
+}
+
+// FromBlobPut returns the API form of the spec value x.
+func FromBlobPut(x *types.BlobPut) BlobPut {
+	var out BlobPut
+	out.Data = hexString(x.Data)
+	return out
+}
+
+// AppendBlobPutJSON appends the JSON of FromBlobPut(x) exactly as encoding/json
+// writes it, without reflection or intermediate strings.
+func AppendBlobPutJSON(b []byte, x *types.BlobPut, f AddressFormatter) []byte {
+	b = append(b, '{')
+	b = append(b, "\"data\":"...)
+	b = append(b, '"')
+	b = borsh.AppendHex(b, x.Data)
+	b = append(b, '"')
+	return append(b, '}')
+}
+
+// FromNsAccountWrite returns the API form of the spec value x.
+func FromNsAccountWrite(x *types.NsAccountWrite) NsAccountWrite {
+	var out NsAccountWrite
+	out.Address = crypto.FormatAddress(x.Address)
+	out.Account = FromNsAccount(&x.Account)
+	return out
+}
+
+// AppendNsAccountWriteJSON appends the JSON of FromNsAccountWrite(x) exactly as encoding/json
+// writes it, without reflection or intermediate strings.
+func AppendNsAccountWriteJSON(b []byte, x *types.NsAccountWrite, f AddressFormatter) []byte {
+	b = append(b, '{')
+	b = append(b, "\"account\":"...)
+	b = AppendNsAccountJSON(b, &x.Account, f)
+	b = append(b, ",\"address\":"...)
+	b = append(b, '"')
+	b = append(b, formatAddress(f, x.Address)...)
+	b = append(b, '"')
+	return append(b, '}')
+}
+
+// FromWriteSet returns the API form of the spec value x.
+func FromWriteSet(x *types.WriteSet) WriteSet {
+	var out WriteSet
+	out.Sql = make([]SQLWrite, len(x.Sql))
+	for i := range x.Sql {
+		out.Sql[i] = FromSQLWrite(&x.Sql[i])
+	}
+	out.State = make([]StateWrite, len(x.State))
+	for i := range x.State {
+		out.State[i] = FromStateWrite(&x.State[i])
+	}
+	out.Cache = make([]CacheWrite, len(x.Cache))
+	for i := range x.Cache {
+		out.Cache[i] = FromCacheWrite(&x.Cache[i])
+	}
+	out.Blobs = make([]BlobPut, len(x.Blobs))
+	for i := range x.Blobs {
+		out.Blobs[i] = FromBlobPut(&x.Blobs[i])
+	}
+	out.Accounts = make([]NsAccountWrite, len(x.Accounts))
+	for i := range x.Accounts {
+		out.Accounts[i] = FromNsAccountWrite(&x.Accounts[i])
+	}
+	if x.Supply != nil {
+		v := FromNsSupply(x.Supply)
+		out.Supply = &v
+	}
+	return out
+}
+
+// AppendWriteSetJSON appends the JSON of FromWriteSet(x) exactly as encoding/json
+// writes it, without reflection or intermediate strings.
+func AppendWriteSetJSON(b []byte, x *types.WriteSet, f AddressFormatter) []byte {
+	b = append(b, '{')
+	b = append(b, "\"accounts\":"...)
+	b = append(b, '[')
+	for i := range x.Accounts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendNsAccountWriteJSON(b, &x.Accounts[i], f)
+	}
+	b = append(b, ']')
+	b = append(b, ",\"blobs\":"...)
+	b = append(b, '[')
+	for i := range x.Blobs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendBlobPutJSON(b, &x.Blobs[i], f)
+	}
+	b = append(b, ']')
+	b = append(b, ",\"cache\":"...)
+	b = append(b, '[')
+	for i := range x.Cache {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendCacheWriteJSON(b, &x.Cache[i], f)
+	}
+	b = append(b, ']')
+	b = append(b, ",\"sql\":"...)
+	b = append(b, '[')
+	for i := range x.Sql {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendSQLWriteJSON(b, &x.Sql[i], f)
+	}
+	b = append(b, ']')
+	b = append(b, ",\"state\":"...)
+	b = append(b, '[')
+	for i := range x.State {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendStateWriteJSON(b, &x.State[i], f)
+	}
+	b = append(b, ']')
+	if x.Supply != nil {
+		b = append(b, ",\"supply\":"...)
+		b = AppendNsSupplyJSON(b, x.Supply, f)
+	}
+	return append(b, '}')
+}
+
+// FromNsOutcome returns the API form of the spec value x.
+func FromNsOutcome(x *types.NsOutcome) NsOutcome {
+	var out NsOutcome
+	out.Status = NsStatus(x.Status.String())
+	out.Trap = x.Trap
+	out.GasUsed = strconv.FormatUint(x.GasUsed, 10)
+	out.Results = make([]U64, len(x.Results))
+	for i := range x.Results {
+		out.Results[i] = strconv.FormatUint(x.Results[i], 10)
+	}
+	if x.Contract != nil {
+		v := crypto.FormatAddress((*x.Contract))
+		out.Contract = &v
+	}
+	out.Events = make([]Event, len(x.Events))
+	for i := range x.Events {
+		out.Events[i] = FromEvent(&x.Events[i])
+	}
+	return out
+}
+
+// AppendNsOutcomeJSON appends the JSON of FromNsOutcome(x) exactly as encoding/json
+// writes it, without reflection or intermediate strings.
+func AppendNsOutcomeJSON(b []byte, x *types.NsOutcome, f AddressFormatter) []byte {
+	b = append(b, '{')
+	start := len(b)
+	if x.Contract != nil {
+		b = append(b, ",\"contract\":"...)
+		b = append(b, '"')
+		b = append(b, formatAddress(f, (*x.Contract))...)
+		b = append(b, '"')
+	}
+	b = append(b, ",\"events\":"...)
+	b = append(b, '[')
+	for i := range x.Events {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendEventJSON(b, &x.Events[i], f)
+	}
+	b = append(b, ']')
+	b = append(b, ",\"gas_used\":"...)
+	b = append(b, '"')
+	b = strconv.AppendUint(b, x.GasUsed, 10)
+	b = append(b, '"')
+	b = append(b, ",\"results\":"...)
+	b = append(b, '[')
+	for i := range x.Results {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = strconv.AppendUint(b, x.Results[i], 10)
+		b = append(b, '"')
+	}
+	b = append(b, ']')
+	b = append(b, ",\"status\":"...)
+	b = append(b, '"')
+	b = append(b, x.Status.String()...)
+	b = append(b, '"')
+	b = append(b, ",\"trap\":"...)
+	b = appendString(b, x.Trap)
+	if len(b) > start {
+		b = append(b[:start], b[start+1:]...)
+	}
+	return append(b, '}')
+}
+
+// FromTxLogEntry returns the API form of the spec value x.
+func FromTxLogEntry(x *types.TxLogEntry) TxLogEntry {
+	var out TxLogEntry
+	out.Namespace = x.Namespace
+	out.Position = strconv.FormatUint(x.Position, 10)
+	out.PrevHash = x.PrevHash.String()
+	out.ChainHeight = strconv.FormatUint(x.ChainHeight, 10)
+	out.ChainTimestamp = strconv.FormatUint(x.ChainTimestamp, 10)
+	out.Submission = FromNamespaceSubmission(&x.Submission)
+	out.Outcome = FromNsOutcome(&x.Outcome)
+	out.Writes = FromWriteSet(&x.Writes)
+	out.Root = x.Root.String()
+	return out
+}
+
+// AppendTxLogEntryJSON appends the JSON of FromTxLogEntry(x) exactly as encoding/json
+// writes it, without reflection or intermediate strings.
+func AppendTxLogEntryJSON(b []byte, x *types.TxLogEntry, f AddressFormatter) []byte {
+	b = append(b, '{')
+	b = append(b, "\"chain_height\":"...)
+	b = append(b, '"')
+	b = strconv.AppendUint(b, x.ChainHeight, 10)
+	b = append(b, '"')
+	b = append(b, ",\"chain_timestamp\":"...)
+	b = append(b, '"')
+	b = strconv.AppendUint(b, x.ChainTimestamp, 10)
+	b = append(b, '"')
+	b = append(b, ",\"namespace\":"...)
+	b = appendString(b, x.Namespace)
+	b = append(b, ",\"outcome\":"...)
+	b = AppendNsOutcomeJSON(b, &x.Outcome, f)
+	b = append(b, ",\"position\":"...)
+	b = append(b, '"')
+	b = strconv.AppendUint(b, x.Position, 10)
+	b = append(b, '"')
+	b = append(b, ",\"prev_hash\":"...)
+	b = append(b, '"')
+	b = borsh.AppendHex(b, x.PrevHash[:])
+	b = append(b, '"')
+	b = append(b, ",\"root\":"...)
+	b = append(b, '"')
+	b = borsh.AppendHex(b, x.Root[:])
+	b = append(b, '"')
+	b = append(b, ",\"submission\":"...)
+	b = AppendNamespaceSubmissionJSON(b, &x.Submission, f)
+	b = append(b, ",\"writes\":"...)
+	b = AppendWriteSetJSON(b, &x.Writes, f)
+	return append(b, '}')
+}
+
 // FromSMTProofLeaf returns the API form of the spec value x.
 func FromSMTProofLeaf(x *types.SMTProofLeaf) SMTProofLeaf {
 	var out SMTProofLeaf

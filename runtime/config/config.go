@@ -57,16 +57,17 @@ const maxFileSize = 1 << 20
 
 // Config is the node's configuration.
 type Config struct {
-	DataDir      string   `yaml:"data_dir"`
-	Genesis      string   `yaml:"genesis"`       // "" means <data_dir>/genesis.json
-	Key          string   `yaml:"key"`           // "" means <data_dir>/validator.json
-	PasswordFile string   `yaml:"password_file"` // "" means the empty password
-	BlockTime    Duration `yaml:"block_time"`
-	ViewTimeout  Duration `yaml:"view_timeout"`
-	KeepVersions uint64   `yaml:"keep_versions"`
-	API          API      `yaml:"api"`
-	P2P          P2P      `yaml:"p2p"`
-	Log          Log      `yaml:"log"`
+	DataDir      string     `yaml:"data_dir"`
+	Genesis      string     `yaml:"genesis"`       // "" means <data_dir>/genesis.json
+	Key          string     `yaml:"key"`           // "" means <data_dir>/validator.json
+	PasswordFile string     `yaml:"password_file"` // "" means the empty password
+	BlockTime    Duration   `yaml:"block_time"`
+	ViewTimeout  Duration   `yaml:"view_timeout"`
+	KeepVersions uint64     `yaml:"keep_versions"`
+	API          API        `yaml:"api"`
+	P2P          P2P        `yaml:"p2p"`
+	Namespaces   Namespaces `yaml:"namespaces"`
+	Log          Log        `yaml:"log"`
 }
 
 // API configures the REST server.
@@ -87,6 +88,32 @@ type Log struct {
 	Format string `yaml:"format"` // json or text
 }
 
+// Namespaces configures the namespaces a node runs (spec/namespaces.md 9).
+type Namespaces struct {
+	Disabled bool `yaml:"disabled"` // run no namespaces
+	// Host and PortBase: where this node's namespace services listen,
+	// slot s on PortBase + 5s ... + 4. Without Peers, every node of the
+	// pool is at Host with PortBase + 100 x its index in the genesis
+	// validator list (a devnet on one machine needs no setting).
+	Host     string `yaml:"host"`
+	PortBase int    `yaml:"port_base"`
+	// Peers: every pool node's "host:port_base" by address (orama:... or
+	// 0x...), for nodes on several machines.
+	Peers map[string]string `yaml:"peers"`
+	// RQLited is the rqlited binary for namespaces on several nodes; ""
+	// looks for $ORAMA_RQLITED, then the engine cache `make engines` fills.
+	RQLited string `yaml:"rqlited"`
+	// KuboAPI is a Kubo daemon's HTTP API ("http://127.0.0.1:5001") that
+	// stores namespaces' objects; "": a local CID store per namespace.
+	KuboAPI string `yaml:"kubo_api"`
+}
+
+// Default namespace settings.
+const (
+	DefaultNamespaceHost     = "127.0.0.1"
+	DefaultNamespacePortBase = 10000
+)
+
 // Default returns the configuration a node runs with when it has no file
 // and no flags.
 func Default() Config {
@@ -95,6 +122,7 @@ func Default() Config {
 		BlockTime:   Duration(DefaultBlockTime),
 		ViewTimeout: Duration(DefaultViewTimeout),
 		API:         API{Listen: DefaultListen, MaxBodyBytes: DefaultMaxBodyBytes},
+		Namespaces:  Namespaces{Host: DefaultNamespaceHost, PortBase: DefaultNamespacePortBase},
 		Log:         Log{Level: DefaultLogLevel, Format: DefaultLogFormat},
 	}
 }

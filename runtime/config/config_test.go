@@ -26,6 +26,12 @@ p2p:
   listen: [/ip4/0.0.0.0/tcp/7700]
   bootstrap:
     - /ip4/10.0.0.2/tcp/7700/p2p/16Uiu2HAmExample
+namespaces:
+  host: 10.0.0.1
+  port_base: 20000
+  peers:
+    "0x0000000000000000000000000000000000000001": "10.0.0.2:20000"
+  rqlited: /usr/local/bin/rqlited
 log:
   level: debug
   format: text
@@ -46,7 +52,9 @@ func TestParseFull(t *testing.T) {
 		KeepVersions: 1000,
 		API:          API{Listen: "0.0.0.0:9000", MaxBodyBytes: 65536},
 		P2P:          P2P{Listen: []string{"/ip4/0.0.0.0/tcp/7700"}, Bootstrap: []string{"/ip4/10.0.0.2/tcp/7700/p2p/16Uiu2HAmExample"}},
-		Log:          Log{Level: "debug", Format: "text"},
+		Namespaces: Namespaces{Host: "10.0.0.1", PortBase: 20000, RQLited: "/usr/local/bin/rqlited",
+			Peers: map[string]string{"0x0000000000000000000000000000000000000001": "10.0.0.2:20000"}},
+		Log: Log{Level: "debug", Format: "text"},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got %+v\nwant %+v", c, want)

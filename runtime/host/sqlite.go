@@ -64,6 +64,50 @@ type SQLite struct {
 	touched  map[rowKey]bool // rows touched since the last flush
 	inserts  map[string]bool // tables inserted into since the last flush
 	writes   []SQLWrite
+
+	// hostStmts keeps the host's own prepared statements by text (the
+	// TxLog and index inserts, row-image reads): the executor runs the same
+	// few for every entry, and parsing them is most of their cost. Only
+	// statements prepared as the host are kept, so no contract statement
+	// skips the authorizer.
+	hostStmts map[string]*sqlite.Stmt
+}
+
+// maxHostValueBytes is the largest value the host's own statements store
+// or read: a TxLog entry (params.MaxTxLogEntryBytes) with room to spare.
+const maxHostValueBytes = 16 << 20
+
+// maxHostStmts bounds hostStmts (row-image reads differ per table).
+const maxHostStmts = 256
+
+// release ends the use of a statement: a cached host statement is reset
+// for its next use, any other is finalized.
+func (db *SQLite) release(stmt *sqlite.Stmt) {
+	if c, ok := db.hostStmts[stmt.SQL()]; ok && c == stmt {
+		stmt.Reset()
+		stmt.ClearBindings()
+		return
+	}
+	stmt.Finalize()
+}
+
+// prepareHost is conn.Prepare for the host's own single statements, from
+// the cache when it can be.
+func (db *SQLite) prepareHost(query string) (*sqlite.Stmt, error) {
+	if stmt, ok := db.hostStmts[query]; ok {
+		return stmt, nil
+	}
+	stmt, _, err := db.conn.Prepare(query)
+	if err != nil || stmt == nil {
+		return stmt, err
+	}
+	if db.hostStmts == nil {
+		db.hostStmts = map[string]*sqlite.Stmt{}
+	}
+	if len(db.hostStmts) < maxHostStmts {
+		db.hostStmts[query] = stmt
+	}
+	return stmt, nil
 }
 
 // stmtAuth is what the authorizer saw while one statement was prepared.
@@ -340,10 +384,14 @@ func (db *SQLite) asHost(fn func() error) error {
 	db.host = true
 	saved := db.auth
 	db.conn.Limit(sqlite.LimitSQLLength, math.MaxInt32)
+	// The host stores TxLog entries (a deploy's module, up to 4 MiB, inside
+	// an entry of at most params.MaxTxLogEntryBytes).
+	db.conn.Limit(sqlite.LimitLength, maxHostValueBytes)
 	defer func() {
 		db.host = false
 		db.auth = saved
 		db.conn.Limit(sqlite.LimitSQLLength, hostabi.MaxSQLBytes)
+		db.conn.Limit(sqlite.LimitLength, hostabi.MaxResultBytes)
 	}()
 	return fn()
 }
@@ -369,7 +417,7 @@ func (db *SQLite) ExecHost(query string, params ...abi.Value) (abi.ExecResult, e
 		if err != nil {
 			return err
 		}
-		defer stmt.Finalize()
+		defer db.release(stmt)
 		db.conn.SetLastInsertRowID(0)
 		total := db.conn.TotalChanges()
 		if err := db.step(stmt); err != nil {
@@ -408,6 +456,15 @@ func (db *SQLite) prepare(ctx context.Context, query string, params []abi.Value)
 		// Until the statement ends: the caller sets context.Background back.
 		db.conn.SetInterrupt(ctx)
 	}
+	if db.host {
+		if stmt, ok := db.hostStmts[query]; ok {
+			if err := db.bind(stmt, params); err != nil {
+				db.release(stmt)
+				return nil, err
+			}
+			return stmt, nil
+		}
+	}
 	stmt, tail, err := db.conn.Prepare(query)
 	if err != nil {
 		return nil, db.sqlError(err)
@@ -433,9 +490,25 @@ func (db *SQLite) prepare(ctx context.Context, query string, params []abi.Value)
 		stmt.Finalize()
 		return nil, fmt.Errorf("%w: writes the schema table", hostabi.ErrSQLDenied)
 	}
-	if stmt.BindCount() != len(params) {
+	if err := db.bind(stmt, params); err != nil {
 		stmt.Finalize()
-		return nil, fmt.Errorf("%w: the statement takes %d parameters, got %d", hostabi.ErrSQLError, stmt.BindCount(), len(params))
+		return nil, err
+	}
+	if db.host && len(db.hostStmts) < maxHostStmts {
+		if db.hostStmts == nil {
+			db.hostStmts = map[string]*sqlite.Stmt{}
+		}
+		if _, dup := db.hostStmts[query]; !dup {
+			db.hostStmts[query] = stmt
+		}
+	}
+	return stmt, nil
+}
+
+// bind binds params to stmt, one per parameter the statement has.
+func (db *SQLite) bind(stmt *sqlite.Stmt, params []abi.Value) error {
+	if stmt.BindCount() != len(params) {
+		return fmt.Errorf("%w: the statement takes %d parameters, got %d", hostabi.ErrSQLError, stmt.BindCount(), len(params))
 	}
 	for i, v := range params {
 		var err error
@@ -454,11 +527,10 @@ func (db *SQLite) prepare(ctx context.Context, query string, params []abi.Value)
 			err = fmt.Errorf("%w: value kind %d", abi.ErrMalformed, v.Kind)
 		}
 		if err != nil {
-			stmt.Finalize()
-			return nil, db.sqlError(err)
+			return db.sqlError(err)
 		}
 	}
-	return stmt, nil
+	return nil
 }
 
 // step runs a statement to its end, discarding rows.
@@ -511,7 +583,7 @@ func (db *SQLite) Execute(ctx context.Context, query string, params []abi.Value)
 	if err != nil {
 		return hostabi.ExecOutcome{}, err
 	}
-	defer stmt.Finalize()
+	defer db.release(stmt)
 	auth := db.auth
 	var alterRows uint64
 	hostTables := 0
@@ -714,11 +786,11 @@ func (db *SQLite) images(table string, ids []int64) ([]RowImage, error) {
 	out := make([]RowImage, 0, len(ids))
 	err = db.asHost(func() error {
 		// SELECT * lists every column but hidden ones, in table_xinfo order.
-		stmt, _, err := db.conn.Prepare("SELECT * FROM main." + quoteName(table) + " WHERE " + rid + " = ?1")
+		stmt, err := db.prepareHost("SELECT * FROM main." + quoteName(table) + " WHERE " + rid + " = ?1")
 		if err != nil {
 			return fmt.Errorf("host: sqlite: %w", err)
 		}
-		defer stmt.Finalize()
+		defer db.release(stmt)
 		if stmt.ColumnCount() != len(names) {
 			return fmt.Errorf("host: sqlite: table %s: %d columns, table_xinfo lists %d", table, stmt.ColumnCount(), len(names))
 		}
@@ -872,7 +944,7 @@ func (db *SQLite) query(ctx context.Context, query string, params []abi.Value, m
 	if err != nil {
 		return abi.Rows{}, err
 	}
-	defer stmt.Finalize()
+	defer db.release(stmt)
 	if !stmt.ReadOnly() {
 		return abi.Rows{}, fmt.Errorf("%w: the statement writes", hostabi.ErrSQLReadOnly)
 	}
@@ -917,7 +989,7 @@ func (db *SQLite) QueryEach(ctx context.Context, query string, params []abi.Valu
 	if err != nil {
 		return db.interrupted(ctx, err)
 	}
-	defer stmt.Finalize()
+	defer db.release(stmt)
 	cols := make([]string, stmt.ColumnCount())
 	for i := range cols {
 		cols[i] = stmt.ColumnName(i)

@@ -285,7 +285,7 @@ type QueryResult struct {
 // (opened read-only: the engine refuses writes), at most MaxQueryRows rows.
 func (n *Namespace) Query(ctx context.Context, sql string, params []abi.Value) (*QueryResult, error) {
 	if n.query == nil {
-		return nil, fmt.Errorf("ns: %s has no query connection", n.name)
+		return nil, fmt.Errorf("%w: %s has no query connection", ErrHostFailure, n.name)
 	}
 	n.mu.Lock()
 	pos, _, _ := n.m.Head()
@@ -313,3 +313,18 @@ func (n *Namespace) Read2(fn func(db Replica) (abi.Rows, error)) (abi.Rows, erro
 	defer n.mu.Unlock()
 	return fn(n.db)
 }
+
+// Engine is "cluster" when the namespace's log is an rqlite cluster, else
+// "embedded".
+func (n *Namespace) Engine() string {
+	if n.rq != nil {
+		return "cluster"
+	}
+	return "embedded"
+}
+
+// Halted reports the mismatch that halted the namespace on this node, or nil.
+func (n *Namespace) Halted() *Mismatch { return n.haltedAt() }
+
+// Authority is the deposit authority the namespace checks Deposits against.
+func (n *Namespace) Authority() types.Address { return n.authority }

@@ -314,3 +314,66 @@ func TestClusterLeaderKill(t *testing.T) {
 	t.Logf("%d calls acknowledged, head %d, root %s", len(acked), head.Position, head.Root)
 	_ = bytes.Equal
 }
+
+// TestClusterNodeRestart: a namespace node on files stops while the other
+// two take calls, starts again from its files, catches up from the log and
+// agrees with them.
+func TestClusterNodeRestart(t *testing.T) {
+	rq := enginetest.RQLiteCluster(t, 3)
+	auth := mustKey(t, 200)
+	meta := types.NamespaceMeta{Name: "demo", Tier: types.NamespaceTierTier1, Owner: auth.Address(), CreatedHeight: 1}
+	chain := &fixedChain{height: 10, ts: 1_000_000}
+	a := clusterNS(t, meta, auth.Address(), rq.URL(0), chain)
+	b := clusterNS(t, meta, auth.Address(), rq.URL(1), chain)
+	dir := t.TempDir()
+	c, closeC := fileNS(t, dir, rq.URL(2))
+	ctx := context.Background()
+	owner := mustKey(t, 1)
+	sub, _ := NewSubmission("demo", owner, testChainID, 0, &types.NsDeploy{Init: "init", GasLimit: 100_000_000}, module(t, "guestbook"))
+	if _, err := c.Submit(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	gb := ContractAddress("demo", owner.Address(), 0)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	acked := 0
+	for i, n := range []*Namespace{a, b, a, b} {
+		k := mustKey(t, byte(20+i))
+		wg.Add(1)
+		go func(n *Namespace, k *crypto.PrivateKey) {
+			defer wg.Done()
+			for nonce := uint64(0); ; nonce++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				sub, _ := NewSubmission("demo", k, testChainID, nonce, &types.NsCall{Contract: gb, Function: "sign_text",
+					Input: []byte(fmt.Sprintf("entry %d", nonce)), GasLimit: 10_000_000}, nil)
+				if _, err := n.Submit(ctx, sub); err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				acked++
+				mu.Unlock()
+				chain.advance(1, 1) // one signature per author per block
+			}
+		}(n, k)
+	}
+	time.Sleep(2 * time.Second)
+	closeC()
+	time.Sleep(2 * time.Second)
+	c, closeC = fileNS(t, dir, rq.URL(2))
+	defer closeC()
+	time.Sleep(2 * time.Second)
+	close(stop)
+	wg.Wait()
+	head := waitAgree(t, []*Namespace{a, b, c.Namespace}, 2)
+	q, err := c.Query(ctx, "SELECT count(*) FROM guestbook", nil)
+	if err != nil || q.Rows[0][0].Int != int64(acked) {
+		t.Fatalf("restarted node's guestbook: %+v %v, %d acknowledged", q, err, acked)
+	}
+	t.Logf("%d calls, head %d", acked, head.Position)
+}

@@ -40,6 +40,10 @@ type Machine struct {
 	db        Replica
 	storage   Blobs
 
+	// compiled keeps the VM's contract of each code hash run so far (the
+	// VM's own cache is keyed by hashing the whole module again).
+	compiled map[types.Hash]*vm.Contract
+
 	head  head // committed
 	bhead head // after the batch's last entry
 	batch *overlay
@@ -72,7 +76,7 @@ func GenesisHash(meta types.NamespaceMeta) (types.Hash, error) {
 // in an empty store.
 func NewMachine(cfg MachineConfig) (*Machine, error) {
 	m := &Machine{meta: cfg.Meta, chainID: cfg.ChainID, authority: cfg.Authority, vm: cfg.VM,
-		kv: cfg.KV, db: cfg.DB, storage: cfg.Storage}
+		kv: cfg.KV, db: cfg.DB, storage: cfg.Storage, compiled: map[types.Hash]*vm.Contract{}}
 	b := base{m.kv}
 	hb, ok, err := b.get([]byte{kHead})
 	if err != nil {
@@ -98,7 +102,9 @@ func NewMachine(cfg MachineConfig) (*Machine, error) {
 	}
 	m.bhead = m.head
 	m.batch = newOverlay(b)
-	m.nodes = newBufStore(m.kv)
+	// Tree nodes are content addressed and never change, so a cache of
+	// them is never stale.
+	m.nodes = newBufStore(smt.NewCachedStore(m.kv, 1<<18))
 	return m, nil
 }
 
@@ -199,11 +205,18 @@ func (m *Machine) Commit(ctx context.Context) error {
 		return fmt.Errorf("%w: sql commit: %w", ErrHostFailure, err)
 	}
 	m.inTx = false
-	b := m.kv.NewBatch()
-	if err := m.nodes.flush(b); err != nil {
-		b.Discard()
+	// Tree nodes first, through the node cache (content addressed: an
+	// orphan of a failed write is harmless), then the flat state and the
+	// head in one batch.
+	nb := m.nodes.under.NewBatch()
+	if err := m.nodes.flush(nb); err != nil {
+		nb.Discard()
 		return err
 	}
+	if err := nb.Write(); err != nil {
+		return fmt.Errorf("%w: store: %w", ErrHostFailure, err)
+	}
+	b := m.kv.NewBatch()
 	if err := m.batch.flush(b); err != nil {
 		b.Discard()
 		return err
@@ -475,6 +488,9 @@ func (m *Machine) call(ctx context.Context, eo *overlay, signer types.Address, p
 // contract returns the compiled contract of a code hash (the VM keeps
 // compiled modules by hash; after a restart the code comes from the store).
 func (m *Machine) contract(ctx context.Context, r reader, h types.Hash) (*vm.Contract, error) {
+	if c, ok := m.compiled[h]; ok {
+		return c, nil
+	}
 	code, ok, err := r.code(h)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrHostFailure, err)
@@ -486,6 +502,7 @@ func (m *Machine) contract(ctx context.Context, r reader, h types.Hash) (*vm.Con
 	if err != nil {
 		return nil, fmt.Errorf("ns: stored code %x no longer deploys: %w", h, err)
 	}
+	m.compiled[h] = c
 	return c, nil
 }
 

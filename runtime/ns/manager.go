@@ -14,6 +14,7 @@ import (
 
 	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/abi"
 	"github.com/oramanetwork/orama-chain/runtime/smt"
 	"github.com/oramanetwork/orama-chain/runtime/vm"
 )
@@ -30,6 +31,13 @@ type ManagerConfig struct {
 	// Blobs opens a namespace's object store; nil: a local CID store in
 	// <Dir>/<name>/blobs.
 	Blobs func(name, dir string) (Blobs, error)
+	// Provision starts the services of a namespace placed on several nodes
+	// (its rqlited, then the namespace on it) and Deprovision stops them;
+	// nil: such namespaces are not run (Sync reports them).
+	Provision   func(m *Manager, rec types.NamespaceRecord, slot uint8) error
+	Deprovision func(name string)
+	// Services reports the provisioned services of a namespace (nil: none).
+	Services func(name string) []ServiceStatus
 }
 
 // Manager opens, runs and closes the namespaces placed on this node, at
@@ -38,8 +46,9 @@ type Manager struct {
 	cfg ManagerConfig
 	vm  *vm.VM
 
-	mu   sync.Mutex
-	open map[string]*managed
+	mu     sync.Mutex
+	syncMu sync.Mutex // one Sync at a time
+	open   map[string]*managed
 }
 
 type managed struct {
@@ -79,6 +88,18 @@ func (m *Manager) Ensure(meta types.NamespaceMeta) (*Namespace, error) {
 	if len(m.open) >= params.MaxNamespacesPerNode {
 		return nil, ErrTooManyNamespaces
 	}
+	n, err := m.openNS(meta)
+	if errors.Is(err, ErrStoresDisagree) {
+		m.cfg.Log.Warn("namespace stores disagree after a crash: rebuilding from its log", "namespace", meta.Name, "err", err)
+		if err = m.rebuild(meta); err == nil {
+			n, err = m.openNS(meta)
+		}
+	}
+	return n, err
+}
+
+// open opens a namespace's stores and starts it; the caller holds m.mu.
+func (m *Manager) openNS(meta types.NamespaceMeta) (*Namespace, error) {
 	dir := filepath.Join(m.cfg.Dir, meta.Name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("ns: %w", err)
@@ -92,12 +113,7 @@ func (m *Manager) Ensure(meta types.NamespaceMeta) (*Namespace, error) {
 		bdb.Close()
 		return nil, err
 	}
-	var blobs Blobs
-	if m.cfg.Blobs != nil {
-		blobs, err = m.cfg.Blobs(meta.Name, dir)
-	} else {
-		blobs, err = newLocalBlobs(filepath.Join(dir, "blobs"))
-	}
+	blobs, err := m.blobs(meta.Name, dir)
 	if err == nil {
 		var mach *Machine
 		mach, err = NewMachine(MachineConfig{Meta: meta, ChainID: m.cfg.ChainID, Authority: m.cfg.Authority, VM: m.vm,
@@ -115,6 +131,81 @@ func (m *Manager) Ensure(meta types.NamespaceMeta) (*Namespace, error) {
 	db.Close()
 	bdb.Close()
 	return nil, err
+}
+
+// blobs opens a namespace's object store.
+func (m *Manager) blobs(name, dir string) (Blobs, error) {
+	if m.cfg.Blobs != nil {
+		return m.cfg.Blobs(name, dir)
+	}
+	return newLocalBlobs(filepath.Join(dir, "blobs"))
+}
+
+// rebuild replaces a namespace's replica and StateDB by new ones built by
+// replaying the log its replica holds (namespaces.md 7, "A lost StateDB or
+// replica is rebuilt by replay"); the old ones are kept beside it.
+func (m *Manager) rebuild(meta types.NamespaceMeta) error {
+	dir := filepath.Join(m.cfg.Dir, meta.Name)
+	old := dir + ".rebuild-" + fmt.Sprint(os.Getpid())
+	if err := os.Rename(dir, old); err != nil {
+		return err
+	}
+	src, q, err := OpenReplica(filepath.Join(old, "sql.db"))
+	if err != nil {
+		return err
+	}
+	q.Close()
+	defer src.Close()
+	n, err := m.openNS(meta)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		closeManaged(m.open[meta.Name])
+		delete(m.open, meta.Name)
+	}()
+	for from := uint64(1); ; {
+		rows, err := src.HostQuery("SELECT pos, entry FROM _orama_txlog WHERE pos >= ?1 ORDER BY pos LIMIT 256", abi.Integer(int64(from)))
+		if err != nil {
+			return err
+		}
+		if len(rows.Rows) == 0 {
+			break
+		}
+		n.mu.Lock()
+		for _, r := range rows.Rows {
+			if err := n.applyLogged(context.Background(), uint64(r[0].Int), r[1].Bytes); err != nil {
+				n.m.Rollback()
+				n.mu.Unlock()
+				return err
+			}
+		}
+		err = n.m.Commit(context.Background())
+		n.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		from = uint64(rows.Rows[len(rows.Rows)-1][0].Int) + 1
+	}
+	return nil
+}
+
+// Services reports where a namespace's services run on this node and their
+// health: the provisioned ones (rqlited) and the namespace itself
+// ("gateway": healthy, or unhealthy when halted).
+func (m *Manager) Services(name string) []ServiceStatus {
+	var out []ServiceStatus
+	if m.cfg.Services != nil {
+		out = m.cfg.Services(name)
+	}
+	if n, ok := m.Namespace(name); ok {
+		st := ServiceStatus{Service: "gateway", State: StateHealthy}
+		if h := n.haltedAt(); h != nil {
+			st.State, st.LastError = StateUnhealthy, h.Error()
+		}
+		out = append(out, st)
+	}
+	return out
 }
 
 // Namespace returns an open namespace.

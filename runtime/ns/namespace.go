@@ -45,10 +45,11 @@ type Namespace struct {
 	db    Replica
 	query QueryDB // nil: no query endpoint
 
-	rq       *nsengine.RQLite // nil: the embedded log
-	halted   *Mismatch        // set when this node's replay differed from the log
-	poll     time.Duration    // how often a cluster node tails the log
-	lastWarn time.Time
+	rq        *nsengine.RQLite // nil: the embedded log
+	halted    *Mismatch        // set when this node's replay differed from the log
+	poll      time.Duration    // how often a cluster node tails the log
+	lastWarn  time.Time
+	cacheCopy nsengine.Cache
 
 	queue chan *job
 	stop  chan struct{}
@@ -60,6 +61,12 @@ type Option func(*Namespace)
 
 // WithLogger sets the namespace's logger.
 func WithLogger(l *slog.Logger) Option { return func(n *Namespace) { n.log = l } }
+
+// WithCacheCopy makes the namespace write, after each batch it appended,
+// the batch's cache writes into c (an Olric DMap applications read): a
+// write-through copy no call ever reads (namespaces.md 2.2). Only the node
+// that appended an entry copies it.
+func WithCacheCopy(c nsengine.Cache) Option { return func(n *Namespace) { n.cacheCopy = c } }
 
 // WithPoll sets how often a cluster node tails the log (default 200 ms).
 func WithPoll(d time.Duration) Option { return func(n *Namespace) { n.poll = d } }
@@ -96,7 +103,7 @@ func open(m *Machine, db Replica, query QueryDB, chainID uint64, authority types
 		return nil, err
 	}
 	if pos, _, _ := m.Head(); pos != logHead {
-		return nil, fmt.Errorf("ns: %s: state at position %d, log at %d: rebuild the state with Rebuild", n.name, pos, logHead)
+		return nil, fmt.Errorf("%w: %s: state at position %d, its replica's log at %d", ErrStoresDisagree, n.name, pos, logHead)
 	}
 	go n.run()
 	return n, nil
@@ -108,6 +115,11 @@ func (n *Namespace) Close() error {
 	<-n.done
 	return nil
 }
+
+// ErrStoresDisagree: the StateDB and the replica hold different positions
+// (a crash between their commits): the namespace is rebuilt by replaying
+// its log (Manager does).
+var ErrStoresDisagree = errors.New("ns: the StateDB and the replica disagree")
 
 // ErrClosed: the namespace is shutting down.
 var ErrClosed = errors.New("ns: namespace closed")
@@ -177,6 +189,15 @@ func (n *Namespace) Submit(ctx context.Context, sub *types.NamespaceSubmission) 
 		return j.res, j.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-n.done:
+		// The executor stopped; a job queued after its last drain is
+		// never run.
+		select {
+		case <-j.done:
+			return j.res, j.err
+		default:
+			return nil, ErrClosed
+		}
 	}
 }
 
@@ -365,11 +386,34 @@ func (n *Namespace) tryBatch(ctx context.Context, jobs []*job) ([]*job, error) {
 		n.m.Rollback()
 		return run, err
 	}
+	n.copyCache(ctx, entries)
 	for i, j := range run {
 		j.res = &Result{Position: entries[i].Log.Position, CallID: ids[i], Entry: entries[i].Log, Hash: entries[i].Hash}
 		close(j.done)
 	}
 	return nil, nil
+}
+
+// copyCache writes committed entries' cache writes into the cache copy,
+// in order; a failure is logged (the copy is not state).
+func (n *Namespace) copyCache(ctx context.Context, entries []*Entry) {
+	if n.cacheCopy == nil {
+		return
+	}
+	for _, e := range entries {
+		for _, w := range e.Log.Writes.Cache {
+			var err error
+			if w.Value == nil {
+				err = n.cacheCopy.Delete(ctx, w.Key)
+			} else {
+				err = n.cacheCopy.Set(ctx, w.Key, nsengine.CacheValue{Expires: w.Value.Expires, Value: w.Value.Value})
+			}
+			if err != nil {
+				n.log.Warn("namespace cache copy", "namespace", n.name, "err", err)
+				return
+			}
+		}
+	}
 }
 
 // rest is the jobs after j.

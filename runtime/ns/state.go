@@ -18,7 +18,7 @@ import (
 //	"h"                              -> head: u64 position | entry hash | root | sub-roots
 //	"a" | address                    -> Borsh NsAccount
 //	"u"                              -> Borsh NsSupply
-//	"s" | contract | key             -> contract state value
+//	"o" | contract | key             -> contract state value
 //	"c" | key                        -> Borsh CacheValue
 //	"x" | u64be(expires) | key       -> ""  (expiry index of cache entries with expires != 0)
 //	"b" | cid                        -> u64le size
@@ -32,7 +32,7 @@ const (
 	kHead     = 'h'
 	kAccount  = 'a'
 	kSupply   = 'u'
-	kState    = 's'
+	kState    = 'o' // not 'n' or 's': the SMT's node and stale-record prefixes
 	kCache    = 'c'
 	kExpiry   = 'x'
 	kBlob     = 'b'

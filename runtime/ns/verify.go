@@ -88,18 +88,25 @@ func Verify(ctx context.Context, cfg VerifyConfig, src EntrySource) (*VerifyRepo
 	}
 	rep := &VerifyReport{}
 	_, rep.Head, rep.Root = m.Head()
+	// Reading, decoding and the signature checks of the entries ahead run
+	// on another goroutine (another core), in order: the replay itself is
+	// sequential.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ahead := make(chan checked, 256)
+	go readAhead(ctx, src, cfg, ahead)
 	var lastHeight, lastTS uint64
 	for pos := uint64(1); ; pos++ {
-		enc, err := src.Next(ctx)
-		if errors.Is(err, io.EOF) {
+		c, ok := <-ahead
+		if !ok {
 			break
 		}
-		if err != nil {
-			return nil, fmt.Errorf("ns: verify: reading position %d: %w", pos, err)
+		if c.readErr != nil {
+			return nil, fmt.Errorf("ns: verify: reading position %d: %w", pos, c.readErr)
 		}
-		var rec types.TxLogEntry
-		if err := rec.UnmarshalBorsh(enc); err != nil {
-			return nil, &Mismatch{Position: pos, What: "decode", Recorded: err.Error(), Replayed: "a TxLogEntry"}
+		enc, rec := c.enc, &c.rec
+		if c.decodeErr != nil {
+			return nil, &Mismatch{Position: pos, What: "decode", Recorded: c.decodeErr.Error(), Replayed: "a TxLogEntry"}
 		}
 		if rec.Position != pos {
 			return nil, &Mismatch{Position: pos, What: "position", Recorded: fmt.Sprint(rec.Position), Replayed: fmt.Sprint(pos)}
@@ -115,8 +122,8 @@ func Verify(ctx context.Context, cfg VerifyConfig, src EntrySource) (*VerifyRepo
 				Recorded: fmt.Sprintf("%d/%d", rec.ChainHeight, rec.ChainTimestamp), Replayed: fmt.Sprintf(">= %d/%d", lastHeight, lastTS)}
 		}
 		lastHeight, lastTS = rec.ChainHeight, rec.ChainTimestamp
-		if _, err := CheckSubmission(&rec.Submission, cfg.Meta.Name, cfg.ChainID, cfg.Authority); err != nil {
-			return nil, &Mismatch{Position: pos, What: "request", Recorded: err.Error(), Replayed: "a valid request"}
+		if c.requestErr != nil {
+			return nil, &Mismatch{Position: pos, What: "request", Recorded: c.requestErr.Error(), Replayed: "a valid request"}
 		}
 		e, err := m.Execute(ctx, &rec.Submission, rec.ChainHeight, rec.ChainTimestamp)
 		if errors.Is(err, ErrStaleNonce) {
@@ -126,7 +133,7 @@ func Verify(ctx context.Context, cfg VerifyConfig, src EntrySource) (*VerifyRepo
 			return nil, fmt.Errorf("ns: verify: position %d: %w", pos, err)
 		}
 		if !bytes.Equal(e.Bytes, enc) {
-			return nil, diffEntry(pos, &rec, &e.Log)
+			return nil, diffEntry(pos, rec, &e.Log)
 		}
 		rep.Head, rep.Root, rep.Entries = e.Hash, e.Log.Root, pos
 		if m.Pending() >= uint64(cfg.CommitEvery) {
@@ -139,6 +146,41 @@ func Verify(ctx context.Context, cfg VerifyConfig, src EntrySource) (*VerifyRepo
 		return nil, err
 	}
 	return rep, nil
+}
+
+// checked is one entry read ahead: its bytes, decoding and request check.
+type checked struct {
+	enc        []byte
+	rec        types.TxLogEntry
+	readErr    error
+	decodeErr  error
+	requestErr error
+}
+
+// readAhead reads entries, decodes them and checks their requests, in
+// order, until the source ends (closing out) or ctx is done.
+func readAhead(ctx context.Context, src EntrySource, cfg VerifyConfig, out chan<- checked) {
+	defer close(out)
+	for {
+		enc, err := src.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		c := checked{enc: enc, readErr: err}
+		if err == nil {
+			if c.decodeErr = c.rec.UnmarshalBorsh(enc); c.decodeErr == nil {
+				_, c.requestErr = CheckSubmission(&c.rec.Submission, cfg.Meta.Name, cfg.ChainID, cfg.Authority)
+			}
+		}
+		select {
+		case out <- c:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // diffEntry names the first field where a replayed entry differs.

@@ -29,12 +29,25 @@
 // errors and mempool admission errors onto them. Internal errors answer 500
 // "internal" with a fixed message and are logged, never shown.
 //
+// # Namespaces
+//
+// The namespace endpoints (namespaces.go; spec/namespaces.md 10) read the
+// chain's namespace records from the Backend's state and index, and serve
+// the namespaces this node runs through Config.Namespaces (runtime/ns's
+// Manager): signed requests are decoded and handed to the engine, whose
+// refusals map to 4xx codes and whose shutdown or engine failures are 503
+// namespace_unavailable with Retry-After; a namespace the chain places on
+// other nodes is 503 too, one nobody knows 404 unknown_namespace. Query rows
+// are written as SQLValue JSON by sqlvalue.go. Operations marked
+// x-max-body-bytes in the spec (a deploy carries up to 4 MiB of module)
+// take bodies above Config.MaxBodyBytes.
+//
 // # Dependencies
 //
 // This package sits at the top of the node's dependency graph: it reads
 // state, the store, the index and the mempool through Backend, and nothing
 // reads it back. It must never be imported by execution, consensus or
 // storage code (runtime/exec, runtime/state, runtime/smt, runtime/store,
-// runtime/index, runtime/mempool, consensus and p2p): only the binary that
+// runtime/index, runtime/mempool, runtime/ns, consensus and p2p): only the binary that
 // wires a node together (cmd/) constructs it.
 package rpc

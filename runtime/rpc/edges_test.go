@@ -317,6 +317,27 @@ func TestAllowHeader(t *testing.T) {
 		"/v1/transactions/{hash}":        "/v1/transactions/0x" + strings.Repeat("ab", 32),
 		"/v1/blocks/{id}":                "/v1/blocks/1",
 	}
+	// The namespace paths, on a name no namespace has.
+	ca := "0x" + strings.Repeat("ab", 20)
+	for tmpl, p := range map[string]string{
+		"":                                 "",
+		"/status":                          "/status",
+		"/contracts":                       "/contracts",
+		"/contracts/{address}":             "/contracts/" + ca,
+		"/contracts/{address}/state/{key}": "/contracts/" + ca + "/state/0x00",
+		"/contracts/{address}/call":        "/contracts/" + ca + "/call",
+		"/contracts/{address}/view":        "/contracts/" + ca + "/view",
+		"/query":                           "/query",
+		"/events":                          "/events",
+		"/txlog":                           "/txlog",
+		"/txlog/{position}":                "/txlog/1",
+		"/accounts/{id}":                   "/accounts/@alice",
+		"/withdrawals":                     "/withdrawals",
+		"/deposits":                        "/deposits",
+		"/blobs/{cid}":                     "/blobs/b" + strings.Repeat("a", 58),
+	} {
+		samples["/v1/namespace/{name}"+tmpl] = "/v1/namespace/demo" + p
+	}
 	methods := []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PROPFIND"}
 	for tmpl, item := range doc.Paths.Map() {
 		p := tmpl

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/oramanetwork/orama-chain/runtime/index"
@@ -37,6 +38,18 @@ const (
 	CodeTooLarge               = "too_large"
 	CodeNotFound               = "not_found"
 	CodeStatePruned            = "state_pruned"
+	CodeInvalidNamespace       = "invalid_namespace"
+	CodeUnknownNamespace       = "unknown_namespace"
+	CodeInvalidRequest         = "invalid_request"
+	CodeNotAuthority           = "not_authority"
+	CodeUnknownContract        = "unknown_contract"
+	CodeSQLError               = "sql_error"
+	CodeSQLDenied              = "sql_denied"
+	CodeSQLReadOnly            = "sql_read_only"
+	CodeQueryTimeout           = "query_timeout"
+	CodeResultTooLarge         = "result_too_large"
+	CodeBehind                 = "behind"
+	CodeNamespaceUnavailable   = "namespace_unavailable"
 	CodeMethodNotAllowed       = "method_not_allowed"
 	CodeInternal               = "internal"
 )
@@ -54,7 +67,10 @@ type apiError struct {
 	Status  int
 	Code    string
 	Message string
-	cause   error // logged for 5xx; never sent
+	// RetryAfter, when positive, is sent as the Retry-After header (in
+	// seconds): the 503s of a namespace the node cannot serve yet.
+	RetryAfter int
+	cause      error // logged for 5xx; never sent for a 500
 }
 
 func (e *apiError) Error() string {
@@ -100,6 +116,9 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Del("Content-Length")
+	if e.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
 	w.WriteHeader(e.Status)
 	_, _ = w.Write(errorJSON(e))
 }
@@ -183,6 +202,7 @@ var ruleErrors = []error{
 	txrules.ErrInvalidRecipient,
 	txrules.ErrInvalidAmount,
 	txrules.ErrUsernameInvalid,
+	txrules.ErrInvalidNamespace,
 }
 
 // readError maps an error from reading the chain: a missing block or

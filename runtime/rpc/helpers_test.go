@@ -149,6 +149,8 @@ var knownCodes = []string{
 	CodeInvalidTransaction, CodeInvalidSignature, CodeNonceTooLow, CodeNonceGap, CodeInsufficientBalance,
 	CodeFeeTooLow, CodeAlreadyKnown, CodeUsernameTaken, CodeUsernameAlreadySet, CodeReplacementUnderpriced, CodePoolFull, CodeTooLarge, CodeNotFound,
 	CodeStatePruned, CodeMethodNotAllowed, CodeInternal,
+	CodeInvalidNamespace, CodeUnknownNamespace, CodeInvalidRequest, CodeNotAuthority, CodeUnknownContract,
+	CodeSQLError, CodeSQLDenied, CodeSQLReadOnly, CodeQueryTimeout, CodeResultTooLarge, CodeBehind, CodeNamespaceUnavailable,
 }
 
 // checkResponse validates a response against the spec: the operation's
@@ -167,7 +169,11 @@ func checkResponse(req *http.Request, status int, header http.Header, body []byt
 		return nil // no body to check
 	}
 	ctype := header.Get("Content-Type")
-	if status >= 400 || !isExtraRoute(req.URL.Path) {
+	if status < 400 && isBlobRoute(req.URL.Path) {
+		if ctype != "application/octet-stream" {
+			return fmt.Errorf("%s %s -> %d: Content-Type %q, want application/octet-stream", req.Method, req.URL, status, ctype)
+		}
+	} else if status >= 400 || !isExtraRoute(req.URL.Path) {
 		if ctype != "application/json" {
 			return fmt.Errorf("%s %s -> %d: Content-Type %q, want application/json", req.Method, req.URL, status, ctype)
 		}
@@ -182,8 +188,11 @@ func checkResponse(req *http.Request, status int, header http.Header, body []byt
 		if !slices.Contains(knownCodes, e.Error.Code) || e.Error.Message == "" {
 			return fmt.Errorf("%s %s -> %d: code %q message %q", req.Method, req.URL, status, e.Error.Code, e.Error.Message)
 		}
-		if status >= 500 && e.Error.Message != internalMessage {
+		if status == 500 && e.Error.Message != internalMessage {
 			return fmt.Errorf("%s %s -> %d: a 500 must not say more than %q: %q", req.Method, req.URL, status, internalMessage, e.Error.Message)
+		}
+		if status > 500 && (status != 503 || e.Error.Code != CodeBehind && e.Error.Code != CodeNamespaceUnavailable || header.Get("Retry-After") == "") {
+			return fmt.Errorf("%s %s -> %d %s: the only 5xx besides 500 are the namespace 503s, with Retry-After", req.Method, req.URL, status, e.Error.Code)
 		}
 	}
 	if isExtraRoute(req.URL.Path) && status < 400 {
@@ -214,6 +223,12 @@ func checkResponse(req *http.Request, status int, header http.Header, body []byt
 		return fmt.Errorf("%s %s -> %d: response breaks the spec: %v\n%s", req.Method, req.URL, status, err, body)
 	}
 	return nil
+}
+
+// isBlobRoute: GET /v1/namespace/{name}/blobs/{cid} answers bytes.
+func isBlobRoute(p string) bool {
+	parts := strings.Split(p, "/")
+	return len(parts) == 6 && parts[1] == "v1" && parts[2] == "namespace" && parts[4] == "blobs"
 }
 
 func isExtraRoute(p string) bool {

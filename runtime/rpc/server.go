@@ -64,8 +64,20 @@ type Config struct {
 	// process collectors added.
 	Registry *prometheus.Registry
 	// MaxBodyBytes bounds a request body; a larger one is answered 413
-	// before it is read further. Default DefaultMaxBodyBytes.
+	// before it is read further. Default DefaultMaxBodyBytes. An operation
+	// the spec marks x-max-body-bytes (a namespace deploy carries a module)
+	// takes bodies up to the larger of the two.
 	MaxBodyBytes int64
+	// Namespaces finds the namespaces this node runs; nil: none (every
+	// /v1/namespace/{name}/... path that needs one answers unknown_namespace,
+	// or namespace_unavailable for one the chain holds).
+	Namespaces Namespaces
+	// NamespaceWait bounds how long a min_position waits for the node to
+	// apply a namespace's log (default 5 s; then 503 behind).
+	NamespaceWait time.Duration
+	// QueryTimeout interrupts a namespace query (default 2 s; then
+	// query_timeout).
+	QueryTimeout time.Duration
 }
 
 // DefaultMaxBodyBytes is Config.MaxBodyBytes' default: room for the largest
@@ -81,6 +93,9 @@ type server struct {
 	reqs        *requestValidator
 	specYAML    []byte
 	docsHTML    []byte
+	nss         Namespaces
+	nsWait      time.Duration
+	queryTime   time.Duration
 }
 
 // New returns the API's http.Handler for b. It fails if the embedded spec
@@ -100,7 +115,13 @@ func New(b Backend, cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rpc: genesis hash: %w", err)
 	}
-	s := &server{b: b, log: cfg.Logger, genesisHash: gh}
+	if cfg.NamespaceWait <= 0 {
+		cfg.NamespaceWait = DefaultNamespaceWait
+	}
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = DefaultQueryTimeout
+	}
+	s := &server{b: b, log: cfg.Logger, genesisHash: gh, nss: cfg.Namespaces, nsWait: cfg.NamespaceWait, queryTime: cfg.QueryTimeout}
 
 	// The validator and the pages each load their own copy of the spec:
 	// the router and validator keep pointers into theirs.
@@ -316,9 +337,12 @@ func (s *server) handlerError(w http.ResponseWriter, r *http.Request, err error)
 	if !errors.As(err, &ae) {
 		ae = errInternal(err)
 	}
-	if ae.Status >= 500 {
+	switch {
+	case ae.Status == http.StatusInternalServerError:
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		ae = &apiError{Status: ae.Status, Code: ae.Code, Message: internalMessage}
+	case ae.Status >= 500: // a namespace the node cannot serve now: the message says why
+		s.log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "code", ae.Code, "err", err)
 	}
 	writeError(w, ae)
 }

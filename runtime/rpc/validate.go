@@ -40,6 +40,9 @@ type requestValidator struct {
 	// operations to their generated handlers (see dispatchTo).
 	ops    map[string]*openapi3.Operation
 	direct map[*openapi3.Operation]http.HandlerFunc
+	// bodyLimit holds the operations marked x-max-body-bytes: their bodies
+	// may be that large (when it is above maxBody).
+	bodyLimit map[*openapi3.Operation]int64
 }
 
 func newRequestValidator(doc *openapi3.T, maxBody int64) (*requestValidator, error) {
@@ -51,12 +54,13 @@ func newRequestValidator(doc *openapi3.T, maxBody int64) (*requestValidator, err
 		return nil, fmt.Errorf("rpc: spec router: %w", err)
 	}
 	v := &requestValidator{
-		router:  router,
-		maxBody: maxBody,
-		query:   map[*openapi3.Operation]map[string]bool{},
-		literal: map[string][]string{},
-		ops:     map[string]*openapi3.Operation{},
-		direct:  map[*openapi3.Operation]http.HandlerFunc{},
+		router:    router,
+		maxBody:   maxBody,
+		query:     map[*openapi3.Operation]map[string]bool{},
+		literal:   map[string][]string{},
+		ops:       map[string]*openapi3.Operation{},
+		direct:    map[*openapi3.Operation]http.HandlerFunc{},
+		bodyLimit: map[*openapi3.Operation]int64{},
 		opts: &openapi3filter.Options{
 			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
 			SkipSettingDefaults: true, // handlers apply defaults; the request stays as sent
@@ -73,6 +77,11 @@ func newRequestValidator(doc *openapi3.T, maxBody int64) (*requestValidator, err
 				slices.Sort(v.literal[p])
 			}
 			v.ops[method+" "+p] = op
+			if n, ok, err := maxBodyExtension(op); err != nil {
+				return nil, fmt.Errorf("rpc: %s %s: %w", method, p, err)
+			} else if ok && n > maxBody {
+				v.bodyLimit[op] = n
+			}
 			names := map[string]bool{}
 			for _, ps := range []openapi3.Parameters{item.Parameters, op.Parameters} {
 				for _, p := range ps {
@@ -165,7 +174,11 @@ func (v *requestValidator) check(w http.ResponseWriter, r *http.Request) (*route
 		}
 	}
 
-	body, e := v.bufferBody(w, r)
+	limit := v.maxBody
+	if n, ok := v.bodyLimit[route.Operation]; ok {
+		limit = n
+	}
+	body, e := v.bufferBody(w, r, limit)
 	if e != nil {
 		return nil, nil, e
 	}
@@ -240,15 +253,15 @@ func methodNotAllowed(w http.ResponseWriter, r *http.Request, allowed []string) 
 // bufferBody reads the body, at most maxBody bytes, and puts it back as a
 // replayable reader for the validator and the handler. It returns the body
 // read.
-func (v *requestValidator) bufferBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+func (v *requestValidator) bufferBody(w http.ResponseWriter, r *http.Request, maxBody int64) ([]byte, *apiError) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	tooLarge := newError(http.StatusRequestEntityTooLarge, CodeTooLarge, "request body over %d bytes", v.maxBody)
-	if r.ContentLength > v.maxBody {
+	tooLarge := newError(http.StatusRequestEntityTooLarge, CodeTooLarge, "request body over %d bytes", maxBody)
+	if r.ContentLength > maxBody {
 		return nil, tooLarge
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, v.maxBody))
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	_ = r.Body.Close()
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -273,8 +286,11 @@ func requestError(route *routers.Route, err error) *apiError {
 	switch {
 	case re.Parameter != nil:
 		p := re.Parameter
-		if p.In == openapi3.ParameterInPath && p.Name == "id" && strings.HasPrefix(route.Path, "/v1/accounts/") {
+		switch {
+		case isAccountParam(route.Path, p):
 			return newError(http.StatusBadRequest, CodeInvalidAccount, "%v", re)
+		case p.In == openapi3.ParameterInPath && p.Name == "name" && strings.HasPrefix(route.Path, "/v1/namespace/"):
+			return newError(http.StatusBadRequest, CodeInvalidNamespace, "%v", re)
 		}
 		return errInvalidParameter("%v", re)
 	case re.RequestBody != nil && strings.HasPrefix(re.Reason, "header Content-Type has unexpected value"):
@@ -294,4 +310,46 @@ func sortedKeys(q url.Values) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// isAccountParam reports whether p names an account (an id resolve
+// parses): its schema failures are invalid_account, as resolve's are.
+func isAccountParam(route string, p *openapi3.Parameter) bool {
+	switch p.In {
+	case openapi3.ParameterInPath:
+		return p.Name == "id" && strings.HasPrefix(route, "/v1/accounts/") ||
+			(p.Name == "id" || p.Name == "address") && strings.HasPrefix(route, "/v1/namespace/")
+	case openapi3.ParameterInQuery:
+		return p.Name == "owner" || p.Name == "contract" || p.Name == "caller"
+	}
+	return false
+}
+
+// maxBodyExtension reads an operation's x-max-body-bytes, a positive
+// integer.
+func maxBodyExtension(op *openapi3.Operation) (int64, bool, error) {
+	raw, ok := op.Extensions["x-max-body-bytes"]
+	if !ok {
+		return 0, false, nil
+	}
+	var n int64
+	switch v := raw.(type) {
+	case float64:
+		n = int64(v)
+		if float64(n) != v {
+			n = 0
+		}
+	case int:
+		n = int64(v)
+	case int64:
+		n = v
+	case json.Number:
+		n, _ = v.Int64()
+	case json.RawMessage:
+		_ = json.Unmarshal(v, &n)
+	}
+	if n <= 0 {
+		return 0, false, fmt.Errorf("x-max-body-bytes %v is not a positive integer", raw)
+	}
+	return n, true, nil
 }

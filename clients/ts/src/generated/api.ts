@@ -231,6 +231,353 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/namespaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The namespaces on the chain, by name.
+         * @description The namespaces the global chain holds (created by a final or
+         *     included NamespaceCreate and not deleted), in ascending name order,
+         *     each with its record and, when this node runs it, its applied head
+         *     (`hosted`, `position`, `entry_hash`, `root`). Namespaces are created
+         *     and deleted by the chain transactions NamespaceCreate and
+         *     NamespaceDelete, sent with POST /v1/transactions/send.
+         */
+        get: operations["listNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespace/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A namespace's record, placement and, where this node runs it, its head.
+         * @description The record comes from the node's latest global state. A namespace
+         *     this node runs but the chain does not (yet) hold is shown from its
+         *     own metadata with no placement. unknown_namespace when neither.
+         */
+        get: operations["getNamespace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespace/{name}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the namespace is on this node.
+         * @description The placement from the chain and this node's part: whether it runs
+         *     the namespace, its applied position, entry hash and root, and
+         *     whether it is the executor (spec/namespaces.md 7 and 9).
+         */
+        get: operations["getNamespaceStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespace/{name}/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The contracts deployed in a namespace, by address. */
+        get: operations["listNamespaceContracts"];
+        put?: never;
+        /**
+         * Deploy a module (a signed Deploy request).
+         * @description The body carries a NamespaceSubmission whose request is a Deploy,
+         *     with the module. The node checks it before ordering (strict
+         *     decoding, the namespace, the payload's limits, the module against
+         *     code_hash, the signature for the chain id, the signer's next nonce):
+         *     a refusal is 4xx and logs nothing. Accepted, it is executed as the
+         *     next TxLog entry and the answer is that entry: a deploy vm.Deploy
+         *     refuses is logged too, with outcome.status InvalidModule and no
+         *     address. Posting a logged request again returns its entry.
+         */
+        post: operations["deployNamespaceContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespace/{name}/contracts/{address}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One contract. */
+        get: operations["getNamespaceContract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespace/{name}/contracts/{address}/state/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One orama.state value of a contract. */
+        get: operations["getNamespaceContractState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespace/{name}/contracts/{address}/call": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Call a contract (a signed Call request).
+         * @description The body carries a NamespaceSubmission whose request is a Call of
+         *     the contract in the path. Checked as a deploy is; accepted, it is
+         *     executed as the next TxLog entry. A call that fails when it runs
+         *     (a trap, out of gas, an unknown contract or function) is logged and
+         *     answered 200 with that outcome.status: its nonce is used.
+         */
+        post: operations["callNamespaceContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespace/{name}/contracts/{address}/view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a call at the head without logging it.
+         * @description Unsigned and not ordered: the call runs against the state at the
+         *     node's applied position and everything it wrote is discarded. No
+         *     value moves (orama_value and btc_value are 0).
+         */
+        post: operations["viewNamespaceContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespace/{name}/query": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run one read-only SQL statement.
+         * @description On the namespace's read-only query connection (spec/namespaces.md
+         *     2.1): the engine refuses any write (sql_read_only), the contracts'
+         *     authorizer applies (sql_denied), at most 10,000 rows and 4 MiB of
+         *     JSON are returned (truncated says whether more were left out), and
+         *     a statement still running after 2 s is interrupted (query_timeout).
+         */
+        get: operations["queryNamespace"];
+        put?: never;
+        /**
+         * Run one read-only SQL statement with parameters.
+         * @description As GET, with the statement's parameters (?1, ?2, ...) in the body.
+         */
+        post: operations["queryNamespaceWithParams"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespace/{name}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events emitted in a namespace, in log order.
+         * @description Every filter is optional; they combine with AND. Events are
+         *     ordered by (position, index), ascending unless order=desc.
+         */
+        get: operations["getNamespaceEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespace/{name}/txlog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * TxLog entries from a position, for replay verification.
+         * @description Entries from `from` (default 1) in position order, each as its Borsh
+         *     encoding (what `orama ns verify` replays) and decoded. A page holds
+         *     at most `limit` entries and stops early once their encodings pass
+         *     4 MiB (it always holds one entry when any remain).
+         */
+        get: operations["getNamespaceTxLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespace/{name}/txlog/{position}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One TxLog entry. */
+        get: operations["getNamespaceTxLogEntry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespace/{name}/accounts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An account inside a namespace, with its namespace nonce.
+         * @description An account with no leaf is returned with zero balances and nonce 0.
+         */
+        get: operations["getNamespaceAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespace/{name}/withdrawals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move value out of the namespace (a signed Withdraw request).
+         * @description Checked and executed as a call; a balance short of the amount is outcome.status InsufficientBalance.
+         */
+        post: operations["namespaceWithdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespace/{name}/deposits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Credit value that entered the namespace (a signed Deposit request).
+         * @description Only the chain's deposit authority signs deposits (not_authority otherwise).
+         */
+        post: operations["namespaceDeposit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/namespace/{name}/blobs/{cid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An object the namespace stored, by CID.
+         * @description The bytes of an object a contract of this namespace stored with
+         *     orama.storage.put. Another namespace's objects are not found here.
+         */
+        get: operations["getNamespaceBlob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -260,13 +607,25 @@ export interface components {
                  *     | replacement_underpriced | 409 | a replacement does not raise the fees enough |
                  *     | pool_full | 429 | the node has too many transactions waiting; retry later |
                  *     | too_large | 413, 431 | a body, a transaction or the request headers are over the limit |
-                 *     | not_found | 404 | no such block, transaction or route |
+                 *     | not_found | 404 | no such block, transaction, route, TxLog entry, state key or object |
                  *     | state_pruned | 410 | the node no longer keeps the state of that height |
+                 *     | invalid_namespace | 400 | a namespace name that breaks the rules (3-63 bytes of [a-z0-9-], ...), or a namespace request for another namespace than the path's |
+                 *     | unknown_namespace | 404 | neither the chain nor this node has a namespace of that name |
+                 *     | invalid_request | 400 | a namespace request that does not decode, breaks a limit, or is not the kind the endpoint takes |
+                 *     | not_authority | 403 | a Deposit not signed by the chain's deposit authority |
+                 *     | unknown_contract | 404 | no contract at that address in the namespace |
+                 *     | sql_error | 400 | SQLite refused or failed the query (syntax, no such table or column, wrong parameter count) |
+                 *     | sql_denied | 403 | the query uses what the authorizer denies: _orama_* and sqlite_* objects, other schemas, ATTACH, PRAGMA, ... |
+                 *     | sql_read_only | 403 | the query writes; the query endpoint only reads |
+                 *     | query_timeout | 400 | the query ran longer than 2 s and was interrupted |
+                 *     | result_too_large | 413 | one row alone is over the 4 MiB answer |
+                 *     | behind | 503 | the node has not applied the namespace's log up to min_position within 5 s; retry (Retry-After) |
+                 *     | namespace_unavailable | 503 | this node does not run the namespace (now): it is starting, stopping or placed elsewhere; retry (Retry-After) or ask one of its nodes |
                  *     | method_not_allowed | 405 | the path does not take that method (Allow lists those it does) |
                  *     | internal | 500 | a fault of the node; it logged the cause |
                  * @enum {string}
                  */
-                code: "bad_request" | "invalid_parameter" | "unknown_parameter" | "invalid_account" | "unknown_username" | "invalid_transaction" | "invalid_signature" | "nonce_too_low" | "nonce_gap" | "insufficient_balance" | "fee_too_low" | "already_known" | "username_taken" | "username_already_set" | "replacement_underpriced" | "pool_full" | "too_large" | "not_found" | "state_pruned" | "method_not_allowed" | "internal";
+                code: "bad_request" | "invalid_parameter" | "unknown_parameter" | "invalid_account" | "unknown_username" | "invalid_transaction" | "invalid_signature" | "nonce_too_low" | "nonce_gap" | "insufficient_balance" | "fee_too_low" | "already_known" | "username_taken" | "username_already_set" | "replacement_underpriced" | "pool_full" | "too_large" | "not_found" | "state_pruned" | "invalid_namespace" | "unknown_namespace" | "invalid_request" | "not_authority" | "unknown_contract" | "sql_error" | "sql_denied" | "sql_read_only" | "query_timeout" | "result_too_large" | "behind" | "namespace_unavailable" | "method_not_allowed" | "internal";
                 message: string;
             };
         };
@@ -509,6 +868,219 @@ export interface components {
             peers: number;
             syncing: boolean;
         };
+        /**
+         * @description A namespace on the global chain: tree key SHA-256("orama/ns/" + name).
+         *
+         *     API: with whether this node runs the namespace and, if it does, its applied head.
+         */
+        NamespaceRecord: {
+            /** @description The namespace's name. */
+            name: string;
+            /** @description Its tier. */
+            tier: components["schemas"]["NamespaceTier"];
+            /** @description The account that created it. */
+            owner: components["schemas"]["Address"];
+            /** @description The height of the block holding the create. */
+            created_height: components["schemas"]["U64"];
+            /** @description Its placement, in the order chosen. */
+            nodes: components["schemas"]["NamespaceNode"][];
+            /** @description This node runs the namespace: position, entry_hash and root are its head. */
+            hosted: boolean;
+            /** @description The last TxLog position this node applied (0: none). */
+            position?: components["schemas"]["U64"];
+            /** @description The hash of that entry (of the genesis at position 0). */
+            entry_hash?: components["schemas"]["Hash"];
+            /** @description The namespace root after it; 0^32 in Tier 0. */
+            root?: components["schemas"]["Hash"];
+        };
+        NamespacePage: {
+            namespaces: components["schemas"]["NamespaceRecord"][];
+            /** @description Absent on the last page. */
+            next_cursor?: string;
+        };
+        NamespaceStatus: {
+            name: string;
+            tier: components["schemas"]["NamespaceTier"];
+            owner?: components["schemas"]["Address"];
+            /** @description The placement the chain recorded; empty when the chain holds no record. */
+            nodes: components["schemas"]["NamespaceNode"][];
+            /** @description This node runs the namespace. */
+            hosted: boolean;
+            /**
+             * @description Where this node runs it: the embedded engines or the rqlite/Olric/Kubo cluster.
+             * @enum {string}
+             */
+            engine?: "embedded" | "cluster";
+            /** @description This node's applied position. */
+            position?: components["schemas"]["U64"];
+            entry_hash?: components["schemas"]["Hash"];
+            root?: components["schemas"]["Hash"];
+            /** @description This node executes the requests it accepts (every hosting node does; namespaces.md 7). */
+            executor?: boolean;
+            /** @description This node's replay of a logged entry differed from the log; it serves reads only. */
+            halted?: boolean;
+            /** @description The namespace's services on this node (namespaces.md 9), when hosted. */
+            services?: components["schemas"]["NamespaceService"][];
+        };
+        NamespaceService: {
+            /**
+             * @description The service: this node's rqlited of the namespace, its Olric member, or the namespace itself.
+             * @enum {string}
+             */
+            service: "rqlite" | "olric" | "gateway";
+            /** @description host:port it listens on (none for the gateway, served on the node's API port). */
+            addr?: string;
+            /** @enum {string} */
+            state: "starting" | "healthy" | "unhealthy" | "restarting" | "stopped";
+            /**
+             * Format: int32
+             * @description Restarts by the health watcher.
+             */
+            restarts: number;
+            /** @description The last failed check or halt. */
+            last_error?: string;
+            /**
+             * Format: date-time
+             * @description When it entered its state.
+             */
+            since?: string;
+        };
+        NamespaceContract: {
+            address: components["schemas"]["Address"];
+            /** @description SHA-256 of the module as uploaded. */
+            code_hash: components["schemas"]["Hash"];
+            /** @description Rays the contract holds inside the namespace. */
+            orama: components["schemas"]["U64"];
+            /** @description Satoshis the contract holds inside the namespace. */
+            btc: components["schemas"]["U64"];
+            /** @description The TxLog position of its deploy. */
+            deployed_at: components["schemas"]["U64"];
+        };
+        NamespaceContractPage: {
+            contracts: components["schemas"]["NamespaceContract"][];
+            /** @description Absent on the last page. */
+            next_cursor?: string;
+        };
+        NamespaceSubmitRequest: {
+            /** @description 0x + hex of the Borsh-encoded NamespaceSubmission (its module empty). */
+            request: string;
+        };
+        NamespaceDeployRequest: {
+            /** @description 0x + hex of the Borsh-encoded NamespaceSubmission, a Deploy with its module. */
+            request: string;
+        };
+        NamespaceSubmitResult: {
+            /** @description The request's TxLog position. */
+            position: components["schemas"]["U64"];
+            /** @description SHA-256 of the Borsh request. */
+            call_id: components["schemas"]["Hash"];
+            /** @description SHA-256 of the Borsh TxLogEntry. */
+            entry_hash: components["schemas"]["Hash"];
+            outcome: components["schemas"]["NsOutcome"];
+            /** @description The namespace root after the entry; 0^32 in Tier 0. */
+            root: components["schemas"]["Hash"];
+            /** @description A deploy's contract, when it succeeded. */
+            address?: components["schemas"]["Address"];
+            /** @description A deploy's code hash. */
+            code_hash?: components["schemas"]["Hash"];
+        };
+        NamespaceViewRequest: {
+            /** @description The export. */
+            function: string;
+            /** @description The export's wasm parameters, in order (default none). */
+            args?: components["schemas"]["U64"][];
+            /** @description ctx.input (default empty). */
+            input?: components["schemas"]["HexBytes"];
+            /** @description ctx.caller: an account id (default the zero address). */
+            caller?: string;
+            /** @description 1..=MaxNamespaceCallGas. */
+            gas_limit: components["schemas"]["U64"];
+        };
+        NamespaceViewResult: {
+            /** @description The position whose state the call saw. */
+            position: components["schemas"]["U64"];
+            outcome: components["schemas"]["NsOutcome"];
+        };
+        NamespaceStateValue: {
+            key: components["schemas"]["HexBytes"];
+            value: components["schemas"]["HexBytes"];
+            /** @description The position whose state was read. */
+            position: components["schemas"]["U64"];
+        };
+        NamespaceAccount: {
+            address: components["schemas"]["Address"];
+            /** @description Rays held inside the namespace. */
+            orama: components["schemas"]["U64"];
+            /** @description Satoshis held inside the namespace. */
+            btc: components["schemas"]["U64"];
+            /** @description The signer's next nonce in the namespace. */
+            nonce: components["schemas"]["U64"];
+            /** @description A contract's code hash; zero for an account. */
+            code_hash: components["schemas"]["Hash"];
+            /** @description The position whose state was read. */
+            position: components["schemas"]["U64"];
+        };
+        /**
+         * @description One SQL value by its storage class: {"i": "-5"} INTEGER (a signed
+         *     64-bit decimal string), {"r": 1.5} REAL (the strings "Infinity" and
+         *     "-Infinity" for the infinities), {"t": "x"} TEXT (bytes that are not
+         *     UTF-8 are shown as U+FFFD), {"b": "0x00"} BLOB, null NULL.
+         */
+        SQLValue: {
+            i?: string;
+            r?: number | string;
+            t?: string;
+            b?: components["schemas"]["HexBytes"];
+        } | null;
+        NamespaceQueryRequest: {
+            /** @description One statement. */
+            sql: string;
+            /** @description The values of ?1, ?2, ... in order. */
+            params?: components["schemas"]["SQLValue"][];
+        };
+        NamespaceQueryResult: {
+            /** @description The position whose state the statement read. */
+            position: components["schemas"]["U64"];
+            columns: string[];
+            rows: components["schemas"]["SQLValue"][][];
+            /** @description More rows matched than the answer holds (10,000 rows, 4 MiB). */
+            truncated: boolean;
+        };
+        NamespaceEvent: {
+            /** @description The TxLog position of the request that emitted it. */
+            position: components["schemas"]["U64"];
+            /**
+             * Format: int32
+             * @description Its index among the entry's events.
+             */
+            index: number;
+            call_id: components["schemas"]["Hash"];
+            emitter: components["schemas"]["Address"];
+            topic: string;
+            data: components["schemas"]["HexBytes"];
+            /** @description The request's signer. */
+            caller: components["schemas"]["Address"];
+        };
+        NamespaceEventPage: {
+            events: components["schemas"]["NamespaceEvent"][];
+            /** @description Absent on the last page. */
+            next_cursor?: string;
+        };
+        NamespaceTxLogItem: {
+            position: components["schemas"]["U64"];
+            /** @description SHA-256 of borsh: the next entry's prev_hash. */
+            hash: components["schemas"]["Hash"];
+            /** @description The Borsh TxLogEntry as logged. */
+            borsh: components["schemas"]["HexBytes"];
+            entry: components["schemas"]["TxLogEntry"];
+        };
+        NamespaceTxLogPage: {
+            entries: components["schemas"]["NamespaceTxLogItem"][];
+            /** @description The node's applied position. */
+            head: components["schemas"]["U64"];
+            /** @description The from of the next page; absent after the head. */
+            next_from?: components["schemas"]["U64"];
+        };
         /** @description An unsigned 64-bit integer in decimal: JavaScript numbers lose precision above 2^53. */
         U64: string;
         /** @description Bytes: 0x followed by lowercase hex. */
@@ -657,6 +1229,219 @@ export interface components {
             /** @description A QC for grandchild. */
             qc: components["schemas"]["QuorumCert"];
         };
+        /**
+         * @description How much a namespace's state is secured. A tier never changes.
+         *
+         *     JSON: the variant name.
+         * @enum {string}
+         */
+        NamespaceTier: "Tier0" | "Tier1";
+        /** @description One node hosting a namespace and the slot its services use there. */
+        NamespaceNode: {
+            /** @description The node (a validator of the pool). */
+            node: components["schemas"]["Address"];
+            /**
+             * Format: int32
+             * @description 0..MaxNamespacesPerNode-1; its ports are base + 5 x slot ... + 4.
+             */
+            slot: number;
+        };
+        /**
+         * @description What a namespace request asks for; the payload type follows.
+         *
+         *     JSON: the variant name.
+         * @enum {string}
+         */
+        NamespaceRequestKind: "Deploy" | "Call" | "Withdraw" | "Deposit";
+        /**
+         * @description A signed request to a namespace, ordered in its TxLog. Its hash is the
+         *     call id. Nonce: per (namespace, signer), starting at 0; only the next
+         *     one is accepted. A Deploy signs the module's SHA-256 (NsDeploy
+         *     code_hash), not the module, so a 4 MiB module fits the signing limit.
+         */
+        NamespaceRequest: {
+            /** @description The namespace it is for; must equal the path's. */
+            namespace: string;
+            /** @description The account that signs; caller of a Call. */
+            signer: components["schemas"]["Address"];
+            /** @description The signer's next nonce in the namespace. */
+            nonce: components["schemas"]["U64"];
+            /** @description What it asks for. */
+            kind: components["schemas"]["NamespaceRequestKind"];
+            /** @description The Borsh encoding of the kind's payload type. */
+            payload: components["schemas"]["HexBytes"];
+            /** @description By signer, under SigningDomain NamespaceRequest and the chain id. */
+            signature: components["schemas"]["Signature"];
+        };
+        /**
+         * @description What a client posts: the request and, for a Deploy only, the module
+         *     whose SHA-256 is the request's code_hash (else empty).
+         */
+        NamespaceSubmission: {
+            /** @description The signed request. */
+            request: components["schemas"]["NamespaceRequest"];
+            /** @description The WASM module of a Deploy; empty otherwise. */
+            module: components["schemas"]["HexBytes"];
+        };
+        /** @description An account or contract inside a namespace (top-tree key = its 20-byte address). */
+        NsAccount: {
+            /** @description Rays held inside the namespace. */
+            orama: components["schemas"]["U64"];
+            /** @description Satoshis held inside the namespace. */
+            btc: components["schemas"]["U64"];
+            /** @description Requests of this signer executed. */
+            nonce: components["schemas"]["U64"];
+            /** @description A contract's code hash; zero for an account. */
+            code_hash: components["schemas"]["Hash"];
+            /** @description Root of the contract's orama.state tree; zero if empty. */
+            storage_root: components["schemas"]["Hash"];
+        };
+        /** @description Value that entered and left the namespace (top-tree key "orama/ns/supply"). */
+        NsSupply: {
+            /** @description Rays deposited. */
+            orama_in: components["schemas"]["U64"];
+            /** @description Rays withdrawn. */
+            orama_out: components["schemas"]["U64"];
+            /** @description Satoshis deposited. */
+            btc_in: components["schemas"]["U64"];
+            /** @description Satoshis withdrawn. */
+            btc_out: components["schemas"]["U64"];
+        };
+        /** @description A cache entry's value; expires is a block timestamp in ms (0 = never). */
+        CacheValue: {
+            /** @description Deleted before the first entry whose chain_timestamp >= expires. */
+            expires: components["schemas"]["U64"];
+            /** @description The value. */
+            value: components["schemas"]["HexBytes"];
+        };
+        /**
+         * @description What one group of a call's SQL write set is.
+         *
+         *     JSON: the variant name.
+         * @enum {string}
+         */
+        SQLWriteKind: "Rows" | "DDL";
+        /**
+         * @description A row after a group of statements: rowid is the i64 as two's
+         *     complement; values is the Borsh vec<SQLValue> (contracts.md
+         *     Encodings) of its non-generated columns in PRAGMA table_xinfo order,
+         *     empty when present is false (deleted).
+         */
+        RowImage: {
+            /** @description The table, ASCII-lowercased. */
+            table: string;
+            /** @description The rowid (i64 two's complement). */
+            rowid: components["schemas"]["U64"];
+            /** @description False: the row was deleted. */
+            present: boolean;
+            /** @description The encoded row, or empty. */
+            values: components["schemas"]["HexBytes"];
+        };
+        /** @description One group of a call's SQL write set, in execution order. */
+        SQLWrite: {
+            /** @description Rows or DDL. */
+            kind: components["schemas"]["SQLWriteKind"];
+            /** @description Rows: touched rows in (table, rowid) order. */
+            rows: components["schemas"]["RowImage"][];
+            /** @description DDL: the statement. */
+            ddl: string;
+        };
+        /** @description A contract's orama.state key written by a call. */
+        StateWrite: {
+            /** @description The owning contract. */
+            contract: components["schemas"]["Address"];
+            /** @description The key. */
+            key: components["schemas"]["HexBytes"];
+            /** @description False: deleted (value empty). */
+            present: boolean;
+            /** @description The new value. */
+            value: components["schemas"]["HexBytes"];
+        };
+        /** @description A cache key written by a call. */
+        CacheWrite: {
+            /** @description The key. */
+            key: components["schemas"]["HexBytes"];
+            /** @description The new entry; absent: deleted. */
+            value?: components["schemas"]["CacheValue"] | null;
+        };
+        /** @description An object stored by a call. */
+        BlobPut: {
+            /** @description The bytes; the CID is CIDv1 raw SHA2-256 of them. */
+            data: components["schemas"]["HexBytes"];
+        };
+        /** @description An account's value after a call. */
+        NsAccountWrite: {
+            /** @description The account. */
+            address: components["schemas"]["Address"];
+            /** @description Its new value (storage_root included). */
+            account: components["schemas"]["NsAccount"];
+        };
+        /**
+         * @description Everything an entry changed, in a canonical order: sql in execution
+         *     order; state by (contract, key); cache by key; blobs by CID; accounts by
+         *     address. Followers of a Tier 0 namespace apply it; Tier 1 ones must
+         *     reproduce it byte for byte.
+         */
+        WriteSet: {
+            /** @description SQL groups. */
+            sql: components["schemas"]["SQLWrite"][];
+            /** @description Contract state writes. */
+            state: components["schemas"]["StateWrite"][];
+            /** @description Cache writes (expired entries deleted before the entry included). */
+            cache: components["schemas"]["CacheWrite"][];
+            /** @description Objects stored. */
+            blobs: components["schemas"]["BlobPut"][];
+            /** @description Accounts changed. */
+            accounts: components["schemas"]["NsAccountWrite"][];
+            /** @description The supply after the entry, when it changed. */
+            supply?: components["schemas"]["NsSupply"] | null;
+        };
+        /**
+         * @description The outcome of an executed request. Failures use the signer's nonce and change nothing else.
+         *
+         *     JSON: the variant name.
+         * @enum {string}
+         */
+        NsStatus: "Ok" | "Trap" | "OutOfGas" | "InvalidModule" | "InsufficientValue" | "InsufficientBalance" | "UnknownContract" | "UnknownFunction" | "BadArgs" | "Overflow" | "DuplicateDeposit";
+        /** @description What an executed request did. */
+        NsOutcome: {
+            /** @description Ok or the failure. */
+            status: components["schemas"]["NsStatus"];
+            /** @description A trap's or refusal's message; "" on success. */
+            trap: string;
+            /** @description Gas used by deploy, init and call. */
+            gas_used: components["schemas"]["U64"];
+            /** @description The export's result (i32 zero-extended), if any. */
+            results: components["schemas"]["U64"][];
+            /** @description A successful Deploy's contract address. */
+            contract?: components["schemas"]["Address"] | null;
+            /** @description Events emitted, in order; empty unless Ok. */
+            events: components["schemas"]["Event"][];
+        };
+        /**
+         * @description One entry of a namespace's TxLog, at position 1, 2, ... without gaps.
+         *     prev_hash of position 1 is SHA-256("orama/ns/genesis" || Borsh(meta)).
+         */
+        TxLogEntry: {
+            /** @description The namespace. */
+            namespace: string;
+            /** @description Its position. */
+            position: components["schemas"]["U64"];
+            /** @description The previous entry's hash. */
+            prev_hash: components["schemas"]["Hash"];
+            /** @description The executor's latest final global height: ctx.block_height; non-decreasing. */
+            chain_height: components["schemas"]["U64"];
+            /** @description That block's timestamp (ms): ctx.block_timestamp and the cache's clock; non-decreasing. */
+            chain_timestamp: components["schemas"]["U64"];
+            /** @description The request, with a Deploy's module. */
+            submission: components["schemas"]["NamespaceSubmission"];
+            /** @description What it did. */
+            outcome: components["schemas"]["NsOutcome"];
+            /** @description What it changed. */
+            writes: components["schemas"]["WriteSet"];
+            /** @description The namespace root after it; zero in Tier 0. */
+            root: components["schemas"]["Hash"];
+        };
         /** @description A shortcut leaf met on a path: its path and the hash of its value. */
         SMTProofLeaf: {
             /** @description SHA-256 of the leaf's key. */
@@ -694,7 +1479,7 @@ export interface components {
          *     JSON: the variant name.
          * @enum {string}
          */
-        TxType: "Transfer" | "ClaimUsername" | "Stake" | "Unstake" | "DEXOrder" | "DEXCancel" | "BridgeDeposit" | "BridgeWithdraw" | "NamespaceCommit" | "GovernancePropose" | "GovernanceVote" | "ReportEquivocation" | "Shield" | "Unshield" | "PrivateTransfer";
+        TxType: "Transfer" | "ClaimUsername" | "Stake" | "Unstake" | "DEXOrder" | "DEXCancel" | "BridgeDeposit" | "BridgeWithdraw" | "NamespaceCommit" | "GovernancePropose" | "GovernanceVote" | "ReportEquivocation" | "Shield" | "Unshield" | "PrivateTransfer" | "NamespaceCreate" | "NamespaceDelete";
         /**
          * @description The outcome of a transaction, and the reasons one can be refused
          *     (spec/state.md "Block execution"). Success is the only status whose
@@ -703,7 +1488,9 @@ export interface components {
          *     nonce, and its type's rules failed (UnsupportedType, InvalidPayload,
          *     InvalidRecipient, InvalidAmount, UsernameInvalid, InsufficientBalance
          *     for the amount, AmountOverflow of the recipient, UsernameAlreadySet,
-         *     UsernameTaken). The includability reasons (InvalidSignature,
+         *     UsernameTaken, and the namespace failures InvalidNamespace,
+         *     NamespaceExists, NamespacePoolFull, UnknownNamespace, NotOwner,
+         *     NamespaceNotEmpty). The includability reasons (InvalidSignature,
          *     WrongChain, GasLimitTooLow, BlockGasExceeded, TipAboveFeeCap,
          *     FeeCapBelowBaseFee, BadNonce, AmountOverflow of gas_limit x fee_cap,
          *     InsufficientBalance for it) never appear in a receipt: a block holding
@@ -712,7 +1499,7 @@ export interface components {
          *     JSON: the variant name.
          * @enum {string}
          */
-        TxStatus: "Success" | "InvalidSignature" | "WrongChain" | "BadNonce" | "InsufficientBalance" | "FeeCapBelowBaseFee" | "TipAboveFeeCap" | "GasLimitTooLow" | "InvalidPayload" | "UsernameTaken" | "UsernameInvalid" | "UsernameAlreadySet" | "AmountOverflow" | "UnsupportedType" | "InvalidRecipient" | "BlockGasExceeded" | "InvalidAmount";
+        TxStatus: "Success" | "InvalidSignature" | "WrongChain" | "BadNonce" | "InsufficientBalance" | "FeeCapBelowBaseFee" | "TipAboveFeeCap" | "GasLimitTooLow" | "InvalidPayload" | "UsernameTaken" | "UsernameInvalid" | "UsernameAlreadySet" | "AmountOverflow" | "UnsupportedType" | "InvalidRecipient" | "BlockGasExceeded" | "InvalidAmount" | "InvalidNamespace" | "NamespaceExists" | "NamespacePoolFull" | "UnknownNamespace" | "NotOwner" | "NamespaceNotEmpty";
         /** @description A typed record emitted by execution, indexed for queries. */
         Event: {
             /** @description The account or contract that emitted it. */
@@ -755,6 +1542,17 @@ export interface components {
     parameters: {
         /** @description "@username", "orama:<40 hex>", "0x<40 hex>" or 40 hex digits. */
         AccountID: string;
+        /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+        NamespaceName: string;
+        /** @description A contract address: "orama:<40 hex>", "0x<40 hex>" or 40 hex digits ("@username" is resolved too). */
+        ContractAddress: string;
+        NamespaceLimit: number;
+        /**
+         * @description Answer only once the node has applied the namespace's TxLog up to
+         *     this position: the node waits up to 5 s, then answers 503 behind
+         *     (with Retry-After).
+         */
+        MinPosition: components["schemas"]["U64"];
     };
     requestBodies: never;
     headers: never;
@@ -1011,6 +1809,538 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    listNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only the namespaces of this account ("@username", "orama:<hex>", "0x<hex>" or hex). */
+                owner?: string;
+                limit?: components["parameters"]["NamespaceLimit"];
+                /** @description The next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of namespaces. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespacePage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getNamespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The namespace. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceRecord"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getNamespaceStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceStatus"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listNamespaceContracts: {
+        parameters: {
+            query?: {
+                limit?: components["parameters"]["NamespaceLimit"];
+                /** @description The next_cursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of contracts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceContractPage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deployNamespaceContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NamespaceDeployRequest"];
+            };
+        };
+        responses: {
+            /** @description The logged entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceSubmitResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getNamespaceContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+                /** @description A contract address: "orama:<40 hex>", "0x<40 hex>" or 40 hex digits ("@username" is resolved too). */
+                address: components["parameters"]["ContractAddress"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contract. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceContract"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getNamespaceContractState: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Answer only once the node has applied the namespace's TxLog up to
+                 *     this position: the node waits up to 5 s, then answers 503 behind
+                 *     (with Retry-After).
+                 */
+                min_position?: components["parameters"]["MinPosition"];
+            };
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+                /** @description A contract address: "orama:<40 hex>", "0x<40 hex>" or 40 hex digits ("@username" is resolved too). */
+                address: components["parameters"]["ContractAddress"];
+                /** @description The state key, 0x + lowercase hex (at most 256 bytes; "0x" is the empty key). */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The value. An absent key is 404 not_found. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceStateValue"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    callNamespaceContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+                /** @description A contract address: "orama:<40 hex>", "0x<40 hex>" or 40 hex digits ("@username" is resolved too). */
+                address: components["parameters"]["ContractAddress"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NamespaceSubmitRequest"];
+            };
+        };
+        responses: {
+            /** @description The logged entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceSubmitResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    viewNamespaceContract: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Answer only once the node has applied the namespace's TxLog up to
+                 *     this position: the node waits up to 5 s, then answers 503 behind
+                 *     (with Retry-After).
+                 */
+                min_position?: components["parameters"]["MinPosition"];
+            };
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+                /** @description A contract address: "orama:<40 hex>", "0x<40 hex>" or 40 hex digits ("@username" is resolved too). */
+                address: components["parameters"]["ContractAddress"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NamespaceViewRequest"];
+            };
+        };
+        responses: {
+            /** @description The outcome. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceViewResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    queryNamespace: {
+        parameters: {
+            query: {
+                /** @description One statement, without parameters. */
+                sql: string;
+                /**
+                 * @description Answer only once the node has applied the namespace's TxLog up to
+                 *     this position: the node waits up to 5 s, then answers 503 behind
+                 *     (with Retry-After).
+                 */
+                min_position?: components["parameters"]["MinPosition"];
+            };
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceQueryResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    queryNamespaceWithParams: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Answer only once the node has applied the namespace's TxLog up to
+                 *     this position: the node waits up to 5 s, then answers 503 behind
+                 *     (with Retry-After).
+                 */
+                min_position?: components["parameters"]["MinPosition"];
+            };
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NamespaceQueryRequest"];
+            };
+        };
+        responses: {
+            /** @description The rows. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceQueryResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getNamespaceEvents: {
+        parameters: {
+            query?: {
+                /** @description Only events this contract emitted. */
+                contract?: string;
+                topic?: string;
+                /** @description Only events of requests this account signed. */
+                caller?: string;
+                from_position?: components["schemas"]["U64"];
+                /** @description The last position included. */
+                to_position?: components["schemas"]["U64"];
+                order?: "asc" | "desc";
+                limit?: components["parameters"]["NamespaceLimit"];
+                /** @description The next_cursor of the previous page (of the same order). */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceEventPage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getNamespaceTxLog: {
+        parameters: {
+            query?: {
+                /** @description The first position (positions start at 1). */
+                from?: components["schemas"]["U64"];
+                limit?: components["parameters"]["NamespaceLimit"];
+            };
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the log. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceTxLogPage"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getNamespaceTxLogEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+                position: components["schemas"]["U64"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceTxLogItem"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getNamespaceAccount: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Answer only once the node has applied the namespace's TxLog up to
+                 *     this position: the node waits up to 5 s, then answers 503 behind
+                 *     (with Retry-After).
+                 */
+                min_position?: components["parameters"]["MinPosition"];
+            };
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+                /** @description "@username", "orama:<40 hex>", "0x<40 hex>" or 40 hex digits. */
+                id: components["parameters"]["AccountID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceAccount"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    namespaceWithdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NamespaceSubmitRequest"];
+            };
+        };
+        responses: {
+            /** @description The logged entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceSubmitResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    namespaceDeposit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NamespaceSubmitRequest"];
+            };
+        };
+        responses: {
+            /** @description The logged entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceSubmitResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getNamespaceBlob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A namespace name: 3-63 bytes of [a-z0-9-], starting with a letter, not ending with '-', no '--'. */
+                name: components["parameters"]["NamespaceName"];
+                /** @description CIDv1, codec raw, SHA2-256, in base32 text form: "b" + 58 lowercase base32 digits. */
+                cid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The object. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -1022,9 +2352,17 @@ type ReadonlyArray<T> = [
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const pathsV1AccountsIdTransactionsGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/v1/accounts/{id}/transactions"]["get"]["parameters"]["query"]["sort"]> = ["timestamp", "height"];
 export const pathsV1AccountsIdTransactionsGetParametersQueryOrderValues: ReadonlyArray<FlattenedDeepRequired<paths>["/v1/accounts/{id}/transactions"]["get"]["parameters"]["query"]["order"]> = ["asc", "desc"];
-export const errorErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["code"]> = ["bad_request", "invalid_parameter", "unknown_parameter", "invalid_account", "unknown_username", "invalid_transaction", "invalid_signature", "nonce_too_low", "nonce_gap", "insufficient_balance", "fee_too_low", "already_known", "username_taken", "username_already_set", "replacement_underpriced", "pool_full", "too_large", "not_found", "state_pruned", "method_not_allowed", "internal"];
+export const pathsV1NamespaceNameEventsGetParametersQueryOrderValues: ReadonlyArray<FlattenedDeepRequired<paths>["/v1/namespace/{name}/events"]["get"]["parameters"]["query"]["order"]> = ["asc", "desc"];
+export const errorErrorCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Error"]["error"]["code"]> = ["bad_request", "invalid_parameter", "unknown_parameter", "invalid_account", "unknown_username", "invalid_transaction", "invalid_signature", "nonce_too_low", "nonce_gap", "insufficient_balance", "fee_too_low", "already_known", "username_taken", "username_already_set", "replacement_underpriced", "pool_full", "too_large", "not_found", "state_pruned", "invalid_namespace", "unknown_namespace", "invalid_request", "not_authority", "unknown_contract", "sql_error", "sql_denied", "sql_read_only", "query_timeout", "result_too_large", "behind", "namespace_unavailable", "method_not_allowed", "internal"];
 export const transactionStatusStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TransactionStatus"]["status"]> = ["pending", "included", "finalized", "rejected"];
+export const namespaceStatusEngineValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NamespaceStatus"]["engine"]> = ["embedded", "cluster"];
+export const namespaceServiceServiceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NamespaceService"]["service"]> = ["rqlite", "olric", "gateway"];
+export const namespaceServiceStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NamespaceService"]["state"]> = ["starting", "healthy", "unhealthy", "restarting", "stopped"];
 export const evidenceKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EvidenceKind"]> = ["DoubleProposal", "DoubleVote", "DoubleTimeout"];
+export const namespaceTierValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NamespaceTier"]> = ["Tier0", "Tier1"];
+export const namespaceRequestKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NamespaceRequestKind"]> = ["Deploy", "Call", "Withdraw", "Deposit"];
+export const sQLWriteKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SQLWriteKind"]> = ["Rows", "DDL"];
+export const nsStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NsStatus"]> = ["Ok", "Trap", "OutOfGas", "InvalidModule", "InsufficientValue", "InsufficientBalance", "UnknownContract", "UnknownFunction", "BadArgs", "Overflow", "DuplicateDeposit"];
 export const assetValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Asset"]> = ["Orama", "BTC"];
-export const txTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TxType"]> = ["Transfer", "ClaimUsername", "Stake", "Unstake", "DEXOrder", "DEXCancel", "BridgeDeposit", "BridgeWithdraw", "NamespaceCommit", "GovernancePropose", "GovernanceVote", "ReportEquivocation", "Shield", "Unshield", "PrivateTransfer"];
-export const txStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TxStatus"]> = ["Success", "InvalidSignature", "WrongChain", "BadNonce", "InsufficientBalance", "FeeCapBelowBaseFee", "TipAboveFeeCap", "GasLimitTooLow", "InvalidPayload", "UsernameTaken", "UsernameInvalid", "UsernameAlreadySet", "AmountOverflow", "UnsupportedType", "InvalidRecipient", "BlockGasExceeded", "InvalidAmount"];
+export const txTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TxType"]> = ["Transfer", "ClaimUsername", "Stake", "Unstake", "DEXOrder", "DEXCancel", "BridgeDeposit", "BridgeWithdraw", "NamespaceCommit", "GovernancePropose", "GovernanceVote", "ReportEquivocation", "Shield", "Unshield", "PrivateTransfer", "NamespaceCreate", "NamespaceDelete"];
+export const txStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TxStatus"]> = ["Success", "InvalidSignature", "WrongChain", "BadNonce", "InsufficientBalance", "FeeCapBelowBaseFee", "TipAboveFeeCap", "GasLimitTooLow", "InvalidPayload", "UsernameTaken", "UsernameInvalid", "UsernameAlreadySet", "AmountOverflow", "UnsupportedType", "InvalidRecipient", "BlockGasExceeded", "InvalidAmount", "InvalidNamespace", "NamespaceExists", "NamespacePoolFull", "UnknownNamespace", "NotOwner", "NamespaceNotEmpty"];
