@@ -352,7 +352,9 @@ func (s *server) GetNamespaceStatus(_ context.Context, req api.GetNamespaceStatu
 		engine, executor, halted := api.NamespaceStatusEngine(n.Engine()), true, n.Halted() != nil
 		out.Position, out.EntryHash, out.Root, out.Engine, out.Executor, out.Halted = &pos, &eh, &root, &engine, &executor, &halted
 		services := []api.NamespaceService{}
-		if sv, ok := s.nss.(interface{ Services(string) []ns.ServiceStatus }); ok {
+		if sv, ok := s.nss.(interface {
+			Services(string) []ns.ServiceStatus
+		}); ok {
 			for _, x := range sv.Services(req.Name) {
 				svc := api.NamespaceService{Service: api.NamespaceServiceService(x.Service), State: api.NamespaceServiceState(x.State), Restarts: int32(x.Restarts)}
 				if x.Addr != "" {
