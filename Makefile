@@ -14,7 +14,7 @@ FUZZTIME_FULL ?= 5000000x
 CRASH_CYCLES_FULL ?= 300
 DEVNET_BENCH_DURATION ?= 60s
 
-.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-throughput bench-wasm throughput-short bench-devnet devnet-short faultnet faultnet-short conformance test-js soak run devnet vet fmt-check clean engines
+.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-throughput bench-wasm throughput-short bench-devnet devnet-short faultnet faultnet-short conformance test-js soak run devnet vet fmt-check clean engines bench-ns
 
 all: build
 
@@ -74,7 +74,7 @@ fmt-check:
 test: check-generated fmt-check vet test-go test-js fuzz-short devnet-short faultnet-short throughput-short
 
 test-go:
-	$(MAKE) --no-print-directory $(AS_DEPS) $(EXAMPLES_DEPS)
+	$(MAKE) --no-print-directory $(AS_DEPS) $(EXAMPLES_DEPS) engines
 	$(GO) test -count=1 -timeout 25m ./...
 
 ## test-js: the JavaScript conformance runner over every vector, and the TypeScript client
@@ -121,6 +121,13 @@ bench:
 engines:
 	@GO=$(GO) ./tools/engines/build.sh rqlited
 	@GO=$(GO) ./tools/engines/build.sh ipfs
+
+## bench-ns: the namespace bars of issue 16, side by side in one run (spec/namespaces.md 12):
+## token transfers against the same INSERT sent directly to SQLite and to a 3-node rqlite cluster,
+## and the replay rate of orama ns verify.
+bench-ns: engines
+	$(MAKE) --no-print-directory $(AS_DEPS) $(EXAMPLES_DEPS)
+	$(GO) test -run '^$$' -bench 'TokenVsSQLite|TokenVsRQLite|Verify' -benchtime 3x -count 1 -timeout 30m ./runtime/ns/
 
 ## bench-wasm: the issue-15 VM bars, side by side in one process (tools/wasmbench, its own module:
 ## it fetches wasmvm's libwasmvm and wasmtime-go's static libraries, about 300 MB, so make test skips it).

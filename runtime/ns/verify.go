@@ -104,36 +104,9 @@ func Verify(ctx context.Context, cfg VerifyConfig, src EntrySource) (*VerifyRepo
 		if c.readErr != nil {
 			return nil, fmt.Errorf("ns: verify: reading position %d: %w", pos, c.readErr)
 		}
-		enc, rec := c.enc, &c.rec
-		if c.decodeErr != nil {
-			return nil, &Mismatch{Position: pos, What: "decode", Recorded: c.decodeErr.Error(), Replayed: "a TxLogEntry"}
-		}
-		if rec.Position != pos {
-			return nil, &Mismatch{Position: pos, What: "position", Recorded: fmt.Sprint(rec.Position), Replayed: fmt.Sprint(pos)}
-		}
-		if rec.Namespace != cfg.Meta.Name {
-			return nil, &Mismatch{Position: pos, What: "namespace", Recorded: rec.Namespace, Replayed: cfg.Meta.Name}
-		}
-		if rec.PrevHash != rep.Head {
-			return nil, &Mismatch{Position: pos, What: "prev_hash", Recorded: fmt.Sprintf("%x", rec.PrevHash), Replayed: fmt.Sprintf("%x", rep.Head)}
-		}
-		if rec.ChainHeight < lastHeight || rec.ChainTimestamp < lastTS {
-			return nil, &Mismatch{Position: pos, What: "chain_height/chain_timestamp decreasing",
-				Recorded: fmt.Sprintf("%d/%d", rec.ChainHeight, rec.ChainTimestamp), Replayed: fmt.Sprintf(">= %d/%d", lastHeight, lastTS)}
-		}
-		lastHeight, lastTS = rec.ChainHeight, rec.ChainTimestamp
-		if c.requestErr != nil {
-			return nil, &Mismatch{Position: pos, What: "request", Recorded: c.requestErr.Error(), Replayed: "a valid request"}
-		}
-		e, err := m.Execute(ctx, &rec.Submission, rec.ChainHeight, rec.ChainTimestamp)
-		if errors.Is(err, ErrStaleNonce) {
-			return nil, &Mismatch{Position: pos, What: "nonce", Recorded: fmt.Sprint(rec.Submission.Request.Nonce), Replayed: err.Error()}
-		}
+		e, err := replayOne(ctx, m, cfg, pos, rep.Head, &lastHeight, &lastTS, &c)
 		if err != nil {
-			return nil, fmt.Errorf("ns: verify: position %d: %w", pos, err)
-		}
-		if !bytes.Equal(e.Bytes, enc) {
-			return nil, diffEntry(pos, rec, &e.Log)
+			return nil, err
 		}
 		rep.Head, rep.Root, rep.Entries = e.Hash, e.Log.Root, pos
 		if m.Pending() >= uint64(cfg.CommitEvery) {
@@ -146,6 +119,52 @@ func Verify(ctx context.Context, cfg VerifyConfig, src EntrySource) (*VerifyRepo
 		return nil, err
 	}
 	return rep, nil
+}
+
+// replayOne checks the entry read ahead as position pos after head and
+// replays it into m's open batch (Verify's step for one position).
+func replayOne(ctx context.Context, m *Machine, cfg VerifyConfig, pos uint64, head types.Hash, lastHeight, lastTS *uint64, c *checked) (*Entry, error) {
+	enc, rec := c.enc, &c.rec
+	if c.decodeErr != nil {
+		return nil, &Mismatch{Position: pos, What: "decode", Recorded: c.decodeErr.Error(), Replayed: "a TxLogEntry"}
+	}
+	if rec.Position != pos {
+		return nil, &Mismatch{Position: pos, What: "position", Recorded: fmt.Sprint(rec.Position), Replayed: fmt.Sprint(pos)}
+	}
+	if rec.Namespace != cfg.Meta.Name {
+		return nil, &Mismatch{Position: pos, What: "namespace", Recorded: rec.Namespace, Replayed: cfg.Meta.Name}
+	}
+	if rec.PrevHash != head {
+		return nil, &Mismatch{Position: pos, What: "prev_hash", Recorded: fmt.Sprintf("%x", rec.PrevHash), Replayed: fmt.Sprintf("%x", head)}
+	}
+	if rec.ChainHeight < *lastHeight || rec.ChainTimestamp < *lastTS {
+		return nil, &Mismatch{Position: pos, What: "chain_height/chain_timestamp decreasing",
+			Recorded: fmt.Sprintf("%d/%d", rec.ChainHeight, rec.ChainTimestamp), Replayed: fmt.Sprintf(">= %d/%d", *lastHeight, *lastTS)}
+	}
+	*lastHeight, *lastTS = rec.ChainHeight, rec.ChainTimestamp
+	if c.requestErr != nil {
+		return nil, &Mismatch{Position: pos, What: "request", Recorded: c.requestErr.Error(), Replayed: "a valid request"}
+	}
+	e, err := m.Execute(ctx, &rec.Submission, rec.ChainHeight, rec.ChainTimestamp)
+	if errors.Is(err, ErrStaleNonce) {
+		return nil, &Mismatch{Position: pos, What: "nonce", Recorded: fmt.Sprint(rec.Submission.Request.Nonce), Replayed: err.Error()}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ns: verify: position %d: %w", pos, err)
+	}
+	if !bytes.Equal(e.Bytes, enc) {
+		return nil, diffEntry(pos, rec, &e.Log)
+	}
+	return e, nil
+}
+
+// check decodes an entry and checks its request (the read-ahead's work).
+func check(enc []byte, cfg VerifyConfig) checked {
+	c := checked{enc: enc}
+	if c.decodeErr = c.rec.UnmarshalBorsh(enc); c.decodeErr == nil {
+		_, c.requestErr = CheckSubmission(&c.rec.Submission, cfg.Meta.Name, cfg.ChainID, cfg.Authority)
+	}
+	return c
 }
 
 // checked is one entry read ahead: its bytes, decoding and request check.
@@ -166,11 +185,9 @@ func readAhead(ctx context.Context, src EntrySource, cfg VerifyConfig, out chan<
 		if errors.Is(err, io.EOF) {
 			return
 		}
-		c := checked{enc: enc, readErr: err}
+		c := checked{readErr: err}
 		if err == nil {
-			if c.decodeErr = c.rec.UnmarshalBorsh(enc); c.decodeErr == nil {
-				_, c.requestErr = CheckSubmission(&c.rec.Submission, cfg.Meta.Name, cfg.ChainID, cfg.Authority)
-			}
+			c = check(enc, cfg)
 		}
 		select {
 		case out <- c:
