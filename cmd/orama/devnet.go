@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/oramanetwork/orama-chain/runtime/config"
 	"io"
 	"os"
 	"os/exec"
@@ -47,6 +48,7 @@ type devnetOptions struct {
 	viewTimeout time.Duration
 	noStart     bool
 	logLevel    string
+	nsPortBase  int
 }
 
 func devnetCmd() *cobra.Command {
@@ -96,6 +98,8 @@ SIGINT or SIGTERM stops all validators. --no-start only writes the files.`,
 	f.DurationVar(&o.viewTimeout, "view-timeout", 4*time.Second, "view timeout of every validator")
 	f.BoolVar(&o.noStart, "no-start", false, "write the files and exit")
 	f.StringVar(&o.logLevel, "log-level", "info", "validators' log level")
+	f.IntVar(&o.nsPortBase, "ns-port-base", config.DefaultNamespacePortBase,
+		"namespace services' port base: the validator at index i of the genesis list uses base+100*i ... +99")
 	return cmd
 }
 
@@ -116,6 +120,9 @@ type devnetConfig struct {
 		Listen    []string `yaml:"listen"`
 		Bootstrap []string `yaml:"bootstrap"`
 	} `yaml:"p2p"`
+	Namespaces struct {
+		PortBase int `yaml:"port_base"`
+	} `yaml:"namespaces"`
 	Log struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
@@ -205,6 +212,7 @@ func writeDevnet(o devnetOptions) ([]devnetNode, error) {
 				c.P2P.Bootstrap = append(c.P2P.Bootstrap, a)
 			}
 		}
+		c.Namespaces.PortBase = o.nsPortBase
 		c.Log.Level, c.Log.Format = o.logLevel, "text"
 		b, err := yaml.Marshal(&c)
 		if err != nil {

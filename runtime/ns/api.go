@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/abi"
+	"github.com/oramanetwork/orama-chain/runtime/nsengine"
 )
 
 // Status is a namespace's applied head on this node.
@@ -30,10 +32,21 @@ func (n *Namespace) Status() Status {
 	return Status{Meta: n.m.Meta(), Position: pos, Hash: h, Root: root}
 }
 
-// Account reads an account inside the namespace at the committed head.
+// Account reads an account inside the namespace at the committed head. A
+// cluster node first catches up with the log (a leader read), so the nonce
+// a client reads here is the one its next request needs wherever the
+// previous one was accepted; if the log cannot be read it answers from
+// what it has applied.
 func (n *Namespace) Account(a types.Address) (types.NsAccount, uint64, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.rq != nil && n.halted == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := n.catchUp(ctx, nsengine.LevelWeak); err != nil {
+			n.log.Debug("namespace: account read without catching up", "namespace", n.name, "err", err)
+		}
+		cancel()
+	}
 	acc, _, err := n.m.Reader().Account(a)
 	pos, _, _ := n.m.Head()
 	return acc, pos, err
