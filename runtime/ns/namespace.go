@@ -49,6 +49,7 @@ type Namespace struct {
 	halted    *Mismatch        // set when this node's replay differed from the log
 	poll      time.Duration    // how often a cluster node tails the log
 	lastWarn  time.Time
+	appended  uint64 // the last position this node appended to the log
 	cacheCopy nsengine.Cache
 
 	queue chan *job
@@ -304,9 +305,14 @@ func (n *Namespace) batch(jobs []*job) {
 			if attempt > 0 {
 				level = nsengine.LevelStrong
 			}
-			if err := n.catchUp(ctx, level); err != nil {
-				n.finish(jobs, err)
-				return
+			// After an append of our own, the log head is most likely ours:
+			// run at once (a lost compare-and-set costs one retry).
+			pos, _, _ := n.m.Head()
+			if attempt > 0 || pos != n.appended {
+				if err := n.catchUp(ctx, level); err != nil {
+					n.finish(jobs, err)
+					return
+				}
 			}
 			if jobs = n.answerLogged(jobs); len(jobs) == 0 {
 				return
@@ -375,6 +381,7 @@ func (n *Namespace) tryBatch(ctx context.Context, jobs []*job) ([]*job, error) {
 			n.m.Rollback()
 			return run, err
 		}
+		n.appended = entries[len(entries)-1].Log.Position
 	}
 	for i, e := range entries {
 		if err := n.appendLocal(e, ids[i]); err != nil {
