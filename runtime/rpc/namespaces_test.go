@@ -327,6 +327,20 @@ func TestNamespaceAPI(t *testing.T) {
 	if sv.Value != hexBytes(binary.LittleEndian.AppendUint64(nil, 6)) || sv.Key != "0x6e" {
 		t.Fatalf("state %+v", sv)
 	}
+	// With a proof against the root: present, then absent.
+	for _, k := range []string{"0x6e", "0x00"} {
+		sv = zero(sv)
+		c.getJSON("/v1/namespace/demo/contracts/"+counter+"/state/"+k+"?proof=true", 200, &sv)
+		if sv.Proof == nil || sv.Proof.Root != hash32(f.demo.Status().Root) || sv.Proof.Exists != (k == "0x6e") {
+			t.Fatalf("state with proof %s: %+v", k, sv)
+		}
+		ca, _ := crypto.ParseAddress(counter)
+		key, _ := hex.DecodeString(k[2:])
+		p, err := f.demo.ProveState(ca, key)
+		if err != nil || ns.VerifyStateProof(f.demo.Status().Root, ca, key, p) != nil || len(p.AccountProof.Siblings) != len(sv.Proof.AccountProof.Siblings) {
+			t.Fatalf("proof %s: %v", k, err)
+		}
+	}
 	var ct api.NamespaceContract
 	ct = zero(ct)
 	c.getJSON("/v1/namespace/demo/contracts/"+strings.TrimPrefix(counter, "orama:"), 200, &ct)
@@ -590,7 +604,7 @@ func TestNamespaceBadInput(t *testing.T) {
 		{"state: key too long", "GET", cs + "/state/0x" + strings.Repeat("00", 257), nil, 400, CodeInvalidParameter},
 		{"state: unknown contract", "GET", cpath + strings.Repeat("ab", 20) + "/state/0x6e", nil, 404, CodeUnknownContract},
 		{"state: bad min_position", "GET", cs + "/state/0x6e?min_position=-1", nil, 400, CodeInvalidParameter},
-		{"state: proof not taken", "GET", cs + "/state/0x6e?proof=true", nil, 400, CodeUnknownParameter},
+		{"state: proof not a boolean", "GET", cs + "/state/0x6e?proof=yes", nil, 400, CodeInvalidParameter},
 		{"account: bad id", "GET", base + "/accounts/nobody", nil, 400, CodeInvalidAccount},
 		{"account: unknown username", "GET", base + "/accounts/@nobody", nil, 404, CodeUnknownUsername},
 		{"txlog: from 0", "GET", base + "/txlog?from=0", nil, 400, CodeInvalidParameter},

@@ -1003,9 +1003,26 @@ export interface components {
         };
         NamespaceStateValue: {
             key: components["schemas"]["HexBytes"];
+            /** @description The value; 0x when the key is absent (only with a proof). */
             value: components["schemas"]["HexBytes"];
             /** @description The position whose state was read. */
             position: components["schemas"]["U64"];
+            proof?: components["schemas"]["NamespaceStateProof"];
+        };
+        /**
+         * @description The value proven against the namespace root at position (spec/namespaces.md 5.1,
+         *     smt.md): account_proof proves the contract's NsAccount (Borsh, account) under its
+         *     20-byte address in the tree whose root is root; storage_proof proves, in the tree
+         *     whose root is account.storage_root, the key's leaf with value Borsh bytes (u32
+         *     length, then the value) when exists, else its absence.
+         */
+        NamespaceStateProof: {
+            root: components["schemas"]["Hash"];
+            /** @description false: storage_proof is a non-existence proof. */
+            exists: boolean;
+            account: components["schemas"]["NsAccount"];
+            account_proof: components["schemas"]["SMTProof"];
+            storage_proof: components["schemas"]["SMTProof"];
         };
         NamespaceAccount: {
             address: components["schemas"]["Address"];
@@ -1975,6 +1992,8 @@ export interface operations {
                  *     (with Retry-After).
                  */
                 min_position?: components["parameters"]["MinPosition"];
+                /** @description true: prove the answer against the namespace root (Tier 1 only; a Tier 0 namespace answers 400 invalid_parameter). An absent key is then 200 with exists false and a non-existence proof. */
+                proof?: boolean;
             };
             header?: never;
             path: {
@@ -1989,7 +2008,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The value. An absent key is 404 not_found. */
+            /** @description The value. An absent key is 404 not_found unless a proof is asked for. */
             200: {
                 headers: {
                     [name: string]: unknown;
