@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/smt"
@@ -458,6 +459,7 @@ func (o *overlay) flush(b smt.Batch) error {
 // append succeeds, and a failed batch is dropped by forgetting the buffer.
 type bufStore struct {
 	under smt.Store
+	mu    sync.RWMutex      // the subtrees of an entry commit concurrently
 	pend  map[string][]byte // nil value: delete
 }
 
@@ -466,7 +468,10 @@ func newBufStore(under smt.Store) *bufStore {
 }
 
 func (s *bufStore) Get(k []byte) ([]byte, bool, error) {
-	if v, ok := s.pend[string(k)]; ok {
+	s.mu.RLock()
+	v, ok := s.pend[string(k)]
+	s.mu.RUnlock()
+	if ok {
 		return v, v != nil, nil
 	}
 	return s.under.Get(k)
@@ -504,6 +509,8 @@ func (b *bufBatch) Set(k, v []byte) error { b.ops[string(k)] = v; return nil }
 func (b *bufBatch) Delete(k []byte) error { b.ops[string(k)] = nil; return nil }
 func (b *bufBatch) Discard()              { b.ops = nil }
 func (b *bufBatch) Write() error {
+	b.s.mu.Lock()
+	defer b.s.mu.Unlock()
 	for k, v := range b.ops {
 		b.s.pend[k] = v
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/abi"
@@ -17,6 +18,31 @@ func (m *Machine) openTree(ns []byte, root types.Hash) (*smt.Tree, error) {
 		return nil, fmt.Errorf("%w: tree %s: %w", ErrHostFailure, ns, err)
 	}
 	return t, nil
+}
+
+// runAll runs independent tasks, the last on this goroutine, and returns
+// the first error in task order.
+func runAll(tasks []func() error) error {
+	if len(tasks) == 0 {
+		return nil
+	}
+	errs := make([]error, len(tasks))
+	var wg sync.WaitGroup
+	for i := range tasks[:len(tasks)-1] {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = tasks[i]()
+		}(i)
+	}
+	errs[len(tasks)-1] = tasks[len(tasks)-1]()
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // borshBytes is Borsh `bytes`: u32 length and the bytes, so an empty value
@@ -33,82 +59,107 @@ func (m *Machine) commitTrees(eo *overlay, ws *types.WriteSet, sqlw []types.SQLW
 	fail := func(err error) (head, error) {
 		return head{}, fmt.Errorf("%w: trees at %d: %w", ErrHostFailure, pos, err)
 	}
+	// The subtrees are independent: commit them concurrently, then the top
+	// tree that holds their roots. Each task writes only its own result.
+	var tasks []func() error
 	// Contract storage, one tree per contract (ws.State is by contract, key).
+	type storageResult struct {
+		contract types.Address
+		acc      types.NsAccount
+	}
+	var storage []*storageResult
 	for i := 0; i < len(ws.State); {
-		c := ws.State[i].Contract
-		acc, _, err := eo.account(c)
-		if err != nil {
-			return fail(err)
+		j := i
+		for j < len(ws.State) && ws.State[j].Contract == ws.State[i].Contract {
+			j++
 		}
-		t, err := m.openTree(treeStorage(c), acc.StorageRoot)
-		if err != nil {
-			return head{}, err
-		}
-		for ; i < len(ws.State) && ws.State[i].Contract == c; i++ {
-			w := ws.State[i]
-			if w.Present {
-				err = t.Update(w.Key, borshBytes(w.Value))
-			} else {
-				err = t.Delete(w.Key)
-			}
+		writes, r := ws.State[i:j], &storageResult{contract: ws.State[i].Contract}
+		storage = append(storage, r)
+		tasks = append(tasks, func() error {
+			acc, _, err := eo.account(r.contract)
 			if err != nil {
-				return fail(err)
+				return err
 			}
-		}
-		if acc.StorageRoot, err = t.Commit(pos); err != nil {
-			return fail(err)
-		}
-		eo.accounts[c] = acc
-	}
-	ws.Accounts = accountWrites(eo)
-	if len(sqlw) > 0 {
-		t, err := m.openTree(treeSQL, nh.SQL)
-		if err != nil {
-			return head{}, err
-		}
-		if err := m.applySQL(eo, t, sqlw); err != nil {
-			return fail(err)
-		}
-		if nh.SQL, err = t.Commit(pos); err != nil {
-			return fail(err)
-		}
-	}
-	if len(ws.Cache) > 0 {
-		t, err := m.openTree(treeCache, nh.Cache)
-		if err != nil {
-			return head{}, err
-		}
-		for _, w := range ws.Cache {
-			if w.Value == nil {
-				err = t.Delete(w.Key)
-			} else {
-				var v []byte
-				if v, err = w.Value.MarshalBorsh(); err == nil {
-					err = t.Update(w.Key, v)
+			t, err := m.openTree(treeStorage(r.contract), acc.StorageRoot)
+			if err != nil {
+				return err
+			}
+			for _, w := range writes {
+				if w.Present {
+					err = t.Update(w.Key, borshBytes(w.Value))
+				} else {
+					err = t.Delete(w.Key)
+				}
+				if err != nil {
+					return err
 				}
 			}
-			if err != nil {
-				return fail(err)
+			if acc.StorageRoot, err = t.Commit(pos); err != nil {
+				return err
 			}
-		}
-		if nh.Cache, err = t.Commit(pos); err != nil {
-			return fail(err)
-		}
+			r.acc = acc
+			return nil
+		})
+		i = j
+	}
+	if len(sqlw) > 0 {
+		tasks = append(tasks, func() error {
+			t, err := m.openTree(treeSQL, nh.SQL)
+			if err != nil {
+				return err
+			}
+			if err := m.applySQL(eo, t, sqlw); err != nil {
+				return err
+			}
+			nh.SQL, err = t.Commit(pos)
+			return err
+		})
+	}
+	if len(ws.Cache) > 0 {
+		tasks = append(tasks, func() error {
+			t, err := m.openTree(treeCache, nh.Cache)
+			if err != nil {
+				return err
+			}
+			for _, w := range ws.Cache {
+				if w.Value == nil {
+					err = t.Delete(w.Key)
+				} else {
+					var v []byte
+					if v, err = w.Value.MarshalBorsh(); err == nil {
+						err = t.Update(w.Key, v)
+					}
+				}
+				if err != nil {
+					return err
+				}
+			}
+			nh.Cache, err = t.Commit(pos)
+			return err
+		})
 	}
 	if len(ws.Blobs) > 0 {
-		t, err := m.openTree(treeBlobs, nh.Blobs)
-		if err != nil {
-			return head{}, err
-		}
-		for _, b := range ws.Blobs {
-			if err := t.Update(abi.RawCID(b.Data), u64le(uint64(len(b.Data)))); err != nil {
-				return fail(err)
+		tasks = append(tasks, func() error {
+			t, err := m.openTree(treeBlobs, nh.Blobs)
+			if err != nil {
+				return err
 			}
-		}
-		if nh.Blobs, err = t.Commit(pos); err != nil {
-			return fail(err)
-		}
+			for _, b := range ws.Blobs {
+				if err := t.Update(abi.RawCID(b.Data), u64le(uint64(len(b.Data)))); err != nil {
+					return err
+				}
+			}
+			nh.Blobs, err = t.Commit(pos)
+			return err
+		})
 	}
+	if err := runAll(tasks); err != nil {
+		return fail(err)
+	}
+	for _, r := range storage {
+		eo.accounts[r.contract] = r.acc
+	}
+	ws.Accounts = accountWrites(eo)
 	top, err := m.openTree(treeTop, nh.Root)
 	if err != nil {
 		return head{}, err
