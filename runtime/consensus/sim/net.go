@@ -12,8 +12,9 @@ import (
 
 // simNet is node id's driver.Network: what it publishes reaches every
 // other node after the simulated delay (as gossipsub on a connected mesh),
-// a block request is answered from the proposals published so far, and
-// range sync is served by the peer with the highest head.
+// a block request is answered by the node that published the block, and
+// range sync by the peer with the highest head; requests and answers obey
+// Network.Connected for the requester's current view, as gossip does.
 type simNet struct {
 	s  *Sim
 	id int
@@ -89,6 +90,9 @@ func (n *simNet) Publish(_ context.Context, mt types.MessageType, payload []byte
 		}
 		if b, err := m.Block.MarshalBorsh(); err == nil {
 			s.bodies[h] = b
+			if _, ok := s.bodyFrom[h]; !ok {
+				s.bodyFrom[h] = n.id
+			}
 		}
 	case *types.Vote:
 		s.recordSigned(from, 'v', m.View, m.Signature)
@@ -182,10 +186,30 @@ func signerOf(v any) types.Address {
 	return types.Address{}
 }
 
+// linked reports whether peer's answers reach node n now: the network's
+// Connected for the requester's current view (a request carries no view of
+// its own; a partition of that view cuts it, as it cuts gossip).
+func (n *simNet) linked(peer int) bool {
+	s := n.s
+	if s.net.Connected == nil {
+		return true
+	}
+	view := uint64(0)
+	if d := s.Nodes[n.id].Driver; d != nil {
+		view = d.View()
+	}
+	return s.net.Connected(peer, n.id, view, s.Now) && s.net.Connected(n.id, peer, view, s.Now)
+}
+
+// RequestBlock answers from the node that published the block, when it is
+// up and linked to the requester; otherwise the request is lost.
 func (n *simNet) RequestBlock(h types.Hash) {
 	s := n.s
 	enc, ok := s.bodies[h]
 	if !ok {
+		return
+	}
+	if from, ok := s.bodyFrom[h]; ok && from != n.id && (s.Nodes[from].Down || !n.linked(from)) {
 		return
 	}
 	var b types.Block
@@ -199,7 +223,7 @@ func (n *simNet) SyncRange(_ context.Context, from uint64, max int, check func(*
 	var best *types.SyncResponse
 	peer := ""
 	for _, p := range n.s.Nodes {
-		if p.ID == n.id || p.Stopped != nil {
+		if p.ID == n.id || p.Stopped != nil || p.Down || !n.linked(p.ID) {
 			continue
 		}
 		if r := p.Chain.syncRange(from, max); best == nil || r.HeadHeight > best.HeadHeight {

@@ -168,6 +168,7 @@ type Sim struct {
 	headers    map[types.Hash]types.BlockHeader // every published proposal
 	proposedAt map[types.Hash]uint64            // tick of its first publication
 	bodies     map[types.Hash][]byte            // their encodings, for RequestBlock
+	bodyFrom   map[types.Hash]int               // the node that published each first
 	finals     map[uint64]types.Hash            // honest commits by height
 	set        *consensus.ValidatorSet
 	genesis    *types.Genesis
@@ -228,7 +229,7 @@ func New(o Options) (*Sim, error) {
 	g := &types.Genesis{ChainID: chainID, Timestamp: uint64(simEpoch.Unix()), Validators: vals,
 		Allocations: []types.GenesisAllocation{{Address: payer.Address(), OramaBalance: 1_000_000 * params.RaysPerOrama}}}
 	s := &Sim{rng: rand.New(rand.NewPCG(o.Seed, 0x5eed)), net: o.Network,
-		headers: map[types.Hash]types.BlockHeader{}, proposedAt: map[types.Hash]uint64{}, bodies: map[types.Hash][]byte{}, finals: map[uint64]types.Hash{},
+		headers: map[types.Hash]types.BlockHeader{}, proposedAt: map[types.Hash]uint64{}, bodies: map[types.Hash][]byte{}, bodyFrom: map[types.Hash]int{}, finals: map[uint64]types.Hash{},
 		set: set, genesis: g, addrs: addrs, opts: o, ctx: context.Background(), validator: vals}
 	if o.Elector != nil {
 		s.elector = o.Elector(set, addrs)

@@ -150,3 +150,38 @@ func TestFollowers(t *testing.T) {
 		t.Logf("follower %d at height %d (validators at %d)", f.ID, h.Header.Height, s.MinHonestCommitted())
 	}
 }
+
+// TestSyncObeysPartitions: a follower cut off from every validator gets
+// nothing while the partition lasts, neither by gossip nor by block
+// requests or range sync (which obey Network.Connected like gossip), and
+// catches up once it heals.
+func TestSyncObeysPartitions(t *testing.T) {
+	const cutAt, healAt = 100, 700
+	s, err := New(Options{Seed: 3, Validators: 4, Followers: 1, BaseTimeoutTicks: 12,
+		Network: Network{MinDelay: 1, MaxDelay: 3,
+			Connected: func(from, to int, _, now uint64) bool {
+				if now >= cutAt && now < healAt && (from == 4) != (to == 4) {
+					return false
+				}
+				return true
+			}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Run(cutAt + 5)
+	atCut := len(s.Nodes[4].Commits)
+	s.Run(healAt - cutAt - 10)
+	if got := len(s.Nodes[4].Commits); got > atCut+1 {
+		t.Fatalf("the cut-off follower went from %d to %d commits during the partition", atCut, got)
+	}
+	if v := len(s.Nodes[0].Commits); v < atCut+10 {
+		t.Fatalf("the validators committed only %d", v)
+	}
+	s.Run(400)
+	if s.Violation != nil {
+		t.Fatal(s.Violation)
+	}
+	if got, want := len(s.Nodes[4].Commits), len(s.Nodes[0].Commits); got+3 < want {
+		t.Fatalf("after the heal the follower has %d commits, the validators %d", got, want)
+	}
+}
