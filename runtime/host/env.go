@@ -162,8 +162,7 @@ type LogLine struct {
 // what the call emitted and logged, in order.
 type Call struct {
 	Imports *hostabi.Imports
-	Events  []types.Event
-	Logs    []LogLine
+	Output  // Events and Logs: what the call emitted and logged, in order
 
 	env     *Env
 	cc      CallContext
@@ -187,16 +186,16 @@ func (e *Env) Begin(cc CallContext) (*Call, error) {
 		e.mu.Unlock()
 		return nil, err
 	}
-	c := &Call{env: e, cc: cc, cache: map[string]*CacheEntry{}, storage: map[string][]byte{}, state: map[string]*StateEntry{}, ledger: map[types.Address]Balance{}}
+	c := &Call{Output: Output{Contract: cc.Contract}, env: e, cc: cc, cache: map[string]*CacheEntry{}, storage: map[string][]byte{}, state: map[string]*StateEntry{}, ledger: map[types.Address]Balance{}}
 	c.Imports = &hostabi.Imports{
 		DB:      e.db,
 		Cache:   callCache{c},
 		Storage: callStorage{c},
 		State:   callState{c},
 		Token:   callToken{c},
-		Context: callContext{c},
-		Events:  callEvents{c},
-		Log:     callLog{c},
+		Context: Context{CC: &c.cc},
+		Events:  &c.Output,
+		Log:     &c.Output,
 		Crypto:  Crypto{},
 	}
 	return c, nil
@@ -410,50 +409,55 @@ func (v callToken) Balance(_ context.Context, a types.Address, asset types.Asset
 	return b.Orama, nil
 }
 
-// callContext answers module orama.ctx.
-type callContext struct{ c *Call }
+// Context answers module orama.ctx from a call's CallContext (the
+// reference Env and the namespace executor alike).
+type Context struct{ CC *CallContext }
 
-func (v callContext) Caller(context.Context) (types.Address, error) { return v.c.cc.Caller, nil }
-func (v callContext) BlockHeight(context.Context) (uint64, error)   { return v.c.cc.BlockHeight, nil }
-func (v callContext) BlockTimestamp(context.Context) (uint64, error) {
-	return v.c.cc.BlockTimestamp, nil
-}
-func (v callContext) OramaValue(context.Context) (uint64, error)  { return v.c.cc.OramaValue, nil }
-func (v callContext) BTCValue(context.Context) (uint64, error)    { return v.c.cc.BTCValue, nil }
-func (v callContext) Self(context.Context) (types.Address, error) { return v.c.cc.Contract, nil }
+func (v Context) Caller(context.Context) (types.Address, error)  { return v.CC.Caller, nil }
+func (v Context) BlockHeight(context.Context) (uint64, error)    { return v.CC.BlockHeight, nil }
+func (v Context) BlockTimestamp(context.Context) (uint64, error) { return v.CC.BlockTimestamp, nil }
+func (v Context) OramaValue(context.Context) (uint64, error)     { return v.CC.OramaValue, nil }
+func (v Context) BTCValue(context.Context) (uint64, error)       { return v.CC.BTCValue, nil }
+func (v Context) Self(context.Context) (types.Address, error)    { return v.CC.Contract, nil }
 
 // Input gives the call's argument bytes; none is ErrNotFound (result 0).
-func (v callContext) Input(context.Context) ([]byte, error) {
-	if len(v.c.cc.Input) == 0 {
+func (v Context) Input(context.Context) ([]byte, error) {
+	if len(v.CC.Input) == 0 {
 		return nil, hostabi.ErrNotFound
 	}
-	return clone(v.c.cc.Input), nil
+	return clone(v.CC.Input), nil
 }
 
-// callEvents collects events in order.
-type callEvents struct{ c *Call }
+// Output collects a call's events (emitted by Contract) and log lines, in
+// order, within the per-call limits: modules orama.events and orama.log.
+type Output struct {
+	Contract types.Address
+	Events   []types.Event
+	Logs     []LogLine
+}
 
-func (v callEvents) Emit(_ context.Context, topic string, data []byte) error {
-	if len(v.c.Events) >= hostabi.MaxEventsPerReceipt {
+// Emit implements hostabi.Events.
+func (o *Output) Emit(_ context.Context, topic string, data []byte) error {
+	if len(o.Events) >= hostabi.MaxEventsPerReceipt {
 		return fmt.Errorf("%w: more than %d events", hostabi.ErrLimitExceeded, hostabi.MaxEventsPerReceipt)
 	}
-	v.c.Events = append(v.c.Events, types.Event{Emitter: v.c.cc.Contract, Topic: topic, Data: clone(data)})
+	o.Events = append(o.Events, types.Event{Emitter: o.Contract, Topic: topic, Data: clone(data)})
 	return nil
 }
 
-// callLog collects log lines in order.
-type callLog struct{ c *Call }
-
-func (v callLog) add(level, msg string) error {
-	if len(v.c.Logs) >= hostabi.MaxLogsPerCall {
+func (o *Output) add(level, msg string) error {
+	if len(o.Logs) >= hostabi.MaxLogsPerCall {
 		return fmt.Errorf("%w: more than %d log lines", hostabi.ErrLimitExceeded, hostabi.MaxLogsPerCall)
 	}
-	v.c.Logs = append(v.c.Logs, LogLine{Level: level, Msg: msg})
+	o.Logs = append(o.Logs, LogLine{Level: level, Msg: msg})
 	return nil
 }
 
-func (v callLog) Info(_ context.Context, msg string) error  { return v.add("info", msg) }
-func (v callLog) Error(_ context.Context, msg string) error { return v.add("error", msg) }
+// Info implements hostabi.Log.
+func (o *Output) Info(_ context.Context, msg string) error { return o.add("info", msg) }
+
+// Error implements hostabi.Log.
+func (o *Output) Error(_ context.Context, msg string) error { return o.add("error", msg) }
 
 // Crypto implements hostabi.Crypto with the chain's own primitives
 // (runtime/crypto): the same hashes and signature rules as transactions.

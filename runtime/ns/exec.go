@@ -519,7 +519,7 @@ func (m *Machine) run(ctx context.Context, co *overlay, c *vm.Contract, fn strin
 	if err := m.db.Savepoint("call"); err != nil {
 		return runResult{err: fmt.Errorf("%w: %w", ErrHostFailure, err)}
 	}
-	hc := &call{ov: co, cc: cc, storage: m.storage}
+	hc := &call{ov: co, cc: cc, out: host.Output{Contract: cc.Contract}, storage: m.storage}
 	tx := &callTx{db: m.db}
 	res, err := m.vm.Call(ctx, c, fn, vm.CallOptions{Imports: hc.imports(m.db), Gas: gas, Params: args, Tx: tx})
 	if err != nil {
@@ -556,7 +556,7 @@ func (m *Machine) run(ctx context.Context, co *overlay, c *vm.Contract, fn strin
 	if err != nil {
 		return runResult{err: fmt.Errorf("%w: %w", ErrHostFailure, err)}
 	}
-	return runResult{out: types.NsOutcome{Status: types.NsStatusOk, GasUsed: res.GasUsed, Results: res.Values, Events: hc.events}, sql: sqlw}
+	return runResult{out: types.NsOutcome{Status: types.NsStatusOk, GasUsed: res.GasUsed, Results: res.Values, Events: hc.out.Events}, sql: sqlw}
 }
 
 // rootMessage is an error's message without the wrapping of the call.

@@ -22,8 +22,7 @@ import (
 type call struct {
 	ov      *overlay
 	cc      host.CallContext
-	events  []types.Event
-	logs    int
+	out     host.Output // events and log lines (the lines are not kept: not state, not logged)
 	storage Blobs
 }
 
@@ -34,9 +33,9 @@ func (c *call) imports(db hostabi.DB) *hostabi.Imports {
 		Storage: callStorage{c},
 		State:   callState{c},
 		Token:   callToken{c},
-		Context: callContext{c},
-		Events:  callEvents{c},
-		Log:     callLog{c},
+		Context: host.Context{CC: &c.cc},
+		Events:  &c.out,
+		Log:     &c.out,
 		Crypto:  host.Crypto{},
 	}
 }
@@ -214,48 +213,5 @@ func (v callToken) Balance(_ context.Context, a types.Address, asset types.Asset
 	}
 	return *balanceOf(&acc, asset), nil
 }
-
-type callContext struct{ c *call }
-
-func (v callContext) Caller(context.Context) (types.Address, error) { return v.c.cc.Caller, nil }
-func (v callContext) BlockHeight(context.Context) (uint64, error)   { return v.c.cc.BlockHeight, nil }
-func (v callContext) BlockTimestamp(context.Context) (uint64, error) {
-	return v.c.cc.BlockTimestamp, nil
-}
-func (v callContext) OramaValue(context.Context) (uint64, error)  { return v.c.cc.OramaValue, nil }
-func (v callContext) BTCValue(context.Context) (uint64, error)    { return v.c.cc.BTCValue, nil }
-func (v callContext) Self(context.Context) (types.Address, error) { return v.c.cc.Contract, nil }
-
-func (v callContext) Input(context.Context) ([]byte, error) {
-	if len(v.c.cc.Input) == 0 {
-		return nil, hostabi.ErrNotFound
-	}
-	return clone(v.c.cc.Input), nil
-}
-
-type callEvents struct{ c *call }
-
-func (v callEvents) Emit(_ context.Context, topic string, data []byte) error {
-	if len(v.c.events) >= hostabi.MaxEventsPerReceipt {
-		return fmt.Errorf("%w: more than %d events", hostabi.ErrLimitExceeded, hostabi.MaxEventsPerReceipt)
-	}
-	v.c.events = append(v.c.events, types.Event{Emitter: v.c.cc.Contract, Topic: topic, Data: clone(data)})
-	return nil
-}
-
-// callLog counts log lines against the limit; a namespace does not keep
-// them (they are not state and not in the log).
-type callLog struct{ c *call }
-
-func (v callLog) add() error {
-	if v.c.logs >= hostabi.MaxLogsPerCall {
-		return fmt.Errorf("%w: more than %d log lines", hostabi.ErrLimitExceeded, hostabi.MaxLogsPerCall)
-	}
-	v.c.logs++
-	return nil
-}
-
-func (v callLog) Info(context.Context, string) error  { return v.add() }
-func (v callLog) Error(context.Context, string) error { return v.add() }
 
 func clone(b []byte) []byte { return append([]byte{}, b...) }

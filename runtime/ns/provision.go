@@ -16,12 +16,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/nsengine"
-	"github.com/oramanetwork/orama-chain/runtime/smt"
 )
 
 // Provisioning (spec/namespaces.md 9): a namespace placed on several nodes
@@ -412,49 +409,27 @@ func waitReady(addr string, limit time.Duration) error {
 }
 
 // EnsureCluster opens a namespace whose log is the rqlite cluster rq (this
-// node's member), creating its stores on first use.
+// node's member), creating its stores on first use, and catches it up.
 func (m *Manager) EnsureCluster(meta types.NamespaceMeta, rq *nsengine.RQLite, opts ...Option) (*Namespace, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if o, ok := m.open[meta.Name]; ok {
 		return o.ns, nil
 	}
-	if len(m.open) >= params.MaxNamespacesPerNode {
-		return nil, ErrTooManyNamespaces
-	}
-	dir := filepath.Join(m.cfg.Dir, meta.Name)
-	bdb, err := badger.Open(badger.DefaultOptions(filepath.Join(dir, "state")).WithLogger(nil))
-	if err != nil {
-		return nil, fmt.Errorf("ns: %s state: %w", meta.Name, err)
-	}
-	db, query, err := OpenReplica(filepath.Join(dir, "sql.db"))
-	if err != nil {
-		bdb.Close()
-		return nil, err
-	}
-	blobs, err := m.blobs(meta.Name, dir)
-	if err == nil {
-		var mach *Machine
-		if mach, err = NewMachine(MachineConfig{Meta: meta, ChainID: m.cfg.ChainID, Authority: m.cfg.Authority, VM: m.vm,
-			KV: smt.NewBadgerStore(bdb, nil), DB: db, Storage: blobs}); err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			var n *Namespace
-			if n, err = OpenCluster(mach, db, query, rq, m.cfg.ChainID, m.cfg.Authority, m.cfg.Chain, append([]Option{WithLogger(m.cfg.Log)}, opts...)...); err == nil {
-				n.mu.Lock()
-				err = n.catchUp(ctx, nsengine.LevelWeak)
-				n.mu.Unlock()
-				if err != nil && !errors.Is(err, ErrHostFailure) {
-					n.Close()
-				} else {
-					m.open[meta.Name] = &managed{ns: n, db: db, query: query, bdb: bdb}
-					return n, nil
-				}
-			}
+	return m.openWith(meta, func(mach *Machine, db Replica, query QueryDB) (*Namespace, error) {
+		n, err := OpenCluster(mach, db, query, rq, m.cfg.ChainID, m.cfg.Authority, m.cfg.Chain, append([]Option{WithLogger(m.cfg.Log)}, opts...)...)
+		if err != nil {
+			return nil, err
 		}
-	}
-	query.Close()
-	db.Close()
-	bdb.Close()
-	return nil, err
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		n.mu.Lock()
+		err = n.catchUp(ctx, nsengine.LevelWeak)
+		n.mu.Unlock()
+		if err != nil && !errors.Is(err, ErrHostFailure) {
+			n.Close()
+			return nil, err
+		}
+		return n, nil // an unreachable log is caught up by tailing
+	})
 }
