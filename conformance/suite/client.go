@@ -160,7 +160,19 @@ func (cl *client) get(c *C, op, target string, out any) bool {
 // whether it got one; otherwise c has failed, the message naming what was
 // expected and what came.
 func (cl *client) fails(c *C, q request, status int, code string) bool {
+	_, ok := cl.expect(c, q, status, code)
+	return ok
+}
+
+// expect is fails, returning the answer too.
+func (cl *client) expect(c *C, q request, status int, code string) (*reply, bool) {
 	r, err := cl.send(c.ctx, q)
+	return r, cl.expected(c, q, r, err, status, code)
+}
+
+// expected judges the answer to q that send gave (r, err; sent earlier,
+// perhaps concurrently): an error answer with status and code.
+func (cl *client) expected(c *C, q request, r *reply, err error, status int, code string) bool {
 	switch {
 	case r == nil:
 		c.Fatalf("%s: %s %s: %v", cl.name, q.method, q.target, err)

@@ -68,7 +68,7 @@ const (
 	keyFunded      = 13 // read-only: a funded account for the REST reads
 	keyNamespace   = 14 // owns the namespace of tx/namespaces
 	keyNsOther     = 15 // tries to take or delete it
-	keyNsAPI       = 16 // owns the namespace of rest/namespaces/api
+	keyNsAPI       = 16 // owns the namespace of rest/namespaces/unavailable
 	keyLastFunded  = keyNsAPI
 	keyPoolFirst   = 100
 	poolSenders    = 128 // 128 x 63 gapped transactions > the 8,000 a node holds for clients
@@ -131,7 +131,7 @@ func (l *live) checks() []liveCheck {
 		{"tx/claim-username", secFeeNonceType + " (ClaimUsername); spec/accounts.yaml username rules", l.checkClaim},
 		{"tx/namespaces", secFeeNonceType + " (NamespaceCreate, NamespaceDelete); spec/namespaces.md 3.1, 9 (placement), 10 (GET /v1/namespace, /v1/namespaces)", l.checkNamespaces},
 		{"rest/namespaces/bad-input", secNS + " (every namespace operation: invalid_namespace, unknown_namespace)", l.checkNamespaceBadInput},
-		{"rest/namespaces/api", secNS + " (the gateway on a namespace the node runs: deploy, call, view, state, query, events, txlog, accounts, withdrawals, deposits, blobs)", l.checkNamespaceAPI},
+		{"rest/namespaces/unavailable", secNS + "; spec/namespaces.md 9 (a namespace placed on other nodes: hosted false, 503 namespace_unavailable)", l.checkNamespaceUnavailable},
 		{"tx/failed-charged", secFeeNonceType + " (a failed transaction pays its fee and uses its nonce; its effects are voided)", l.checkFailedCharged},
 		{"tx/nonce-too-low", secAdmission + " (a nonce already used): nonce_too_low; the same bytes again: already_known", l.checkNonceTooLow},
 		{"tx/nonce-gap", secAdmission + `; spec/state.md "Includability" (BadNonce: a gap waits until filled)`, l.checkNonceGapFilled},

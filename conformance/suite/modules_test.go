@@ -52,12 +52,36 @@ func probeModule() []byte {
 	return m.Bytes()
 }
 
+func sqlModule() []byte {
+	i32x4 := wasm.FuncType{Params: []byte{wasm.I32, wasm.I32, wasm.I32, wasm.I32}, Results: []byte{wasm.I32}}
+	body := wasm.U32(append(call(nil, 0), wasm.OpLocalSet), 0)
+	body = wasm.I32Const(wasm.U32(append(body, wasm.OpLocalGet), 0), 4)
+	body = append(body, wasm.OpI32Add)
+	body = wasm.Mem(wasm.U32(append(body, wasm.OpLocalGet), 0), wasm.OpI32Load, 0)
+	body = wasm.I32Const(wasm.I32Const(body, 0), 0)
+	body = wasm.Mem(call(body, 1), wasm.OpI32Load, 4)
+	m := &wasm.Module{
+		Imports: []wasm.Import{
+			{Module: "orama.ctx", Name: "input", Type: wasm.FuncType{Results: []byte{wasm.I32}}},
+			{Module: "orama.db", Name: "execute", Type: i32x4},
+		},
+		Funcs: []wasm.Func{
+			{Type: wasm.FuncType{Results: []byte{wasm.I32}}, Locals: []byte{wasm.I32}, Body: body, Export: "exec"},
+			bumpAlloc(),
+		},
+		Pages:   2,
+		Globals: []int32{1024},
+	}
+	return m.Bytes()
+}
+
 func TestProbeModules(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		have, got []byte
 	}{
 		{"nsProbeModule", nsProbeModule, probeModule()},
+		{"nsSQLModule", nsSQLModule, sqlModule()},
 	} {
 		if !bytes.Equal(tc.have, tc.got) {
 			t.Errorf("%s is not what its comment says; rebuilt:\n%s", tc.name, hex.EncodeToString(tc.got))

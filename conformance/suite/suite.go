@@ -100,6 +100,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r.importPhase(ctx)
 	r.livePhase(ctx)
 	r.procs.stopAll()
+	r.namespacePhase(ctx)
+	r.procs.stopAll()
 	if cfg.Only == nil {
 		r.coverageChecks()
 	}

@@ -114,7 +114,7 @@ func TestConformanceSuite(t *testing.T) {
 		}
 		ids[strings.SplitN(r.ID, "/", 2)[0]] = true
 	}
-	for _, group := range []string{"import", "network", "rest", "tx", "coverage"} {
+	for _, group := range []string{"import", "network", "rest", "tx", "namespaces", "coverage"} {
 		if !ids[group] {
 			t.Errorf("no %s checks ran", group)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	hostabi "github.com/oramanetwork/orama-chain/generated/host"
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/abi"
 	"github.com/oramanetwork/orama-chain/runtime/host"
@@ -37,12 +38,12 @@ func OpenReplica(path string) (Replica, QueryDB, error) {
 		db.Close()
 		return nil, nil, err
 	}
-	q, err := host.NewSQLiteQuery(path)
+	q, err := newQueryPool(path, queryConns)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
-	return r, queryConn{q}, nil
+	return r, q, nil
 }
 
 func (r *hostReplica) Begin() error                 { return r.Exec("BEGIN") }
@@ -149,30 +150,71 @@ func encodeRow(vals []abi.Value) []byte { return abi.AppendParams(nil, vals) }
 
 func decodeRow(b []byte) ([]abi.Value, error) { return abi.DecodeParams(b, 1<<20) }
 
-// queryConn is the read-only connection of the query endpoint.
-type queryConn struct{ db *host.SQLite }
+// queryConns is how many read-only connections serve a namespace's query
+// endpoint at once; more requests wait for one (within their deadline).
+const queryConns = 2
 
-func (q queryConn) Close() error { return q.db.Close() }
+// queryPool holds the read-only connections of the query endpoint. A SQLite
+// connection runs one statement at a time: each query takes a connection
+// for itself.
+type queryPool struct {
+	conns chan *host.SQLite
+	all   []*host.SQLite
+}
 
-// ReadQuery runs one statement on the read-only connection, stopping after
-// maxRows rows (Truncated) or 4 MiB of values.
-func (q queryConn) ReadQuery(ctx context.Context, sql string, params []abi.Value, maxRows int) (*QueryResult, error) {
+func newQueryPool(path string, n int) (*queryPool, error) {
+	p := &queryPool{conns: make(chan *host.SQLite, n)}
+	for range n {
+		q, err := host.NewSQLiteQuery(path)
+		if err != nil {
+			p.Close()
+			return nil, err
+		}
+		p.all = append(p.all, q)
+		p.conns <- q
+	}
+	return p, nil
+}
+
+func (p *queryPool) Close() error {
+	for _, q := range p.all {
+		q.Close()
+	}
+	return nil
+}
+
+// ReadQuery runs one statement on a read-only connection, stopping after
+// maxRows rows or MaxQueryBytes of values (Truncated); a first row larger
+// than that alone is result_too_large.
+func (p *queryPool) ReadQuery(ctx context.Context, sql string, params []abi.Value, maxRows int) (*QueryResult, error) {
+	var q *host.SQLite
+	select {
+	case q = <-p.conns:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: waiting for a query connection: %w", hostabi.ErrSQLError, ctx.Err())
+	}
+	defer func() { p.conns <- q }()
 	res := &QueryResult{Rows: [][]abi.Value{}}
 	size := 0
 	errStop := fmt.Errorf("stop")
-	err := q.db.QueryEach(ctx, sql, params, func(cols []string, row []abi.Value) error {
+	err := q.QueryEach(ctx, sql, params, func(cols []string, row []abi.Value) error {
 		res.Columns = cols
 		if len(res.Rows) == maxRows {
 			res.Truncated = true
 			return errStop
 		}
+		rowSize := 0
 		for _, v := range row {
-			size += abi.ValueSize(v)
+			rowSize += abi.ValueSize(v)
 		}
-		if size > MaxQueryBytes {
+		if size+rowSize > MaxQueryBytes {
+			if len(res.Rows) == 0 {
+				return fmt.Errorf("%w: one row of %d bytes, over %d", hostabi.ErrResultTooLarge, rowSize, MaxQueryBytes)
+			}
 			res.Truncated = true
 			return errStop
 		}
+		size += rowSize
 		res.Rows = append(res.Rows, row)
 		return nil
 	})
