@@ -14,7 +14,7 @@ FUZZTIME_FULL ?= 5000000x
 CRASH_CYCLES_FULL ?= 300
 DEVNET_BENCH_DURATION ?= 60s
 
-.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-throughput bench-wasm throughput-short bench-devnet devnet-short faultnet faultnet-short conformance test-js soak run devnet vet fmt-check clean engines bench-ns
+.PHONY: all build generate check-generated test test-go fuzz fuzz-short bench bench-throughput bench-wasm throughput-short bench-devnet devnet-short faultnet faultnet-short conformance test-js soak run devnet vet fmt-check clean engines bench-ns examples
 
 all: build
 
@@ -147,8 +147,13 @@ soak:
 	CRASH_CYCLES=$(CRASH_CYCLES_FULL) $(GO) test -count=1 -timeout 60m -run TestCrashRecovery -v ./runtime/node/
 
 ## run: a single-validator node with its data in ./data.
-run: build
+run: build examples
 	./bin/orama node --data-dir ./data
+
+## examples: the example contracts (AssemblyScript) in examples/contracts/as/build/, for
+## README's namespace commands (orama ns deploy demo examples/contracts/as/build/guestbook.wasm ...).
+examples: $(AS_DEPS) $(EXAMPLES_DEPS)
+	cd examples/contracts/as && node build.mjs build
 
 ## faultnet-short: the issue-13 fault harness on a 4-process devnet at CI size (part of make test):
 ## leader SIGKILLs, one validator down, SIGSTOP, two of four restarted, a Byzantine twin key, junk sync peers.
