@@ -6,16 +6,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	contracts "github.com/oramanetwork/orama-chain/examples/contracts"
+	"github.com/oramanetwork/orama-chain/generated/types"
+	"github.com/oramanetwork/orama-chain/runtime/crypto"
+	"github.com/oramanetwork/orama-chain/runtime/ns"
 	"github.com/oramanetwork/orama-chain/runtime/nsengine/enginetest"
 )
 
@@ -243,6 +248,141 @@ func TestNamespaceDevnet(t *testing.T) {
 		return len(s.Services) == 3 && s.Services[0].Restarts == 1 && s.Services[0].State == "healthy"
 	})
 	cli(a, "call", "shared", dep.Address, "sign_text", "--input-text", "after the restart")
+
+	// Calls at all three node processes while the namespace's rqlite
+	// leader is SIGKILLed: every acknowledged call is logged exactly once,
+	// at the position it was acknowledged with, and the nodes agree.
+	gb, err := crypto.ParseAddress(dep.Address)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	acked := map[string]string{} // call id -> position
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w, node := range []int{a, b, c, a, b, c} {
+		k, err := devnetLoadKey(100 + w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func(node int, k *crypto.PrivateKey) {
+			defer wg.Done()
+			url := api(node) + "/v1/namespace/shared/contracts/" + dep.Address + "/call"
+			for nonce := uint64(0); ; nonce++ {
+				sub, err := ns.NewSubmission("shared", k, DevnetChainID, nonce, &types.NsCall{Contract: gb, Function: "sign_text",
+					Input: []byte(fmt.Sprintf("load %d", nonce)), GasLimit: 10_000_000}, nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				raw, _ := sub.MarshalBorsh()
+				body := fmt.Sprintf(`{"request":"0x%x"}`, raw)
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					// The same signed bytes until answered: a retry never runs twice.
+					r, err := http.Post(url, "application/json", strings.NewReader(body))
+					if err == nil {
+						var res struct {
+							Position string `json:"position"`
+							CallID   string `json:"call_id"`
+						}
+						ok := r.StatusCode == http.StatusOK && json.NewDecoder(r.Body).Decode(&res) == nil
+						r.Body.Close()
+						if ok {
+							mu.Lock()
+							if p, dup := acked[res.CallID]; dup && p != res.Position {
+								t.Errorf("call %s acknowledged at %s and %s", res.CallID, p, res.Position)
+							}
+							acked[res.CallID] = res.Position
+							mu.Unlock()
+							break
+						}
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+			}
+		}(node, k)
+	}
+	time.Sleep(2 * time.Second)
+	leader := ""
+	for _, i := range placed {
+		s, _ := status(i, "shared")
+		var st struct {
+			Store struct {
+				Raft struct {
+					State string `json:"state"`
+				} `json:"raft"`
+			} `json:"store"`
+		}
+		if getJSONInto("http://"+s.Services[0].Addr+"/status", &st) == nil && st.Store.Raft.State == "Leader" {
+			leader = s.Services[0].Addr
+		}
+	}
+	if leader == "" {
+		t.Fatal("no rqlite leader of the namespace")
+	}
+	syscall.Kill(pidListening(t, leader), syscall.SIGKILL)
+	time.Sleep(6 * time.Second)
+	close(stop)
+	wg.Wait()
+	var heads []string
+	waitFor("the three nodes agree after the leader kill", 60*time.Second, func() bool {
+		heads = heads[:0]
+		for _, i := range placed {
+			s, _ := status(i, "shared")
+			heads = append(heads, s.Position+"/"+s.Root)
+		}
+		return heads[0] == heads[1] && heads[1] == heads[2]
+	})
+	logged := map[string]string{}
+	for from := 1; ; {
+		var page struct {
+			Entries []struct {
+				Position string `json:"position"`
+				Entry    struct {
+					Submission struct {
+						Request json.RawMessage `json:"request"`
+					} `json:"submission"`
+				} `json:"entry"`
+				Borsh string `json:"borsh"`
+			} `json:"entries"`
+			NextFrom *string `json:"next_from"`
+		}
+		if err := getJSONInto(fmt.Sprintf("%s/v1/namespace/shared/txlog?from=%d&limit=500", api(c), from), &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Entries {
+			raw, _ := hex.DecodeString(strings.TrimPrefix(e.Borsh, "0x"))
+			var le types.TxLogEntry
+			if err := le.UnmarshalBorsh(raw); err != nil {
+				t.Fatal(err)
+			}
+			id, _ := le.Submission.Request.Hash()
+			key := id.String()
+			if p, dup := logged[key]; dup {
+				t.Fatalf("call %s logged at %s and %s", key, p, e.Position)
+			}
+			logged[key] = e.Position
+		}
+		if page.NextFrom == nil {
+			break
+		}
+		from, _ = strconv.Atoi(*page.NextFrom)
+	}
+	for id, p := range acked {
+		if logged[id] != p {
+			t.Fatalf("acknowledged call %s at %s; the log has it at %q", id, p, logged[id])
+		}
+	}
+	if len(acked) < 20 {
+		t.Fatalf("only %d calls acknowledged under the leader kill", len(acked))
+	}
+	t.Logf("%d calls acknowledged at three node processes across a leader SIGKILL; heads %v", len(acked), heads)
 
 	// A Tier 0 namespace is deleted: its services stop, its ports are free.
 	cli(1, "create", "scratch", "--tier", "0", "--nodes", "3", "--no-wait")
