@@ -99,8 +99,9 @@ func TestNamespaceDevnet(t *testing.T) {
 		t.Fatalf("devnet: %v\n%s", err, out)
 	}
 	api := func(i int) string { return fmt.Sprintf("http://127.0.0.1:%d", apiBase+i) }
-	var procs []*exec.Cmd
-	for i := range 4 {
+	procs := make([]*exec.Cmd, 4)
+	startNode := func(i int) {
+		t.Helper()
 		logf, err := os.OpenFile(filepath.Join(netDir, fmt.Sprintf("node%d", i), "node.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
 			t.Fatal(err)
@@ -112,7 +113,10 @@ func TestNamespaceDevnet(t *testing.T) {
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
 		}
-		procs = append(procs, c)
+		procs[i] = c
+	}
+	for i := range 4 {
+		startNode(i)
 	}
 	defer func() {
 		for _, c := range procs {
@@ -383,6 +387,31 @@ func TestNamespaceDevnet(t *testing.T) {
 		t.Fatalf("only %d calls acknowledged under the leader kill", len(acked))
 	}
 	t.Logf("%d calls acknowledged at three node processes across a leader SIGKILL; heads %v", len(acked), heads)
+
+	// SIGKILL a placed node's process (only it): its rqlited dies with it
+	// and frees the slot's ports; restarted, the node starts it again,
+	// catches up and agrees.
+	sc, _ := status(c, "shared")
+	rqAddr := sc.Services[0].Addr
+	syscall.Kill(procs[c].Process.Pid, syscall.SIGKILL)
+	procs[c].Wait()
+	waitFor("the killed node's rqlited gone", 20*time.Second, func() bool {
+		l, err := net.Listen("tcp", rqAddr)
+		if err != nil {
+			return false
+		}
+		l.Close()
+		return true
+	})
+	for i := range 3 {
+		cli(a, "call", "shared", dep.Address, "sign_text", "--input-text", fmt.Sprintf("while node%d is down, %d", c, i))
+	}
+	startNode(c)
+	waitFor("the restarted node hosts the namespace and agrees", 90*time.Second, func() bool {
+		sa, okA := status(a, "shared")
+		sc, okC := status(c, "shared")
+		return okA && okC && sc.Hosted && sc.Position == sa.Position && sc.Root == sa.Root && len(sc.Services) == 3 && sc.Services[0].State == "healthy"
+	})
 
 	// A Tier 0 namespace is deleted: its services stop, its ports are free.
 	cli(1, "create", "scratch", "--tier", "0", "--nodes", "3", "--no-wait")

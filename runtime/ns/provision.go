@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,6 +61,7 @@ type Provisioner struct {
 
 	mu       sync.Mutex
 	services map[string]*service
+	starter  chan func() // runs on one locked OS thread (startLocked)
 }
 
 // NewProvisioner returns a provisioner.
@@ -70,7 +72,14 @@ func NewProvisioner(cfg ProvisionConfig) *Provisioner {
 	if cfg.Interval == 0 {
 		cfg.Interval = 2 * time.Second
 	}
-	return &Provisioner{cfg: cfg, services: map[string]*service{}}
+	p := &Provisioner{cfg: cfg, services: map[string]*service{}, starter: make(chan func())}
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine, after Close
+		for f := range p.starter {
+			f()
+		}
+	}()
+	return p
 }
 
 // ServiceState is a service's state (namespaces.md 9).
@@ -271,6 +280,12 @@ func (p *Provisioner) Close() {
 	for _, n := range names {
 		p.Deprovision(n)
 	}
+	p.mu.Lock()
+	if p.starter != nil {
+		close(p.starter)
+		p.starter = nil
+	}
+	p.mu.Unlock()
 }
 
 func (p *Provisioner) start(s *service) error {
@@ -280,8 +295,10 @@ func (p *Provisioner) start(s *service) error {
 	}
 	cmd := exec.Command(p.cfg.RQLited, s.args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	dieWithNode(cmd)
+	// Pdeathsig is delivered when the thread that started the process
+	// exits: start it from a thread that lives as long as the node.
+	if err := p.startLocked(cmd); err != nil {
 		logf.Close()
 		return fmt.Errorf("ns: starting rqlited: %w", err)
 	}
@@ -295,6 +312,15 @@ func (p *Provisioner) start(s *service) error {
 	s.cmd, s.exited = cmd, exited
 	s.mu.Unlock()
 	return nil
+}
+
+// startLocked starts cmd from the provisioner's own OS thread: Pdeathsig
+// fires when the thread that started a process exits, and this one lives
+// until Close (a Go runtime thread may exit at any time).
+func (p *Provisioner) startLocked(cmd *exec.Cmd) error {
+	done := make(chan error, 1)
+	p.starter <- func() { done <- cmd.Start() }
+	return <-done
 }
 
 // kill stops the process: SIGTERM, SIGKILL after grace.
