@@ -54,6 +54,11 @@ adapter is), from outside only:
   network    one validator of ours (--orama-bin) on loopback and the node under
              test as a follower: it must sync from genesis over the p2p
              protocol, follow new blocks and report the same head and roots
+  namespaces the node under test alone, as the single validator of its own
+             genesis (so the whole pool): a NamespaceCreate followed to
+             finality, then every namespace operation with good input and
+             each error code (deploy, call, view, state with proofs, SQL
+             query, events, the TxLog hash chain, deposits, withdrawals)
 
 Each check names the spec section it tests. The suite prints a coverage table
 (operations, transaction types, error codes, fixture files) and writes a JSON
