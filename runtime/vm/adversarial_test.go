@@ -198,3 +198,30 @@ func BenchmarkDeployAtLimits(b *testing.B) {
 		r.Close(context.Background())
 	}
 }
+
+// TestNameSectionBombHarmless: a "name" custom section claiming 0x7fffffff
+// function names makes wazero preallocate ~10 GB when it compiles the raw
+// module (fuzzing found it). The VM compiles only the instrumented module,
+// from which the meter drops custom sections, so deploying costs nothing.
+func TestNameSectionBombHarmless(t *testing.T) {
+	bomb := []byte("\x00asm\x01\x00\x00\x00" +
+		"\x01\x08\x02\x60\x01\x7f\x00\x60\x00\x00" + // types: (i32)->(), ()->()
+		"\x03\x02\x01\x00" + // one function of type 0
+		"\x07\x07\x01\x03run\x00\x00" + // export "run" = function 0
+		"\x0a\x08\x01\x06\x00\x41\x01\x10\x00\x0b" + // i32.const 1; call 0; end
+		"\x00\x12\x04name\x01\x7f\xff\xff\xff\x66\x02\x05\x02\x00\x00\x01\x00") // name section
+	v := newVM(t, EngineCompiler)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	c, err := v.Deploy(context.Background(), bomb)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatalf("deploy: %v", err)
+	}
+	if len(c.Info().Exports) != 1 {
+		t.Fatalf("exports %v", c.Info().Exports)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Fatalf("deploy allocated %d MiB", grew>>20)
+	}
+}

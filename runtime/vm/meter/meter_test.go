@@ -28,6 +28,66 @@ func compiles(t testing.TB, wasm []byte) error {
 	return err
 }
 
+// withoutCustom returns wasm with its custom sections removed, or wasm
+// itself if its section framing does not parse.
+func withoutCustom(wasm []byte) []byte {
+	if len(wasm) < 8 {
+		return wasm
+	}
+	out := append([]byte(nil), wasm[:8]...)
+	r := &reader{b: wasm, pos: 8}
+	for !r.done() {
+		start := r.pos
+		id := r.byte()
+		size := r.u32()
+		r.bytes(size)
+		if r.err != nil {
+			return wasm
+		}
+		if id != secCustom {
+			out = append(out, wasm[start:r.pos]...)
+		}
+	}
+	return out
+}
+
+// hasCustom reports whether a well-framed module has a custom section.
+func hasCustom(wasm []byte) bool {
+	r := &reader{b: wasm, pos: 8}
+	for !r.done() {
+		id := r.byte()
+		r.bytes(r.u32())
+		if r.err == nil && id == secCustom {
+			return true
+		}
+	}
+	return false
+}
+
+// TestHugeNameSectionNeverReachesWazero is the input fuzzing found: a
+// "name" custom section claiming 0x7fffffff function names. wazero
+// preallocates for them; the meter drops custom sections, so the module
+// the VM compiles has none and costs nothing to compile.
+func TestHugeNameSectionNeverReachesWazero(t *testing.T) {
+	wasm := []byte("\x00asm\x01\x00\x00\x00\x01\b\x02`\x01\x7f\x00`\x00\x00\x03\x02\x01\x01\a\a\x01\x03run\x00\x01\n\b\x01\x06\x00A\x01\x10\x00\v\x00\x12\x04name\x01\x7f\xff\xff\xfff\x02\x05\x02\x00\x00\x01\x00")
+	if !hasCustom(wasm) {
+		t.Fatal("test input lost its custom section")
+	}
+	m, err := Instrument(wasm, DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hasCustom(m.Wasm) {
+		t.Fatal("instrumented module still has a custom section")
+	}
+	// The module is invalid (its export names function 1 of 1); compiling
+	// the instrumented form must say so at once, as the stripped original does.
+	origErr, instErr := compiles(t, withoutCustom(wasm)), compiles(t, m.Wasm)
+	if origErr == nil || instErr == nil {
+		t.Fatalf("want both invalid: original %v, instrumented %v", origErr, instErr)
+	}
+}
+
 func testdataModules(t testing.TB) map[string][]byte {
 	files, _ := filepath.Glob("../testdata/*.wasm")
 	if len(files) == 0 {
@@ -276,7 +336,11 @@ func FuzzInstrument(f *testing.F) {
 		if !bytes.Equal(again.Wasm, m.Wasm) {
 			t.Fatal("instrumentation is not deterministic")
 		}
-		origErr, instErr := compiles(t, wasm), compiles(t, m.Wasm)
+		// The original is compiled without its custom sections: the meter
+		// drops them, and wazero's name-section decoder preallocates by a
+		// count it has not checked (0x7fffffff names cost it ~10 GB), which
+		// would kill the fuzzer rather than test the meter.
+		origErr, instErr := compiles(t, withoutCustom(wasm)), compiles(t, m.Wasm)
 		if (origErr == nil) != (instErr == nil) {
 			// wazero refuses a few things the meter drops (custom sections it
 			// cannot parse) or rejects only at instantiation; only a module
