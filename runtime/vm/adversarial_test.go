@@ -225,3 +225,22 @@ func TestNameSectionBombHarmless(t *testing.T) {
 		t.Fatalf("deploy allocated %d MiB", grew>>20)
 	}
 }
+
+// TestElementCountBombRefused: 36 bytes whose element segment claims 2^32-1
+// entries. Compiled raw, wazero allocates for them first and the process
+// dies (fatal out of memory, which no recover catches); deploying is
+// refused before compilation.
+func TestElementCountBombRefused(t *testing.T) {
+	bomb := []byte("\x00asm\x01\x00\x00\x00" +
+		"\x01\x04\x01\x60\x00\x00" +
+		"\x03\x02\x01\x00" +
+		"\x04\x04\x01\x70\x00\x01" +
+		"\x09\x0a\x01\x00\x41\x00\x0b\xff\xff\xff\xff\x0f" +
+		"\x0a\x04\x01\x02\x00\x0b")
+	for _, eng := range engines {
+		v := newVM(t, eng.e)
+		if _, err := v.Deploy(context.Background(), bomb); !errors.Is(err, ErrLimit) {
+			t.Fatalf("%s: %v, want ErrLimit", eng.name, err)
+		}
+	}
+}

@@ -384,3 +384,52 @@ func BenchmarkInstrument(b *testing.B) {
 		}
 	}
 }
+
+// TestElementEntriesBounded: a segment's entry count is checked before the
+// compiler sees it (wazero allocates by it: 2^32-1 entries killed the
+// process), and all segments together are bounded.
+func TestElementEntriesBounded(t *testing.T) {
+	mod := func(elem string) []byte {
+		return []byte("\x00asm\x01\x00\x00\x00" +
+			"\x01\x04\x01\x60\x00\x00" + // type ()->()
+			"\x03\x02\x01\x00" + // one function
+			"\x04\x04\x01\x70\x00\x01" + // a funcref table of 1
+			"\x09" + string(rune(len(elem))) + elem +
+			"\x0a\x04\x01\x02\x00\x0b")
+	}
+	for name, elem := range map[string]string{
+		"2^32-1 function entries":   "\x01\x00\x41\x00\x0b\xff\xff\xff\xff\x0f",
+		"2^32-1 expression entries": "\x01\x04\x41\x00\x0b\xff\xff\xff\xff\x0f",
+		"passive, 2^32-1 entries":   "\x01\x01\x00\xff\xff\xff\xff\x0f",
+	} {
+		_, err := Instrument(mod(elem), DefaultLimits())
+		if !errors.Is(err, ErrLimit) {
+			t.Errorf("%s: %v, want ErrLimit", name, err)
+		}
+	}
+	for name, elem := range map[string]string{
+		"entries past the end":  "\x01\x00\x41\x00\x0b\x05\x00",
+		"function out of range": "\x01\x00\x41\x00\x0b\x01\x01",
+		"flag 8":                "\x01\x08\x00",
+	} {
+		_, err := Instrument(mod(elem), DefaultLimits())
+		if !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: %v, want ErrMalformed", name, err)
+		}
+	}
+	// The entries of all segments count together.
+	lim := DefaultLimits()
+	lim.MaxElementEntries = 2
+	two := "\x02\x00\x41\x00\x0b\x01\x00\x00\x41\x00\x0b\x02\x00\x00"
+	if _, err := Instrument(mod(two), lim); !errors.Is(err, ErrLimit) {
+		t.Errorf("3 entries in two segments with a limit of 2: %v", err)
+	}
+	lim.MaxElementEntries = 3
+	m, err := Instrument(mod(two), lim)
+	if err != nil {
+		t.Fatalf("3 entries with a limit of 3: %v", err)
+	}
+	if err := compiles(t, m.Wasm); err != nil {
+		t.Fatalf("a valid element section: %v", err)
+	}
+}

@@ -64,6 +64,7 @@ type Limits struct {
 	MaxMemoryPages          uint32 // initial and maximum pages of the memory
 	MaxDataSegments         uint32
 	MaxElementSegments      uint32
+	MaxElementEntries       uint32 // entries of all element segments together
 	MaxLocals               uint32 // parameters plus locals of one function
 	MaxFunctionInstructions uint32 // instructions of one function
 	MaxNesting              uint32 // nested blocks in one function
@@ -95,6 +96,7 @@ func DefaultLimits() Limits {
 		MaxMemoryPages:          1024,
 		MaxDataSegments:         65536,
 		MaxElementSegments:      4096,
+		MaxElementEntries:       65536,
 		MaxLocals:               4096,
 		MaxFunctionInstructions: 1 << 20,
 		MaxNesting:              1024,
@@ -293,9 +295,7 @@ func (m *module) decode() error {
 			}
 			m.start = int64(f)
 		case secElement:
-			if n := r.u32(); r.err == nil && n > m.lim.MaxElementSegments {
-				return overLimit("element segments", uint64(n), uint64(m.lim.MaxElementSegments))
-			}
+			err = m.decodeElements(&r)
 		case secData:
 			err = m.decodeData(&r)
 		case secCode:
@@ -431,6 +431,60 @@ func (m *module) decodeData(r *reader) error {
 		size := r.u32()
 		r.bytes(size)
 		m.initGas += (uint64(size) + BytesPerGas - 1) / BytesPerGas
+	}
+	return r.err
+}
+
+// decodeElements reads every element segment, so that no vector count
+// reaches the compiler unchecked: wazero allocates a segment's entries by
+// its count before reading them, and a 36-byte module claiming 2^32-1
+// entries made it fail with a fatal out-of-memory error (not a panic: the
+// node process died).
+func (m *module) decodeElements(r *reader) error {
+	n := r.u32()
+	if r.err == nil && n > m.lim.MaxElementSegments {
+		return overLimit("element segments", uint64(n), uint64(m.lim.MaxElementSegments))
+	}
+	var entries uint64
+	for i := uint32(0); i < n && r.err == nil; i++ {
+		flag := r.u32()
+		if r.err != nil {
+			break
+		}
+		if flag > 7 {
+			return malformed("element segment flag %d", flag)
+		}
+		// Bit 0: passive or declarative; bit 1: explicit table index (active)
+		// or declarative (passive); bit 2: entries are expressions.
+		if flag&1 == 0 {
+			if flag&2 != 0 {
+				if x := r.u32(); r.err == nil && x >= m.numTables { // only functions are imported
+					return malformed("element segment for table %d", x)
+				}
+			}
+			skipConstExpr(r)
+		}
+		if flag&3 != 0 {
+			r.byte() // elemkind or reftype; the validator checks it
+		}
+		count := r.u32()
+		if r.err != nil {
+			break
+		}
+		entries += uint64(count)
+		if entries > uint64(m.lim.MaxElementEntries) {
+			return overLimit("element entries", entries, uint64(m.lim.MaxElementEntries))
+		}
+		if uint64(count) > uint64(len(r.b)-r.pos) { // each entry takes a byte at least
+			return malformed("element segment with %d entries past the end", count)
+		}
+		for j := uint32(0); j < count && r.err == nil; j++ {
+			if flag&4 != 0 {
+				skipConstExpr(r)
+			} else if f := r.u32(); r.err == nil && f >= m.numFuncs() {
+				return malformed("element of function %d out of range", f)
+			}
+		}
 	}
 	return r.err
 }
