@@ -155,9 +155,9 @@ func (c *Core) Step(ev Event) ([]Action, error) {
 			c.lead(c.pm.view)
 		}
 	case ProposalReceived:
-		err = c.onProposal(&e.Header)
+		err = c.onProposal(&e.Header, true)
 	case BlockFetched:
-		err = c.onProposal(&e.Header)
+		err = c.onProposal(&e.Header, false)
 	case ProposalBuilt:
 		err = c.onBuilt(&e.Header)
 	case BlockExecuted:
@@ -187,9 +187,15 @@ func (c *Core) emit(a Action) { c.acts = append(c.acts, a) }
 
 func (c *Core) leader(view uint64) types.Address { return c.cfg.Elector.Leader(view) }
 
-// verifyHeader checks a proposal's consensus fields and certificates.
-func (c *Core) verifyHeader(h *types.BlockHeader) error {
-	if h.Proposer != c.leader(h.View) {
+// verifyHeader checks a proposal's consensus fields and certificates, and
+// with leader its proposer against this node's schedule. A fetched block
+// is not checked against the schedule: a quorum certified it, so it is the
+// chain's whatever this node's schedule says, and the schedule of a node
+// that committed more or less history than the voters had when they voted
+// may differ (spec/consensus.md "Leader selection"); refusing it would
+// leave this node unable to follow the chain built on it.
+func (c *Core) verifyHeader(h *types.BlockHeader, leader bool) error {
+	if leader && h.Proposer != c.leader(h.View) {
 		return ErrWrongProposer
 	}
 	if h.View <= h.QC.View || h.Height != h.QC.Height+1 {
@@ -242,7 +248,7 @@ func (c *Core) onBuilt(h *types.BlockHeader) error {
 		c.emit(PersistSafety{Data: c.safety.Clone()})
 	}
 	c.emit(BroadcastProposal{Header: *h})
-	return c.onHashedProposal(h, hash)
+	return c.onHashedProposal(h, hash, true)
 }
 
 // onPeerJoined sends again this node's timeout of the current view, if it
@@ -281,23 +287,25 @@ func (c *Core) beyondWindow(view uint64) bool {
 	return view > c.pm.view+params.ViewWindow
 }
 
-func (c *Core) onProposal(h *types.BlockHeader) error {
+// onProposal handles a proposal (leader: checked against the schedule) or
+// a fetched block (not: a quorum certified it).
+func (c *Core) onProposal(h *types.BlockHeader, leader bool) error {
 	hash, err := h.Hash()
 	if err != nil {
 		return err
 	}
-	return c.onHashedProposal(h, hash)
+	return c.onHashedProposal(h, hash, leader)
 }
 
 // onHashedProposal is onProposal for a header whose hash is known.
-func (c *Core) onHashedProposal(h *types.BlockHeader, hash types.Hash) error {
+func (c *Core) onHashedProposal(h *types.BlockHeader, hash types.Hash, leader bool) error {
 	if _, known := c.forks.blocks[hash]; known {
 		return nil
 	}
 	if h.Height <= c.forks.committed.header.Height {
 		return nil // at or below the final block: too late to matter
 	}
-	if err := c.verifyHeader(h); err != nil {
+	if err := c.verifyHeader(h, leader); err != nil {
 		return err
 	}
 	c.processQC(h.QC)

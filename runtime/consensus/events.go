@@ -14,7 +14,9 @@ import "github.com/oramanetwork/orama-chain/generated/types"
 //
 // A block header carries no signature of its own. For a ProposalReceived
 // or BlockFetched header the core checks only that it is well formed:
-// Proposer is the leader of View, Height and ParentHash follow from its QC,
+// Proposer is the leader of View (a proposal's only: a fetched block is
+// certified, so it is the chain's whatever this node's schedule says),
+// Height and ParentHash follow from its QC,
 // the QC (and TC) verify, and a view gap is justified by the TC. That its
 // claimed proposer actually proposed it, the core cannot tell; see each
 // event for what the outer layer must guarantee instead. Whatever it
@@ -57,7 +59,7 @@ type BlockExecuted struct {
 // its hash (a quorum voted for it), and it is then in a view below the
 // current one: it is inserted into the tree but never voted for. The core
 // does not check that it asked for the hash; it processes BlockFetched
-// exactly like ProposalReceived. So the outer layer must deliver only a
+// like ProposalReceived, less the proposer check. So the outer layer must deliver only a
 // header whose hash is one it was asked for (runtime/p2p's FetchBlock
 // refuses a block whose header hash differs), or one it received
 // authenticated earlier (the proposals a restarted node hands back).

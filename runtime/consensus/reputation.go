@@ -187,13 +187,23 @@ func (e *ReputationElector) Leader(view uint64) types.Address {
 	l := e.draw(view, active)
 	// Final once a block of view hi or later is recorded: nothing can be
 	// added to the window any more.
-	if n := len(e.hist); n > 0 && e.hist[n-1].view >= hi {
+	if e.Settled(view) {
 		if len(e.cache) >= maxHistory {
 			clear(e.cache)
 		}
 		e.cache[view] = l
 	}
 	return l
+}
+
+// Settled reports whether Leader(view) is final here: a block of view
+// view-Lag or later is recorded (or view-Lag is 0, block 0's), so no committed block can still enter
+// view's window. Before that this node's answer may differ from that of
+// nodes that have committed more (spec/consensus.md "Leader selection").
+func (e *ReputationElector) Settled(view uint64) bool {
+	hi := satSub(view, e.lag)
+	n := len(e.hist)
+	return hi == 0 || n > 0 && e.hist[n-1].view >= hi // [0, 0): block 0 only
 }
 
 // draw maps SHA-256(seed || view) onto the cumulative power of the active

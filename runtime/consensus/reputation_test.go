@@ -304,3 +304,36 @@ func TestReputationBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestSettled: Leader(v) is final once a block of view v-Lag or later is
+// recorded (or v-Lag is 0); before that a later commit can still change it.
+func TestSettled(t *testing.T) {
+	set := testSet(t, 1, 1, 1, 1)
+	e := NewReputationElector(set, [32]byte{3})
+	lag := e.lag
+	for v := range lag + 1 {
+		if !e.Settled(v) {
+			t.Fatalf("view %d: an empty window is final", v)
+		}
+	}
+	if e.Settled(lag + 1) {
+		t.Fatal("view Lag+1 settled with no block recorded")
+	}
+	e.Committed(&types.BlockHeader{View: 10, Proposer: addr(1)})
+	if !e.Settled(10+lag) || e.Settled(11+lag) {
+		t.Fatalf("with view 10 recorded: Settled(10+Lag) %v, Settled(11+Lag) %v", e.Settled(10+lag), e.Settled(11+lag))
+	}
+	// What Settled promises: no block recorded later changes a settled view.
+	before := map[uint64]types.Address{}
+	for v := uint64(0); v <= 10+lag; v++ {
+		before[v] = e.Leader(v)
+	}
+	for v := uint64(11); v < 40; v++ {
+		e.Committed(&types.BlockHeader{View: v, Proposer: addr(int(v % 2))})
+	}
+	for v, l := range before {
+		if e.Leader(v) != l {
+			t.Fatalf("view %d: settled leader changed", v)
+		}
+	}
+}

@@ -616,7 +616,13 @@ func (d *Driver) onProposal(ctx context.Context, b *types.Block, m Incoming) err
 	// proposer leads the view, and the body is the one the header
 	// commits to. Both are the signer's fault, not the relay's.
 	if b.Header.Proposer != d.elect.Leader(b.Header.View) {
-		d.judged(m.Sender, consensus.ErrWrongProposer)
+		// Blamed only when this node's schedule for the view is final: one
+		// that has committed less than the proposer had cannot tell who
+		// leads. Either way it is not voted for; if a quorum certifies it,
+		// the core fetches it and takes it as the chain's.
+		if s, ok := d.elect.(interface{ Settled(uint64) bool }); !ok || s.Settled(b.Header.View) {
+			d.judged(m.Sender, consensus.ErrWrongProposer)
+		}
 		return nil
 	}
 	if err := checkBody(b); err != nil {
