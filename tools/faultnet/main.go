@@ -6,7 +6,10 @@
 // garbage, empty answers and silence. It measures each fault against a
 // fault-free baseline of the same run and fails (exit status 1) when a bar
 // is missed:
-//   - leader SIGKILLed: the next final block within 2 view timeouts;
+//   - leader SIGKILLed: the next final block within 2 view timeouts after
+//     at least 90% of the kills (rounded down), within 5 after every one
+//     (the simulator's TestLeaderCrashNextFinal asserts the same; why a
+//     few kills take longer: spec/DECISIONS.md D30);
 //   - one validator down for good: finalized tx/s >= 75% of the healthy
 //     run at the same offered load, finality p99 below 3 view timeouts;
 //   - a validator SIGSTOPped, then continued: no stretch of 3 view
@@ -76,7 +79,7 @@ type size struct {
 
 var sizes = map[string]size{
 	"ci":   {load: 12 * time.Second, rate: 200, kills: 2, rounds: 1, stop: 6 * time.Second, junk: 15 * time.Second, settle: 4 * time.Second, passOver: 8 * time.Second},
-	"full": {load: 60 * time.Second, rate: 500, kills: 5, rounds: 3, stop: 20 * time.Second, junk: 60 * time.Second, settle: 6 * time.Second, passOver: 12 * time.Second},
+	"full": {load: 60 * time.Second, rate: 500, kills: 10, rounds: 3, stop: 20 * time.Second, junk: 60 * time.Second, settle: 6 * time.Second, passOver: 12 * time.Second},
 }
 
 type harness struct {
@@ -319,8 +322,11 @@ func (h *harness) restart(n, obs *node) error {
 }
 
 func (h *harness) leaderKill() error {
-	h.logf("== leader SIGKILLed (%d times): next final block within 2 view timeouts (%v)", h.sz.kills, 2*h.vt)
-	for k := 0; k < h.sz.kills; k++ {
+	n := h.sz.kills
+	need := n * 9 / 10
+	h.logf("== leader SIGKILLed (%d times): next final block within 2 view timeouts (%v) after at least %d, within 5 (%v) after every one", n, 2*h.vt, need, 5*h.vt)
+	within := 0
+	for k := 0; k < n; k++ {
 		obs := h.nw.nodes[0]
 		li := h.leader(obs)
 		if li == 0 {
@@ -334,11 +340,17 @@ func (h *harness) leaderKill() error {
 		t0 := time.Now()
 		h.nw.nodes[li].kill()
 		d, ok := nextFinal(obs, from, t0, 30*time.Second)
-		h.bar(ok && d <= 2*h.vt, "kill %d (leader node%d): next final block at node%d after %v (bar %v)", k+1, li, obs.i, d.Round(time.Millisecond), 2*h.vt)
+		in2 := ok && d <= 2*h.vt
+		if in2 {
+			within++
+		}
+		h.bar(ok && d <= 5*h.vt, "kill %d (leader node%d): next final block at node%d after %v (within 2 view timeouts: %v; bar 5 view timeouts, %v)",
+			k+1, li, obs.i, d.Round(time.Millisecond), in2, 5*h.vt)
 		if err := h.restart(h.nw.nodes[li], obs); err != nil {
 			return err
 		}
 	}
+	h.bar(within >= need, "next final block within 2 view timeouts after %d of %d kills (bar %d)", within, n, need)
 	return nil
 }
 
