@@ -179,19 +179,22 @@ type Driver struct {
 	blocks    *blocks
 	prod      *producer
 	in        *inbound
-	asked     map[types.Hash]time.Time    // blocks requested from peers, not yet received: when last asked
-	keys      *senders                    // invalid content per signing key
-	props     proposals                   // first proposal seen per recent view
-	nonce     uint64                      // last NewView nonce sent
-	peers     int                         // peers at the last tick
-	joined    time.Time                   // when the peer count last rose, until the last PeerJoined is sent
-	joinStage int                         // PeerJoined events sent since then
-	viewSeen  uint64                      // the core's view at the last tick
-	viewAt    time.Time                   // when the driver first saw viewSeen
-	lostSent  bool                        // LeaderLost sent for viewSeen
-	heard     map[types.Address]time.Time // when a message signed by each key last arrived
-	gone      map[types.Address]time.Time // when each validator's peer was first seen disconnected
-	started   time.Time                   // when Start ran: "heard" for keys not heard since
+	asked     map[types.Hash]time.Time // blocks requested from peers, not yet received: when last asked
+	keys      *senders                 // invalid content per signing key
+	props     proposals                // first proposal seen per recent view
+	nonce     uint64                   // last NewView nonce sent
+	peers     int                      // peers at the last tick
+	joined    time.Time                // when the peer count last rose, until the last PeerJoined is sent
+	joinStage int                      // PeerJoined events sent since then
+	viewSeen  uint64                   // the core's view at the last tick
+	viewAt    time.Time                // when the driver first saw viewSeen
+	lostSent  bool                     // LeaderLost sent for viewSeen
+	// limitedAtEntry: viewSeen's leader's key was rate-limited when this
+	// node entered the view.
+	limitedAtEntry bool
+	heard          map[types.Address]time.Time // when a message signed by each key last arrived
+	gone           map[types.Address]time.Time // when each validator's peer was first seen disconnected
+	started        time.Time                   // when Start ran: "heard" for keys not heard since
 
 	mu     sync.Mutex
 	status Status
@@ -455,14 +458,18 @@ func (d *Driver) leaderLost(ctx context.Context) error {
 	}
 	if v := d.core.View(); v != d.viewSeen {
 		d.viewSeen, d.viewAt, d.lostSent = v, now, false
+		d.limitedAtEntry = d.keys.limited(d.elect.Leader(v))
 	}
 	leader := d.elect.Leader(d.viewSeen)
 	if d.lostSent || leader == d.me {
 		return nil
 	}
 	// A leader disconnected before the view began cannot have proposed in
-	// it: no grace. Otherwise its proposal may be on its way.
-	if since, gone := d.gone[leader]; !gone || since.After(d.viewAt) {
+	// it, and one whose key was already rate-limited for junk will almost
+	// never have its proposal let through (one message per limitedEvery,
+	// among the junk its key sends): no grace. Otherwise its proposal may
+	// be on its way.
+	if since, gone := d.gone[leader]; (!gone || since.After(d.viewAt)) && !d.limitedAtEntry {
 		if now.Sub(d.viewAt) < lostGrace(d.cfg.BlockTime, d.cfg.ViewTimeout) {
 			return nil
 		}
