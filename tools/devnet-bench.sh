@@ -15,8 +15,10 @@ DURATION=${DURATION:-60s}
 LAT_BLOCK_TIME=${LAT_BLOCK_TIME:-1s}
 TPS_BLOCK_TIME=${TPS_BLOCK_TIME:-500ms}
 MIN_TPS=${MIN_TPS:-2000}
-P2P_BASE=${P2P_BASE:-47100}
-API_BASE=${API_BASE:-48100}
+# Below Linux's ephemeral range (32768-60999), so no outgoing connection of
+# another process can hold a port a node must listen on.
+P2P_BASE=${P2P_BASE:-27100}
+API_BASE=${API_BASE:-28100}
 
 go build -o bin/orama ./cmd/orama
 go build -o bin/loadgen ./tools/loadgen

@@ -113,8 +113,11 @@ func run(args []string, out io.Writer) error {
 	sizeName := fs.String("size", "ci", "ci or full")
 	bin := fs.String("orama", "bin/orama", "the orama binary")
 	loadgen := fs.String("loadgen", "bin/loadgen", "the loadgen binary")
-	p2pBase := fs.Int("p2p-base-port", 47700, "p2p port of node0; node i uses base+i, followers and junk peers base+10..")
-	apiBase := fs.Int("api-base-port", 48700, "REST port of node0; node i uses base+i")
+	// Ports below Linux's ephemeral range (32768-60999): an outgoing
+	// connection of another process (an earlier test's) can hold a port in
+	// that range, and a node that cannot bind it exits.
+	p2pBase := fs.Int("p2p-base-port", 27700, "p2p port of node0; node i uses base+i, followers and junk peers base+10..")
+	apiBase := fs.Int("api-base-port", 28700, "REST port of node0; node i uses base+i")
 	blockTime := fs.Duration("block-time", 300*time.Millisecond, "block time")
 	vt := fs.Duration("view-timeout", 2*time.Second, "view timeout")
 	keep := fs.Bool("keep", false, "keep the network's directory (logs)")
@@ -173,6 +176,7 @@ func run(args []string, out io.Writer) error {
 	h.logf("== %s size: block time %v, view timeout %v, %d tx/s offered", *sizeName, *blockTime, *vt, sz.rate)
 	healthy, err := h.baseline()
 	if err != nil {
+		h.dump()
 		return err
 	}
 	steps := []struct {
@@ -191,6 +195,7 @@ func run(args []string, out io.Writer) error {
 			continue
 		}
 		if err := s.f(healthy); err != nil {
+			h.dump()
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 	}
@@ -203,6 +208,27 @@ func run(args []string, out io.Writer) error {
 	}
 	h.logf("== every bar met")
 	return nil
+}
+
+// dump prints, for a run that stopped on an error, whether each node's
+// process is still running and the last lines of its log: without --keep
+// the logs are deleted, and a node that died (a port taken, a panic) is
+// otherwise only "unreachable" to loadgen.
+func (h *harness) dump() {
+	for _, n := range h.nw.nodes {
+		state := "running"
+		if n.cmd == nil {
+			state = "stopped by the harness"
+		} else {
+			select {
+			case <-n.done:
+				state = "exited: " + n.cmd.ProcessState.String()
+			default:
+			}
+		}
+		h.logf("== node%d (%s), last lines of its log:", n.i, state)
+		h.logf("%s", tailFile(filepath.Join(n.dir, "node.log"), 15))
+	}
 }
 
 // waitHeight waits until n's finalized height reaches at least hgt.
