@@ -197,9 +197,10 @@ func (e *ReputationElector) Leader(view uint64) types.Address {
 }
 
 // Settled reports whether Leader(view) is final here: a block of view
-// view-Lag or later is recorded (or view-Lag is 0, block 0's), so no committed block can still enter
-// view's window. Before that this node's answer may differ from that of
-// nodes that have committed more (spec/consensus.md "Leader selection").
+// view-Lag or later is recorded (or view-Lag is 0: the window is empty), so
+// no committed block can still enter view's window. Before that this
+// node's answer may differ from that of nodes that have committed more
+// (spec/consensus.md "Leader selection").
 func (e *ReputationElector) Settled(view uint64) bool {
 	hi := satSub(view, e.lag)
 	n := len(e.hist)

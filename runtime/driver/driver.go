@@ -44,6 +44,11 @@ type Chain interface {
 // final block, in order.
 type CommitObserver interface{ Committed(*types.BlockHeader) }
 
+// SettledElector is an elector that can say whether its answer for a view
+// is final here (consensus.ReputationElector.Settled); a wrong proposer is
+// blamed only then. An elector without it is always final.
+type SettledElector interface{ Settled(view uint64) bool }
+
 // Pool is the mempool a proposer draws from (runtime/mempool.Pool).
 type Pool interface {
 	Select(baseFee, gasLimit uint64, maxTxs int) []*types.Transaction
@@ -456,11 +461,12 @@ func (d *Driver) leaderLost(ctx context.Context) error {
 			d.gone[m.Address] = now
 		}
 	}
-	if v := d.core.View(); v != d.viewSeen {
+	v := d.core.View()
+	leader := d.elect.Leader(v)
+	if v != d.viewSeen {
 		d.viewSeen, d.viewAt, d.lostSent = v, now, false
-		d.limitedAtEntry = d.keys.limited(d.elect.Leader(v))
+		d.limitedAtEntry = d.keys.limited(leader)
 	}
-	leader := d.elect.Leader(d.viewSeen)
 	if d.lostSent || leader == d.me {
 		return nil
 	}
@@ -627,7 +633,7 @@ func (d *Driver) onProposal(ctx context.Context, b *types.Block, m Incoming) err
 		// that has committed less than the proposer had cannot tell who
 		// leads. Either way it is not voted for; if a quorum certifies it,
 		// the core fetches it and takes it as the chain's.
-		if s, ok := d.elect.(interface{ Settled(uint64) bool }); !ok || s.Settled(b.Header.View) {
+		if s, ok := d.elect.(SettledElector); !ok || s.Settled(b.Header.View) {
 			d.judged(m.Sender, consensus.ErrWrongProposer)
 		}
 		return nil

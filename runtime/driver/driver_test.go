@@ -83,12 +83,16 @@ func transfer(t *testing.T, k *crypto.PrivateKey, nonce uint64, to types.Address
 	return tx
 }
 
-// newTestDriver returns a single validator's driver (keys[0]) over a
-// chain in memory whose genesis funds keys.
-func newTestDriver(t *testing.T, keys []*crypto.PrivateKey) (*Driver, *testChain) {
+// testGenesisChain returns a genesis that funds keys and makes validators
+// of vals (stake 1 each), a chain in memory holding its block 0, and a
+// mempool over that chain.
+func testGenesisChain(t *testing.T, keys, vals []*crypto.PrivateKey) (*types.Genesis, *testChain, *types.Block, *mempool.Pool) {
 	t.Helper()
-	g := &types.Genesis{ChainID: testChainID, Timestamp: 1_700_000_000,
-		Validators: []types.Validator{{Address: keys[0].Address(), Stake: 1}}}
+	g := &types.Genesis{ChainID: testChainID, Timestamp: 1_700_000_000}
+	for _, k := range vals {
+		g.Validators = append(g.Validators, types.Validator{Address: k.Address(), Stake: 1})
+	}
+	slices.SortFunc(g.Validators, func(x, y types.Validator) int { return bytes.Compare(x.Address[:], y.Address[:]) })
 	for _, k := range keys {
 		g.Allocations = append(g.Allocations, types.GenesisAllocation{Address: k.Address(), OramaBalance: 1_000 * params.RaysPerOrama})
 	}
@@ -101,7 +105,14 @@ func newTestDriver(t *testing.T, keys []*crypto.PrivateKey) (*Driver, *testChain
 	if err := c.Commit(b0, nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	pool := mempool.New(mempool.Config{ChainID: testChainID, BaseFee: b0.Header.BaseFee}, c)
+	return g, c, b0, mempool.New(mempool.Config{ChainID: testChainID, BaseFee: b0.Header.BaseFee}, c)
+}
+
+// newTestDriver returns a single validator's driver (keys[0]) over a
+// chain in memory whose genesis funds keys.
+func newTestDriver(t *testing.T, keys []*crypto.PrivateKey) (*Driver, *testChain) {
+	t.Helper()
+	g, c, b0, pool := testGenesisChain(t, keys, keys[:1])
 	d, err := New(Config{Genesis: b0.Header, Validators: g.Validators,
 		Signer: consensus.CryptoSigner{Key: keys[0], ChainID: testChainID}, Verifier: consensus.CryptoVerifier{ChainID: testChainID},
 		BlockTime: time.Second, ViewTimeout: time.Second, TickInterval: 50 * time.Millisecond,

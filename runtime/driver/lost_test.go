@@ -1,20 +1,14 @@
 package driver
 
 import (
-	"bytes"
 	"context"
-	"slices"
 	"testing"
 	"time"
 
-	"github.com/oramanetwork/orama-chain/generated/params"
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/consensus"
 	"github.com/oramanetwork/orama-chain/runtime/crypto"
 	"github.com/oramanetwork/orama-chain/runtime/crypto/cryptotest"
-	"github.com/oramanetwork/orama-chain/runtime/exec"
-	"github.com/oramanetwork/orama-chain/runtime/mempool"
-	"github.com/oramanetwork/orama-chain/runtime/smt"
 )
 
 // otherLeads makes one address lead every view.
@@ -27,23 +21,8 @@ func (e otherLeads) Leader(uint64) types.Address { return e.a }
 func lostDriver(t *testing.T) (*Driver, *stepClock, types.Address) {
 	t.Helper()
 	keys := []*crypto.PrivateKey{cryptotest.Key(1), cryptotest.Key(2)}
-	g := &types.Genesis{ChainID: testChainID, Timestamp: 1_700_000_000,
-		Validators: []types.Validator{{Address: keys[0].Address(), Stake: 1}, {Address: keys[1].Address(), Stake: 1}}}
-	slices.SortFunc(g.Validators, func(x, y types.Validator) int { return bytes.Compare(x.Address[:], y.Address[:]) })
-	for _, k := range keys {
-		g.Allocations = append(g.Allocations, types.GenesisAllocation{Address: k.Address(), OramaBalance: params.RaysPerOrama})
-	}
-	slices.SortFunc(g.Allocations, func(x, y types.GenesisAllocation) int { return bytes.Compare(x.Address[:], y.Address[:]) })
-	c := &testChain{states: smt.NewMemStore()}
-	b0, err := exec.GenesisBlock(c.states, g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Commit(b0, nil, nil, nil); err != nil {
-		t.Fatal(err)
-	}
+	g, c, b0, pool := testGenesisChain(t, keys, keys)
 	clock := &stepClock{t: time.Unix(1_700_000_100, 0)}
-	pool := mempool.New(mempool.Config{ChainID: testChainID, BaseFee: b0.Header.BaseFee}, c)
 	d, err := New(Config{Genesis: b0.Header, Validators: g.Validators, Elector: otherLeads{keys[1].Address()},
 		Signer: consensus.CryptoSigner{Key: keys[0], ChainID: testChainID}, Verifier: consensus.CryptoVerifier{ChainID: testChainID},
 		BlockTime: 300 * time.Millisecond, ViewTimeout: 2 * time.Second, TickInterval: 50 * time.Millisecond, Clock: clock},
