@@ -105,7 +105,7 @@ func (imp *Imports) ret(ctx context.Context, m api.Module, fn string, perByte ui
 	if perByte != 0 {
 		imp.charge(ctx, m, fn, perByte*uint64(len(b)))
 	}
-	if m.ExportedFunction(vm.AllocExport) == nil {
+	if vm.Alloc(ctx, m) == nil {
 		vm.Trap(ctx, fmt.Errorf("%w: %s: the module exports no %s", ErrAllocFailed, fn, vm.AllocExport))
 	}
 	return api.EncodeU32(vm.Return(ctx, m, b))

@@ -71,6 +71,19 @@ type SQLite struct {
 	// statements prepared as the host are kept, so no contract statement
 	// skips the authorizer.
 	hostStmts map[string]*sqlite.Stmt
+
+	// cols caches tableInfo by table while the schema cookie is colsCookie
+	// (every schema change moves the cookie forward). A rollback can move
+	// it back to a value an abandoned schema also had, so any statement
+	// the host runs that rolls back empties the cache (noteRollback).
+	cols       map[string]tableCols
+	colsCookie int64
+}
+
+// tableCols is what tableInfo gives for one table.
+type tableCols struct {
+	names  []string
+	stored []bool
 }
 
 // maxHostValueBytes is the largest value the host's own statements store
@@ -399,6 +412,7 @@ func (db *SQLite) asHost(fn func() error) error {
 // Exec runs statements as the host (set-up, not a contract): no authorizer,
 // several statements allowed, no parameters, nothing tracked.
 func (db *SQLite) Exec(sql string) error {
+	db.noteRollback(sql)
 	return db.asHost(func() error {
 		if err := db.conn.Exec(sql); err != nil {
 			return fmt.Errorf("host: sqlite: %w", err)
@@ -412,6 +426,7 @@ func (db *SQLite) Exec(sql string) error {
 // tracked.
 func (db *SQLite) ExecHost(query string, params ...abi.Value) (abi.ExecResult, error) {
 	var res abi.ExecResult
+	db.noteRollback(query)
 	err := db.asHost(func() error {
 		stmt, err := db.prepare(context.Background(), query, params)
 		if err != nil {
@@ -715,6 +730,19 @@ var errNoRowidName = errors.New("no name reaches the rowid (columns rowid, _rowi
 // of them are stored values (not generated), and a name for its rowid. A
 // table that does not exist has no columns.
 func (db *SQLite) tableInfo(table string) (names []string, stored []bool, err error) {
+	cookie, err := db.QueryHost("PRAGMA main.schema_version")
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(cookie.Rows) != 1 || len(cookie.Rows[0]) != 1 {
+		return nil, nil, fmt.Errorf("host: sqlite: schema_version gave %d rows", len(cookie.Rows))
+	}
+	if c := cookie.Rows[0][0].Int; db.cols == nil || c != db.colsCookie {
+		db.cols, db.colsCookie = map[string]tableCols{}, c
+	}
+	if tc, ok := db.cols[table]; ok {
+		return tc.names, tc.stored, nil
+	}
 	rows, err := db.QueryHost("SELECT name, hidden FROM pragma_table_xinfo(?1, 'main')", abi.Text(table))
 	if err != nil {
 		return nil, nil, err
@@ -723,7 +751,25 @@ func (db *SQLite) tableInfo(table string) (names []string, stored []bool, err er
 		names = append(names, string(r[0].Bytes))
 		stored = append(stored, r[1].Int == 0)
 	}
+	if len(db.cols) < maxHostStmts {
+		db.cols[table] = tableCols{names: names, stored: stored}
+	}
 	return names, stored, nil
+}
+
+// noteRollback empties the tableInfo cache before a host statement that
+// may roll back (and so may return the schema cookie to an earlier value).
+func (db *SQLite) noteRollback(sql string) {
+	if db.cols == nil {
+		return
+	}
+	const word = "rollback"
+	for i := 0; i+len(word) <= len(sql); i++ {
+		if strings.EqualFold(sql[i:i+len(word)], word) {
+			db.cols = nil
+			return
+		}
+	}
 }
 
 // rowidName is the first of _rowid_, rowid and oid that is not a column.

@@ -40,7 +40,7 @@ func (n *Namespace) Status() Status {
 func (n *Namespace) Account(a types.Address) (types.NsAccount, uint64, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.rq != nil && n.halted == nil {
+	if n.rq != nil && n.halted.Load() == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := n.catchUp(ctx, nsengine.LevelWeak); err != nil {
 			n.log.Debug("namespace: account read without catching up", "namespace", n.name, "err", err)

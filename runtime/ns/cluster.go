@@ -51,8 +51,8 @@ func OpenCluster(m *Machine, db Replica, query QueryDB, rq *nsengine.RQLite, cha
 // strong after an append of unknown outcome, none for tailing.
 func (n *Namespace) catchUp(ctx context.Context, level nsengine.Level) error {
 	for {
-		if n.halted != nil {
-			return n.halted
+		if h := n.halted.Load(); h != nil {
+			return h
 		}
 		pos, _, _ := n.m.Head()
 		rows, err := n.rq.Query(ctx, level, "SELECT pos, entry FROM _orama_txlog WHERE pos > ? ORDER BY pos LIMIT 256", int64(pos))
@@ -80,9 +80,10 @@ func (n *Namespace) catchUp(ctx context.Context, level nsengine.Level) error {
 // applyLogged re-executes one logged entry in the open batch.
 func (n *Namespace) applyLogged(ctx context.Context, pos uint64, enc []byte) error {
 	halt := func(what, rec, got string) error {
-		n.halted = &Mismatch{Position: pos, What: what, Recorded: rec, Replayed: got}
-		n.log.Error("namespace halted: the log differs from this node's replay", "namespace", n.name, "err", n.halted)
-		return fmt.Errorf("%w: %w", ErrHalted, n.halted)
+		h := &Mismatch{Position: pos, What: what, Recorded: rec, Replayed: got}
+		n.halted.Store(h)
+		n.log.Error("namespace halted: the log differs from this node's replay", "namespace", n.name, "err", h)
+		return fmt.Errorf("%w: %w", ErrHalted, h)
 	}
 	var rec types.TxLogEntry
 	if err := rec.UnmarshalBorsh(enc); err != nil {

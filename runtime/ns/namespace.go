@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oramanetwork/orama-chain/generated/params"
@@ -45,9 +46,9 @@ type Namespace struct {
 	db    Replica
 	query QueryDB // nil: no query endpoint
 
-	rq        *nsengine.RQLite // nil: the embedded log
-	halted    *Mismatch        // set when this node's replay differed from the log
-	poll      time.Duration    // how often a cluster node tails the log
+	rq        *nsengine.RQLite         // nil: the embedded log
+	halted    atomic.Pointer[Mismatch] // set when this node's replay differed from the log; read without mu
+	poll      time.Duration            // how often a cluster node tails the log
 	lastWarn  time.Time
 	appended  uint64 // the last position this node appended to the log
 	cacheCopy nsengine.Cache
@@ -163,8 +164,13 @@ func (n *Namespace) Submit(ctx context.Context, sub *types.NamespaceSubmission) 
 	if err != nil {
 		return nil, refuse(ErrInvalidRequest, "%v", err)
 	}
+	if n.rq == nil {
+		// Embedded: the executor judges the nonce (tryBatch), so a request
+		// does not wait here for the batch that holds the lock.
+		return n.enqueue(ctx, sub, id)
+	}
 	res, err := n.logged(&sub.Request, id)
-	if errors.Is(err, ErrNonceGap) && n.rq != nil {
+	if errors.Is(err, ErrNonceGap) {
 		// This node may be behind the log: catch up, then judge again.
 		n.mu.Lock()
 		cerr := n.catchUp(ctx, nsengine.LevelWeak)
@@ -177,6 +183,12 @@ func (n *Namespace) Submit(ctx context.Context, sub *types.NamespaceSubmission) 
 	if res != nil || err != nil {
 		return res, err
 	}
+	return n.enqueue(ctx, sub, id)
+}
+
+// enqueue hands a checked submission to the executor and waits for its
+// outcome.
+func (n *Namespace) enqueue(ctx context.Context, sub *types.NamespaceSubmission, id types.Hash) (*Result, error) {
 	j := &job{sub: sub, id: id, done: make(chan struct{})}
 	select {
 	case n.queue <- j:
@@ -218,6 +230,14 @@ func (n *Namespace) logged(req *types.NamespaceRequest, id types.Hash) (*Result,
 	case req.Nonce == acc.Nonce:
 		return nil, nil
 	}
+	return n.usedNonce(req, id, acc.Nonce)
+}
+
+// usedNonce answers a request whose nonce is below the signer's next
+// (next): the logged entry when the log holds this very request at that
+// nonce (an idempotent retry), ErrNonceTooLow otherwise. The caller holds
+// n.mu.
+func (n *Namespace) usedNonce(req *types.NamespaceRequest, id types.Hash, next uint64) (*Result, error) {
 	rows, err := n.db.HostQuery("SELECT pos, call_id, entry FROM _orama_txlog WHERE signer = ?1 AND nonce = ?2",
 		abi.Blob(req.Signer[:]), abi.Integer(int64(req.Nonce)))
 	if err != nil {
@@ -226,7 +246,7 @@ func (n *Namespace) logged(req *types.NamespaceRequest, id types.Hash) (*Result,
 	if len(rows.Rows) == 1 && bytes.Equal(rows.Rows[0][1].Bytes, id[:]) {
 		return decodeResult(rows.Rows[0][2].Bytes)
 	}
-	return nil, refuse(ErrNonceTooLow, "nonce %d, next is %d", req.Nonce, acc.Nonce)
+	return nil, refuse(ErrNonceTooLow, "nonce %d, next is %d", req.Nonce, next)
 }
 
 func decodeResult(enc []byte) (*Result, error) {
@@ -359,7 +379,9 @@ func (n *Namespace) tryBatch(ctx context.Context, jobs []*job) ([]*job, error) {
 			if j.sub.Request.Nonce > acc.Nonce {
 				j.err = refuse(ErrNonceGap, "nonce %d, next is %d", j.sub.Request.Nonce, acc.Nonce)
 			} else {
-				j.err = refuse(ErrNonceTooLow, "nonce %d, next is %d", j.sub.Request.Nonce, acc.Nonce)
+				// A retry of a logged request gets its entry. The log as
+				// committed is enough: this batch logs each nonce once.
+				j.res, j.err = n.usedNonce(&j.sub.Request, j.id, acc.Nonce)
 			}
 			close(j.done)
 			continue
@@ -460,7 +482,7 @@ func (n *Namespace) answerLogged(jobs []*job) []*job {
 func (n *Namespace) tail() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.halted != nil {
+	if n.halted.Load() != nil {
 		return
 	}
 	if err := n.catchUp(context.Background(), nsengine.LevelNone); err != nil && !errors.Is(err, ErrHalted) {
@@ -472,11 +494,9 @@ func (n *Namespace) tail() {
 	}
 }
 
-func (n *Namespace) haltedAt() *Mismatch {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.halted
-}
+// haltedAt does not take n.mu: Submit asks it, and must not wait for the
+// batch that holds the lock.
+func (n *Namespace) haltedAt() *Mismatch { return n.halted.Load() }
 
 // appendLocal writes an entry's log row, events and new contract into the
 // batch's transaction.

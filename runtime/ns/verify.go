@@ -71,7 +71,7 @@ func Verify(ctx context.Context, cfg VerifyConfig, src EntrySource) (*VerifyRepo
 		}
 		defer v.Close(ctx)
 	}
-	bdb, err := badger.Open(badger.DefaultOptions("").WithInMemory(true).WithLogger(nil))
+	bdb, err := badger.Open(badger.DefaultOptions("").WithInMemory(true).WithLogger(nil).WithMemTableSize(16 << 20))
 	if err != nil {
 		return nil, fmt.Errorf("ns: verify store: %w", err)
 	}

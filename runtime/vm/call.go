@@ -30,6 +30,9 @@ type callState struct {
 	guestTrap  bool  // a trap raised by a guest instruction: it uses all the gas
 	abort      error // the error a host helper ended the call with
 	allocating bool  // inside orama_alloc on behalf of Return
+	// alloc is the instance's orama_alloc, looked up once: wazero builds a
+	// new call engine (and stack) on every ExportedFunction.
+	alloc api.Function
 
 	wasi wasiState
 }
@@ -148,6 +151,20 @@ func Write(ctx context.Context, m api.Module, ptr uint32, b []byte) {
 	}
 }
 
+// Alloc is m's AllocExport, or nil if it exports none. The function of the
+// instance a call runs is looked up once per call: wazero builds a new call
+// engine, with its own stack, for every lookup.
+func Alloc(ctx context.Context, m api.Module) api.Function {
+	st := state(ctx)
+	if m != st.mod {
+		return m.ExportedFunction(AllocExport)
+	}
+	if st.alloc == nil {
+		st.alloc = m.ExportedFunction(AllocExport)
+	}
+	return st.alloc
+}
+
 // Return writes b, as a u32 little-endian length followed by b, into memory
 // the guest allocates through AllocExport (whose gas the call pays, as it
 // runs metered guest code), and returns the pointer. A failed allocation
@@ -160,7 +177,7 @@ func Return(ctx context.Context, m api.Module, b []byte) uint32 {
 	if uint64(len(b)) > math.MaxUint32-4 {
 		st.fail(fmt.Errorf("%w: result of %d bytes", ErrTrap, len(b)))
 	}
-	alloc := m.ExportedFunction(AllocExport)
+	alloc := Alloc(ctx, m)
 	if alloc == nil {
 		st.fail(fmt.Errorf("%w: the module exports no %s", ErrTrap, AllocExport))
 	}

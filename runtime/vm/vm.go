@@ -266,7 +266,7 @@ func (v *VM) call(ctx context.Context, c *Contract, fn string, opts CallOptions,
 		return fmt.Errorf("%w: instantiate: %s", ErrTrap, firstLine(err))
 	}
 	defer mod.Close(ctx)
-	st.mod = mod
+	st.mod, st.alloc = mod, nil
 	st.gas = mod.ExportedGlobal(meter.GasExport).(api.MutableGlobal)
 	st.depth = mod.ExportedGlobal(meter.DepthExport).(api.MutableGlobal)
 	st.gas.Set(opts.Gas - entry)
