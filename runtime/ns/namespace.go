@@ -164,25 +164,9 @@ func (n *Namespace) Submit(ctx context.Context, sub *types.NamespaceSubmission) 
 	if err != nil {
 		return nil, refuse(ErrInvalidRequest, "%v", err)
 	}
-	if n.rq == nil {
-		// Embedded: the executor judges the nonce (tryBatch), so a request
-		// does not wait here for the batch that holds the lock.
-		return n.enqueue(ctx, sub, id)
-	}
-	res, err := n.logged(&sub.Request, id)
-	if errors.Is(err, ErrNonceGap) {
-		// This node may be behind the log: catch up, then judge again.
-		n.mu.Lock()
-		cerr := n.catchUp(ctx, nsengine.LevelWeak)
-		n.mu.Unlock()
-		if cerr != nil {
-			return nil, cerr
-		}
-		res, err = n.logged(&sub.Request, id)
-	}
-	if res != nil || err != nil {
-		return res, err
-	}
+	// The executor judges the nonce (batch, tryBatch): a request does not
+	// wait here for the batch that holds the lock, so requests that arrive
+	// during a batch are all in the next one.
 	return n.enqueue(ctx, sub, id)
 }
 
@@ -212,25 +196,6 @@ func (n *Namespace) enqueue(ctx context.Context, sub *types.NamespaceSubmission,
 			return nil, ErrClosed
 		}
 	}
-}
-
-// logged returns the logged entry of the request's (signer, nonce) when it
-// is this request, a refusal when it is another one, and nil, nil when the
-// nonce is not yet used and is the signer's next.
-func (n *Namespace) logged(req *types.NamespaceRequest, id types.Hash) (*Result, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	acc, _, err := n.m.Reader().Account(req.Signer)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case req.Nonce > acc.Nonce:
-		return nil, refuse(ErrNonceGap, "nonce %d, next is %d", req.Nonce, acc.Nonce)
-	case req.Nonce == acc.Nonce:
-		return nil, nil
-	}
-	return n.usedNonce(req, id, acc.Nonce)
 }
 
 // usedNonce answers a request whose nonce is below the signer's next
@@ -328,7 +293,7 @@ func (n *Namespace) batch(jobs []*job) {
 			// After an append of our own, the log head is most likely ours:
 			// run at once (a lost compare-and-set costs one retry).
 			pos, _, _ := n.m.Head()
-			if attempt > 0 || pos != n.appended {
+			if attempt > 0 || pos != n.appended || n.aheadOfHead(jobs) {
 				if err := n.catchUp(ctx, level); err != nil {
 					n.finish(jobs, err)
 					return
@@ -354,6 +319,20 @@ func (n *Namespace) batch(jobs []*job) {
 		time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
 		n.mu.Lock()
 	}
+}
+
+// aheadOfHead says whether a job's nonce is beyond its signer's next at
+// this node's head: the node may be behind the log (another node took
+// the nonce before), so it catches up before judging it a gap.
+func (n *Namespace) aheadOfHead(jobs []*job) bool {
+	r := n.m.Reader()
+	for _, j := range jobs {
+		acc, _, err := r.Account(j.sub.Request.Signer)
+		if err != nil || j.sub.Request.Nonce > acc.Nonce {
+			return true
+		}
+	}
+	return false
 }
 
 // finish fails every job with err.
