@@ -78,6 +78,14 @@ type SQLite struct {
 	// the host runs that rolls back empties the cache (noteRollback).
 	cols       map[string]tableCols
 	colsCookie int64
+
+	// contractStmts keeps contract statements the authorizer let through
+	// with nothing to report (DML and queries: no DDL, no schema write),
+	// by text, while the schema cookie is stmtsCookie; emptied like cols.
+	// A cached statement is exactly what preparing the text again would
+	// give: the authorizer decides at prepare time from the schema alone.
+	contractStmts map[string]*sqlite.Stmt
+	stmtsCookie   int64
 }
 
 // tableCols is what tableInfo gives for one table.
@@ -97,6 +105,11 @@ const maxHostStmts = 256
 // for its next use, any other is finalized.
 func (db *SQLite) release(stmt *sqlite.Stmt) {
 	if c, ok := db.hostStmts[stmt.SQL()]; ok && c == stmt {
+		stmt.Reset()
+		stmt.ClearBindings()
+		return
+	}
+	if c, ok := db.contractStmts[stmt.SQL()]; ok && c == stmt {
 		stmt.Reset()
 		stmt.ClearBindings()
 		return
@@ -480,6 +493,25 @@ func (db *SQLite) prepare(ctx context.Context, query string, params []abi.Value)
 			return stmt, nil
 		}
 	}
+	var cookie int64
+	cacheable := !db.host && !db.queryConn
+	if cacheable {
+		var err error
+		if cookie, err = db.schemaCookie(); err != nil {
+			return nil, err
+		}
+		if cookie != db.stmtsCookie {
+			db.dropContractStmts()
+			db.stmtsCookie = cookie
+		}
+		if stmt, ok := db.contractStmts[query]; ok {
+			if err := db.bind(stmt, params); err != nil {
+				db.release(stmt)
+				return nil, err
+			}
+			return stmt, nil
+		}
+	}
 	stmt, tail, err := db.conn.Prepare(query)
 	if err != nil {
 		return nil, db.sqlError(err)
@@ -517,7 +549,38 @@ func (db *SQLite) prepare(ctx context.Context, query string, params []abi.Value)
 			db.hostStmts[query] = stmt
 		}
 	}
+	a := &db.auth
+	if cacheable && a.denied == "" && !a.ddl && a.alter == "" && len(a.created) == 0 && a.index == "" && !a.schemaWrite &&
+		!a.schemaUpdated && len(db.contractStmts) < maxHostStmts {
+		if db.contractStmts == nil {
+			db.contractStmts = map[string]*sqlite.Stmt{}
+		}
+		if _, dup := db.contractStmts[query]; !dup {
+			db.contractStmts[query] = stmt
+		}
+	}
 	return stmt, nil
+}
+
+// schemaCookie is main's schema cookie (PRAGMA schema_version), read as
+// the host.
+func (db *SQLite) schemaCookie() (int64, error) {
+	r, err := db.QueryHost("PRAGMA main.schema_version")
+	if err != nil {
+		return 0, err
+	}
+	if len(r.Rows) != 1 || len(r.Rows[0]) != 1 {
+		return 0, fmt.Errorf("host: sqlite: schema_version gave %d rows", len(r.Rows))
+	}
+	return r.Rows[0][0].Int, nil
+}
+
+// dropContractStmts finalizes the cached contract statements.
+func (db *SQLite) dropContractStmts() {
+	for _, st := range db.contractStmts {
+		st.Finalize()
+	}
+	db.contractStmts = nil
 }
 
 // bind binds params to stmt, one per parameter the statement has.
@@ -730,14 +793,11 @@ var errNoRowidName = errors.New("no name reaches the rowid (columns rowid, _rowi
 // of them are stored values (not generated), and a name for its rowid. A
 // table that does not exist has no columns.
 func (db *SQLite) tableInfo(table string) (names []string, stored []bool, err error) {
-	cookie, err := db.QueryHost("PRAGMA main.schema_version")
+	c, err := db.schemaCookie()
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(cookie.Rows) != 1 || len(cookie.Rows[0]) != 1 {
-		return nil, nil, fmt.Errorf("host: sqlite: schema_version gave %d rows", len(cookie.Rows))
-	}
-	if c := cookie.Rows[0][0].Int; db.cols == nil || c != db.colsCookie {
+	if db.cols == nil || c != db.colsCookie {
 		db.cols, db.colsCookie = map[string]tableCols{}, c
 	}
 	if tc, ok := db.cols[table]; ok {
@@ -757,16 +817,17 @@ func (db *SQLite) tableInfo(table string) (names []string, stored []bool, err er
 	return names, stored, nil
 }
 
-// noteRollback empties the tableInfo cache before a host statement that
+// noteRollback empties the tableInfo and statement caches before a host statement that
 // may roll back (and so may return the schema cookie to an earlier value).
 func (db *SQLite) noteRollback(sql string) {
-	if db.cols == nil {
+	if db.cols == nil && db.contractStmts == nil {
 		return
 	}
 	const word = "rollback"
 	for i := 0; i+len(word) <= len(sql); i++ {
 		if strings.EqualFold(sql[i:i+len(word)], word) {
 			db.cols = nil
+			db.dropContractStmts()
 			return
 		}
 	}

@@ -466,3 +466,74 @@ func TestSQLiteColumnsAfterRollback(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSQLiteStatementCache: a contract's DML and queries are prepared once
+// and reused while the schema stays; a schema change or any rollback drops
+// them, so a statement always reads the schema that is live; DDL and
+// refused statements are never kept.
+func TestSQLiteStatementCache(t *testing.T) {
+	env := newEnv(t)
+	db := env.DB()
+	if err := db.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, a)"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const q = "SELECT * FROM t ORDER BY id"
+	cols := func() int {
+		t.Helper()
+		r, err := db.Query(ctx, q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(r.Columns)
+	}
+	if err := db.Exec("BEGIN"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Execute(ctx, "INSERT INTO t(a) VALUES (?1)", []abi.Value{abi.Integer(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if n := cols(); n != 2 {
+		t.Fatalf("%d columns", n)
+	}
+	first := db.contractStmts[q]
+	if first == nil {
+		t.Fatal("the query was not kept")
+	}
+	if cols(); db.contractStmts[q] != first {
+		t.Fatal("the query was prepared again with the schema unchanged")
+	}
+	if err := db.Exec("SAVEPOINT s"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Execute(ctx, "ALTER TABLE t ADD COLUMN b", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := db.contractStmts["ALTER TABLE t ADD COLUMN b"]; ok {
+		t.Fatal("DDL was kept")
+	}
+	if n := cols(); n != 3 {
+		t.Fatalf("after ALTER TABLE: %d columns", n)
+	}
+	if db.contractStmts[q] == first {
+		t.Fatal("the statement of the old schema was used")
+	}
+	if err := db.Exec("ROLLBACK TO s"); err != nil {
+		t.Fatal(err)
+	}
+	if len(db.contractStmts) != 0 {
+		t.Fatalf("%d statements kept across a rollback", len(db.contractStmts))
+	}
+	if n := cols(); n != 2 {
+		t.Fatalf("after the rollback: %d columns", n)
+	}
+	if _, err := db.Query(ctx, "SELECT * FROM sqlite_master", nil); err == nil {
+		t.Fatal("sqlite_master read")
+	}
+	if _, ok := db.contractStmts["SELECT * FROM sqlite_master"]; ok {
+		t.Fatal("a refused statement was kept")
+	}
+	if err := db.Exec("ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+}

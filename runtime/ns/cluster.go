@@ -120,6 +120,16 @@ func (n *Namespace) applyLogged(ctx context.Context, pos uint64, enc []byte) err
 // appendRemote appends a batch's entries and the rows they changed to the
 // rqlite log in one transaction: all or nothing.
 func (n *Namespace) appendRemote(ctx context.Context, entries []*Entry, ids []types.Hash) error {
+	stmts, err := n.appendStatements(entries, ids)
+	if err != nil {
+		return err
+	}
+	return n.rq.ExecuteTx(ctx, stmts)
+}
+
+// appendStatements are the statements of appendRemote's transaction. They
+// read the replica's columns: build them on the executor, in order.
+func (n *Namespace) appendStatements(entries []*Entry, ids []types.Hash) ([]nsengine.Statement, error) {
 	var stmts []nsengine.Statement
 	for i, e := range entries {
 		req := &e.Log.Submission.Request
@@ -129,11 +139,11 @@ func (n *Namespace) appendRemote(ctx context.Context, entries []*Entry, ids []ty
 		})
 		rs, err := n.rowStatements(e.Log.Writes.Sql)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		stmts = append(stmts, rs...)
 	}
-	return n.rq.ExecuteTx(ctx, stmts)
+	return stmts, nil
 }
 
 // rowStatements turns SQL write groups into statements that make rqlite's

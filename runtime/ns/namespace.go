@@ -231,6 +231,10 @@ func decodeResult(enc []byte) (*Result, error) {
 }
 
 func (n *Namespace) run() {
+	if n.rq != nil {
+		n.runCluster()
+		return
+	}
 	defer close(n.done)
 	var tick <-chan time.Time
 	if n.rq != nil {
