@@ -47,7 +47,8 @@ type Machine struct {
 	head  head // committed
 	bhead head // after the batch's last entry
 	batch *overlay
-	nodes *bufStore // tree nodes written by the batch
+	nodes *bufStore      // tree nodes written by the batch
+	pages *smt.PageCache // decoded pages shared by the trees' commits
 	inTx  bool
 }
 
@@ -105,6 +106,7 @@ func NewMachine(cfg MachineConfig) (*Machine, error) {
 	// Tree nodes are content addressed and never change, so a cache of
 	// them is never stale.
 	m.nodes = newBufStore(smt.NewCachedStore(m.kv, 1<<18))
+	m.pages = smt.NewPageCache(0)
 	return m, nil
 }
 

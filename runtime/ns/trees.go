@@ -13,7 +13,7 @@ import (
 )
 
 func (m *Machine) openTree(ns []byte, root types.Hash) (*smt.Tree, error) {
-	t, err := smt.Open(m.nodes, root, smt.WithNamespace(ns), smt.WithoutStaleRecords())
+	t, err := smt.Open(m.nodes, root, smt.WithNamespace(ns), smt.WithoutStaleRecords(), smt.WithPageCache(m.pages))
 	if err != nil {
 		return nil, fmt.Errorf("%w: tree %s: %w", ErrHostFailure, ns, err)
 	}

@@ -39,6 +39,7 @@ type committer struct {
 	version  uint64
 	parDepth int              // update subtrees concurrently above this depth
 	pages    []ref            // roots of new pages, children first
+	depths   []int            // the depth of each of pages
 	leaves   []nodeWrite      // new leaves
 	stale    [][HashSize]byte // replaced page roots and leaves
 	pg       page             // scratch for reading pages
@@ -78,6 +79,12 @@ func (t *Tree) Commit(version uint64) ([HashSize]byte, error) {
 	}
 	if err := c.write(root); err != nil {
 		return t.root.hash, err
+	}
+	if t.pages != nil {
+		// The next commit on this path reads these pages first.
+		for i := range c.pages {
+			t.pages.put(&c.pages[i].hash, c.depths[i], c.pages[i].node)
+		}
 	}
 	t.root = root
 	t.pending = nil
@@ -125,11 +132,17 @@ func (c *committer) write(root ref) error {
 // children returns the children of the internal node n at depth, reading
 // its page unless n is in memory already.
 func (c *committer) children(n ref, depth int) (l, r ref, err error) {
+	if n.node == nil && c.t.pages != nil {
+		n.node = c.t.pages.get(&n.hash, depth)
+	}
 	if n.node == nil {
 		if err := c.t.loadPage(&c.pg, &n.hash, depth, true); err != nil {
 			return l, r, err
 		}
 		n.node = &c.pg.inMemory()[0]
+		if c.t.pages != nil {
+			c.t.pages.put(&n.hash, depth, n.node)
+		}
 	}
 	return n.node.child[0], n.node.child[1], nil
 }
@@ -196,6 +209,7 @@ func (c *committer) updateBoth(l, r ref, depth int, lops, rops []op) (nl, nr ref
 		err = lerr
 	}
 	c.pages = append(c.pages, sub.pages...)
+	c.depths = append(c.depths, sub.depths...)
 	c.leaves = append(c.leaves, sub.leaves...)
 	c.stale = append(c.stale, sub.stale...)
 	return nl, nr, err
@@ -261,6 +275,7 @@ func (c *committer) combine(l, r ref, depth int) ref {
 	n := ref{hash: InternalHash(l.hash, r.hash), kind: kindInternal, node: &inode{child: [2]ref{l, r}}}
 	if depth%pageLevels == 0 {
 		c.pages = append(c.pages, n)
+		c.depths = append(c.depths, depth)
 	}
 	return n
 }

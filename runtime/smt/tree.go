@@ -49,6 +49,7 @@ type Tree struct {
 	store   Store
 	ns      []byte
 	noStale bool
+	pages   *PageCache // nil: commits read pages from the store
 	root    ref
 	pending map[[HashSize]byte]pendingOp // by path
 }
