@@ -949,7 +949,16 @@ func (db *SQLite) flush() error {
 	if len(db.touched) == 0 {
 		return nil
 	}
-	if len(db.inserts) > 0 {
+	seq := len(db.inserts) > 0
+	if seq {
+		// No AUTOINCREMENT table, no sqlite_sequence (columns cached).
+		names, _, err := db.tableInfo("sqlite_sequence")
+		if err != nil {
+			return err
+		}
+		seq = len(names) > 0
+	}
+	if seq {
 		tables := make([]string, 0, len(db.inserts))
 		for t := range db.inserts {
 			tables = append(tables, t)

@@ -46,12 +46,20 @@ func OpenReplica(path string) (Replica, QueryDB, error) {
 	return r, q, nil
 }
 
-func (r *hostReplica) Begin() error                 { return r.Exec("BEGIN") }
-func (r *hostReplica) Commit() error                { return r.Exec("COMMIT") }
-func (r *hostReplica) Rollback() error              { return r.Exec("ROLLBACK") }
-func (r *hostReplica) Savepoint(name string) error  { return r.Exec("SAVEPOINT " + name) }
-func (r *hostReplica) Release(name string) error    { return r.Exec("RELEASE " + name) }
-func (r *hostReplica) RollbackTo(name string) error { return r.Exec("ROLLBACK TO " + name) }
+func (r *hostReplica) Begin() error    { return r.Exec("BEGIN") }
+func (r *hostReplica) Commit() error   { return r.Exec("COMMIT") }
+func (r *hostReplica) Rollback() error { return r.Exec("ROLLBACK") }
+
+// Savepoints are taken and released for every entry and call: through
+// ExecHost, whose prepared statements are kept, rather than parsed each time.
+func (r *hostReplica) Savepoint(name string) error  { return r.execOne("SAVEPOINT " + name) }
+func (r *hostReplica) Release(name string) error    { return r.execOne("RELEASE " + name) }
+func (r *hostReplica) RollbackTo(name string) error { return r.execOne("ROLLBACK TO " + name) }
+
+func (r *hostReplica) execOne(sql string) error {
+	_, err := r.ExecHost(sql)
+	return err
+}
 
 func (r *hostReplica) HostExec(sql string, args ...abi.Value) error {
 	if len(args) == 0 {
