@@ -103,9 +103,10 @@ func NewMachine(cfg MachineConfig) (*Machine, error) {
 	}
 	m.bhead = m.head
 	m.batch = newOverlay(b)
-	// Tree nodes are content addressed and never change, so a cache of
-	// them is never stale.
-	m.nodes = newBufStore(smt.NewCachedStore(m.kv, 1<<18))
+	// Commits read pages through the page cache (decoded, and mostly the
+	// pages the previous entry's commit wrote); a byte cache of the store
+	// under it cost more to fill on every write than it saved.
+	m.nodes = newBufStore(m.kv)
 	m.pages = smt.NewPageCache(0)
 	return m, nil
 }
