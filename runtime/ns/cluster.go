@@ -131,13 +131,14 @@ func (n *Namespace) appendRemote(ctx context.Context, entries []*Entry, ids []ty
 // read the replica's columns: build them on the executor, in order.
 func (n *Namespace) appendStatements(entries []*Entry, ids []types.Hash) ([]nsengine.Statement, error) {
 	var stmts []nsengine.Statement
+	cols := map[string]tableColumns{} // the replica's schema does not change while they are built
 	for i, e := range entries {
 		req := &e.Log.Submission.Request
 		stmts = append(stmts, nsengine.Statement{
 			SQL:  "INSERT INTO _orama_txlog (pos, call_id, signer, nonce, entry) VALUES (?, ?, ?, ?, ?)",
 			Args: []any{int64(e.Log.Position), ids[i][:], req.Signer[:], int64(req.Nonce), e.Bytes},
 		})
-		rs, err := n.rowStatements(e.Log.Writes.Sql)
+		rs, err := n.rowStatements(e.Log.Writes.Sql, cols)
 		if err != nil {
 			return nil, err
 		}
@@ -146,11 +147,17 @@ func (n *Namespace) appendStatements(entries []*Entry, ids []types.Hash) ([]nsen
 	return stmts, nil
 }
 
+// tableColumns is what Replica.Columns gives for one table.
+type tableColumns struct {
+	names []string
+	alias int
+}
+
 // rowStatements turns SQL write groups into statements that make rqlite's
 // tables equal the replica's (namespaces.md 2.1): for a Rows group, DELETE
 // every touched rowid, then INSERT every present image; DDL verbatim, except
 // CREATE TRIGGER (its effects are already in the images).
-func (n *Namespace) rowStatements(groups []types.SQLWrite) ([]nsengine.Statement, error) {
+func (n *Namespace) rowStatements(groups []types.SQLWrite, known map[string]tableColumns) ([]nsengine.Statement, error) {
 	var out []nsengine.Statement
 	for _, g := range groups {
 		if g.Kind == types.SQLWriteKindDDL {
@@ -171,10 +178,15 @@ func (n *Namespace) rowStatements(groups []types.SQLWrite) ([]nsengine.Statement
 			if err != nil {
 				return nil, err
 			}
-			cols, alias, err := n.db.Columns(img.Table)
-			if err != nil {
-				return nil, err
+			tc, ok := known[img.Table]
+			if !ok {
+				var err error
+				if tc.names, tc.alias, err = n.db.Columns(img.Table); err != nil {
+					return nil, err
+				}
+				known[img.Table] = tc
 			}
+			cols, alias := tc.names, tc.alias
 			if len(cols) < len(vals) {
 				return nil, fmt.Errorf("ns: row of %s has %d values, the table %d columns", img.Table, len(vals), len(cols))
 			}
