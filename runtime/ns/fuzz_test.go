@@ -89,7 +89,7 @@ func FuzzReplay(f *testing.F) {
 		c := check(b, cfg)
 		_, err := replayOne(ctx, m, cfg, 2, e1.Hash, &hh, &tts, &c)
 		if err == nil {
-			if string(b) != string(entries[1]) {
+			if string(b) != string(entries[1]) && !sameButInputs(t, b, entries[1]) {
 				t.Fatalf("an entry other than the logged one replayed: %x", b)
 			}
 			return
@@ -102,4 +102,24 @@ func FuzzReplay(f *testing.F) {
 			t.Fatalf("head %d, pending %d", pos, m.Pending())
 		}
 	})
+}
+
+// sameButInputs says whether entry a is the logged entry b but for the
+// global chain's height and timestamp it records: the executor's inputs,
+// which replay takes from the entry (namespaces.md 8 checks only that they
+// do not decrease), so a log recording other values is another valid log.
+func sameButInputs(t *testing.T, a, b []byte) bool {
+	var x, y types.TxLogEntry
+	if err := x.UnmarshalBorsh(a); err != nil {
+		t.Fatalf("a replayed entry does not decode: %v", err)
+	}
+	if err := y.UnmarshalBorsh(b); err != nil {
+		t.Fatal(err)
+	}
+	x.ChainHeight, x.ChainTimestamp = y.ChainHeight, y.ChainTimestamp
+	enc, err := x.MarshalBorsh()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(enc) == string(b)
 }
