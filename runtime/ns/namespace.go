@@ -236,35 +236,29 @@ func (n *Namespace) run() {
 		return
 	}
 	defer close(n.done)
-	var tick <-chan time.Time
-	if n.rq != nil {
-		t := time.NewTicker(n.poll)
-		defer t.Stop()
-		tick = t.C
-	}
 	for {
-		var jobs []*job
 		select {
 		case j := <-n.queue:
-			jobs = append(jobs, j)
-		case <-tick:
-			n.tail()
-			continue
+			n.batch(n.collect([]*job{j}))
 		case <-n.stop:
 			n.drain()
 			return
 		}
-	more:
-		for len(jobs) < params.MaxNamespaceBatchEntries {
-			select {
-			case j := <-n.queue:
-				jobs = append(jobs, j)
-			default:
-				break more
-			}
-		}
-		n.batch(jobs)
 	}
+}
+
+// collect adds to jobs what is queued, without waiting, up to
+// MaxNamespaceBatchEntries.
+func (n *Namespace) collect(jobs []*job) []*job {
+	for len(jobs) < params.MaxNamespaceBatchEntries {
+		select {
+		case j := <-n.queue:
+			jobs = append(jobs, j)
+		default:
+			return jobs
+		}
+	}
+	return jobs
 }
 
 func (n *Namespace) drain() {
@@ -339,6 +333,25 @@ func (n *Namespace) aheadOfHead(jobs []*job) bool {
 	return false
 }
 
+// answerStale answers a job whose nonce is not its signer's next in the
+// open batch: nonce_gap when ahead; when behind, the logged entry if it is
+// a retry of this very request (the committed log is enough: a batch logs
+// each nonce once), nonce_too_low otherwise.
+func (n *Namespace) answerStale(j *job) {
+	acc, _, _ := n.m.batchAccount(j.sub.Request.Signer)
+	if j.sub.Request.Nonce > acc.Nonce {
+		j.err = refuse(ErrNonceGap, "nonce %d, next is %d", j.sub.Request.Nonce, acc.Nonce)
+	} else {
+		j.res, j.err = n.usedNonce(&j.sub.Request, j.id, acc.Nonce)
+	}
+	close(j.done)
+}
+
+// resultOf is what a job whose entry the log holds is answered with.
+func resultOf(e *Entry, id types.Hash) *Result {
+	return &Result{Position: e.Log.Position, CallID: id, Entry: e.Log, Hash: e.Hash}
+}
+
 // finish fails every job with err.
 func (n *Namespace) finish(jobs []*job, err error) {
 	for _, j := range jobs {
@@ -358,15 +371,7 @@ func (n *Namespace) tryBatch(ctx context.Context, jobs []*job) ([]*job, error) {
 	for _, j := range jobs {
 		e, err := n.m.Execute(ctx, j.sub, height, ts)
 		if errors.Is(err, ErrStaleNonce) {
-			acc, _, _ := n.m.batchAccount(j.sub.Request.Signer)
-			if j.sub.Request.Nonce > acc.Nonce {
-				j.err = refuse(ErrNonceGap, "nonce %d, next is %d", j.sub.Request.Nonce, acc.Nonce)
-			} else {
-				// A retry of a logged request gets its entry. The log as
-				// committed is enough: this batch logs each nonce once.
-				j.res, j.err = n.usedNonce(&j.sub.Request, j.id, acc.Nonce)
-			}
-			close(j.done)
+			n.answerStale(j)
 			continue
 		}
 		run = append(run, j)
@@ -400,7 +405,7 @@ func (n *Namespace) tryBatch(ctx context.Context, jobs []*job) ([]*job, error) {
 	}
 	n.copyCache(ctx, entries)
 	for i, j := range run {
-		j.res = &Result{Position: entries[i].Log.Position, CallID: ids[i], Entry: entries[i].Log, Hash: entries[i].Hash}
+		j.res = resultOf(entries[i], ids[i])
 		close(j.done)
 	}
 	return nil, nil

@@ -40,19 +40,30 @@ func (n *Namespace) runCluster() {
 	defer t.Stop()
 	var fl *flight
 	open := false // n.mu is held and the machine may hold uncommitted entries
+	// abandon drops everything uncommitted and lets readers in.
+	abandon := func() {
+		n.m.Rollback()
+		n.mu.Unlock()
+		open = false
+	}
+	// landFlight lands the flight in flight, if any; if its append failed
+	// it abandons the open batch and retries the flight's jobs and retry
+	// through the slow path, and returns false.
+	landFlight := func(retry []*job) bool {
+		f := fl
+		fl = nil
+		if f == nil || n.land(f) {
+			return true
+		}
+		abandon()
+		n.batch(append(f.jobs, retry...))
+		return false
+	}
 	// settle lands the flight and commits what the log holds, then lets
 	// readers in.
 	settle := func() {
-		if fl != nil {
-			f := fl
-			fl = nil
-			if !n.land(f) {
-				n.m.Rollback()
-				n.mu.Unlock()
-				open = false
-				n.batch(f.jobs)
-				return
-			}
+		if !landFlight(nil) {
+			return
 		}
 		if open {
 			if err := n.m.Commit(context.Background()); err != nil {
@@ -78,15 +89,7 @@ func (n *Namespace) runCluster() {
 				return
 			}
 		}
-	more:
-		for len(jobs) < params.MaxNamespaceBatchEntries {
-			select {
-			case j := <-n.queue:
-				jobs = append(jobs, j)
-			default:
-				break more
-			}
-		}
+		jobs = n.collect(jobs)
 		if len(jobs) == 0 {
 			settle()
 			continue
@@ -118,43 +121,23 @@ func (n *Namespace) runCluster() {
 			// A host failure: nothing uncommitted stays. If the flight
 			// landed, its entries come back by catch-up; if not, its jobs
 			// are retried with the rest.
-			if fl != nil {
-				f := fl
-				fl = nil
-				if !n.land(f) {
-					n.m.Rollback()
-					n.mu.Unlock()
-					open = false
-					n.batch(append(f.jobs, unanswered...))
-					continue
-				}
+			if !landFlight(unanswered) {
+				continue
 			}
-			n.m.Rollback()
-			n.mu.Unlock()
-			open = false
+			abandon()
 			n.log.Error("namespace batch failed", "namespace", n.name, "err", err)
 			n.finish(unanswered, err)
 			continue
 		}
-		if fl != nil {
-			f := fl
-			fl = nil
-			if !n.land(f) {
-				n.m.Rollback()
-				n.mu.Unlock()
-				open = false
-				n.batch(append(f.jobs, next.jobs...))
-				continue
-			}
+		if !landFlight(next.jobs) {
+			continue
 		}
 		if len(next.entries) == 0 {
 			continue
 		}
 		stmts, err := n.appendStatements(next.entries, next.ids)
 		if err != nil {
-			n.m.Rollback()
-			n.mu.Unlock()
-			open = false
+			abandon()
 			n.finish(next.jobs, err)
 			continue
 		}
@@ -197,13 +180,7 @@ func (n *Namespace) executeJobs(jobs []*job) (f *flight, unanswered []*job, err 
 	for i, j := range jobs {
 		e, err := n.m.Execute(context.Background(), j.sub, height, ts)
 		if errors.Is(err, ErrStaleNonce) {
-			acc, _, _ := n.m.batchAccount(j.sub.Request.Signer)
-			if j.sub.Request.Nonce > acc.Nonce {
-				j.err = refuse(ErrNonceGap, "nonce %d, next is %d", j.sub.Request.Nonce, acc.Nonce)
-			} else {
-				j.res, j.err = n.usedNonce(&j.sub.Request, j.id, acc.Nonce)
-			}
-			close(j.done)
+			n.answerStale(j)
 			continue
 		}
 		if err == nil {
@@ -230,7 +207,7 @@ func (n *Namespace) land(f *flight) bool {
 	n.appended = f.entries[len(f.entries)-1].Log.Position
 	n.copyCache(context.Background(), f.entries)
 	for i, j := range f.jobs {
-		j.res = &Result{Position: f.entries[i].Log.Position, CallID: f.ids[i], Entry: f.entries[i].Log, Hash: f.entries[i].Hash}
+		j.res = resultOf(f.entries[i], f.ids[i])
 		close(j.done)
 	}
 	return true
