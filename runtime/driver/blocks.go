@@ -33,7 +33,31 @@ type speculative struct {
 	overlay  *smt.Overlay
 	receipts []types.Receipt
 	written  []types.Account // what the block wrote, to seed the head state
+	writes   state.Writes    // written by address, for its children's reads
 	parent   *speculative    // nil: the parent is the head
+}
+
+// accounts answers for the accounts at sp's root: its writes and its
+// uncommitted ancestors' over the head's state, when the lowest of them
+// extends the head; nil otherwise (a fork the chain has left, whose
+// execution then reads the tree at its own roots).
+func (sp *speculative) accounts(head *state.State, headHash types.Hash) state.AccountSource {
+	lowest := sp
+	for lowest.parent != nil {
+		lowest = lowest.parent
+	}
+	if lowest.block.Header.ParentHash != headHash {
+		return nil
+	}
+	return sp.over(head)
+}
+
+func (sp *speculative) over(head state.AccountSource) state.AccountSource {
+	below := head
+	if sp.parent != nil {
+		below = sp.parent.over(head)
+	}
+	return sp.writes.Over(below)
 }
 
 // blocks holds the proposed blocks above the head and their speculative
@@ -56,10 +80,14 @@ type blocks struct {
 
 	// committed, if set, is told of each block made final, in order.
 	committed func(*types.BlockHeader)
+
+	// pages keeps the tree pages execution's commits read and wrote,
+	// decoded: the next block's commit walks mostly the same paths.
+	pages *smt.PageCache
 }
 
 func newBlocks(chain Chain, pool Pool, clock Clock, validators []types.Address) *blocks {
-	return &blocks{chain: chain, pool: pool, clock: clock, validators: validators,
+	return &blocks{chain: chain, pool: pool, clock: clock, validators: validators, pages: smt.NewPageCache(0),
 		bodies: map[types.Hash]*types.Block{}, seenAt: map[types.Hash]time.Time{}, execd: map[types.Hash]*speculative{}}
 }
 
@@ -135,15 +163,29 @@ func (s *blocks) parentOf(h types.Hash) (types.BlockHeader, bool) {
 func (s *blocks) open(parentHash types.Hash, parent *types.BlockHeader) (*smt.Overlay, *state.State, *speculative, error) {
 	var base = s.chain.States()
 	var pspec *speculative
+	var accounts state.AccountSource
+	headState := s.chain.HeadState()
+	if headState != nil {
+		accounts = headState
+	}
 	if _, hh := s.chain.Head(); parentHash != hh {
 		p, err := s.execute(parentHash)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("parent %v: %w", parentHash, err)
 		}
-		base, pspec = p.overlay, p
+		base, pspec, accounts = p.overlay, p, nil
+		if headState != nil {
+			accounts = p.accounts(headState, hh)
+		}
 	}
 	ov := smt.NewOverlay(base)
-	st, err := state.Open(ov, parent.StateRoot)
+	var st *state.State
+	var err error
+	if accounts != nil {
+		st, err = state.OpenOn(ov, parent.StateRoot, accounts, smt.WithPageCache(s.pages))
+	} else {
+		st, err = state.Open(ov, parent.StateRoot, smt.WithPageCache(s.pages))
+	}
 	if err != nil {
 		return nil, nil, nil, fatal{err}
 	}
@@ -189,7 +231,7 @@ func (s *blocks) execute(h types.Hash) (*speculative, error) {
 	if err := exec.CheckResult(hdr, res); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadBlock, err)
 	}
-	sp := &speculative{block: b, hash: h, overlay: ov, receipts: res.Receipts, written: st.Written(), parent: pspec}
+	sp := &speculative{block: b, hash: h, overlay: ov, receipts: res.Receipts, written: st.Written(), writes: state.WritesOf(st.Written()), parent: pspec}
 	s.execd[h] = sp
 	return sp, nil
 }
@@ -246,6 +288,21 @@ func (s *blocks) forget(final *speculative) {
 		if _, ok := s.bodies[h]; !ok && h != final.hash {
 			delete(s.seenAt, h)
 		}
+	}
+}
+
+// ancestorTxCount is how many transactions the blocks above the head from
+// h down hold.
+func (s *blocks) ancestorTxCount(h types.Hash) int {
+	n := 0
+	head, _ := s.chain.Head()
+	for {
+		b := s.body(h)
+		if b == nil || b.Header.Height <= head.Header.Height {
+			return n
+		}
+		n += len(b.Transactions)
+		h = b.Header.ParentHash
 	}
 }
 

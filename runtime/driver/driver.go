@@ -13,6 +13,7 @@ import (
 	"github.com/oramanetwork/orama-chain/runtime/consensus"
 	"github.com/oramanetwork/orama-chain/runtime/exec"
 	"github.com/oramanetwork/orama-chain/runtime/smt"
+	"github.com/oramanetwork/orama-chain/runtime/state"
 )
 
 // Chain is the final chain the driver extends: the node's store in
@@ -23,6 +24,10 @@ type Chain interface {
 	// States holds the head's state tree; speculative execution reads
 	// through it and a final block's overlay is flushed into it.
 	States() smt.Store
+	// HeadState is the head's state, read-only and safe for concurrent
+	// readers: speculative execution reads the accounts the blocks above
+	// the head did not write from it (and its cache).
+	HeadState() *state.State
 	// Commit makes b, whose state nodes are already in States, the head,
 	// with proof when b is the last block of a commit.
 	Commit(b *types.Block, receipts []types.Receipt, proof *types.CommitProof, written []types.Account) error

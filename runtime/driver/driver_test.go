@@ -51,13 +51,17 @@ func (c *testChain) Block(h uint64) (*types.Block, error) {
 	return c.blocks[h], nil
 }
 
-func (c *testChain) Account(a types.Address) (types.Account, error) {
+func (c *testChain) HeadState() *state.State {
 	head, _ := c.Head()
 	st, err := state.OpenReadOnly(c.states, head.Header.StateRoot)
 	if err != nil {
-		return types.Account{}, err
+		panic(err)
 	}
-	return st.Account(a)
+	return st
+}
+
+func (c *testChain) Account(a types.Address) (types.Account, error) {
+	return c.HeadState().Account(a)
 }
 func (c *testChain) UsernameOwner(string) (types.Address, bool, error) {
 	return types.Address{}, false, nil
@@ -325,5 +329,109 @@ func TestFetchedBlockChecked(t *testing.T) {
 	}
 	if err := d.Handle(ctx, Incoming{Decoded: genuine, From: "p"}); err != nil || d.Block(h) != genuine {
 		t.Fatalf("the genuine answer was not taken (%v)", err)
+	}
+}
+
+// countPool is a Pool that only reports a size.
+type countPool int
+
+func (n countPool) Select(uint64, uint64, int) []*types.Transaction        { return nil }
+func (n countPool) Len() int                                               { return int(n) }
+func (n countPool) VerifyBlockSignatures([]types.Transaction) (int, error) { return 0, nil }
+
+// TestPacingCountsNewTransactions: a proposal comes half a block time
+// after its parent only when the pool holds a full block beyond what the
+// uncommitted ancestors already carry (spec/consensus.md, "Pacing"); the
+// pool keeps those until they are final, and counting them would rush
+// blocks with nothing to carry.
+func TestPacingCountsNewTransactions(t *testing.T) {
+	keys := []*crypto.PrivateKey{cryptotest.Key(1)}
+	d, c := newTestDriver(t, keys)
+	head, hh := c.Head()
+	hdr := exec.NextHeader(&head.Header, hh, keys[0].Address(), head.Header.Timestamp)
+	hdr.View = 1
+	b := &types.Block{Header: hdr, Transactions: make([]types.Transaction, params.MaxBlockTransactions)}
+	h, err := b.Header.Hash()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.blocks.put(h, b)
+	seen := d.blocks.seen(h)
+	for _, m := range []struct {
+		on   types.Hash
+		pool int
+		want time.Duration
+	}{
+		{hh, params.MaxBlockTransactions - 1, time.Second},
+		{hh, params.MaxBlockTransactions, time.Second / 2},
+		{h, params.MaxBlockTransactions, time.Second},
+		{h, 2*params.MaxBlockTransactions - 1, time.Second},
+		{h, 2 * params.MaxBlockTransactions, time.Second / 2},
+	} {
+		p := &producer{blockTime: time.Second, pool: countPool(m.pool), blocks: d.blocks}
+		base := seen
+		if m.on == hh {
+			base = d.blocks.seen(hh)
+		}
+		if got := p.dueOn(m.on).Sub(base); got != m.want {
+			t.Errorf("pool of %d on a parent carrying %d: due after %v, want %v", m.pool, len(d.blocks.body(m.on).Transactions), got, m.want)
+		}
+	}
+}
+
+// TestForkReadsItsOwnState: a block above a fork the chain has left
+// executes on the fork's state, not on the head's. Blocks on uncommitted
+// parents read accounts through their ancestors' writes over the head's
+// cache only while the lowest ancestor extends the head; here the head
+// moved to a sibling (F) that changed carol, whom the fork (Y, X) never
+// touched, and Z, a transfer by carol on X, is valid only at carol's
+// nonce and balance on the fork.
+func TestForkReadsItsOwnState(t *testing.T) {
+	keys := []*crypto.PrivateKey{cryptotest.Key(1), cryptotest.Key(2), cryptotest.Key(3), cryptotest.Key(4)}
+	alice, bob, carol := keys[1], keys[2], keys[3]
+	d, c := newTestDriver(t, keys)
+	// Every block's nodes go to one overlay that is never flushed: trees
+	// are content addressed, so any of their roots can be read there.
+	ref := smt.NewOverlay(c.states)
+	build := func(parent *types.Block, view uint64, txs ...*types.Transaction) *types.Block {
+		t.Helper()
+		ph, _ := parent.Header.Hash()
+		hdr := exec.NextHeader(&parent.Header, ph, keys[0].Address(), parent.Header.Timestamp)
+		hdr.View = view
+		st, err := state.Open(ref, parent.Header.StateRoot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body []types.Transaction
+		for _, tx := range txs {
+			body = append(body, *tx)
+		}
+		res, err := exec.Execute(st, d.blocks.env(hdr.Height, hdr.Proposer, hdr.BaseFee), body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Fill(&hdr)
+		b := &types.Block{Header: hdr, Transactions: body}
+		h, _ := hdr.Hash()
+		d.blocks.put(h, b)
+		return b
+	}
+	hash := func(b *types.Block) types.Hash { h, _ := b.Header.Hash(); return h }
+	genesis, _ := c.Head()
+	y := build(genesis, 1, transfer(t, alice, 0, bob.Address(), params.GasTransfer, params.MaxBaseFee))
+	x := build(y, 2)
+	f := build(genesis, 3, transfer(t, carol, 0, bob.Address(), params.GasTransfer, params.MaxBaseFee))
+	z := build(x, 4, transfer(t, carol, 0, alice.Address(), params.GasTransfer, params.MaxBaseFee))
+	if _, err := d.blocks.execute(hash(x)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.blocks.commit(&f.Header, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, hh := c.Head(); hh != hash(f) {
+		t.Fatal("F is not the head")
+	}
+	if _, err := d.blocks.execute(hash(z)); err != nil {
+		t.Fatalf("a valid block on the fork the chain left: %v", err)
 	}
 }

@@ -73,10 +73,13 @@ func (p *producer) parentHash(r *consensus.RequestProposal) (types.Hash, bool) {
 }
 
 // dueOn is when a proposal on parentHash may be built: a block time after
-// the parent was first seen, half of one when the mempool holds a full block.
+// the parent was first seen, half of one when the mempool holds a full
+// block of transactions the uncommitted ancestors do not (the pool keeps
+// those until they are final: counting them would pace blocks that have
+// nothing to carry as a backlog).
 func (p *producer) dueOn(parentHash types.Hash) time.Time {
 	wait := p.blockTime
-	if p.pool.Len() >= params.MaxBlockTransactions {
+	if p.pool.Len()-p.blocks.ancestorTxCount(parentHash) >= params.MaxBlockTransactions {
 		wait /= 2
 	}
 	return p.blocks.seen(parentHash).Add(wait)
@@ -161,7 +164,7 @@ func (p *producer) build(r *consensus.RequestProposal, parentHash types.Hash, pa
 		return nil, err
 	}
 	p.built(b)
-	p.blocks.record(&speculative{block: b, hash: h, overlay: ov, receipts: res.Receipts, written: st.Written(), parent: pspec})
+	p.blocks.record(&speculative{block: b, hash: h, overlay: ov, receipts: res.Receipts, written: st.Written(), writes: state.WritesOf(st.Written()), parent: pspec})
 	return b, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/oramanetwork/orama-chain/runtime/driver"
 	"github.com/oramanetwork/orama-chain/runtime/mempool"
 	"github.com/oramanetwork/orama-chain/runtime/smt"
+	"github.com/oramanetwork/orama-chain/runtime/state"
 )
 
 // Network is what the node needs from the peer-to-peer layer
@@ -88,6 +89,7 @@ type chain struct{ n *Node }
 
 func (c chain) Head() (*types.Block, types.Hash) { return c.n.headAndHash() }
 func (c chain) States() smt.Store                { return c.n.smt }
+func (c chain) HeadState() *state.State          { return c.n.State() }
 func (c chain) Commit(b *types.Block, receipts []types.Receipt, proof *types.CommitProof, written []types.Account) error {
 	return c.n.finish(b, receipts, proof, written)
 }

@@ -126,7 +126,7 @@ func New(cfg Config, g *types.Genesis, key *crypto.PrivateKey) (*Node, error) {
 	}
 	n.store = st
 	n.evidence = NewEvidenceRecorder(st, cfg.Logger)
-	n.smt = smt.NewCachedStore(smt.NewBadgerStore(st.State, nil), 0)
+	n.smt = smt.NewReadCachedStore(smt.NewBadgerStore(st.State, nil), 0)
 	if err := n.loadHead(); err != nil {
 		st.Close()
 		return nil, err
@@ -166,7 +166,7 @@ func (n *Node) loadHead() error {
 			return err
 		}
 		n.log.Info("created block 0", "genesis", gh, "state_root", b0.Header.StateRoot)
-		return n.setHead(b0)
+		return n.setHead(b0, false, nil)
 	}
 	b0, err := n.store.Block(0)
 	if err != nil {
@@ -186,15 +186,24 @@ func (n *Node) loadHead() error {
 		return err
 	}
 	n.log.Info("opened chain", "height", h.Height, "hash", h.Hash, "state_root", b.Header.StateRoot)
-	return n.setHead(b)
+	return n.setHead(b, false, nil)
 }
 
-func (n *Node) setHead(b *types.Block, written ...types.Account) error {
-	st, err := state.OpenReadOnly(n.smt, b.Header.StateRoot)
+// setHead makes b the head. A block committed on the head (finish, next)
+// passes what it wrote: the new head state starts with those and with the
+// old head's cache for the rest (state.Next); when opening a data dir the
+// head state starts cold.
+func (n *Node) setHead(b *types.Block, next bool, written []types.Account) error {
+	var st *state.State
+	var err error
+	if prev := n.headSt.Load(); prev != nil && next {
+		st, err = prev.Next(b.Header.StateRoot, written)
+	} else {
+		st, err = state.OpenHead(n.smt, b.Header.StateRoot)
+	}
 	if err != nil {
 		return fmt.Errorf("node: state at height %d: %w", b.Header.Height, err)
 	}
-	st.Seed(written)
 	hash, err := b.Header.Hash()
 	if err != nil {
 		return fmt.Errorf("node: head hash at height %d: %w", b.Header.Height, err)
@@ -359,7 +368,7 @@ func (n *Node) finish(b *types.Block, receipts []types.Receipt, proof *types.Com
 	if err := n.store.CommitFinal(b, receipts, proof); err != nil {
 		return err
 	}
-	if err := n.setHead(b, written...); err != nil {
+	if err := n.setHead(b, true, written); err != nil {
 		return err
 	}
 	hashes := make([]types.Hash, len(receipts))

@@ -18,6 +18,18 @@ import (
 type CachedStore struct {
 	Store
 	cache *lru.Cache[string, []byte]
+	// readsOnly: written nodes are not cached (NewReadCachedStore).
+	readsOnly bool
+}
+
+// NewReadCachedStore is NewCachedStore for a store whose writers keep what
+// they write in caches of their own (the node: its heads' account cache and
+// execution's PageCache): it caches what is read, not what is written, so a
+// block's commit does not pay to fill an LRU for reads that never come.
+func NewReadCachedStore(s Store, n int) *CachedStore {
+	c := NewCachedStore(s, n)
+	c.readsOnly = true
+	return c
 }
 
 // DefaultCacheEntries is NewCachedStore's size when given 0.
@@ -65,7 +77,7 @@ type cachedBatch struct {
 }
 
 func (b *cachedBatch) Set(key, value []byte) error {
-	if cacheable(key) {
+	if cacheable(key) && !b.c.readsOnly {
 		b.sets = append(b.sets, [2][]byte{key, value})
 	}
 	return b.b.Set(key, value)
@@ -86,6 +98,9 @@ func (b *cachedBatch) Write() error {
 		return err
 	}
 	for _, kv := range b.sets {
+		if b.c.readsOnly {
+			break
+		}
 		// Copied: the writer owns the slice again once Write returns.
 		b.c.cache.Add(string(kv[0]), bytes.Clone(kv[1]))
 	}

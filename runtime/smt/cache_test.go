@@ -70,3 +70,33 @@ func TestCachedStore(t *testing.T) {
 		}
 	}
 }
+
+// TestReadCachedStore: a read cache leaves what is written to the store and
+// keeps what is read, and answers as the store does.
+func TestReadCachedStore(t *testing.T) {
+	base := &countingStore{Store: NewMemStore()}
+	cs := NewReadCachedStore(base, 1024)
+	tr, _ := Open(cs, EmptyRoot)
+	for i := byte(0); i < 100; i++ {
+		tr.Update([]byte{i}, []byte{i, i})
+	}
+	root, err := tr.Commit(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs.cache.Len() != 0 {
+		t.Fatalf("a commit put %d nodes in a read cache", cs.cache.Len())
+	}
+	for pass := range 2 {
+		base.gets = 0
+		tr2, _ := Open(cs, root)
+		for i := byte(0); i < 100; i++ {
+			if v, err := tr2.Get([]byte{i}); err != nil || !bytes.Equal(v, []byte{i, i}) {
+				t.Fatalf("pass %d key %d: %x %v", pass, i, v, err)
+			}
+		}
+		if (base.gets == 0) != (pass == 1) {
+			t.Fatalf("pass %d: %d reads reached the store", pass, base.gets)
+		}
+	}
+}

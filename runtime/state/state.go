@@ -76,10 +76,17 @@ type State struct {
 	cache    sync.Map // types.Address -> types.Account
 	cached   atomic.Int64
 
-	// base, when set, is the read-only State this one was forked from, at
-	// the same root: reads of accounts not staged here go through its cache.
-	// Commit moves the root, so it drops base.
-	base *State
+	// base, when set, answers for the accounts at this State's root:
+	// reads of accounts not staged here go to it (the cache of the
+	// read-only State this one was forked from, or the Writes of the
+	// uncommitted blocks below over it). Commit moves the root, so it drops
+	// base.
+	base AccountSource
+
+	// heads, on a head state (Next), is the account cache the chain's
+	// successive heads share, and version this head's place in it.
+	heads   *headCache
+	version uint64
 
 	// written holds the accounts the last Commit wrote, in address order.
 	written []types.Account
@@ -103,6 +110,57 @@ func (s *State) Fork() (*State, error) {
 	return f, nil
 }
 
+// AccountSource answers for the accounts stored at one root. A State reads
+// the accounts it has not staged from its source instead of walking its
+// tree, so a source must answer exactly what the tree at the State's root
+// holds (an empty account with the address for one it does not hold).
+type AccountSource interface {
+	Account(types.Address) (types.Account, error)
+}
+
+// OpenOn returns a writable State at root whose reads of accounts it has
+// not staged go to accounts, which must answer for root (AccountSource).
+// Block execution opens the state of a block's parent this way: the head's
+// cached accounts under the Writes of the blocks between the head and the
+// parent.
+// Options for the tree (smt.WithPageCache) apply to its reads and commit.
+func OpenOn(store smt.Store, root types.Hash, accounts AccountSource, opts ...smt.Option) (*State, error) {
+	s, err := Open(store, root, opts...)
+	if err != nil {
+		return nil, err
+	}
+	s.base = accounts
+	return s, nil
+}
+
+// Writes is the accounts one block wrote (its State's Written), by address.
+type Writes map[types.Address]types.Account
+
+// WritesOf indexes the accounts a Commit wrote.
+func WritesOf(written []types.Account) Writes {
+	w := make(Writes, len(written))
+	for _, acc := range written {
+		w[acc.Address] = acc
+	}
+	return w
+}
+
+// Over returns the source of the accounts at the root w's block produced
+// on the root below answers for: w's accounts, and below's for the rest.
+func (w Writes) Over(below AccountSource) AccountSource { return layer{w, below} }
+
+type layer struct {
+	w     Writes
+	below AccountSource
+}
+
+func (l layer) Account(a types.Address) (types.Account, error) {
+	if acc, ok := l.w[a]; ok {
+		return acc, nil
+	}
+	return l.below.Account(a)
+}
+
 // maxCachedAccounts bounds a read-only State's cache (about 200 bytes each).
 const maxCachedAccounts = 1 << 20
 
@@ -123,9 +181,10 @@ func (s *State) mustBeWritable() {
 	}
 }
 
-// Open returns the state at root (smt.EmptyRoot for a new chain).
-func Open(store smt.Store, root types.Hash) (*State, error) {
-	t, err := smt.Open(store, root)
+// Open returns the state at root (smt.EmptyRoot for a new chain), its tree
+// opened with opts.
+func Open(store smt.Store, root types.Hash, opts ...smt.Option) (*State, error) {
+	t, err := smt.Open(store, root, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("state: open %v: %w", root, err)
 	}
@@ -162,6 +221,11 @@ func (s *State) Account(a types.Address) (types.Account, error) {
 		if v, ok := s.cache.Load(a); ok {
 			return v.(types.Account), nil
 		}
+		if s.heads != nil {
+			if acc, ok := s.heads.get(a, s.version); ok {
+				return acc, nil
+			}
+		}
 	} else if acc, ok := s.accounts[a]; ok {
 		return *acc, nil
 	} else if s.base != nil {
@@ -172,7 +236,10 @@ func (s *State) Account(a types.Address) (types.Account, error) {
 		return types.Account{}, fmt.Errorf("state: account %v: %w", a, err)
 	}
 	acc.Address = a
-	if s.readOnly && s.cached.Load() < maxCachedAccounts {
+	switch {
+	case s.heads != nil:
+		s.heads.put(a, acc, s.version)
+	case s.readOnly && s.cached.Load() < maxCachedAccounts:
 		// Account holds slices only in Username (a string): the cached copy
 		// shares nothing a caller could modify.
 		if _, loaded := s.cache.LoadOrStore(a, acc); !loaded {
@@ -383,22 +450,92 @@ func (s *State) Commit(version uint64) (types.Hash, error) {
 // exactly the values stored at the new root.
 func (s *State) Written() []types.Account { return s.written }
 
-// Seed puts accounts known to be stored at s's root into the read-only
-// cache, so readers of a new head do not walk the tree for the accounts its
-// block just wrote (the next block's senders, mostly). accs must be the
-// values at s.Root(): Written of the Commit that produced it.
-func (s *State) Seed(accs []types.Account) {
-	if !s.readOnly {
-		panic("state: Seed of a writable State")
+// OpenHead returns the read-only State at root, a chain's head, with an
+// account cache its successors (Next) share.
+func OpenHead(store smt.Store, root types.Hash) (*State, error) {
+	s, err := OpenReadOnly(store, root)
+	if err != nil {
+		return nil, err
 	}
-	for _, acc := range accs {
-		if s.cached.Load() >= maxCachedAccounts {
-			return
-		}
-		if _, loaded := s.cache.LoadOrStore(acc.Address, acc); !loaded {
-			s.cached.Add(1)
-		}
+	s.heads = newHeadCache(0)
+	return s, nil
+}
+
+// Next returns the read-only State at root, the head one block after s
+// whose Commit wrote written. The two share one account cache (a chain's
+// heads all do, from the one OpenHead returned): most of a block's reads
+// are of accounts recent blocks read or wrote, and a new head must not
+// walk the tree for them again.
+func (s *State) Next(root types.Hash, written []types.Account) (*State, error) {
+	if s.heads == nil {
+		panic("state: Next of a State OpenHead did not return")
 	}
+	n, err := OpenReadOnly(s.store, root)
+	if err != nil {
+		return nil, err
+	}
+	n.heads, n.version = s.heads, s.version+1
+	n.heads.advance(n.version, written)
+	return n, nil
+}
+
+// headCache holds accounts for the successive heads of one chain, each
+// with the version (head number) from which it holds: an entry (acc, from)
+// is the account at every head from version from to the newest, because
+// every head's writes replace their entries before that head is the
+// newest (advance). A head at version v therefore uses an entry only when
+// from <= v, and a value read from the tree enters only when it was read
+// at the newest head; nothing else is ever inserted, so dropping entries
+// (when the cache is full) costs reads, never correctness.
+type headCache struct {
+	mu      sync.RWMutex
+	newest  uint64
+	max     int
+	entries map[types.Address]headEntry
+}
+
+type headEntry struct {
+	acc  types.Account
+	from uint64
+}
+
+func newHeadCache(newest uint64) *headCache {
+	return &headCache{newest: newest, max: maxCachedAccounts, entries: map[types.Address]headEntry{}}
+}
+
+func (c *headCache) get(a types.Address, version uint64) (types.Account, bool) {
+	c.mu.RLock()
+	e, ok := c.entries[a]
+	c.mu.RUnlock()
+	if !ok || e.from > version {
+		return types.Account{}, false
+	}
+	return e.acc, true
+}
+
+// put records acc, read from the tree at version, if that is the newest.
+func (c *headCache) put(a types.Address, acc types.Account, version uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if version != c.newest || len(c.entries) >= c.max {
+		return
+	}
+	if _, ok := c.entries[a]; !ok {
+		c.entries[a] = headEntry{acc, version}
+	}
+}
+
+// advance makes version, whose block wrote written, the newest head.
+func (c *headCache) advance(version uint64, written []types.Account) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries)+len(written) > c.max {
+		clear(c.entries)
+	}
+	for _, acc := range written {
+		c.entries[acc.Address] = headEntry{acc, version}
+	}
+	c.newest = version
 }
 
 // Discard drops every staged change.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/oramanetwork/orama-chain/generated/types"
@@ -333,55 +334,98 @@ func TestCommitSequence(t *testing.T) {
 	}
 }
 
-// TestWrittenSeedsTheNextHead: Written is exactly what Commit stored, so a
-// read-only state seeded with it answers as the tree does (a wrong seed
-// would serve balances that are not at the root).
-func TestWrittenSeedsTheNextHead(t *testing.T) {
-	store := smt.NewMemStore()
-	st := open(t, store, smt.EmptyRoot)
-	var addrs []types.Address
-	for i := range 50 {
-		a := types.Address{byte(i), 7}
-		addrs = append(addrs, a)
-		st.SetAccount(types.Account{Address: a, Nonce: uint64(i), OramaBalance: uint64(1000 * i)})
-	}
-	root, err := st.Commit(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := st.Written()
-	if len(w) != 50 {
-		t.Fatalf("written %d accounts, want 50", len(w))
-	}
-	seeded, err := state.OpenReadOnly(store, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seeded.Seed(w)
-	plain, err := state.OpenReadOnly(store, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range append(addrs, types.Address{0xEE}) {
-		x, err1 := seeded.Account(a)
-		y, err2 := plain.Account(a)
-		if err1 != nil || err2 != nil || x != y {
-			t.Fatalf("%x: seeded %+v (%v), tree %+v (%v)", a, x, err1, y, err2)
+// TestHeadsAnswerAsTheTree: a chain of heads (OpenHead, then Next with
+// each block's Written) and layers of uncommitted blocks over them answer
+// every read exactly as the tree at their root does, for old heads still
+// being read after newer ones exist, for accounts read before and after
+// they were written, and with a cache small enough to be dropped again and
+// again. A wrong entry would serve a balance that is not at the root.
+func TestHeadsAnswerAsTheTree(t *testing.T) {
+	for _, max := range []int{0, 7} {
+		store := smt.NewMemStore()
+		rng := rand.New(rand.NewPCG(1, uint64(max)))
+		addrs := make([]types.Address, 24)
+		for i := range addrs {
+			addrs[i] = types.Address{byte(i), 0xA}
 		}
-	}
-	// A second commit reports only what it wrote.
-	f, err := seeded.Fork()
-	if err != nil {
-		t.Fatal(err)
-	}
-	acc, _ := f.Account(addrs[3])
-	acc.Nonce++
-	f.SetAccount(acc)
-	if _, err := f.Commit(2); err != nil {
-		t.Fatal(err)
-	}
-	if w := f.Written(); len(w) != 1 || w[0].Nonce != 4 {
-		t.Fatalf("second commit wrote %+v", w)
+		st := open(t, store, smt.EmptyRoot)
+		st.SetAccount(types.Account{Address: addrs[0], OramaBalance: 1})
+		root, err := st.Commit(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, err := state.OpenHead(store, root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if max > 0 {
+			state.SetHeadCacheMax(head, max)
+		}
+		heads := []*state.State{head}
+		roots := []types.Hash{root}
+		check := func(src state.AccountSource, root types.Hash, what string) {
+			t.Helper()
+			plain, err := state.OpenReadOnly(store, root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 6 {
+				a := addrs[rng.IntN(len(addrs))]
+				got, err1 := src.Account(a)
+				want, err2 := plain.Account(a)
+				if err1 != nil || err2 != nil || got != want {
+					t.Fatalf("max %d, %s, %x: %+v (%v), tree %+v (%v)", max, what, a[:1], got, err1, want, err2)
+				}
+			}
+		}
+		for v := 2; v < 120; v++ {
+			// A block on the newest head, and one on it, not yet final:
+			// each reads through the layers below it.
+			var below state.AccountSource = heads[len(heads)-1]
+			parentRoot := roots[len(roots)-1]
+			var pending []state.Writes
+			var pendingRoots []types.Hash
+			for range 2 {
+				b, err := state.OpenOn(store, parentRoot, below)
+				if err != nil {
+					t.Fatal(err)
+				}
+				check(b, parentRoot, "block")
+				for range rng.IntN(5) {
+					a := addrs[rng.IntN(len(addrs))]
+					acc, err := b.Account(a)
+					if err != nil {
+						t.Fatal(err)
+					}
+					acc.OramaBalance += 1 + rng.Uint64N(9)
+					acc.Nonce++
+					b.SetAccount(acc)
+				}
+				r, err := b.Commit(uint64(v))
+				if err != nil {
+					t.Fatal(err)
+				}
+				w := state.WritesOf(b.Written())
+				below, parentRoot = w.Over(below), r
+				pending, pendingRoots = append(pending, w), append(pendingRoots, r)
+				check(below, r, "layer")
+			}
+			// The first becomes final: the next head; old heads are still read.
+			var written []types.Account
+			for _, acc := range pending[0] {
+				written = append(written, acc)
+			}
+			next, err := heads[len(heads)-1].Next(pendingRoots[0], written)
+			if err != nil {
+				t.Fatal(err)
+			}
+			heads, roots = append(heads, next), append(roots, pendingRoots[0])
+			for range 3 {
+				i := rng.IntN(len(heads))
+				check(heads[i], roots[i], "head")
+			}
+			check(next, pendingRoots[0], "newest head")
+		}
 	}
 }
 

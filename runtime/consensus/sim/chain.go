@@ -28,6 +28,7 @@ type memChain struct {
 	safety  *types.SafetyRecord
 	pending map[types.Hash]*types.Block
 	pool    *mempool.Pool
+	head    *state.State // read-only, at the head's root; nil until asked for
 }
 
 func newMemChain(s *Sim, g *types.Genesis) (*memChain, error) {
@@ -53,7 +54,7 @@ func (c *memChain) States() smt.Store { return c.states }
 // Commit appends a final block, checking what the simulator checks of
 // every commit: it extends this node's chain, its proof proves it final,
 // and no honest node finalized another block at its height.
-func (c *memChain) Commit(b *types.Block, receipts []types.Receipt, proof *types.CommitProof, _ []types.Account) error {
+func (c *memChain) Commit(b *types.Block, receipts []types.Receipt, proof *types.CommitProof, written []types.Account) error {
 	head, hh := c.Head()
 	h, err := b.Header.Hash()
 	if err != nil {
@@ -71,6 +72,13 @@ func (c *memChain) Commit(b *types.Block, receipts []types.Receipt, proof *types
 		c.proofs[b.Header.Height] = proof
 	}
 	c.blocks, c.hashes = append(c.blocks, b), append(c.hashes, h)
+	// The next head state as a node's: the block's writes over the cache
+	// of the last, so the simulator runs what production reads through.
+	if c.head != nil {
+		if c.head, err = c.head.Next(b.Header.StateRoot, written); err != nil {
+			return err
+		}
+	}
 	for k, p := range c.pending {
 		if p.Header.Height <= b.Header.Height {
 			delete(c.pending, k)
@@ -141,8 +149,24 @@ func (c *memChain) PendingBlocks(above uint64) ([]*types.Block, error) {
 }
 
 func (c *memChain) headState() (*state.State, error) {
-	head, _ := c.Head()
-	return state.OpenReadOnly(c.states, head.Header.StateRoot)
+	if c.head == nil {
+		head, _ := c.Head()
+		st, err := state.OpenHead(c.states, head.Header.StateRoot)
+		if err != nil {
+			return nil, err
+		}
+		c.head = st
+	}
+	return c.head, nil
+}
+
+// HeadState implements driver.Chain.
+func (c *memChain) HeadState() *state.State {
+	st, err := c.headState()
+	if err != nil {
+		return nil // execution then reads the tree
+	}
+	return st
 }
 
 // Account and UsernameOwner make memChain the pool's mempool.State.
