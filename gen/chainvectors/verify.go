@@ -77,6 +77,16 @@ func (c *memChain) headState() (*state.State, error) {
 	return state.OpenReadOnly(c.states, head.Header.StateRoot)
 }
 
+// HeadState implements driver.Chain: a fresh read-only state at the head
+// (nil if it cannot be opened: execution then reads the tree).
+func (c *memChain) HeadState() *state.State {
+	st, err := c.headState()
+	if err != nil {
+		return nil
+	}
+	return st
+}
+
 func (c *memChain) Account(a types.Address) (types.Account, error) {
 	st, err := c.headState()
 	if err != nil {
