@@ -1,9 +1,7 @@
 // Package store owns the node's three BadgerDB databases, laid out as
 // Appendix G section 3 describes:
 //
-//	<data dir>/blocks/  headers, bodies and receipts by height, and the head;
-//	                    proposals not yet final (a final block this node
-//	                    recorded as one keeps its body there, pointed at)
+//	<data dir>/blocks/  headers, bodies and receipts by height, and the head
 //	<data dir>/state/   Sparse Merkle Tree nodes (runtime/smt's key layout)
 //	<data dir>/index/   per-node query indexes (not consensus; rebuildable)
 //
@@ -23,7 +21,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -171,8 +168,7 @@ const (
 	prefixReceipts = 'r'
 	prefixHash     = 'h' // block hash -> height
 	prefixProof    = 'p' // height -> CommitProof of that final block
-	prefixPending  = 'u' // height | hash -> a proposed block (the body of a final one, see prefixFinal)
-	prefixFinal    = 'f' // height -> hash of the final block whose body stays under its pending key
+	prefixPending  = 'u' // height | hash -> a proposed block not yet final
 )
 
 // keySafety holds the validator's consensus SafetyRecord.
@@ -197,33 +193,26 @@ type Head struct {
 // Head returns the last committed block, or ok == false for an empty store.
 func (s *Store) Head() (Head, bool, error) {
 	var h Head
-	var found bool
-	err := s.Blocks.View(func(txn *badger.Txn) (err error) {
-		h, found, err = headIn(txn)
-		return err
+	found := false
+	err := s.Blocks.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(keyHead)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			if len(v) != 40 {
+				return fmt.Errorf("store: head record is %d bytes", len(v))
+			}
+			h.Height = binary.BigEndian.Uint64(v)
+			copy(h.Hash[:], v[8:])
+			found = true
+			return nil
+		})
 	})
 	return h, found, err
-}
-
-// headIn reads the head record in txn.
-func headIn(txn *badger.Txn) (Head, bool, error) {
-	var h Head
-	item, err := txn.Get(keyHead)
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return h, false, nil
-	}
-	if err != nil {
-		return h, false, err
-	}
-	err = item.Value(func(v []byte) error {
-		if len(v) != 40 {
-			return fmt.Errorf("store: head record is %d bytes", len(v))
-		}
-		h.Height = binary.BigEndian.Uint64(v)
-		copy(h.Hash[:], v[8:])
-		return nil
-	})
-	return h, err == nil, err
 }
 
 // CommitBlock makes b the new head, with its receipts, in one synced Badger
@@ -260,6 +249,7 @@ func (s *Store) CommitFinal(b *types.Block, receipts []types.Receipt, proof *typ
 	headRec := binary.BigEndian.AppendUint64(make([]byte, 0, 40), b.Header.Height)
 	headRec = append(headRec, hash[:]...)
 	kvs := [][2][]byte{
+		{heightKey(prefixBlock, b.Header.Height), body},
 		{heightKey(prefixReceipts, b.Header.Height), rs},
 		{append([]byte{prefixHash}, hash[:]...), binary.BigEndian.AppendUint64(nil, b.Header.Height)},
 		{keyHead, headRec},
@@ -272,36 +262,14 @@ func (s *Store) CommitFinal(b *types.Block, receipts []types.Receipt, proof *typ
 		kvs = append(kvs, [2][]byte{heightKey(prefixProof, b.Header.Height), pb})
 	}
 	err = s.Blocks.Update(func(txn *badger.Txn) error {
-		// A block this node recorded as proposed keeps its body where it
-		// is (a validator's final blocks all were): the final record points
-		// at it, so the body is written and synced once, not twice. Only
-		// the same bytes are kept: a record under the same header hash
-		// with another body (a proposer's junk) is not the final block.
-		same := false
-		item, err := txn.Get(pendingKey(b.Header.Height, hash))
-		if err == nil {
-			err = item.Value(func(v []byte) error { same = bytes.Equal(v, body); return nil })
-		}
-		if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
-			return err
-		}
-		if same {
-			kvs = append(kvs, [2][]byte{heightKey(prefixFinal, b.Header.Height), hash[:]})
-		} else {
-			kvs = append(kvs, [2][]byte{heightKey(prefixBlock, b.Header.Height), body})
-		}
 		for _, kv := range kvs {
 			if err := txn.Set(kv[0], kv[1]); err != nil {
 				return err
 			}
 		}
-		// The other proposals at this height can never be final: they go
-		// in the same synced write (PutPending keeps none below it).
-		var keep types.Hash
-		if same {
-			keep = hash
-		}
-		return deletePending(txn, b.Header.Height, keep)
+		// Proposed blocks at or below a final height can never be final:
+		// they go in the same synced write.
+		return deletePending(txn, b.Header.Height)
 	})
 	if err != nil {
 		return fmt.Errorf("store: commit block %d: %w", b.Header.Height, err)
@@ -322,45 +290,13 @@ func (s *Store) get(key []byte, into interface{ UnmarshalBorsh([]byte) error }) 
 	})
 }
 
-// Block returns the final block at height h: its own record, or the
-// proposal record its final record points at.
+// Block returns the block at height h.
 func (s *Store) Block(h uint64) (*types.Block, error) {
 	var b types.Block
-	err := s.Blocks.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(heightKey(prefixBlock, h))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			var ref []byte
-			if ref, err = getValue(txn, heightKey(prefixFinal, h)); errors.Is(err, badger.ErrKeyNotFound) {
-				return ErrNotFound
-			} else if err != nil {
-				return err
-			}
-			if len(ref) != len(types.Hash{}) {
-				return fmt.Errorf("final record is %d bytes", len(ref))
-			}
-			item, err = txn.Get(pendingKey(h, types.Hash(ref)))
-		}
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		return item.Value(b.UnmarshalBorsh)
-	})
-	if err != nil {
+	if err := s.get(heightKey(prefixBlock, h), &b); err != nil {
 		return nil, fmt.Errorf("store: block %d: %w", h, err)
 	}
 	return &b, nil
-}
-
-// getValue returns a copy of key's value in txn.
-func getValue(txn *badger.Txn, key []byte) ([]byte, error) {
-	item, err := txn.Get(key)
-	if err != nil {
-		return nil, err
-	}
-	return item.ValueCopy(nil)
 }
 
 // Receipts returns the receipts of the block at height h.
@@ -485,8 +421,7 @@ func pendingKey(height uint64, h types.Hash) []byte {
 
 // PutPending records a proposed block that is not final yet, so that a
 // restarted validator still has the blocks its safety data refers to (its
-// high QC may certify one that only it holds). A block at or below the
-// head can never be final and is not recorded.
+// high QC may certify one that only it holds).
 func (s *Store) PutPending(b *types.Block) error {
 	h, err := b.Header.Hash()
 	if err != nil {
@@ -496,31 +431,17 @@ func (s *Store) PutPending(b *types.Block) error {
 	if err != nil {
 		return fmt.Errorf("store: encode pending block: %w", err)
 	}
-	err = s.Blocks.Update(func(txn *badger.Txn) error {
-		if head, ok, err := headIn(txn); err != nil || (ok && b.Header.Height <= head.Height) {
-			return err
-		}
-		return txn.Set(pendingKey(b.Header.Height, h), v)
-	})
-	if err != nil {
+	if err := s.Blocks.Update(func(txn *badger.Txn) error { return txn.Set(pendingKey(b.Header.Height, h), v) }); err != nil {
 		return fmt.Errorf("store: pending block %d: %w", b.Header.Height, err)
 	}
 	return nil
 }
 
-// PendingBlocks returns the recorded proposed blocks above height and above
-// the head (the records at or below it hold final blocks' bodies), lowest
+// PendingBlocks returns the recorded proposed blocks above height, lowest
 // first.
 func (s *Store) PendingBlocks(above uint64) ([]*types.Block, error) {
 	var out []*types.Block
 	err := s.Blocks.View(func(txn *badger.Txn) error {
-		head, ok, err := headIn(txn)
-		if err != nil {
-			return err
-		}
-		if ok && head.Height > above {
-			above = head.Height
-		}
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixPending}, PrefetchValues: true})
 		defer it.Close()
 		for it.Seek(heightKey(prefixPending, above+1)); it.Valid(); it.Next() {
@@ -538,15 +459,16 @@ func (s *Store) PendingBlocks(above uint64) ([]*types.Block, error) {
 	return out, nil
 }
 
-// deletePending deletes, in txn, the proposed blocks at height except
-// keep (the final one, whose body stays).
-func deletePending(txn *badger.Txn, height uint64, keep types.Hash) error {
+// deletePending deletes, in txn, the proposed blocks at or below upto.
+func deletePending(txn *badger.Txn, upto uint64) error {
 	var keys [][]byte
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: heightKey(prefixPending, height)})
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixPending}})
 	for it.Rewind(); it.Valid(); it.Next() {
-		if k := it.Item().KeyCopy(nil); !bytes.Equal(k[9:], keep[:]) {
-			keys = append(keys, k)
+		k := it.Item().KeyCopy(nil)
+		if len(k) < 9 || binary.BigEndian.Uint64(k[1:9]) > upto {
+			break
 		}
+		keys = append(keys, k)
 	}
 	it.Close()
 	for _, k := range keys {

@@ -1,13 +1,10 @@
 package store
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/dgraph-io/badger/v4"
 
 	"github.com/oramanetwork/orama-chain/generated/types"
 )
@@ -154,94 +151,5 @@ func TestOpenAfterCrashLeftEmptyLogs(t *testing.T) {
 	}
 	if err := s.CommitBlock(block(2, head.Hash), nil); err != nil {
 		t.Fatalf("writing after the reopen: %v", err)
-	}
-}
-
-// TestFinalBodyWrittenOnce: a final block this node recorded as a proposal
-// keeps its body under the proposal's key (the final record points at it);
-// one it never recorded is written whole. Both read back the same across a
-// reopen, the other proposals at the final height go, a proposal at or
-// below the head is not recorded, and the recorded proposals returned are
-// only those above the head.
-func TestFinalBodyWrittenOnce(t *testing.T) {
-	dir := t.TempDir()
-	s, err := Open(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	withTx := func(b *types.Block, to byte) *types.Block {
-		b.Transactions = []types.Transaction{{Type: types.TxTypeTransfer, To: types.Address{to}, Amount: uint64(to), Nonce: b.Header.Height}}
-		return b
-	}
-	b0 := withTx(block(0, types.Hash{}), 1)
-	if err := s.CommitFinal(b0, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	h0, _ := b0.Header.Hash()
-	b1, rival := withTx(block(1, h0), 2), withTx(block(1, h0), 3)
-	rival.Header.Timestamp++
-	for _, b := range []*types.Block{b1, rival} {
-		if err := s.PutPending(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.CommitFinal(b1, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PutPending(withTx(block(1, h0), 4)); err != nil {
-		t.Fatal(err)
-	}
-	// A record under a final block's header hash with another body is not
-	// taken for the final body: the block is written whole.
-	h1, _ := b1.Header.Hash()
-	b2, junk := withTx(block(2, h1), 5), withTx(block(2, h1), 6)
-	if err := s.PutPending(junk); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CommitFinal(b2, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if s, err = Open(dir, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	has := func(key []byte) bool {
-		var ok bool
-		s.Blocks.View(func(txn *badger.Txn) error { _, err := txn.Get(key); ok = err == nil; return nil })
-		return ok
-	}
-	hr, _ := rival.Header.Hash()
-	h2, _ := b2.Header.Hash()
-	switch {
-	case !has(heightKey(prefixBlock, 0)) || has(heightKey(prefixFinal, 0)):
-		t.Fatal("a block never proposed here is not written whole")
-	case has(heightKey(prefixBlock, 1)) || !has(heightKey(prefixFinal, 1)) || !has(pendingKey(1, h1)):
-		t.Fatal("the proposed block's body was written again")
-	case has(pendingKey(1, hr)):
-		t.Fatal("the rival proposal at the final height was kept")
-	case !has(heightKey(prefixBlock, 2)) || has(heightKey(prefixFinal, 2)) || has(pendingKey(2, h2)):
-		t.Fatal("a record of another body under the final hash was taken for the final body")
-	}
-	for _, want := range []*types.Block{b0, b1, b2} {
-		got, err := s.Block(want.Header.Height)
-		if err != nil {
-			t.Fatal(err)
-		}
-		gh, _ := got.Header.Hash()
-		wh, _ := want.Header.Hash()
-		gb, _ := got.MarshalBorsh()
-		wb, _ := want.MarshalBorsh()
-		if gh != wh || !bytes.Equal(gb, wb) {
-			t.Fatalf("block %d read back as %+v", want.Header.Height, got)
-		}
-	}
-	if _, err := s.Block(3); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("block 3: %v", err)
-	}
-	if pend, err := s.PendingBlocks(0); err != nil || len(pend) != 0 {
-		t.Fatalf("pending above the head: %d, %v", len(pend), err)
 	}
 }
