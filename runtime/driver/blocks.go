@@ -52,6 +52,11 @@ func (sp *speculative) accounts(head *state.State, headHash types.Hash) state.Ac
 	return sp.over(head)
 }
 
+// newSpeculative records b's execution on the state st opened by open.
+func newSpeculative(b *types.Block, h types.Hash, ov *smt.Overlay, receipts []types.Receipt, st *state.State, parent *speculative) *speculative {
+	return &speculative{block: b, hash: h, overlay: ov, receipts: receipts, written: st.Written(), writes: state.WritesOf(st.Written()), parent: parent}
+}
+
 func (sp *speculative) over(head state.AccountSource) state.AccountSource {
 	below := head
 	if sp.parent != nil {
@@ -179,13 +184,7 @@ func (s *blocks) open(parentHash types.Hash, parent *types.BlockHeader) (*smt.Ov
 		}
 	}
 	ov := smt.NewOverlay(base)
-	var st *state.State
-	var err error
-	if accounts != nil {
-		st, err = state.OpenOn(ov, parent.StateRoot, accounts, smt.WithPageCache(s.pages))
-	} else {
-		st, err = state.Open(ov, parent.StateRoot, smt.WithPageCache(s.pages))
-	}
+	st, err := state.OpenOn(ov, parent.StateRoot, accounts, smt.WithPageCache(s.pages))
 	if err != nil {
 		return nil, nil, nil, fatal{err}
 	}
@@ -231,7 +230,7 @@ func (s *blocks) execute(h types.Hash) (*speculative, error) {
 	if err := exec.CheckResult(hdr, res); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadBlock, err)
 	}
-	sp := &speculative{block: b, hash: h, overlay: ov, receipts: res.Receipts, written: st.Written(), writes: state.WritesOf(st.Written()), parent: pspec}
+	sp := newSpeculative(b, h, ov, res.Receipts, st, pspec)
 	s.execd[h] = sp
 	return sp, nil
 }
@@ -291,19 +290,26 @@ func (s *blocks) forget(final *speculative) {
 	}
 }
 
-// ancestorTxCount is how many transactions the blocks above the head from
-// h down hold.
-func (s *blocks) ancestorTxCount(h types.Hash) int {
-	n := 0
+// ancestors calls fn with each block above the head from h down, and its
+// hash.
+func (s *blocks) ancestors(h types.Hash, fn func(types.Hash, *types.Block)) {
 	head, _ := s.chain.Head()
 	for {
 		b := s.body(h)
 		if b == nil || b.Header.Height <= head.Header.Height {
-			return n
+			return
 		}
-		n += len(b.Transactions)
+		fn(h, b)
 		h = b.Header.ParentHash
 	}
+}
+
+// ancestorTxCount is how many transactions the blocks above the head from
+// h down hold.
+func (s *blocks) ancestorTxCount(h types.Hash) int {
+	n := 0
+	s.ancestors(h, func(_ types.Hash, b *types.Block) { n += len(b.Transactions) })
+	return n
 }
 
 // ancestorTxs returns the hashes of the transactions in the blocks above
@@ -312,24 +318,19 @@ func (s *blocks) ancestorTxCount(h types.Hash) int {
 func (s *blocks) ancestorTxs(h types.Hash) (map[types.Hash]bool, int) {
 	exclude := map[types.Hash]bool{}
 	n := 0
-	head, _ := s.chain.Head()
-	for {
-		b := s.body(h)
-		if b == nil || b.Header.Height <= head.Header.Height {
-			return exclude, n
-		}
+	s.ancestors(h, func(h types.Hash, b *types.Block) {
 		n++
 		if sp, ok := s.execd[h]; ok && len(sp.receipts) == len(b.Transactions) {
 			for i := range sp.receipts {
 				exclude[sp.receipts[i].TxHash] = true
 			}
-		} else {
-			for i := range b.Transactions {
-				if th, err := b.Transactions[i].Hash(); err == nil {
-					exclude[th] = true
-				}
+			return
+		}
+		for i := range b.Transactions {
+			if th, err := b.Transactions[i].Hash(); err == nil {
+				exclude[th] = true
 			}
 		}
-		h = b.Header.ParentHash
-	}
+	})
+	return exclude, n
 }

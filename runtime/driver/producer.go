@@ -164,7 +164,7 @@ func (p *producer) build(r *consensus.RequestProposal, parentHash types.Hash, pa
 		return nil, err
 	}
 	p.built(b)
-	p.blocks.record(&speculative{block: b, hash: h, overlay: ov, receipts: res.Receipts, written: st.Written(), writes: state.WritesOf(st.Written()), parent: pspec})
+	p.blocks.record(newSpeculative(b, h, ov, res.Receipts, st, pspec))
 	return b, nil
 }
 

@@ -16,9 +16,9 @@ func (c *countingStore) Get(k []byte) ([]byte, bool, error) {
 	return c.Store.Get(k)
 }
 
-func TestCachedStore(t *testing.T) {
-	base := &countingStore{Store: NewMemStore()}
-	cs := NewCachedStore(base, 1024)
+// commitHundred commits keys 0..99 (value {i, i}) through cs and returns the root.
+func commitHundred(t *testing.T, cs *CachedStore) [HashSize]byte {
+	t.Helper()
 	tr, _ := Open(cs, EmptyRoot)
 	for i := byte(0); i < 100; i++ {
 		tr.Update([]byte{i}, []byte{i, i})
@@ -27,6 +27,13 @@ func TestCachedStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return root
+}
+
+func TestCachedStore(t *testing.T) {
+	base := &countingStore{Store: NewMemStore()}
+	cs := NewCachedStore(base, 1024)
+	root := commitHundred(t, cs)
 	// Nodes written through the cache are served from memory.
 	base.gets = 0
 	tr2, _ := Open(cs, root)
@@ -76,14 +83,7 @@ func TestCachedStore(t *testing.T) {
 func TestReadCachedStore(t *testing.T) {
 	base := &countingStore{Store: NewMemStore()}
 	cs := NewReadCachedStore(base, 1024)
-	tr, _ := Open(cs, EmptyRoot)
-	for i := byte(0); i < 100; i++ {
-		tr.Update([]byte{i}, []byte{i, i})
-	}
-	root, err := tr.Commit(1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := commitHundred(t, cs)
 	if cs.cache.Len() != 0 {
 		t.Fatalf("a commit put %d nodes in a read cache", cs.cache.Len())
 	}

@@ -119,7 +119,8 @@ type AccountSource interface {
 }
 
 // OpenOn returns a writable State at root whose reads of accounts it has
-// not staged go to accounts, which must answer for root (AccountSource).
+// not staged go to accounts, which must answer for root (AccountSource);
+// with accounts nil it reads them from its tree, as Open's does.
 // Block execution opens the state of a block's parent this way: the head's
 // cached accounts under the Writes of the blocks between the head and the
 // parent.

@@ -425,6 +425,11 @@ func TestHeadsAnswerAsTheTree(t *testing.T) {
 				check(heads[i], roots[i], "head")
 			}
 			check(next, pendingRoots[0], "newest head")
+			// Bounded whatever is read: an API client reading every
+			// address it likes cannot grow it past max.
+			if limit := max; limit > 0 && state.HeadCacheLen(next) > limit {
+				t.Fatalf("head cache holds %d accounts, bound %d", state.HeadCacheLen(next), limit)
+			}
 		}
 	}
 }
