@@ -10,6 +10,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/oramanetwork/orama-chain/runtime/vm/meter"
 )
@@ -59,6 +60,7 @@ type VM struct {
 
 	mu        sync.Mutex
 	contracts map[[32]byte]*Contract
+	mems      memories // linear memories of closed instances, for the next
 }
 
 // New starts a VM.
@@ -257,6 +259,7 @@ func (v *VM) call(ctx context.Context, c *Contract, fn string, opts CallOptions,
 		return ErrOutOfGas
 	}
 	ctx = context.WithValue(ctx, stateKey{}, st)
+	ctx = experimental.WithMemoryAllocator(ctx, &v.mems)
 	mod, err := v.rt.InstantiateModule(ctx, c.compiled, v.modCfg)
 	if err != nil {
 		// Instantiation runs no guest code (the start function is an export
