@@ -20,10 +20,27 @@ func (m *Machine) openTree(ns []byte, root types.Hash) (*smt.Tree, error) {
 	return t, nil
 }
 
-// runAll runs independent tasks, the last on this goroutine, and returns
-// the first error in task order.
-func runAll(tasks []func() error) error {
+// parallelWrites is the number of an entry's tree writes from which its
+// subtrees are committed concurrently. Below it they are committed one after
+// another on the caller's goroutine: a typical call writes a handful of keys,
+// and a goroutine per subtree then cost more than it saved (each started on
+// a small stack that the tree's recursion grew by copying); D32 has the
+// figures.
+const parallelWrites = 256
+
+// runAll runs independent tasks and returns the first error in task order.
+// With parallel, all but the last run on goroutines of their own; otherwise
+// all run in order on this goroutine.
+func runAll(tasks []func() error, parallel bool) error {
 	if len(tasks) == 0 {
+		return nil
+	}
+	if !parallel {
+		for _, t := range tasks {
+			if err := t(); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
 	errs := make([]error, len(tasks))
@@ -153,7 +170,7 @@ func (m *Machine) commitTrees(eo *overlay, ws *types.WriteSet, sqlw []types.SQLW
 			return err
 		})
 	}
-	if err := runAll(tasks); err != nil {
+	if err := runAll(tasks, len(ws.State)+len(sqlw)+len(ws.Cache)+len(ws.Blobs) >= parallelWrites); err != nil {
 		return fail(err)
 	}
 	for _, r := range storage {
