@@ -8,10 +8,9 @@ import (
 
 // memories recycles the linear memories of closed instances. Every call
 // runs in a fresh instance (spec/vm.md), and a fresh memory is a large Go
-// allocation that must be zeroed and later collected, then grown a page at a
-// time by copying (a stub-runtime contract grows its heap on demand). A
-// recycled buffer keeps its capacity, so growth is in place, and the
-// collector never sees it.
+// allocation (64 KiB a page) that must be zeroed, copied whenever the guest
+// grows it, and later collected. A recycled buffer keeps its capacity, so
+// growth within it is in place, and the collector never sees it.
 //
 // The guest must not be able to tell: a buffer goes back to the pool only
 // after the bytes it handed out are cleared, so every pooled buffer is all
@@ -25,11 +24,12 @@ type memories struct {
 
 // maxPooledMemories bounds what an idle VM keeps: one buffer per call that
 // can run at once is enough; more would only hold memory.
-const maxPooledMemories = 64
+const maxPooledMemories = 32
 
-// maxPooledBytes keeps exceptional memories out of the pool: a contract
-// that grew to hundreds of MiB should give them back to the runtime.
-const maxPooledBytes = 16 << 20
+// maxPooledBytes keeps exceptional memories out of the pool (a contract that
+// grew to tens of MiB gives them back to the runtime), so an idle VM holds
+// at most 128 MiB of them.
+const maxPooledBytes = 4 << 20
 
 // Allocate implements experimental.MemoryAllocator.
 func (p *memories) Allocate(_, max uint64) experimental.LinearMemory {
