@@ -97,10 +97,7 @@ func (b *cachedBatch) Write() error {
 	if err := b.b.Write(); err != nil {
 		return err
 	}
-	for _, kv := range b.sets {
-		if b.c.readsOnly {
-			break
-		}
+	for _, kv := range b.sets { // empty when readsOnly (Set keeps none)
 		// Copied: the writer owns the slice again once Write returns.
 		b.c.cache.Add(string(kv[0]), bytes.Clone(kv[1]))
 	}

@@ -42,12 +42,12 @@ import (
 // ErrNotFound reports a block or receipt the store does not hold.
 var ErrNotFound = errors.New("store: not found")
 
+// ErrHeightMismatch reports a CommitBlock that does not extend the head.
+var ErrHeightMismatch = errors.New("store: block does not extend the head")
+
 // stateValueThreshold is the size above which a state/ value goes to the
 // value log (see Open).
 const stateValueThreshold = 128
-
-// ErrHeightMismatch reports a CommitBlock that does not extend the head.
-var ErrHeightMismatch = errors.New("store: block does not extend the head")
 
 // Options configure Open.
 type Options struct {

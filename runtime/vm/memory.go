@@ -83,7 +83,7 @@ func (m *linearMemory) Reallocate(size uint64) []byte {
 	}
 	// Double, so a memory grown a page at a time is copied O(log n) times.
 	c := max(size, 2*uint64(cap(m.buf)), 1<<16)
-	c = min(c, max(m.max, size))
+	c = min(c, m.max) // size <= m.max (checked above)
 	nb := make([]byte, size, c)
 	copy(nb, m.buf)
 	m.buf = nb

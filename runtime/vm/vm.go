@@ -60,7 +60,7 @@ type VM struct {
 
 	mu        sync.Mutex
 	contracts map[[32]byte]*Contract
-	mems      memories // linear memories of closed instances, for the next
+	mems      memories // linear memories of closed instances, for later calls
 }
 
 // New starts a VM.
