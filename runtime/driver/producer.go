@@ -187,13 +187,19 @@ func Fill(st *state.State, env exec.Env, picked []*types.Transaction, exclude ma
 		if skipped[tx.From] {
 			continue
 		}
-		if len(exclude) > 0 {
-			// Pooled transactions were encoded on admission: Hash cannot fail.
-			if th, err := tx.Hash(); err != nil || exclude[th] {
-				continue
-			}
+		// Pooled transactions were encoded on admission, so Hash cannot fail;
+		// if it did, Apply reports the transaction not includable.
+		th, herr := tx.Hash()
+		if herr == nil && exclude[th] {
+			continue
 		}
-		if _, err := blk.Apply(tx); err != nil {
+		var err error
+		if herr == nil {
+			_, err = blk.ApplyHashed(tx, th)
+		} else {
+			_, err = blk.Apply(tx)
+		}
+		if err != nil {
 			if errors.Is(err, exec.ErrNotIncludable) {
 				if skipped == nil {
 					skipped = make(map[types.Address]bool)

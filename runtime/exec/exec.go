@@ -142,6 +142,13 @@ func (b *Block) Apply(tx *types.Transaction) (types.Receipt, error) {
 	if err != nil {
 		return types.Receipt{}, notIncludable(types.TxStatusInvalidPayload, "encode: %v", err)
 	}
+	return b.ApplyHashed(tx, h)
+}
+
+// ApplyHashed is Apply for a caller that has computed h = tx.Hash() already
+// (a producer checking the hash against its ancestors' transactions): the
+// hash goes into the receipt, so it must be exactly that.
+func (b *Block) ApplyHashed(tx *types.Transaction, h types.Hash) (types.Receipt, error) {
 	rcpt, err := applyTx(b.st, b.env, tx, b.GasLeft())
 	if err != nil {
 		return types.Receipt{}, err

@@ -14,7 +14,7 @@ type op struct {
 	path      [HashSize]byte
 	valueHash [HashSize]byte
 	value     []byte // nil: delete (unless existing)
-	existing  bool   // an unchanged leaf already stored under hash
+	existing  bool   // an unchanged leaf (inline if value is set, else stored under hash)
 	hash      [HashSize]byte
 }
 
@@ -32,8 +32,11 @@ type nodeWrite struct {
 // internal node's hash fixes its place in the tree (its leaves' paths fix the
 // depth where they split), so a node created by a commit never equals one the
 // commit removes. Only leaves can move (when a sibling goes away the leaf
-// shortcut rises); a moving leaf keeps its hash and is neither rewritten nor
-// recorded as stale, and a leaf set to the value it already has is kept too.
+// shortcut rises). A leaf stored under its own hash keeps that entry when it
+// moves or is set to the value it already has, and is recorded as stale only
+// when it leaves the tree; an inline leaf has no entry of its own and moves
+// with the pages it is written into. A leaf that becomes the root has no page
+// and is stored under its hash (Commit).
 type committer struct {
 	t        *Tree
 	version  uint64
@@ -73,9 +76,14 @@ func (t *Tree) Commit(version uint64) ([HashSize]byte, error) {
 		return t.root.hash, err
 	}
 	root.node = nil // let the commit's nodes go
-	if root == t.root {
+	if root.hash == t.root.hash {
 		t.pending = nil
 		return root.hash, nil
+	}
+	if root.kind == kindLeaf && root.value != nil {
+		// A one-key tree: its leaf has no page to live in.
+		c.leaves = append(c.leaves, nodeWrite{root.hash, encodeLeaf(version, &root.path, &root.valueHash, root.value)})
+		root.value = nil
 	}
 	if err := c.write(root); err != nil {
 		return t.root.hash, err
@@ -96,8 +104,13 @@ func (c *committer) write(root ref) error {
 	t := c.t
 	batch := t.store.NewBatch()
 	err := func() error {
-		// One buffer for all pages; the batch owns it until written.
-		buf := make([]byte, 0, 160*len(c.pages))
+		// One buffer for all pages, sized exactly; the batch owns it until
+		// written.
+		size := 0
+		for i := range c.pages {
+			size += pageSize(c.version, &c.pages[i])
+		}
+		buf := make([]byte, 0, size)
 		for i := range c.pages {
 			start := len(buf)
 			var err error
@@ -179,7 +192,7 @@ func (c *committer) update(n ref, depth int, ops []op) (ref, error) {
 	if err != nil {
 		return n, err
 	}
-	if nl == l && nr == r {
+	if nl.hash == l.hash && nr.hash == r.hash {
 		return n, nil
 	}
 	if depth%pageLevels == 0 {
@@ -219,14 +232,14 @@ func (c *committer) updateBoth(l, r ref, depth int, lops, rops []op) (nl, nr ref
 // once ops are applied, sorted by path, and whether anything changed. The
 // leaf's path comes from its parent, so the leaf is not read.
 func (c *committer) mergeLeaf(ops []op, leaf ref) ([]op, bool) {
-	keep := op{path: leaf.path, existing: true, hash: leaf.hash}
+	keep := op{path: leaf.path, existing: true, hash: leaf.hash, valueHash: leaf.valueHash, value: leaf.value}
 	i, found := sort.Find(len(ops), func(i int) int { return bytes.Compare(leaf.path[:], ops[i].path[:]) })
 	if found {
 		o := &ops[i]
 		if o.value != nil && LeafHash(o.path, o.valueHash) == leaf.hash {
 			o = &keep // set to the value it already has
-		} else {
-			c.stale = append(c.stale, leaf.hash)
+		} else if leaf.value == nil {
+			c.stale = append(c.stale, leaf.hash) // its own entry goes
 		}
 		items := make([]op, 0, len(ops))
 		items = append(items, setsOnly(ops[:i])...)
@@ -252,9 +265,12 @@ func (c *committer) build(depth int, items []op) ref {
 	case 1:
 		it := &items[0]
 		if it.existing {
-			return ref{hash: it.hash, path: it.path, kind: kindLeaf}
+			return ref{hash: it.hash, path: it.path, valueHash: it.valueHash, value: it.value, kind: kindLeaf}
 		}
 		h := LeafHash(it.path, it.valueHash)
+		if len(it.value) <= maxInlineValue {
+			return ref{hash: h, path: it.path, valueHash: it.valueHash, value: it.value, kind: kindLeaf}
+		}
 		c.leaves = append(c.leaves, nodeWrite{h, encodeLeaf(c.version, &it.path, &it.valueHash, it.value)})
 		return ref{hash: h, path: it.path, kind: kindLeaf}
 	}

@@ -18,12 +18,25 @@ const (
 // ref is a child pointer: the child's hash and kind, and for a leaf its path
 // (so a commit can place or replace a leaf without reading it). During a
 // commit, node holds an internal node's children once they are in memory.
+//
+// A leaf is either stored in its parent's page (inline: value is set) or
+// under its own hash (value is nil): see maxInlineValue.
 type ref struct {
-	hash [HashSize]byte
-	path [HashSize]byte // leaves only
-	kind kind
-	node *inode // internal nodes a commit has read or created; nil otherwise
+	hash      [HashSize]byte
+	path      [HashSize]byte // leaves only
+	valueHash [HashSize]byte // inline leaves only
+	value     []byte         // inline leaves only; aliases a stored page
+	kind      kind
+	node      *inode // internal nodes a commit has read or created; nil otherwise
 }
+
+// maxInlineValue is the largest value a leaf stored inside its parent's page
+// may have. Most values (accounts, contract storage slots) are far smaller,
+// so most leaves cost no store entry of their own: a commit writes its pages
+// and nothing per leaf, and a read ends at the page. A larger value, and the
+// leaf of a tree whose root is that leaf (it has no parent page), is stored
+// under the leaf's hash instead.
+const maxInlineValue = 256
 
 // inode is an internal node in memory during a commit.
 type inode struct {
@@ -53,21 +66,29 @@ const maxPageNodes = 1<<pageLevels - 1
 // that is a multiple of pageLevels, and holds the internal nodes of depths
 // d..d+3 below it. body(n) for an internal node n at depth e is
 //
-//	lk<<2 | rk                     one byte: the child kinds
+//	lk<<2 | rk                     one byte: the child codes
 //	then for the left child, then for the right child:
-//	  empty:    nothing
-//	  leaf:     path[32] | hash[32]
-//	  internal: hash[32] if e+1 is a multiple of pageLevels (another page),
-//	            else body(child)
+//	  0 empty:         nothing
+//	  1 leaf:          path[32] | hash[32] (the leaf is stored under hash)
+//	  3 inline leaf:   path[32] | valueHash[32] | uvarint(len) | value
+//	                   (1 <= len <= maxInlineValue)
+//	  2 internal:      hash[32] if e+1 is a multiple of pageLevels (another
+//	                   page), else body(child)
 //
-// The hashes of the internal nodes inside a page are not stored: a commit or
-// a proof that needs them recomputes them (at most 15), which also checks the
-// page's kinds and child hashes against its key (not the leaf paths, which
-// are a storage-side index of the leaves' contents). Get needs none.
+// The hashes of the internal nodes and inline leaves inside a page are not
+// stored: a commit or a proof that needs them recomputes them, which also
+// checks the page's kinds and child hashes against its key (not the leaf
+// paths, which are a storage-side index of the leaves' contents, nor an
+// inline value against its value hash, as a stored leaf's is not checked
+// either). Get needs none.
 const (
 	tagLeaf = 0x00
 	tagPage = 0x10
 )
+
+// codeInlineLeaf is a page's child code for a leaf stored in the page; a
+// leaf stored under its own hash has code kindLeaf.
+const codeInlineLeaf = 3
 
 // leafNode is a decoded leaf. value aliases the stored bytes.
 type leafNode struct {
@@ -141,12 +162,18 @@ func appendBody(b []byte, n *ref, e int) ([]byte, error) {
 		return nil, fmt.Errorf("%w: internal node %x not in memory while encoding a page", ErrCorruptNode, n.hash)
 	}
 	ch := &n.node.child
-	b = append(b, byte(ch[0].kind)<<2|byte(ch[1].kind))
+	b = append(b, childCode(&ch[0])<<2|childCode(&ch[1]))
 	for i := range ch {
 		c := &ch[i]
 		switch c.kind {
 		case kindLeaf:
 			b = append(b, c.path[:]...)
+			if c.value != nil {
+				b = append(b, c.valueHash[:]...)
+				b = binary.AppendUvarint(b, uint64(len(c.value)))
+				b = append(b, c.value...)
+				continue
+			}
 			b = append(b, c.hash[:]...)
 		case kindInternal:
 			if e+1 == pageLevels {
@@ -160,6 +187,47 @@ func appendBody(b []byte, n *ref, e int) ([]byte, error) {
 		}
 	}
 	return b, nil
+}
+
+// pageSize returns len(appendPage(nil, version, n)).
+func pageSize(version uint64, n *ref) int {
+	var v [binary.MaxVarintLen64]byte
+	return 1 + binary.PutUvarint(v[:], version) + bodySize(n, 0)
+}
+
+// bodySize returns the length of appendBody's output for n at offset e; an
+// internal node not in memory (an error there) counts nothing.
+func bodySize(n *ref, e int) int {
+	if n.node == nil {
+		return 0
+	}
+	size := 1
+	for i := range n.node.child {
+		c := &n.node.child[i]
+		switch c.kind {
+		case kindLeaf:
+			size += 2 * HashSize
+			if c.value != nil {
+				var v [binary.MaxVarintLen64]byte
+				size += binary.PutUvarint(v[:], uint64(len(c.value))) + len(c.value)
+			}
+		case kindInternal:
+			if e+1 == pageLevels {
+				size += HashSize
+			} else {
+				size += bodySize(c, e+1)
+			}
+		}
+	}
+	return size
+}
+
+// childCode is the code of c in its parent's page body.
+func childCode(c *ref) byte {
+	if c.kind == kindLeaf && c.value != nil {
+		return codeInlineLeaf
+	}
+	return byte(c.kind)
 }
 
 // inMemory returns the internal nodes of the decoded page p linked through
@@ -208,9 +276,17 @@ func (p *page) parse(b []byte, e int, hashed bool) ([]byte, error) {
 	*node = pageNode{inner: [2]int8{-1, -1}}
 	k := b[0]
 	b = b[1:]
-	node.child[0].kind, node.child[1].kind = kind(k>>2), kind(k&3)
-	if l, r := node.child[0].kind, node.child[1].kind; k > 0x0f || l > kindInternal || r > kindInternal ||
-		(l == kindEmpty && r != kindInternal) || (r == kindEmpty && l != kindInternal) {
+	if k > 0x0f {
+		return nil, fmt.Errorf("%w: non-canonical child kinds %#x", ErrCorruptNode, k)
+	}
+	codes := [2]byte{k >> 2, k & 3}
+	for i, code := range codes {
+		node.child[i].kind = kind(code)
+		if code == codeInlineLeaf {
+			node.child[i].kind = kindLeaf
+		}
+	}
+	if l, r := node.child[0].kind, node.child[1].kind; (l == kindEmpty && r != kindInternal) || (r == kindEmpty && l != kindInternal) {
 		return nil, fmt.Errorf("%w: non-canonical child kinds %#x", ErrCorruptNode, k)
 	}
 	for i := range node.child {
@@ -221,8 +297,23 @@ func (p *page) parse(b []byte, e int, hashed bool) ([]byte, error) {
 				return nil, fmt.Errorf("%w: truncated page", ErrCorruptNode)
 			}
 			copy(c.path[:], b)
-			copy(c.hash[:], b[HashSize:])
+			if codes[i] != codeInlineLeaf {
+				copy(c.hash[:], b[HashSize:])
+				b = b[2*HashSize:]
+				continue
+			}
+			copy(c.valueHash[:], b[HashSize:])
 			b = b[2*HashSize:]
+			size, n := binary.Uvarint(b)
+			var minimal [binary.MaxVarintLen64]byte
+			if n <= 0 || n != binary.PutUvarint(minimal[:], size) || size == 0 || size > maxInlineValue || uint64(len(b)-n) < size {
+				return nil, fmt.Errorf("%w: bad inline leaf value", ErrCorruptNode)
+			}
+			c.value = b[n : n+int(size) : n+int(size)]
+			b = b[n+int(size):]
+			if hashed {
+				c.hash = LeafHash(c.path, c.valueHash)
+			}
 		case kindInternal:
 			switch {
 			case e+1 >= Depth:

@@ -118,6 +118,9 @@ func (t *Tree) Get(key []byte) ([]byte, error) {
 	if n.kind != kindLeaf || n.path != path {
 		return nil, ErrNotFound
 	}
+	if n.value != nil {
+		return bytes.Clone(n.value), nil
+	}
 	leaf, err := t.loadLeaf(&n.hash)
 	if err != nil {
 		return nil, err

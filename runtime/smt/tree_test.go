@@ -296,3 +296,69 @@ func TestLargeCommits(t *testing.T) {
 	}
 	reachable(t, tr) // every stored node decodes canonically and hashes to its key
 }
+
+// TestLeafPlacement: a leaf with a small value lives in its parent's page and
+// costs no entry of its own; a one-key tree's leaf, and a leaf whose value is
+// over maxInlineValue, are stored under their hashes; a stored leaf that a
+// later commit moves into a page stays stored (the page refers to it) until
+// it leaves the tree.
+func TestLeafPlacement(t *testing.T) {
+	s := NewMemStore()
+	tr := mustOpen(t, s, EmptyRoot)
+	leafEntries := func() int {
+		t.Helper()
+		n := 0
+		for h := range storedNodes(t, s, nil) {
+			if b, _ := tr.load(&h); b[0] == tagLeaf {
+				n++
+			}
+		}
+		return n
+	}
+	commit := func(v uint64, kv ...string) {
+		t.Helper()
+		for i := 0; i < len(kv); i += 2 {
+			if err := tr.Update([]byte(kv[i]), []byte(kv[i+1])); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := tr.Commit(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit(1, "a", "1")
+	if n := leafEntries(); n != 1 {
+		t.Fatalf("one-key tree: %d leaf entries, want its leaf stored", n)
+	}
+	commit(2, "b", "2", "c", "3", "d", "4")
+	if n := leafEntries(); n != 1 {
+		t.Fatalf("after adding three small values: %d leaf entries, want only the former root's", n)
+	}
+	big := strings.Repeat("x", maxInlineValue+1)
+	commit(3, "e", big, "f", strings.Repeat("y", maxInlineValue))
+	if n := leafEntries(); n != 2 {
+		t.Fatalf("after a value over the inline limit and one at it: %d leaf entries, want 2", n)
+	}
+	for k, want := range map[string]string{"a": "1", "b": "2", "e": big} {
+		if got, err := tr.Get([]byte(k)); err != nil || string(got) != want {
+			t.Fatalf("Get(%s) = %.20q, %v", k, got, err)
+		}
+	}
+	// The former root leaf leaves the tree: its entry is recorded stale and
+	// pruned; nothing else of version 2's nodes survives that is not live.
+	if err := tr.Delete([]byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Commit(4); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Prune(s, 4); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := storedNodes(t, s, nil), reachable(t, tr); !maps.Equal(got, want) {
+		t.Fatalf("after Prune: %d nodes stored, %d live", len(got), len(want))
+	}
+	if n := leafEntries(); n != 1 {
+		t.Fatalf("after deleting the former root leaf and pruning: %d leaf entries, want the large value's", n)
+	}
+}
