@@ -23,6 +23,7 @@ const (
 )
 
 func keyOf(i uint8) []byte { return []byte(fmt.Sprintf("key-%d", int(i)%keySpace)) }
+
 // valOf's last value is too large to be stored inline in a page, so trees
 // mix inline leaves and leaves stored under their own hash.
 func valOf(i uint8) []byte {
