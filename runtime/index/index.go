@@ -25,9 +25,12 @@ var ErrNotFound = errors.New("index: not found")
 
 // Key layout (big-endian numbers so keys sort by height):
 //
-//	"m"                                  -> indexed height (8) | 1 if any block indexed
+//	"v"                                  -> format (1 byte; see formatVersion)
+//	"m"                                  -> indexed height (8)
 //	"t" | tx hash                        -> height (8) | position (4)
-//	"a" | address | height (8) | pos (4) -> tx hash   (both sender and recipient)
+//	"a" | address | height (8) | pos (4) -> a chunk of the address's history
+//	                                        (sender and recipient; history.go)
+//	"h"                                  -> height the chunks cover (8)
 //	"u" | username                       -> address
 //	"n" | namespace name                 -> owner address
 //	"o" | owner | namespace name         -> nothing
@@ -36,6 +39,12 @@ var ErrNotFound = errors.New("index: not found")
 // NamespaceDelete transactions (a name deleted and created again is
 // indexed with its latest owner): the state tree cannot list its records.
 var keyMeta = []byte("m")
+
+// keyFormat holds formatVersion. An index without it (written before
+// address history was chunked) is dropped and rebuilt from blocks/ by Sync.
+var keyFormat = []byte("v")
+
+const formatVersion = 2
 
 // Location is where a transaction sits in the chain.
 type Location struct {
@@ -60,6 +69,10 @@ type Index struct {
 	jobs    chan job
 	stopped chan struct{}
 	started bool
+
+	histMu     sync.Mutex // guards hist and histLoaded; held by address reads
+	hist       history    // address entries not yet flushed (history.go)
+	histLoaded bool       // hist holds every block above the stored history
 }
 
 type job struct {
@@ -169,7 +182,28 @@ func (ix *Index) Add(b *types.Block, receipts []types.Receipt) error {
 	if (ok && h != cur+1) || (!ok && h != 0) {
 		return fmt.Errorf("index: block %d does not follow indexed height %d", h, cur)
 	}
-	return ix.db.Update(func(txn *badger.Txn) error {
+	ix.histMu.Lock()
+	defer ix.histMu.Unlock()
+	if !ix.histLoaded {
+		// Without Sync, the buffer may only start empty: nothing indexed,
+		// or the stored history as high as the index.
+		if ok {
+			hist, histOK, err := ix.storedHistoryHeight()
+			if err != nil {
+				return err
+			}
+			if !histOK || hist != cur {
+				return fmt.Errorf("index: address history at %d behind indexed height %d: Sync first", hist, cur)
+			}
+		}
+		ix.histLoaded = true
+	}
+	err = ix.db.Update(func(txn *badger.Txn) error {
+		if h == 0 {
+			if err := txn.Set(keyFormat, []byte{formatVersion}); err != nil {
+				return err
+			}
+		}
 		for i := range b.Transactions {
 			tx := &b.Transactions[i]
 			th := receipts[i].TxHash
@@ -177,14 +211,6 @@ func (ix *Index) Add(b *types.Block, receipts []types.Receipt) error {
 			loc = binary.BigEndian.AppendUint32(loc, uint32(i))
 			if err := txn.Set(append([]byte{'t'}, th[:]...), loc); err != nil {
 				return err
-			}
-			if err := txn.Set(addrKey(tx.From, h, uint32(i)), th[:]); err != nil {
-				return err
-			}
-			if tx.To != tx.From && !tx.To.IsZero() {
-				if err := txn.Set(addrKey(tx.To, h, uint32(i)), th[:]); err != nil {
-					return err
-				}
 			}
 			if err := indexNamespace(txn, tx, receipts[i].Status); err != nil {
 				return err
@@ -200,6 +226,23 @@ func (ix *Index) Add(b *types.Block, receipts []types.Receipt) error {
 		}
 		return txn.Set(keyMeta, binary.BigEndian.AppendUint64(nil, h))
 	})
+	if err != nil {
+		return err
+	}
+	ix.buffer(b, receipts)
+	if ix.hist.blocks >= flushBlocks || ix.hist.entries >= flushEntries {
+		return ix.flush()
+	}
+	return nil
+}
+
+// storedHistoryHeight returns the height the stored address history covers.
+func (ix *Index) storedHistoryHeight() (h uint64, ok bool, err error) {
+	err = ix.db.View(func(txn *badger.Txn) error {
+		h, ok, err = historyHeight(txn)
+		return err
+	})
+	return h, ok, err
 }
 
 func nsKey(name string) []byte { return append([]byte{'n'}, name...) }
@@ -331,44 +374,6 @@ type Cursor struct {
 	Position uint32
 }
 
-// ByAddress returns up to limit transaction hashes that involve addr, newest
-// first (desc) or oldest first, starting after cursor when one is given.
-func (ix *Index) ByAddress(addr types.Address, limit int, desc bool, after *Cursor) ([]types.Hash, []Location, error) {
-	ix.settle()
-	var hashes []types.Hash
-	var locs []Location
-	prefix := append([]byte{'a'}, addr[:]...)
-	err := ix.db.View(func(txn *badger.Txn) error {
-		o := badger.DefaultIteratorOptions
-		o.Reverse = desc
-		o.Prefix = prefix
-		it := txn.NewIterator(o)
-		defer it.Close()
-		seek := prefix
-		switch {
-		case after != nil:
-			seek = addrKey(addr, after.Height, after.Position)
-		case desc:
-			seek = append(append([]byte{}, prefix...), 0xff)
-		}
-		for it.Seek(seek); it.ValidForPrefix(prefix) && len(hashes) < limit; it.Next() {
-			k := it.Item().Key()
-			loc := Location{binary.BigEndian.Uint64(k[21:]), binary.BigEndian.Uint32(k[29:])}
-			if after != nil && loc.Height == after.Height && loc.Position == after.Position {
-				continue // the cursor itself was returned on the previous page
-			}
-			var h types.Hash
-			if err := it.Item().Value(func(v []byte) error { copy(h[:], v); return nil }); err != nil {
-				return err
-			}
-			hashes = append(hashes, h)
-			locs = append(locs, loc)
-		}
-		return nil
-	})
-	return hashes, locs, err
-}
-
 // Username returns the address that claimed name, per the index.
 func (ix *Index) Username(name string) (types.Address, bool, error) {
 	ix.settle()
@@ -397,6 +402,12 @@ type BlockSource interface {
 // Sync indexes every block from the index's height up to head: the rebuild
 // when index/ is missing and the catch-up after a crash.
 func (ix *Index) Sync(src BlockSource, g *types.Genesis, head uint64) (int, error) {
+	if err := ix.checkFormat(); err != nil {
+		return 0, err
+	}
+	if err := ix.loadHistory(src); err != nil {
+		return 0, err
+	}
 	cur, ok, err := ix.Height()
 	if err != nil {
 		return 0, err
@@ -428,4 +439,38 @@ func (ix *Index) Sync(src BlockSource, g *types.Genesis, head uint64) (int, erro
 		n++
 	}
 	return n, nil
+}
+
+// checkFormat drops an index written in an older format: Sync then rebuilds
+// it from blocks/.
+func (ix *Index) checkFormat() error {
+	var indexed, current bool
+	err := ix.db.View(func(txn *badger.Txn) error {
+		if _, err := txn.Get(keyMeta); err == nil {
+			indexed = true
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		item, err := txn.Get(keyFormat)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			current = len(v) == 1 && v[0] == formatVersion
+			return nil
+		})
+	})
+	if err != nil || !indexed || current {
+		return err
+	}
+	ix.histMu.Lock()
+	ix.hist, ix.histLoaded = history{}, false
+	ix.histMu.Unlock()
+	if err := ix.db.DropAll(); err != nil {
+		return fmt.Errorf("index: drop the old format: %w", err)
+	}
+	return nil
 }
