@@ -313,13 +313,10 @@ func (s *blocks) ancestorTxCount(h types.Hash) int {
 }
 
 // ancestorTxs returns the hashes of the transactions in the blocks above
-// the head from h down, and how many such blocks there are: a proposal on
-// h must not repeat them.
-func (s *blocks) ancestorTxs(h types.Hash) (map[types.Hash]bool, int) {
+// the head from h down: a proposal on h must not repeat them.
+func (s *blocks) ancestorTxs(h types.Hash) map[types.Hash]bool {
 	exclude := map[types.Hash]bool{}
-	n := 0
 	s.ancestors(h, func(h types.Hash, b *types.Block) {
-		n++
 		if sp, ok := s.execd[h]; ok && len(sp.receipts) == len(b.Transactions) {
 			for i := range sp.receipts {
 				exclude[sp.receipts[i].TxHash] = true
@@ -332,5 +329,5 @@ func (s *blocks) ancestorTxs(h types.Hash) (map[types.Hash]bool, int) {
 			}
 		}
 	})
-	return exclude, n
+	return exclude
 }

@@ -56,7 +56,10 @@ type SettledElector interface{ Settled(view uint64) bool }
 
 // Pool is the mempool a proposer draws from (runtime/mempool.Pool).
 type Pool interface {
-	Select(baseFee, gasLimit uint64, maxTxs int) []*types.Transaction
+	// SelectExcluding picks up to maxTxs transactions within gasLimit,
+	// passing over those whose hashes are in exclude, and returns each
+	// one's hash beside it (mempool.Pool.SelectExcluding).
+	SelectExcluding(baseFee, gasLimit uint64, maxTxs int, exclude map[types.Hash]bool) ([]*types.Transaction, []types.Hash)
 	Len() int
 	// VerifyBlockSignatures checks a received block's transaction
 	// signatures (execution does not) and returns the first bad index.

@@ -176,7 +176,7 @@ func TestNonIncludableBlockRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, txs, err := Fill(st, exec.Env{Height: hdr.Height, Proposer: keys[0].Address(), BaseFee: hdr.BaseFee}, picked, nil)
+			res, txs, err := Fill(st, exec.Env{Height: hdr.Height, Proposer: keys[0].Address(), BaseFee: hdr.BaseFee}, picked, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -220,7 +220,7 @@ func TestHeaderRulesRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, _, err := Fill(st, exec.Env{Height: hdr.Height, Proposer: hdr.Proposer, BaseFee: hdr.BaseFee}, nil, nil)
+			res, _, err := Fill(st, exec.Env{Height: hdr.Height, Proposer: hdr.Proposer, BaseFee: hdr.BaseFee}, nil, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -257,7 +257,7 @@ func TestFutureTimestampNotVoted(t *testing.T) {
 		hdr := exec.NextHeader(&head.Header, hh, keys[0].Address(), tc.ts)
 		hdr.View = 1
 		st, _ := state.Open(smt.NewOverlay(c.states), head.Header.StateRoot)
-		res, _, err := Fill(st, exec.Env{Height: hdr.Height, Proposer: hdr.Proposer, BaseFee: hdr.BaseFee}, nil, nil)
+		res, _, err := Fill(st, exec.Env{Height: hdr.Height, Proposer: hdr.Proposer, BaseFee: hdr.BaseFee}, nil, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -303,7 +303,7 @@ func TestFetchedBlockChecked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, txs, err := Fill(st, exec.Env{Height: hdr.Height, Proposer: hdr.Proposer, BaseFee: hdr.BaseFee}, []*types.Transaction{tx}, nil)
+	res, txs, err := Fill(st, exec.Env{Height: hdr.Height, Proposer: hdr.Proposer, BaseFee: hdr.BaseFee}, []*types.Transaction{tx}, nil, nil)
 	if err != nil || len(txs) != 1 {
 		t.Fatalf("fill: %v, %d txs", err, len(txs))
 	}
@@ -335,7 +335,9 @@ func TestFetchedBlockChecked(t *testing.T) {
 // countPool is a Pool that only reports a size.
 type countPool int
 
-func (n countPool) Select(uint64, uint64, int) []*types.Transaction        { return nil }
+func (n countPool) SelectExcluding(uint64, uint64, int, map[types.Hash]bool) ([]*types.Transaction, []types.Hash) {
+	return nil, nil
+}
 func (n countPool) Len() int                                               { return int(n) }
 func (n countPool) VerifyBlockSignatures([]types.Transaction) (int, error) { return 0, nil }
 

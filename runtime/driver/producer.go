@@ -140,15 +140,15 @@ func (p *producer) ready(view uint64) (consensus.Event, error) {
 // build assembles and executes this node's proposal on its parent.
 func (p *producer) build(r *consensus.RequestProposal, parentHash types.Hash, parent *types.BlockHeader) (*types.Block, error) {
 	// Transactions already in the uncommitted ancestors must not repeat.
-	exclude, ancestors := p.blocks.ancestorTxs(parentHash)
+	exclude := p.blocks.ancestorTxs(parentHash)
 	hdr := exec.NextHeader(parent, parentHash, p.me, uint64(p.clock.Now().Unix()))
 	hdr.View, hdr.QC, hdr.TimeoutCert = r.View, r.QC, r.TC
-	picked := p.pool.Select(hdr.BaseFee, params.BlockGasLimit*uint64(ancestors+1), params.MaxBlockTransactions*(ancestors+1))
+	picked, hashes := p.pool.SelectExcluding(hdr.BaseFee, params.BlockGasLimit, params.MaxBlockTransactions, exclude)
 	ov, st, pspec, err := p.blocks.open(parentHash, parent)
 	if err != nil {
 		return nil, err
 	}
-	res, txs, err := Fill(st, p.blocks.env(hdr.Height, p.me, hdr.BaseFee), picked, exclude)
+	res, txs, err := Fill(st, p.blocks.env(hdr.Height, p.me, hdr.BaseFee), picked, hashes, exclude)
 	if err != nil {
 		return nil, err
 	}
@@ -174,13 +174,14 @@ func (p *producer) build(r *consensus.RequestProposal, parentHash types.Hash, pa
 // not includable at its place (spec/state.md: a block holding it would be
 // invalid), and every later transaction of a sender once one of its own
 // was left out, since their nonces no longer follow. Proposers therefore
-// never build an invalid block, whatever the pool holds.
-func Fill(st *state.State, env exec.Env, picked []*types.Transaction, exclude map[types.Hash]bool) (*exec.Result, []types.Transaction, error) {
+// never build an invalid block, whatever the pool holds. hashes, when not
+// nil, holds each picked transaction's hash (the pool's); nil: Fill hashes.
+func Fill(st *state.State, env exec.Env, picked []*types.Transaction, hashes []types.Hash, exclude map[types.Hash]bool) (*exec.Result, []types.Transaction, error) {
 	n := min(len(picked), params.MaxBlockTransactions)
 	blk := exec.Begin(st, env, n)
 	txs := make([]types.Transaction, 0, n)
 	var skipped map[types.Address]bool
-	for _, tx := range picked {
+	for i, tx := range picked {
 		if blk.Len() == params.MaxBlockTransactions {
 			break
 		}
@@ -189,7 +190,13 @@ func Fill(st *state.State, env exec.Env, picked []*types.Transaction, exclude ma
 		}
 		// Pooled transactions were encoded on admission, so Hash cannot fail;
 		// if it did, Apply reports the transaction not includable.
-		th, herr := tx.Hash()
+		var th types.Hash
+		var herr error
+		if hashes != nil {
+			th = hashes[i]
+		} else {
+			th, herr = tx.Hash()
+		}
 		if herr == nil && exclude[th] {
 			continue
 		}

@@ -91,7 +91,7 @@ func TestConflictingProposalsReportedOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, txs, err := Fill(st, exec.Env{Height: hdr.Height, Proposer: leader, BaseFee: hdr.BaseFee}, nil, nil)
+		res, txs, err := Fill(st, exec.Env{Height: hdr.Height, Proposer: leader, BaseFee: hdr.BaseFee}, nil, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

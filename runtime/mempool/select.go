@@ -27,8 +27,18 @@ import (
 // admitted them in, and the accounts. It is not consensus: each proposer
 // orders its own pool.
 func (p *Pool) Select(baseFee, gasLimit uint64, maxTxs int) []*types.Transaction {
+	txs, _ := p.SelectExcluding(baseFee, gasLimit, maxTxs, nil)
+	return txs
+}
+
+// SelectExcluding is Select for a proposer building on uncommitted
+// ancestors: it passes over the transactions whose hashes are in exclude
+// (those the ancestors include) as if they had left the pool, so they take
+// neither block gas nor a place, and it returns each selected
+// transaction's hash beside it.
+func (p *Pool) SelectExcluding(baseFee, gasLimit uint64, maxTxs int, exclude map[types.Hash]bool) ([]*types.Transaction, []types.Hash) {
 	if maxTxs <= 0 {
-		return nil
+		return nil, nil
 	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
@@ -42,16 +52,21 @@ func (p *Pool) Select(baseFee, gasLimit uint64, maxTxs int) []*types.Transaction
 	heap.Init(&h)
 
 	out := make([]*types.Transaction, 0, min(maxTxs, len(p.all)))
+	hashes := make([]types.Hash, 0, cap(out))
 	gasLeft := gasLimit
 	for h.Len() > 0 && len(out) < maxTxs {
 		r := &h.runs[0]
 		e := r.s.txs[r.i]
-		if e.gas > gasLeft {
+		switch {
+		case exclude[e.hash]:
+		case e.gas > gasLeft:
 			heap.Pop(&h)
 			continue
+		default:
+			out = append(out, e.tx)
+			hashes = append(hashes, e.hash)
+			gasLeft -= e.gas
 		}
-		out = append(out, e.tx)
-		gasLeft -= e.gas
 		if r.i+1 < len(r.s.txs) {
 			if next := r.s.txs[r.i+1].tx; next.Nonce == e.tx.Nonce+1 && next.GasFeeCap >= baseFee {
 				r.i++
@@ -61,7 +76,7 @@ func (p *Pool) Select(baseFee, gasLimit uint64, maxTxs int) []*types.Transaction
 		}
 		heap.Pop(&h)
 	}
-	return out
+	return out, hashes
 }
 
 // run is a sender's position in Select.

@@ -249,3 +249,35 @@ func checkSelection(t *testing.T, st *memState, sel []*types.Transaction, base, 
 		t.Fatalf("%d gas over the limit %d", gas, gasLimit)
 	}
 }
+
+// SelectExcluding passes over the excluded transactions (a proposer's
+// uncommitted ancestors carry them) as if they were gone: they take no
+// block gas and no place, their senders' next nonces follow, and each
+// selected transaction comes with its own hash.
+func TestSelectExcluding(t *testing.T) {
+	st := newState()
+	ks := keys(t, st, 3)
+	p := New(Config{ChainID: testChainID}, st)
+	a0 := transferTx(t, ks[0], 0, tip(9, 100))
+	a1 := transferTx(t, ks[0], 1, tip(9, 100))
+	b0 := transferTx(t, ks[1], 0, tip(5, 100))
+	c0 := transferTx(t, ks[2], 0, tip(1, 100))
+	mustAdd(t, p, a0, a1, b0, c0)
+	hash := func(tx *types.Transaction) types.Hash {
+		h, err := tx.Hash()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	exclude := map[types.Hash]bool{hash(a0): true, hash(b0): true}
+	// Two 100-gas places: a0 and b0 would have taken both.
+	got, hashes := p.SelectExcluding(10, 200, 2, exclude)
+	wantSelection(t, got, a1, c0)
+	if len(hashes) != 2 || hashes[0] != hash(a1) || hashes[1] != hash(c0) {
+		t.Fatalf("hashes %x, want those of a1 and c0", hashes)
+	}
+	got, _ = p.SelectExcluding(10, 100, 10, exclude)
+	wantSelection(t, got, a1)
+	wantSelection(t, p.Select(10, 200, 10), a0, a1) // Select excludes nothing
+}

@@ -32,7 +32,7 @@ func (n *Node) commitLocal(picked []*types.Transaction) (*types.Block, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, txs, err := driver.Fill(st, exec.Env{Height: hdr.Height, Proposer: n.me, BaseFee: hdr.BaseFee, Validators: exec.ValidatorAddresses(n.genesis.Validators)}, picked, nil)
+	res, txs, err := driver.Fill(st, exec.Env{Height: hdr.Height, Proposer: n.me, BaseFee: hdr.BaseFee, Validators: exec.ValidatorAddresses(n.genesis.Validators)}, picked, nil, nil)
 	if err != nil {
 		return nil, err
 	}

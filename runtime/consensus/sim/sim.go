@@ -340,8 +340,8 @@ func (v countingVerifier) Verify(d types.SigningDomain, payload []byte, sig type
 // onePerBlock offers the producer one transaction per block.
 type onePerBlock struct{ *mempool.Pool }
 
-func (p onePerBlock) Select(baseFee, gas uint64, _ int) []*types.Transaction {
-	return p.Pool.Select(baseFee, gas, 1)
+func (p onePerBlock) SelectExcluding(baseFee, gas uint64, _ int, exclude map[types.Hash]bool) ([]*types.Transaction, []types.Hash) {
+	return p.Pool.SelectExcluding(baseFee, gas, 1, exclude)
 }
 
 // simClock is the simulated wall clock: tick t is simEpoch + t ticks.
