@@ -2,7 +2,6 @@ package index
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -52,27 +51,6 @@ type history struct {
 	entries int
 	blocks  int
 	through uint64 // the last block in the buffer, when blocks > 0
-}
-
-// historyHeight returns the height the stored chunks cover, and false when
-// none was flushed.
-func historyHeight(txn *badger.Txn) (uint64, bool, error) {
-	item, err := txn.Get(keyHistory)
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, err
-	}
-	var h uint64
-	err = item.Value(func(v []byte) error {
-		if len(v) != 8 {
-			return fmt.Errorf("index: history height is %d bytes", len(v))
-		}
-		h = binary.BigEndian.Uint64(v)
-		return nil
-	})
-	return h, true, err
 }
 
 // buffer adds block b's address entries. The caller holds ix.histMu.
@@ -129,23 +107,11 @@ func (ix *Index) flush() error {
 // indexed height, from src, and flushes them: after a restart (the buffer
 // died with the process) and after a flush a crash cut short.
 func (ix *Index) loadHistory(src BlockSource) error {
-	var hist, indexed uint64
-	var histOK, indexedOK bool
-	err := ix.db.View(func(txn *badger.Txn) error {
-		var err error
-		if hist, histOK, err = historyHeight(txn); err != nil {
-			return err
-		}
-		item, err := txn.Get(keyMeta)
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		indexedOK = true
-		return item.Value(func(v []byte) error { indexed = binary.BigEndian.Uint64(v); return nil })
-	})
+	hist, histOK, err := ix.storedHistoryHeight()
+	if err != nil {
+		return err
+	}
+	indexed, indexedOK, err := ix.Height()
 	if err != nil {
 		return err
 	}

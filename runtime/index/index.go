@@ -144,23 +144,37 @@ func (ix *Index) settle() {
 }
 
 // Height returns the last indexed height, and false when nothing is indexed.
-func (ix *Index) Height() (uint64, bool, error) {
-	var h uint64
-	var ok bool
+func (ix *Index) Height() (uint64, bool, error) { return ix.readHeight(keyMeta) }
+
+// readHeight reads a height stored under key, and false when key is absent.
+func (ix *Index) readHeight(key []byte) (uint64, bool, error) {
+	v, ok, err := ix.read(key)
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	if len(v) != 8 {
+		return 0, false, fmt.Errorf("index: %q holds %d bytes, not a height", key, len(v))
+	}
+	return binary.BigEndian.Uint64(v), true, nil
+}
+
+// read returns a copy of the value under key, and false when key is absent.
+func (ix *Index) read(key []byte) ([]byte, bool, error) {
+	var v []byte
+	found := false
 	err := ix.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(keyMeta)
+		item, err := txn.Get(key)
 		if errors.Is(err, badger.ErrKeyNotFound) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		return item.Value(func(v []byte) error {
-			h, ok = binary.BigEndian.Uint64(v), true
-			return nil
-		})
+		found = true
+		v, err = item.ValueCopy(nil)
+		return err
 	})
-	return h, ok, err
+	return v, found, err
 }
 
 func addrKey(a types.Address, h uint64, pos uint32) []byte {
@@ -237,13 +251,7 @@ func (ix *Index) Add(b *types.Block, receipts []types.Receipt) error {
 }
 
 // storedHistoryHeight returns the height the stored address history covers.
-func (ix *Index) storedHistoryHeight() (h uint64, ok bool, err error) {
-	err = ix.db.View(func(txn *badger.Txn) error {
-		h, ok, err = historyHeight(txn)
-		return err
-	})
-	return h, ok, err
-}
+func (ix *Index) storedHistoryHeight() (uint64, bool, error) { return ix.readHeight(keyHistory) }
 
 func nsKey(name string) []byte { return append([]byte{'n'}, name...) }
 
@@ -378,18 +386,8 @@ type Cursor struct {
 func (ix *Index) Username(name string) (types.Address, bool, error) {
 	ix.settle()
 	var a types.Address
-	found := false
-	err := ix.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(append([]byte{'u'}, name...))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		found = true
-		return item.Value(func(v []byte) error { copy(a[:], v); return nil })
-	})
+	v, found, err := ix.read(append([]byte{'u'}, name...))
+	copy(a[:], v)
 	return a, found, err
 }
 
@@ -444,26 +442,12 @@ func (ix *Index) Sync(src BlockSource, g *types.Genesis, head uint64) (int, erro
 // checkFormat drops an index written in an older format: Sync then rebuilds
 // it from blocks/.
 func (ix *Index) checkFormat() error {
-	var indexed, current bool
-	err := ix.db.View(func(txn *badger.Txn) error {
-		if _, err := txn.Get(keyMeta); err == nil {
-			indexed = true
-		} else if !errors.Is(err, badger.ErrKeyNotFound) {
-			return err
-		}
-		item, err := txn.Get(keyFormat)
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return item.Value(func(v []byte) error {
-			current = len(v) == 1 && v[0] == formatVersion
-			return nil
-		})
-	})
-	if err != nil || !indexed || current {
+	_, indexed, err := ix.Height()
+	if err != nil {
+		return err
+	}
+	v, _, err := ix.read(keyFormat)
+	if err != nil || !indexed || (len(v) == 1 && v[0] == formatVersion) {
 		return err
 	}
 	ix.histMu.Lock()
