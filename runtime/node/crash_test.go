@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/oramanetwork/orama-chain/generated/types"
 	oexec "github.com/oramanetwork/orama-chain/runtime/exec"
+	"github.com/oramanetwork/orama-chain/runtime/index"
 	"github.com/oramanetwork/orama-chain/runtime/smt"
 	"github.com/oramanetwork/orama-chain/runtime/state"
 	"github.com/oramanetwork/orama-chain/runtime/store"
@@ -189,5 +191,46 @@ func TestCrashRecovery(t *testing.T) {
 	if _, err := state.Open(smt.NewBadgerStore(st.State, nil), root); err != nil {
 		t.Fatalf("head state unreadable: %v", err)
 	}
+	checkIndexAfterCrashes(t, st, g, head.Height)
 	t.Logf("%d kills, head %d, %d blocks replayed", cycles, head.Height, head.Height)
+}
+
+// checkIndexAfterCrashes opens the index the kills left, as a restarting
+// node does (Sync), and checks it against the blocks: every transaction is
+// found where it is, and every sender's history (in chunks and in the buffer
+// its address history reloads, some flushes cut short by a kill) lists its
+// transactions exactly once, in order.
+func checkIndexAfterCrashes(t *testing.T, st *store.Store, g *types.Genesis, head uint64) {
+	t.Helper()
+	ix := index.New(st.Index)
+	if _, err := ix.Sync(st, g, head); err != nil {
+		t.Fatalf("index sync after the kills: %v", err)
+	}
+	want := map[types.Address][]index.Location{}
+	for h := uint64(1); h <= head; h++ {
+		b, err := st.Block(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := st.Receipts(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, tx := range b.Transactions {
+			loc := index.Location{Height: h, Position: uint32(i)}
+			if got, err := ix.Lookup(rs[i].TxHash); err != nil || got != loc {
+				t.Fatalf("index: transaction at %+v found at %+v, %v", loc, got, err)
+			}
+			want[tx.From] = append(want[tx.From], loc)
+			if tx.To != tx.From && !tx.To.IsZero() {
+				want[tx.To] = append(want[tx.To], loc)
+			}
+		}
+	}
+	for _, a := range g.Allocations {
+		_, got, err := ix.ByAddress(a.Address, 1<<30, false, nil)
+		if err != nil || !slices.Equal(got, want[a.Address]) {
+			t.Fatalf("index: history of %v: %d entries (%v), blocks hold %d", a.Address, len(got), err, len(want[a.Address]))
+		}
+	}
 }
