@@ -188,23 +188,23 @@ func Fill(st *state.State, env exec.Env, picked []*types.Transaction, hashes []t
 		if skipped[tx.From] {
 			continue
 		}
-		// Pooled transactions were encoded on admission, so Hash cannot fail;
-		// if it did, Apply reports the transaction not includable.
 		var th types.Hash
-		var herr error
+		var err error
 		if hashes != nil {
 			th = hashes[i]
 		} else {
-			th, herr = tx.Hash()
+			// Pooled transactions were encoded on admission, so Hash cannot
+			// fail; one that did would not be includable (Apply says so).
+			th, err = tx.Hash()
+			if err != nil {
+				err = exec.ErrNotIncludable
+			}
 		}
-		if herr == nil && exclude[th] {
+		if err == nil && exclude[th] {
 			continue
 		}
-		var err error
-		if herr == nil {
+		if err == nil {
 			_, err = blk.ApplyHashed(tx, th)
-		} else {
-			_, err = blk.Apply(tx)
 		}
 		if err != nil {
 			if errors.Is(err, exec.ErrNotIncludable) {

@@ -146,8 +146,8 @@ func (ix *Index) loadHistory(src BlockSource) error {
 // first (desc) or oldest first, starting after cursor when one is given.
 func (ix *Index) ByAddress(addr types.Address, limit int, desc bool, after *Cursor) ([]types.Hash, []Location, error) {
 	ix.settle()
-	ix.histMu.Lock()
-	defer ix.histMu.Unlock()
+	ix.histMu.RLock()
+	defer ix.histMu.RUnlock()
 	var hashes []types.Hash
 	var locs []Location
 	var cur *Location

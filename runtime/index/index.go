@@ -70,9 +70,9 @@ type Index struct {
 	stopped chan struct{}
 	started bool
 
-	histMu     sync.Mutex // guards hist and histLoaded; held by address reads
-	hist       history    // address entries not yet flushed (history.go)
-	histLoaded bool       // hist holds every block above the stored history
+	histMu     sync.RWMutex // guards hist and histLoaded; read-held by address reads
+	hist       history      // address entries not yet flushed (history.go)
+	histLoaded bool         // hist holds every block above the stored history
 }
 
 type job struct {

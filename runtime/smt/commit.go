@@ -104,13 +104,10 @@ func (c *committer) write(root ref) error {
 	t := c.t
 	batch := t.store.NewBatch()
 	err := func() error {
-		// One buffer for all pages, sized exactly; the batch owns it until
-		// written.
-		size := 0
-		for i := range c.pages {
-			size += pageSize(c.version, &c.pages[i])
-		}
-		buf := make([]byte, 0, size)
+		// One buffer for all pages (each batch entry a capped slice of it,
+		// so growing it leaves them intact); the batch owns it until
+		// written. Pages holding inline leaves run to several hundred bytes.
+		buf := make([]byte, 0, 512*len(c.pages))
 		for i := range c.pages {
 			start := len(buf)
 			var err error

@@ -189,39 +189,6 @@ func appendBody(b []byte, n *ref, e int) ([]byte, error) {
 	return b, nil
 }
 
-// pageSize returns len(appendPage(nil, version, n)).
-func pageSize(version uint64, n *ref) int {
-	var v [binary.MaxVarintLen64]byte
-	return 1 + binary.PutUvarint(v[:], version) + bodySize(n, 0)
-}
-
-// bodySize returns the length of appendBody's output for n at offset e; an
-// internal node not in memory (an error there) counts nothing.
-func bodySize(n *ref, e int) int {
-	if n.node == nil {
-		return 0
-	}
-	size := 1
-	for i := range n.node.child {
-		c := &n.node.child[i]
-		switch c.kind {
-		case kindLeaf:
-			size += 2 * HashSize
-			if c.value != nil {
-				var v [binary.MaxVarintLen64]byte
-				size += binary.PutUvarint(v[:], uint64(len(c.value))) + len(c.value)
-			}
-		case kindInternal:
-			if e+1 == pageLevels {
-				size += HashSize
-			} else {
-				size += bodySize(c, e+1)
-			}
-		}
-	}
-	return size
-}
-
 // childCode is the code of c in its parent's page body.
 func childCode(c *ref) byte {
 	if c.kind == kindLeaf && c.value != nil {

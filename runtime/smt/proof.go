@@ -39,10 +39,8 @@ func (t *Tree) Prove(key []byte) (Proof, error) {
 	if err != nil {
 		return Proof{}, err
 	}
-	if n.kind == kindLeaf && n.path != path && n.value != nil {
-		p.Leaf = &ProofLeaf{Path: n.path, ValueHash: n.valueHash}
-	} else if n.kind == kindLeaf && n.path != path {
-		leaf, err := t.loadLeaf(&n.hash)
+	if n.kind == kindLeaf && n.path != path {
+		leaf, err := t.leafAt(&n)
 		if err != nil {
 			return Proof{}, err
 		}

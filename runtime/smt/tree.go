@@ -118,10 +118,7 @@ func (t *Tree) Get(key []byte) ([]byte, error) {
 	if n.kind != kindLeaf || n.path != path {
 		return nil, ErrNotFound
 	}
-	if n.value != nil {
-		return bytes.Clone(n.value), nil
-	}
-	leaf, err := t.loadLeaf(&n.hash)
+	leaf, err := t.leafAt(&n)
 	if err != nil {
 		return nil, err
 	}
@@ -220,6 +217,15 @@ func (t *Tree) load(h *[HashSize]byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: empty node %x", ErrCorruptNode, *h)
 	}
 	return b, nil
+}
+
+// leafAt returns the leaf n refers to: from n itself when it is inline,
+// else read from its own entry.
+func (t *Tree) leafAt(n *ref) (leafNode, error) {
+	if n.value != nil {
+		return leafNode{path: n.path, valueHash: n.valueHash, value: n.value}, nil
+	}
+	return t.loadLeaf(&n.hash)
 }
 
 func (t *Tree) loadLeaf(h *[HashSize]byte) (leafNode, error) {
