@@ -37,6 +37,7 @@ generate:
 	$(GO) run ./gen/cmd/oramachain -cases spec/cases/chain -out conformance/vectors-chain
 	$(GO) run ./gen/cmd/oramahost -spec spec $(call HOSTGEN_OUT,)
 	$(GO) run ./gen/cmd/oramaabi -spec spec -cases spec/cases/abi -out conformance/vectors-abi
+	$(GO) run ./gen/cmd/oramans -cases spec/cases/ns -out conformance/vectors-ns
 	$(GO) tool oapi-codegen -config gen/openapi/oapi-codegen.yaml generated/api/openapi.yaml
 	$(MAKE) --no-print-directory $(TS_DEPS)
 	cd clients/ts && npm run generate
@@ -49,12 +50,14 @@ check-generated:
 	$(GO) run ./gen/cmd/oramachain -cases spec/cases/chain -out $$tmp/vectors-chain && \
 	$(GO) run ./gen/cmd/oramahost -spec spec $(call HOSTGEN_OUT,$$tmp/) && \
 	$(GO) run ./gen/cmd/oramaabi -spec spec -cases spec/cases/abi -out $$tmp/vectors-abi && \
+	$(GO) run ./gen/cmd/oramans -cases spec/cases/ns -out $$tmp/vectors-ns && \
 	mkdir -p $$tmp/generated/api && printf "module tmp\ngo 1.26\n" > $$tmp/go.mod && oapi=$$($(GO) tool -n oapi-codegen) && \
 	(cd $$tmp && $$oapi -config $(CURDIR)/gen/openapi/oapi-codegen.yaml generated/api/openapi.yaml) && \
 	diff -r generated $$tmp/generated && diff -r conformance/vectors $$tmp/vectors && \
 	diff -r -x README.md conformance/vectors-state $$tmp/vectors-state && \
 	diff -r -x README.md conformance/vectors-chain $$tmp/vectors-chain && \
 	diff -r -x README.md conformance/vectors-abi $$tmp/vectors-abi && \
+	diff -r -x README.md conformance/vectors-ns $$tmp/vectors-ns && \
 	diff docs/contracts/host-functions.md $$tmp/docs/contracts/host-functions.md && \
 	diff sdk/as/assembly/generated/host.ts $$tmp/sdk/as/assembly/generated/host.ts && \
 	diff sdk/go/consts.go $$tmp/sdk/go/consts.go && diff sdk/go/host_wasip1.go $$tmp/sdk/go/host_wasip1.go || \

@@ -892,14 +892,26 @@ func (db *SQLite) images(table string, ids []int64) ([]RowImage, error) {
 	}
 	out := make([]RowImage, 0, len(ids))
 	err = db.asHost(func() error {
-		// SELECT * lists every column but hidden ones, in table_xinfo order.
-		stmt, err := db.prepareHost("SELECT * FROM main." + quoteName(table) + " WHERE " + rid + " = ?1")
+		// The stored columns by name, in table_xinfo order: the text
+		// changes with the columns, so a statement cached before an ALTER
+		// TABLE is never reused after it (SELECT * is expanded when a
+		// statement is prepared, and its column count stays the old one).
+		var cols []string
+		for i, n := range names {
+			if stored[i] {
+				cols = append(cols, quoteName(n))
+			}
+		}
+		if len(cols) == 0 {
+			return fmt.Errorf("host: sqlite: table %s has no stored column", table)
+		}
+		stmt, err := db.prepareHost("SELECT " + strings.Join(cols, ", ") + " FROM main." + quoteName(table) + " WHERE " + rid + " = ?1")
 		if err != nil {
 			return fmt.Errorf("host: sqlite: %w", err)
 		}
 		defer db.release(stmt)
-		if stmt.ColumnCount() != len(names) {
-			return fmt.Errorf("host: sqlite: table %s: %d columns, table_xinfo lists %d", table, stmt.ColumnCount(), len(names))
+		if stmt.ColumnCount() != len(cols) {
+			return fmt.Errorf("host: sqlite: table %s: %d columns, table_xinfo lists %d stored", table, stmt.ColumnCount(), len(cols))
 		}
 		for _, id := range ids {
 			img := RowImage{Table: table, RowID: id}
@@ -913,10 +925,8 @@ func (db *SQLite) images(table string, ids []int64) ([]RowImage, error) {
 			}
 			if row {
 				img.Present = true
-				for i := range names {
-					if stored[i] {
-						img.Values = append(img.Values, column(stmt, i))
-					}
+				for i := range cols {
+					img.Values = append(img.Values, column(stmt, i))
 				}
 			}
 			out = append(out, img)

@@ -1,9 +1,12 @@
 package ns
 
 import (
+	"context"
 	"errors"
 	"sync/atomic"
 	"testing"
+
+	"github.com/oramanetwork/orama-chain/generated/types"
 )
 
 func TestRunAll(t *testing.T) {
@@ -32,6 +35,34 @@ func TestRunAll(t *testing.T) {
 		}
 	}
 	if err := runAll(nil, true); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAlterAfterRowImages: a table whose rows were read for the SQL tree
+// (an insert) is altered (ADD COLUMN) and written again. The host's cached
+// statement that read its rows must not be reused with the old column
+// count (that failed the ALTER's entry as a host failure): every entry
+// commits, and the log replays to the same root.
+func TestAlterAfterRowImages(t *testing.T) {
+	n := newTestNS(t, types.NamespaceTierTier1)
+	alice := mustKey(t, 1)
+	probe := n.deploy(t, alice, module(t, "sqlprobe"), "")
+	for _, sql := range []string{
+		"CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT)",
+		"INSERT INTO kv VALUES (1, 'one')",
+		"ALTER TABLE kv ADD COLUMN extra INTEGER DEFAULT 7",
+		"INSERT INTO kv (k, v) VALUES (2, 'two')",
+		"ALTER TABLE kv DROP COLUMN v",
+		"UPDATE kv SET extra = 8 WHERE k = 1",
+	} {
+		r := n.submit(t, alice, &types.NsCall{Contract: probe, Function: "exec_input", Input: []byte(sql), GasLimit: 10_000_000}, nil)
+		if r.Entry.Outcome.Status != types.NsStatusOk || r.Entry.Outcome.Results[0] != 0 {
+			t.Fatalf("%s: %s %q %v", sql, r.Entry.Outcome.Status, r.Entry.Outcome.Trap, r.Entry.Outcome.Results)
+		}
+	}
+	cfg := VerifyConfig{Meta: n.meta, ChainID: testChainID, Authority: n.authority.Address(), VM: testVM(t)}
+	if _, err := Verify(context.Background(), cfg, &SliceSource{Entries: n.entries(t)}); err != nil {
 		t.Fatal(err)
 	}
 }
