@@ -253,10 +253,7 @@ func runABICase(t *testing.T, v *vm.VM, c abiCase) {
 	}
 	res, err := v.Call(ctx, code, "run", vm.CallOptions{Gas: 100_000_000, Imports: call.Imports, Tx: call})
 	if c.Expect.Trap != nil {
-		got := hostabi.TrapReason(err)
-		// vm.Return reports an allocator that returns 0 or a block outside
-		// memory as a plain trap (README: "alloc_failed").
-		if got != *c.Expect.Trap && !(*c.Expect.Trap == "alloc_failed" && got == "trap") {
+		if got := hostabi.TrapReason(err); got != *c.Expect.Trap {
 			t.Fatalf("trap %q (%v), want %s", got, err, *c.Expect.Trap)
 		}
 	} else {

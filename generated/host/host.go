@@ -47,8 +47,8 @@ const (
 	// StatusInvalidAmount: A transfer of zero.
 	StatusInvalidAmount Status = 3
 	// StatusSQLError: SQLite refused or failed the statement: a syntax error, an
-	// unknown table or column, a datatype mismatch, the wrong number of
-	// parameters, or more than one statement.
+	// unknown table or column, a datatype mismatch, a string or blob longer than
+	// MaxResultBytes, the wrong number of parameters, or more than one statement.
 	StatusSQLError Status = 4
 	// StatusSQLConstraint: A constraint failed: UNIQUE, PRIMARY KEY, NOT NULL,
 	// CHECK or FOREIGN KEY.
@@ -60,7 +60,8 @@ const (
 	// non-deterministic function, PRAGMA, ATTACH or DETACH, transaction control
 	// (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE), a virtual table, a table
 	// named _orama_* or sqlite_*, a schema other than main, VACUUM, REINDEX or
-	// ANALYZE, or a table WITHOUT ROWID.
+	// ANALYZE, a table WITHOUT ROWID, or a row given the rowid 2^63-1 (the
+	// statement changes nothing).
 	StatusSQLDenied Status = 7
 	// StatusResultTooLarge: The result would exceed MaxResultBytes; ask for fewer
 	// rows.
@@ -104,8 +105,9 @@ var (
 	// ErrInvalidAmount gives invalid_amount: A transfer of zero.
 	ErrInvalidAmount = errors.New("host: invalid_amount")
 	// ErrSQLError gives sql_error: SQLite refused or failed the statement: a
-	// syntax error, an unknown table or column, a datatype mismatch, the wrong
-	// number of parameters, or more than one statement.
+	// syntax error, an unknown table or column, a datatype mismatch, a string or
+	// blob longer than MaxResultBytes, the wrong number of parameters, or more
+	// than one statement.
 	ErrSQLError = errors.New("host: sql_error")
 	// ErrSQLConstraint gives sql_constraint: A constraint failed: UNIQUE, PRIMARY
 	// KEY, NOT NULL, CHECK or FOREIGN KEY.
@@ -117,7 +119,8 @@ var (
 	// non-deterministic function, PRAGMA, ATTACH or DETACH, transaction control
 	// (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE), a virtual table, a table
 	// named _orama_* or sqlite_*, a schema other than main, VACUUM, REINDEX or
-	// ANALYZE, or a table WITHOUT ROWID.
+	// ANALYZE, a table WITHOUT ROWID, or a row given the rowid 2^63-1 (the
+	// statement changes nothing).
 	ErrSQLDenied = errors.New("host: sql_denied")
 	// ErrResultTooLarge gives result_too_large: The result would exceed
 	// MaxResultBytes; ask for fewer rows.
@@ -162,7 +165,7 @@ var (
 	ErrMalformedInput = errors.New("malformed input")
 	// ErrAllocFailed: The module does not export orama_alloc, or it returned 0 or
 	// a block outside memory.
-	ErrAllocFailed = errors.New("alloc failed")
+	ErrAllocFailed = vm.ErrAllocFailed
 	// ErrLimitExceeded: A per-call limit is spent: MaxEventsPerReceipt events,
 	// MaxLogsPerCall log lines.
 	ErrLimitExceeded = errors.New("limit exceeded")

@@ -517,16 +517,17 @@ const NsSupplySchema = {
     btc_out: 'u64',
   },
 };
-// CacheValue (spec/namespaces.yaml): A cache entry's value; expires is a
-// block timestamp in ms (0 = never).
+// CacheValue (spec/namespaces.yaml): A cache entry's value; expires is
+// chain_timestamp + ttl_seconds (Unix seconds), 0 = never.
 const CacheValueSchema = {
   struct: {
     expires: 'u64',
     value: { array: { type: 'u8' } },
   },
 };
-// SchemaRow (spec/namespaces.yaml): A row of sqlite_schema, the value of a
-// SQL-tree schema leaf.
+// SchemaRow (spec/namespaces.yaml): A row of sqlite_schema whose lowercased
+// name starts with neither sqlite_ nor _orama_: the value of a SQL-tree
+// schema leaf keyed by that name.
 const SchemaRowSchema = {
   struct: {
     type: 'string',
@@ -538,9 +539,10 @@ const SchemaRowSchema = {
 // set is.
 const SQLWriteKindSchema = 'u8';
 // RowImage (spec/namespaces.yaml): A row after a group of statements: rowid
-// is the i64 as two's complement; values is the Borsh vec<SQLValue>
-// (contracts.md Encodings) of its non-generated columns in PRAGMA table_xinfo
-// order, empty when present is false (deleted).
+// is the i64 as two's complement; values is bytes whose content is the Borsh
+// vec<SQLValue> (contracts.md Encodings) of its non-generated columns in
+// PRAGMA table_xinfo order (namespaces.md 5.2), empty when present is false
+// (deleted). That content is the SQL-tree row leaf's value.
 const RowImageSchema = {
   struct: {
     table: 'string',
@@ -588,10 +590,11 @@ const NsAccountWriteSchema = {
     account: NsAccountSchema,
   },
 };
-// WriteSet (spec/namespaces.yaml): Everything an entry changed, in a
-// canonical order: sql in execution order; state by (contract, key); cache by
-// key; blobs by CID; accounts by address. Followers of a Tier 0 namespace
-// apply it; Tier 1 ones must reproduce it byte for byte.
+// WriteSet (spec/namespaces.yaml): Everything an entry wrote (namespaces.md
+// 5.3: which writes are recorded), in a canonical order: sql in execution
+// order; state by the bytes contract || key; cache by key bytes; blobs by
+// binary CID bytes; accounts by address bytes. Followers of a Tier 0
+// namespace apply it; Tier 1 ones must reproduce it byte for byte.
 const WriteSetSchema = {
   struct: {
     sql: { array: { type: SQLWriteSchema } },
@@ -602,8 +605,10 @@ const WriteSetSchema = {
     supply: { option: NsSupplySchema },
   },
 };
-// NsStatus (spec/namespaces.yaml): The outcome of an executed request.
-// Failures use the signer's nonce and change nothing else.
+// NsStatus (spec/namespaces.yaml): The outcome of an executed request. A
+// failure still uses the signer's nonce (its account is written) and the
+// entry still deletes the expired cache entries (namespaces.md 4); the
+// request itself changes nothing.
 const NsStatusSchema = 'u8';
 // Event (spec/transactions.yaml): A typed record emitted by execution,
 // indexed for queries.
@@ -1812,6 +1817,7 @@ export const params = Object.freeze({
   MaxNamespaceCallGas: 1000000000n,
   MaxTxLogEntryBytes: 8388608,
   MaxNamespaceBatchEntries: 256,
+  MaxExpiredCachePerEntry: 1024,
   MaxProposalTitleBytes: 128,
   MaxProposalDescriptionBytes: 8192,
   MaxProposalActionBytes: 4096,
@@ -1912,6 +1918,7 @@ export const paramTypes = Object.freeze({
   MaxNamespaceCallGas: 'u64',
   MaxTxLogEntryBytes: 'size',
   MaxNamespaceBatchEntries: 'size',
+  MaxExpiredCachePerEntry: 'size',
   MaxProposalTitleBytes: 'size',
   MaxProposalDescriptionBytes: 'size',
   MaxProposalActionBytes: 'size',

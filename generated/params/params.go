@@ -256,6 +256,11 @@ const (
 	// batch.
 	MaxNamespaceBatchEntries = 256
 
+	// MaxExpiredCachePerEntry: Most expired cache entries deleted before one TxLog
+	// entry, the earliest by (expires, key); the rest read as absent until a later
+	// entry deletes them.
+	MaxExpiredCachePerEntry = 1024
+
 	// MaxProposalTitleBytes: Longest proposal title.
 	MaxProposalTitleBytes = 128
 
@@ -486,6 +491,8 @@ func Lookup(name string) (string, bool) {
 		return strconv.Itoa(MaxTxLogEntryBytes), true
 	case "MaxNamespaceBatchEntries":
 		return strconv.Itoa(MaxNamespaceBatchEntries), true
+	case "MaxExpiredCachePerEntry":
+		return strconv.Itoa(MaxExpiredCachePerEntry), true
 	case "MaxProposalTitleBytes":
 		return strconv.Itoa(MaxProposalTitleBytes), true
 	case "MaxProposalDescriptionBytes":

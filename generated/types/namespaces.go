@@ -880,7 +880,8 @@ type NsCall struct {
 	Contract Address `json:"contract"`
 	// Function: The export; never one starting with __orama_.
 	Function string `json:"function"`
-	// Args: The export's wasm parameters, in order (i32 ones fit 32 bits).
+	// Args: The export's wasm parameters, in order; an i32 or f32 one above 2^32-1
+	// is bad_args at execution.
 	Args U64s `json:"args"`
 	// Input: ctx.input.
 	Input Bytes `json:"input"`
@@ -1221,10 +1222,12 @@ func (x *NsSupply) DecodeBorsh(r *borsh.Reader) {
 	x.BTCOut = r.U64("NsSupply.btc_out")
 }
 
-// CacheValue: A cache entry's value; expires is a block timestamp in ms (0 =
-// never).
+// CacheValue: A cache entry's value; expires is chain_timestamp + ttl_seconds
+// (Unix seconds), 0 = never.
 type CacheValue struct {
-	// Expires: Deleted before the first entry whose chain_timestamp >= expires.
+	// Expires: Live while chain_timestamp < expires; from the first entry whose
+	// chain_timestamp >= expires it reads as absent and is deleted before an entry
+	// (at most MaxExpiredCachePerEntry per entry, earliest (expires, key) first).
 	Expires uint64 `json:"expires,string"`
 	// Value: The value.
 	Value Bytes `json:"value"`
@@ -1266,13 +1269,15 @@ func (x *CacheValue) DecodeBorsh(r *borsh.Reader) {
 	x.Value = r.Bytes(65536, "CacheValue.value")
 }
 
-// SchemaRow: A row of sqlite_schema, the value of a SQL-tree schema leaf.
+// SchemaRow: A row of sqlite_schema whose lowercased name starts with neither
+// sqlite_ nor _orama_: the value of a SQL-tree schema leaf keyed by that name.
 type SchemaRow struct {
-	// Type: table, index, view or trigger.
+	// Type: table, index, view or trigger, as stored.
 	Type string `json:"type"`
-	// TblName: The table it belongs to.
+	// TblName: The table it belongs to, ASCII-lowercased.
 	TblName string `json:"tbl_name"`
-	// Sql: Its CREATE statement; "" for an automatic index.
+	// Sql: Its CREATE statement as SQLite stores it (automatic indexes, whose sql
+	// is NULL, have no leaf).
 	Sql string `json:"sql"`
 }
 
@@ -1407,9 +1412,10 @@ func (v *SQLWriteKind) DecodeBorsh(r *borsh.Reader) {
 }
 
 // RowImage: A row after a group of statements: rowid is the i64 as two's
-// complement; values is the Borsh vec<SQLValue> (contracts.md Encodings) of
-// its non-generated columns in PRAGMA table_xinfo order, empty when present is
-// false (deleted).
+// complement; values is bytes whose content is the Borsh vec<SQLValue>
+// (contracts.md Encodings) of its non-generated columns in PRAGMA table_xinfo
+// order (namespaces.md 5.2), empty when present is false (deleted). That
+// content is the SQL-tree row leaf's value.
 type RowImage struct {
 	// Table: The table, ASCII-lowercased.
 	Table string `json:"table"`
@@ -1468,9 +1474,10 @@ func (x *RowImage) DecodeBorsh(r *borsh.Reader) {
 type SQLWrite struct {
 	// Kind: Rows or DDL.
 	Kind SQLWriteKind `json:"kind"`
-	// Rows: Rows: touched rows in (table, rowid) order.
+	// Rows: Rows: touched rows in (table name bytes, rowid as i64) order.
 	Rows []RowImage `json:"rows"`
-	// Ddl: DDL: the statement.
+	// Ddl: DDL: sqlite3_sql() of the statement, white space trimmed (namespaces.md
+	// 5.2).
 	Ddl string `json:"ddl"`
 }
 
@@ -1541,7 +1548,8 @@ type StateWrite struct {
 	Contract Address `json:"contract"`
 	// Key: The key.
 	Key Bytes `json:"key"`
-	// Present: False: deleted (value empty).
+	// Present: False: deleted (value empty); a delete of an absent key is not
+	// recorded.
 	Present bool `json:"present"`
 	// Value: The new value.
 	Value Bytes `json:"value"`
@@ -1594,7 +1602,8 @@ func (x *StateWrite) DecodeBorsh(r *borsh.Reader) {
 type CacheWrite struct {
 	// Key: The key.
 	Key Bytes `json:"key"`
-	// Value: The new entry; absent: deleted.
+	// Value: The new entry; absent: deleted (also a cache.delete of an absent or
+	// expired key, and an expired entry deleted before the entry).
 	Value *CacheValue `json:"value"`
 }
 
@@ -1732,10 +1741,11 @@ func (x *NsAccountWrite) DecodeBorsh(r *borsh.Reader) {
 	x.Account.DecodeBorsh(r)
 }
 
-// WriteSet: Everything an entry changed, in a canonical order: sql in
-// execution order; state by (contract, key); cache by key; blobs by CID;
-// accounts by address. Followers of a Tier 0 namespace apply it; Tier 1 ones
-// must reproduce it byte for byte.
+// WriteSet: Everything an entry wrote (namespaces.md 5.3: which writes are
+// recorded), in a canonical order: sql in execution order; state by the bytes
+// contract || key; cache by key bytes; blobs by binary CID bytes; accounts by
+// address bytes. Followers of a Tier 0 namespace apply it; Tier 1 ones must
+// reproduce it byte for byte.
 type WriteSet struct {
 	// Sql: SQL groups.
 	Sql []SQLWrite `json:"sql"`
@@ -1890,18 +1900,21 @@ func (x *WriteSet) DecodeBorsh(r *borsh.Reader) {
 	}
 }
 
-// NsStatus: The outcome of an executed request. Failures use the signer's
-// nonce and change nothing else.
+// NsStatus: The outcome of an executed request. A failure still uses the
+// signer's nonce (its account is written) and the entry still deletes the
+// expired cache entries (namespaces.md 4); the request itself changes nothing.
 type NsStatus uint8
 
 const (
 	// NsStatusOk: Done.
 	NsStatusOk NsStatus = 0
-	// NsStatusTrap: The contract trapped (trap names it).
+	// NsStatusTrap: The contract trapped (trap names why), or the entry would
+	// exceed a limit of its encoding (trap limit_exceeded).
 	NsStatusTrap NsStatus = 1
 	// NsStatusOutOfGas: Gas ran out.
 	NsStatusOutOfGas NsStatus = 2
-	// NsStatusInvalidModule: vm.Deploy refused the module (trap names why).
+	// NsStatusInvalidModule: vm.Deploy refused the module (trap: malformed, limit,
+	// feature, reserved or import).
 	NsStatusInvalidModule NsStatus = 3
 	// NsStatusInsufficientValue: The signer cannot pay a Call's orama_value or
 	// btc_value.
@@ -1910,12 +1923,14 @@ const (
 	NsStatusInsufficientBalance NsStatus = 5
 	// NsStatusUnknownContract: No contract at that address.
 	NsStatusUnknownContract NsStatus = 6
-	// NsStatusUnknownFunction: No such export, or one taking other parameters or
-	// returning more than one value.
+	// NsStatusUnknownFunction: No such callable export (missing, reserved, or
+	// returning more than one value).
 	NsStatusUnknownFunction NsStatus = 7
-	// NsStatusBadArgs: args do not fit the export's parameters.
+	// NsStatusBadArgs: args do not fit the export's parameters: count, or an
+	// i32/f32 value above 2^32-1.
 	NsStatusBadArgs NsStatus = 8
-	// NsStatusOverflow: A Deposit would overflow a balance or the supply.
+	// NsStatusOverflow: A Deposit would overflow a balance or the supply, or a
+	// Call's value the contract's balance.
 	NsStatusOverflow NsStatus = 9
 	// NsStatusDuplicateDeposit: A Deposit's source was already credited.
 	NsStatusDuplicateDeposit NsStatus = 10
@@ -2037,11 +2052,16 @@ func (v *NsStatus) DecodeBorsh(r *borsh.Reader) {
 type NsOutcome struct {
 	// Status: Ok or the failure.
 	Status NsStatus `json:"status"`
-	// Trap: A trap's or refusal's message; "" on success.
+	// Trap: A stable name (namespaces.md 4), never an engine's message: "" for Ok;
+	// Trap: out_of_bounds, too_long, malformed_input, alloc_failed,
+	// limit_exceeded, stack_overflow or trap; OutOfGas: out_of_gas; InvalidModule:
+	// malformed, limit, feature, reserved or import; "" for every other status.
 	Trap string `json:"trap"`
-	// GasUsed: Gas used by deploy, init and call.
+	// GasUsed: Gas used by deploy, init and call (namespaces.md 4): 0 for Deposit,
+	// Withdraw and a Call refused before the VM ran or by its checks.
 	GasUsed uint64 `json:"gas_used,string"`
-	// Results: The export's result (i32 zero-extended), if any.
+	// Results: The export's result (i32 and f32 zero-extended), if any; a Deploy's
+	// init's. Empty unless Ok.
 	Results U64s `json:"results"`
 	// Contract: A successful Deploy's contract address.
 	Contract *Address `json:"contract"`
@@ -2154,8 +2174,8 @@ type TxLogEntry struct {
 	// ChainHeight: The executor's latest final global height: ctx.block_height;
 	// non-decreasing.
 	ChainHeight uint64 `json:"chain_height,string"`
-	// ChainTimestamp: That block's timestamp (ms): ctx.block_timestamp and the
-	// cache's clock; non-decreasing.
+	// ChainTimestamp: That block header's timestamp, Unix seconds (blocks.yaml):
+	// ctx.block_timestamp and the cache's clock; non-decreasing.
 	ChainTimestamp uint64 `json:"chain_timestamp,string"`
 	// Submission: The request, with a Deploy's module.
 	Submission NamespaceSubmission `json:"submission"`

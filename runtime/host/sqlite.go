@@ -59,6 +59,7 @@ type SQLite struct {
 
 	// Change tracking (namespaces.md 5.2).
 	tracking bool            // a contract statement is running
+	maxRowid bool            // the running statement wrote rowid math.MaxInt64
 	changed  uint64          // preupdate events of the running statement
 	stmtRows []rowKey        // rows the running statement touched
 	touched  map[rowKey]bool // rows touched since the last flush
@@ -390,6 +391,9 @@ func (db *SQLite) preUpdate(op sqlite.Action, schema, table string, oldRowid, ne
 		return
 	}
 	db.changed++
+	if op != sqlite.ActionDelete && newRowid == math.MaxInt64 {
+		db.maxRowid = true
+	}
 	t := lowerASCII(table)
 	db.stmtRows = append(db.stmtRows, rowKey{t, oldRowid})
 	if newRowid != oldRowid {
@@ -428,6 +432,23 @@ func (db *SQLite) Exec(sql string) error {
 	db.noteRollback(sql)
 	return db.asHost(func() error {
 		if err := db.conn.Exec(sql); err != nil {
+			return fmt.Errorf("host: sqlite: %w", err)
+		}
+		return nil
+	})
+}
+
+// execCached runs a statement without parameters as the host from the
+// statement cache, leaving the connection's last insert rowid and change
+// counts as they were (a contract's later last_insert_rowid() reads its own).
+func (db *SQLite) execCached(sql string) error {
+	return db.asHost(func() error {
+		stmt, err := db.prepareHost(sql)
+		if err != nil {
+			return fmt.Errorf("host: sqlite: %w", err)
+		}
+		defer db.release(stmt)
+		if err := db.step(stmt); err != nil {
 			return fmt.Errorf("host: sqlite: %w", err)
 		}
 		return nil
@@ -629,6 +650,10 @@ func (db *SQLite) sqlError(err error) error {
 		return fmt.Errorf("%w: %s: %w", hostabi.ErrSQLDenied, db.auth.denied, err)
 	}
 	switch {
+	case errors.Is(err, sqlite.ErrError) && strings.Contains(err.Error(), "cannot VACUUM"):
+		// VACUUM is denied; inside a transaction (every namespace call runs
+		// in one) SQLite refuses it before the authorizer could.
+		return fmt.Errorf("%w: VACUUM: %w", hostabi.ErrSQLDenied, err)
 	case errors.Is(err, sqlite.ErrConstraint):
 		return fmt.Errorf("%w: %w", hostabi.ErrSQLConstraint, err)
 	case errors.Is(err, sqlite.ErrReadOnly):
@@ -681,23 +706,35 @@ func (db *SQLite) Execute(ctx context.Context, query string, params []abi.Value)
 		if hostTables, err = db.hostTables(); err != nil {
 			return hostabi.ExecOutcome{}, err
 		}
-		if err := db.Exec("SAVEPOINT _orama_stmt"); err != nil {
+	}
+	// Every statement of a contract runs in a savepoint of its own, so one
+	// that breaks a rule found only while it runs (the schema checks, the
+	// reserved rowid) is undone whole.
+	sp := checked || !db.queryConn
+	if sp {
+		if err := db.execCached("SAVEPOINT _orama_stmt"); err != nil {
 			return hostabi.ExecOutcome{}, err
 		}
 	}
 	undo := func() {
-		if checked {
+		if sp {
 			db.Exec("ROLLBACK TO _orama_stmt; RELEASE _orama_stmt")
 		}
 	}
 	total := db.conn.TotalChanges()
 	db.conn.SetLastInsertRowID(0)
-	db.tracking, db.changed, db.stmtRows = !db.queryConn, 0, db.stmtRows[:0]
+	db.tracking, db.changed, db.stmtRows, db.maxRowid = !db.queryConn, 0, db.stmtRows[:0], false
 	err = db.step(stmt)
 	db.tracking = false
 	if err != nil {
 		undo()
 		return hostabi.ExecOutcome{}, db.sqlError(err)
+	}
+	if db.maxRowid {
+		// With a row at the largest rowid, SQLite picks the rowids of later
+		// inserts at random: nodes would diverge (namespaces.md 5.2).
+		undo()
+		return hostabi.ExecOutcome{}, fmt.Errorf("%w: rowid %d is reserved", hostabi.ErrSQLDenied, int64(math.MaxInt64))
 	}
 	var out hostabi.ExecOutcome
 	// Changes is the last INSERT, UPDATE or DELETE's, even when this
@@ -712,7 +749,9 @@ func (db *SQLite) Execute(ctx context.Context, query string, params []abi.Value)
 			undo()
 			return hostabi.ExecOutcome{}, err
 		}
-		if err := db.Exec("RELEASE _orama_stmt"); err != nil {
+	}
+	if sp {
+		if err := db.execCached("RELEASE _orama_stmt"); err != nil {
 			return hostabi.ExecOutcome{}, err
 		}
 	}

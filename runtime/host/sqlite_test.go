@@ -537,3 +537,49 @@ func TestSQLiteStatementCache(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReservedRowid: no row of a contract table gets the largest rowid,
+// with which SQLite would choose later rowids at random (nodes diverging):
+// the statement that would give it fails with sql_denied and is undone
+// whole, inside a transaction too; the one before it still works.
+func TestReservedRowid(t *testing.T) {
+	for _, inTx := range []bool{false, true} {
+		db := newDB(t)
+		if err := db.Exec(`CREATE TABLE r(id INTEGER PRIMARY KEY, v); CREATE TABLE p(v)`); err != nil {
+			t.Fatal(err)
+		}
+		if inTx {
+			if err := db.Exec("BEGIN"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctx := context.Background()
+		for _, c := range []struct {
+			q    string
+			want error
+		}{
+			{"INSERT INTO r VALUES (9223372036854775806, 'last allowed')", nil},
+			{"INSERT INTO r(v) VALUES ('gets max+1')", hostabi.ErrSQLDenied},
+			{"INSERT INTO r VALUES (1, 'a'), (9223372036854775807, 'b')", hostabi.ErrSQLDenied},
+			{"UPDATE r SET id = 9223372036854775807 WHERE id = 9223372036854775806", hostabi.ErrSQLDenied},
+			{"INSERT INTO p(rowid, v) VALUES (9223372036854775807, 'x')", hostabi.ErrSQLDenied},
+			{"INSERT OR REPLACE INTO r VALUES (9223372036854775807, 'c')", hostabi.ErrSQLDenied},
+			{"INSERT INTO r VALUES (2, 'b')", nil},
+		} {
+			_, err := db.Execute(ctx, c.q, nil)
+			if (c.want == nil) != (err == nil) || (c.want != nil && !errors.Is(err, c.want)) {
+				t.Errorf("in transaction %v: %s: %v, want %v", inTx, c.q, err, c.want)
+			}
+		}
+		rows, err := db.QueryHost("SELECT group_concat(id || ':' || v, ' ') FROM (SELECT id, v FROM r ORDER BY id)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(rows.Rows[0][0].Bytes); got != "2:b 9223372036854775806:last allowed" {
+			t.Errorf("in transaction %v: rows %q", inTx, got)
+		}
+		if n, _ := db.countRows("p"); n != 0 {
+			t.Errorf("p has %d rows", n)
+		}
+	}
+}

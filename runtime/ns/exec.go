@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 
 	hostabi "github.com/oramanetwork/orama-chain/generated/host"
 	"github.com/oramanetwork/orama-chain/generated/params"
@@ -271,14 +270,54 @@ func (m *Machine) Execute(ctx context.Context, sub *types.NamespaceSubmission, c
 func (m *Machine) execute(ctx context.Context, sub *types.NamespaceSubmission, chainHeight, chainTS uint64) (*Entry, error) {
 	req := &sub.Request
 	pos := m.bhead.Position + 1
+	eo, err := m.openEntry(req, chainTS)
+	if err != nil {
+		return nil, err
+	}
+	out, sqlw, err := m.apply(ctx, eo, sub, chainHeight, chainTS)
+	if err != nil {
+		return nil, err
+	}
+	e, err := m.finish(ctx, eo, sub, out, sqlw, pos, chainHeight, chainTS)
+	if !errors.Is(err, errEntryLimits) {
+		return e, err
+	}
+	// What the request did does not fit an entry's limits: it is recorded
+	// as failed instead (limit_exceeded), its effects discarded as any
+	// failed request's, so it cannot fail the requests batched with it
+	// (namespaces.md 4). The nodes its trees wrote are left unreferenced.
+	if err := m.db.RollbackTo("entry"); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrHostFailure, err)
+	}
+	m.db.TakeWrites()
+	if eo, err = m.openEntry(req, chainTS); err != nil {
+		return nil, err
+	}
+	over := types.NsOutcome{Status: types.NsStatusTrap, Trap: "limit_exceeded", GasUsed: out.GasUsed}
+	e, err = m.finish(ctx, eo, sub, over, nil, pos, chainHeight, chainTS)
+	if errors.Is(err, errEntryLimits) {
+		return nil, fmt.Errorf("ns: entry at %d: a failed request's entry is over the limits: %w", pos, err)
+	}
+	return e, err
+}
+
+// errEntryLimits: an entry's encoding is over a list's maximum or
+// MaxTxLogEntryBytes, or a tree value over smt.MaxValueSize.
+var errEntryLimits = errors.New("ns: entry over its limits")
+
+// openEntry opens an entry's overlay: the expired cache entries deleted, the
+// signer's nonce checked and used.
+func (m *Machine) openEntry(req *types.NamespaceRequest, chainTS uint64) (*overlay, error) {
 	eo := newOverlay(m.batch)
-	// Expired cache entries leave the state before the entry runs.
-	expired, err := eo.expired(chainTS)
+	// Expired cache entries leave the state before the entry runs, at most
+	// MaxExpiredCachePerEntry of them (the earliest); the rest read as
+	// absent until a later entry deletes them (namespaces.md 5.1).
+	expired, err := eo.expired(chainTS, params.MaxExpiredCachePerEntry)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrHostFailure, err)
 	}
-	for _, k := range expired {
-		eo.ch[string(k)] = nil
+	for _, e := range expired {
+		eo.ch[string(e.key)] = nil
 	}
 	signer, _, err := eo.account(req.Signer)
 	if err != nil {
@@ -289,16 +328,22 @@ func (m *Machine) execute(ctx context.Context, sub *types.NamespaceSubmission, c
 	}
 	signer.Nonce++
 	eo.accounts[req.Signer] = signer
+	return eo, nil
+}
 
+// apply runs the request's kind on eo.
+func (m *Machine) apply(ctx context.Context, eo *overlay, sub *types.NamespaceSubmission, chainHeight, chainTS uint64) (types.NsOutcome, []types.SQLWrite, error) {
+	req := &sub.Request
 	var out types.NsOutcome
 	var sqlw []types.SQLWrite
+	var err error
 	payload := req.Kind.NewPayload()
 	if err := payload.UnmarshalBorsh(req.Payload); err != nil {
-		return nil, fmt.Errorf("ns: payload checked before ordering does not decode: %w", err)
+		return out, nil, fmt.Errorf("ns: payload checked before ordering does not decode: %w", err)
 	}
 	switch p := payload.(type) {
 	case *types.NsDeposit:
-		out = m.deposit(eo, p)
+		out, err = m.deposit(eo, p)
 	case *types.NsWithdraw:
 		out = m.withdraw(eo, req.Signer, p)
 	case *types.NsDeploy:
@@ -306,11 +351,15 @@ func (m *Machine) execute(ctx context.Context, sub *types.NamespaceSubmission, c
 	case *types.NsCall:
 		out, sqlw, err = m.call(ctx, eo, req.Signer, p, chainHeight, chainTS)
 	default:
-		return nil, fmt.Errorf("ns: request kind %s has no executor", req.Kind)
+		return out, nil, fmt.Errorf("ns: request kind %s has no executor", req.Kind)
 	}
-	if err != nil {
-		return nil, err
-	}
+	return out, sqlw, err
+}
+
+// finish makes the entry of what eo holds: its write set, its trees and
+// root, its encoding, and adds it to the batch. errEntryLimits if it does
+// not fit.
+func (m *Machine) finish(ctx context.Context, eo *overlay, sub *types.NamespaceSubmission, out types.NsOutcome, sqlw []types.SQLWrite, pos, chainHeight, chainTS uint64) (*Entry, error) {
 	ws, err := m.writeSet(ctx, eo, sqlw, pos)
 	if err != nil {
 		return nil, err
@@ -323,6 +372,9 @@ func (m *Machine) execute(ctx context.Context, sub *types.NamespaceSubmission, c
 	nh := m.bhead
 	if m.tier1() {
 		if nh, err = m.commitTrees(eo, &ws, sqlw, pos); err != nil {
+			if errors.Is(err, smt.ErrValueTooLarge) {
+				return nil, fmt.Errorf("%w: %w", errEntryLimits, err)
+			}
 			return nil, err
 		}
 		entry.Writes = ws
@@ -330,10 +382,10 @@ func (m *Machine) execute(ctx context.Context, sub *types.NamespaceSubmission, c
 	entry.Root = nh.Root
 	enc, err := entry.MarshalBorsh()
 	if err != nil {
-		return nil, fmt.Errorf("ns: entry at %d: %w", pos, err)
+		return nil, fmt.Errorf("%w: at %d: %w", errEntryLimits, pos, err)
 	}
 	if len(enc) > params.MaxTxLogEntryBytes {
-		return nil, fmt.Errorf("ns: entry at %d is %d bytes, over %d", pos, len(enc), params.MaxTxLogEntryBytes)
+		return nil, fmt.Errorf("%w: at %d: %d bytes, over %d", errEntryLimits, pos, len(enc), params.MaxTxLogEntryBytes)
 	}
 	h := types.Hash(sha256.Sum256(enc))
 	nh.Position, nh.Hash = pos, h
@@ -342,17 +394,19 @@ func (m *Machine) execute(ctx context.Context, sub *types.NamespaceSubmission, c
 	return &Entry{Log: entry, Hash: h, Bytes: enc}, nil
 }
 
-func failed(status types.NsStatus, msg string) types.NsOutcome {
-	return types.NsOutcome{Status: status, Trap: msg}
+// failed is a failure whose status says it all: its trap is ""
+// (namespaces.md 5.3, NsOutcome.trap).
+func failed(status types.NsStatus) types.NsOutcome {
+	return types.NsOutcome{Status: status}
 }
 
-func (m *Machine) deposit(eo *overlay, p *types.NsDeposit) types.NsOutcome {
+func (m *Machine) deposit(eo *overlay, p *types.NsDeposit) (types.NsOutcome, error) {
 	seen, err := eo.deposit(p.Source)
 	if err != nil {
-		return failed(types.NsStatusTrap, "host failure") // unreachable in practice; see below
+		return types.NsOutcome{}, fmt.Errorf("%w: %w", ErrHostFailure, err)
 	}
 	if seen {
-		return failed(types.NsStatusDuplicateDeposit, fmt.Sprintf("source %x already credited", p.Source))
+		return failed(types.NsStatusDuplicateDeposit), nil
 	}
 	to, _, _ := eo.account(p.To)
 	sup, _ := eo.supply()
@@ -362,14 +416,14 @@ func (m *Machine) deposit(eo *overlay, p *types.NsDeposit) types.NsOutcome {
 		in = &sup.BTCIn
 	}
 	if *bal > math.MaxUint64-p.Amount || *in > math.MaxUint64-p.Amount {
-		return failed(types.NsStatusOverflow, "deposit overflows")
+		return failed(types.NsStatusOverflow), nil
 	}
 	*bal += p.Amount
 	*in += p.Amount
 	eo.accounts[p.To] = to
 	eo.sup = &sup
 	eo.deps[p.Source] = true
-	return types.NsOutcome{Status: types.NsStatusOk}
+	return types.NsOutcome{Status: types.NsStatusOk}, nil
 }
 
 func (m *Machine) withdraw(eo *overlay, signer types.Address, p *types.NsWithdraw) types.NsOutcome {
@@ -377,7 +431,7 @@ func (m *Machine) withdraw(eo *overlay, signer types.Address, p *types.NsWithdra
 	sup, _ := eo.supply()
 	bal := balanceOf(&acc, p.Asset)
 	if *bal < p.Amount {
-		return failed(types.NsStatusInsufficientBalance, fmt.Sprintf("holds %d, withdraws %d", *bal, p.Amount))
+		return failed(types.NsStatusInsufficientBalance)
 	}
 	out := &sup.OramaOut
 	if p.Asset == types.AssetBTC {
@@ -412,11 +466,11 @@ func DeployGas(moduleBytes int) uint64 { return uint64(moduleBytes) * params.Gas
 func (m *Machine) deploy(ctx context.Context, eo *overlay, req *types.NamespaceRequest, p *types.NsDeploy, module []byte, height, ts uint64) (types.NsOutcome, []types.SQLWrite, error) {
 	gas := DeployGas(len(module))
 	if gas > p.GasLimit {
-		return types.NsOutcome{Status: types.NsStatusOutOfGas, Trap: "deploy: out of gas", GasUsed: p.GasLimit}, nil, nil
+		return types.NsOutcome{Status: types.NsStatusOutOfGas, Trap: trapOutOfGas, GasUsed: p.GasLimit}, nil, nil
 	}
 	c, err := m.vm.Deploy(ctx, module)
 	if err != nil {
-		return types.NsOutcome{Status: types.NsStatusInvalidModule, Trap: err.Error(), GasUsed: gas}, nil, nil
+		return types.NsOutcome{Status: types.NsStatusInvalidModule, Trap: refusalName(err), GasUsed: gas}, nil, nil
 	}
 	addr := ContractAddress(m.meta.Name, req.Signer, req.Nonce)
 	if acc, ok, _ := eo.account(addr); ok && acc.CodeHash != (types.Hash{}) {
@@ -453,7 +507,7 @@ func (m *Machine) call(ctx context.Context, eo *overlay, signer types.Address, p
 		return types.NsOutcome{}, nil, fmt.Errorf("%w: %w", ErrHostFailure, err)
 	}
 	if !ok || acc.CodeHash == (types.Hash{}) {
-		return failed(types.NsStatusUnknownContract, fmt.Sprintf("no contract at %x", p.Contract)), nil, nil
+		return failed(types.NsStatusUnknownContract), nil, nil
 	}
 	c, err := m.contract(ctx, eo, acc.CodeHash)
 	if err != nil {
@@ -463,12 +517,12 @@ func (m *Machine) call(ctx context.Context, eo *overlay, signer types.Address, p
 	// The value moves first, inside the call: a failed call returns it.
 	from, _, _ := co.account(signer)
 	if from.Orama < p.OramaValue || from.BTC < p.BTCValue {
-		return failed(types.NsStatusInsufficientValue, fmt.Sprintf("holds %d rays and %d sats, sends %d and %d", from.Orama, from.BTC, p.OramaValue, p.BTCValue)), nil, nil
+		return failed(types.NsStatusInsufficientValue), nil, nil
 	}
 	if signer != p.Contract {
 		to, _, _ := co.account(p.Contract)
 		if to.Orama > math.MaxUint64-p.OramaValue || to.BTC > math.MaxUint64-p.BTCValue {
-			return failed(types.NsStatusOverflow, "value overflows the contract's balance"), nil, nil
+			return failed(types.NsStatusOverflow), nil, nil
 		}
 		from.Orama -= p.OramaValue
 		from.BTC -= p.BTCValue
@@ -539,13 +593,13 @@ func (m *Machine) run(ctx context.Context, co *overlay, c *vm.Contract, fn strin
 		case errors.Is(err, hostabi.ErrHostFailure), errors.Is(err, vm.ErrHostPanic), errors.Is(err, vm.ErrCommit):
 			return runResult{err: fmt.Errorf("%w: %w", ErrHostFailure, err)}
 		case errors.Is(err, vm.ErrOutOfGas):
-			return runResult{out: types.NsOutcome{Status: types.NsStatusOutOfGas, Trap: "out of gas", GasUsed: used}}
+			return runResult{out: types.NsOutcome{Status: types.NsStatusOutOfGas, Trap: trapOutOfGas, GasUsed: used}}
 		case errors.Is(err, vm.ErrNoFunction):
-			return runResult{out: types.NsOutcome{Status: types.NsStatusUnknownFunction, Trap: rootMessage(err), GasUsed: used}}
+			return runResult{out: types.NsOutcome{Status: types.NsStatusUnknownFunction, GasUsed: used}}
 		case errors.Is(err, vm.ErrArgs), errors.Is(err, vm.ErrGasLimit):
-			return runResult{out: types.NsOutcome{Status: types.NsStatusBadArgs, Trap: rootMessage(err), GasUsed: used}}
+			return runResult{out: types.NsOutcome{Status: types.NsStatusBadArgs, GasUsed: used}}
 		}
-		return runResult{out: types.NsOutcome{Status: types.NsStatusTrap, Trap: rootMessage(err), GasUsed: used}}
+		return runResult{out: types.NsOutcome{Status: types.NsStatusTrap, Trap: trapName(err), GasUsed: used}}
 	}
 	if len(res.Values) > 1 {
 		// The call's savepoint is released; the entry's holds only its writes.
@@ -553,7 +607,7 @@ func (m *Machine) run(ctx context.Context, co *overlay, c *vm.Contract, fn strin
 			return runResult{err: fmt.Errorf("%w: %w", ErrHostFailure, err)}
 		}
 		m.db.TakeWrites()
-		return runResult{out: types.NsOutcome{Status: types.NsStatusUnknownFunction, Trap: fn + " returns more than one value", GasUsed: res.GasUsed}}
+		return runResult{out: types.NsOutcome{Status: types.NsStatusUnknownFunction, GasUsed: res.GasUsed}}
 	}
 	sqlw, err := m.db.TakeWrites()
 	if err != nil {
@@ -562,17 +616,38 @@ func (m *Machine) run(ctx context.Context, co *overlay, c *vm.Contract, fn strin
 	return runResult{out: types.NsOutcome{Status: types.NsStatusOk, GasUsed: res.GasUsed, Results: res.Values, Events: hc.out.Events}, sql: sqlw}
 }
 
-// rootMessage is an error's message without the wrapping of the call.
-func rootMessage(err error) string {
-	var ce *vm.CallError
-	if errors.As(err, &ce) {
-		err = ce.Err
+// The trap field holds a stable name, never an engine's or a library's
+// text: that differs between engines and versions and is hashed into the
+// entry (namespaces.md 5.3, NsOutcome.trap).
+const trapOutOfGas = "out_of_gas"
+
+// trapName is a trapped call's trap: a host function's trap reason
+// (spec/hostfuncs.yaml), stack_overflow, or trap for anything the guest or
+// the VM itself did.
+func trapName(err error) string {
+	if errors.Is(err, vm.ErrStackOverflow) {
+		return "stack_overflow"
 	}
-	s := err.Error()
-	if len(s) > 4096 {
-		s = s[:4096]
+	switch r := hostabi.TrapReason(err); r {
+	case "out_of_bounds", "too_long", "malformed_input", "alloc_failed", "limit_exceeded":
+		return r
 	}
-	return strings.ToValidUTF8(s, "?")
+	return "trap"
+}
+
+// refusalName is an invalid module's trap: why vm.Deploy refused it.
+func refusalName(err error) string {
+	switch {
+	case errors.Is(err, vm.ErrLimit):
+		return "limit"
+	case errors.Is(err, vm.ErrFeature):
+		return "feature"
+	case errors.Is(err, vm.ErrReserved):
+		return "reserved"
+	case errors.Is(err, vm.ErrImport):
+		return "import"
+	}
+	return "malformed"
 }
 
 // callTx is the vm.Tx of a call: the replica's "call" savepoint.

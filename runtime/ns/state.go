@@ -118,8 +118,9 @@ type reader interface {
 	blob(cid []byte) (bool, error)
 	code(h types.Hash) ([]byte, bool, error)
 	deposit(src types.Hash) (bool, error)
-	// expired lists cache keys whose entry has 0 < expires <= ts, sorted.
-	expired(ts uint64) ([][]byte, error)
+	// expired lists the first n cache entries (in (expires, key) order)
+	// whose 0 < expires <= ts.
+	expired(ts uint64, n int) ([]expiredKey, error)
 	// raw and rawKeys read the flat index keys ("r", "q") directly.
 	raw(k []byte) ([]byte, bool, error)
 	rawKeys(prefix []byte) ([][]byte, error)
@@ -188,23 +189,42 @@ func (b base) deposit(src types.Hash) (bool, error) {
 	return ok, err
 }
 
-func (b base) expired(ts uint64) ([][]byte, error) {
-	var out [][]byte
+func (b base) expired(ts uint64, n int) ([]expiredKey, error) {
+	var out []expiredKey
+	if n <= 0 {
+		return nil, nil
+	}
 	err := b.kv.Scan([]byte{kExpiry}, func(k, _ []byte) (bool, error) {
 		if len(k) < 9 {
 			return false, fmt.Errorf("ns: expiry index key of %d bytes", len(k))
 		}
-		if binary.BigEndian.Uint64(k[1:9]) > ts {
+		at := binary.BigEndian.Uint64(k[1:9])
+		if at > ts {
 			return false, nil
 		}
-		out = append(out, bytes.Clone(k[9:]))
-		return true, nil
+		out = append(out, expiredKey{at: at, key: bytes.Clone(k[9:])})
+		return len(out) < n, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ns: store: %w", err)
 	}
-	sortKeys(out)
 	return out, nil
+}
+
+// expiredKey is a cache entry that expired: when, and its key.
+type expiredKey struct {
+	at  uint64
+	key []byte
+}
+
+// sortExpired orders by (expires, key), the order expired entries leave in.
+func sortExpired(ks []expiredKey) {
+	sort.Slice(ks, func(i, j int) bool {
+		if ks[i].at != ks[j].at {
+			return ks[i].at < ks[j].at
+		}
+		return bytes.Compare(ks[i].key, ks[j].key) < 0
+	})
 }
 
 func (b base) raw(k []byte) ([]byte, bool, error) { return b.get(k) }
@@ -309,26 +329,29 @@ func (o *overlay) deposit(src types.Hash) (bool, error) {
 	return o.parent.deposit(src)
 }
 
-func (o *overlay) expired(ts uint64) ([][]byte, error) {
-	below, err := o.parent.expired(ts)
+func (o *overlay) expired(ts uint64, n int) ([]expiredKey, error) {
+	// This overlay shadows at most len(o.ch) of the parent's entries, so
+	// the parent's first n + len(o.ch) hold the first n it does not shadow.
+	below, err := o.parent.expired(ts, n+len(o.ch))
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
-	var out [][]byte
-	for _, k := range below {
-		if _, mine := o.ch[string(k)]; mine {
+	var out []expiredKey
+	for _, e := range below {
+		if _, mine := o.ch[string(e.key)]; mine {
 			continue // judged by this overlay's own value below
 		}
-		seen[string(k)] = true
-		out = append(out, k)
+		out = append(out, e)
 	}
 	for k, v := range o.ch {
-		if v != nil && v.Expires != 0 && v.Expires <= ts && !seen[k] {
-			out = append(out, []byte(k))
+		if v != nil && v.Expires != 0 && v.Expires <= ts {
+			out = append(out, expiredKey{at: v.Expires, key: []byte(k)})
 		}
 	}
-	sortKeys(out)
+	sortExpired(out)
+	if len(out) > n {
+		out = out[:n]
+	}
 	return out, nil
 }
 

@@ -66,3 +66,42 @@ func TestAlterAfterRowImages(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOverLimitsEntryFails: a request whose entry would not fit its
+// limits (here more row images than MaxTxLogEntryBytes holds) is logged as
+// failed with limit_exceeded, its writes undone and its nonce used, instead
+// of failing its batch; the namespace goes on, and the log verifies.
+func TestOverLimitsEntryFails(t *testing.T) {
+	n := newTestNS(t, types.NamespaceTierTier1)
+	alice := mustKey(t, 1)
+	probe := n.deploy(t, alice, module(t, "sqlprobe"), "")
+	exec := func(sql string) types.NsOutcome {
+		t.Helper()
+		return n.submit(t, alice, &types.NsCall{Contract: probe, Function: "exec_input", Input: []byte(sql), GasLimit: 1_000_000_000}, nil).Entry.Outcome
+	}
+	if o := exec("CREATE TABLE big (a INTEGER, b INTEGER)"); o.Status != types.NsStatusOk {
+		t.Fatalf("create: %+v", o)
+	}
+	// 300,000 row images of ~31 bytes: over MaxTxLogEntryBytes (8 MiB).
+	o := exec("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) INSERT INTO big SELECT x, x FROM c")
+	if o.Status != types.NsStatusTrap || o.Trap != "limit_exceeded" || o.GasUsed == 0 {
+		t.Fatalf("over the limits: %s %q gas %d", o.Status, o.Trap, o.GasUsed)
+	}
+	if o := exec("INSERT INTO big VALUES (1, 2)"); o.Status != types.NsStatusOk || o.Results[0] != 0 {
+		t.Fatalf("after: %+v", o)
+	}
+	var rows uint64
+	if err := n.Read(func(m *Machine, db Replica) error {
+		r, err := db.HostQuery("SELECT count(*) FROM big")
+		if err == nil {
+			rows = uint64(r.Rows[0][0].Int)
+		}
+		return err
+	}); err != nil || rows != 1 {
+		t.Fatalf("big holds %d rows (%v), want 1", rows, err)
+	}
+	cfg := VerifyConfig{Meta: n.meta, ChainID: testChainID, Authority: n.authority.Address(), VM: testVM(t)}
+	if _, err := Verify(context.Background(), cfg, &SliceSource{Entries: n.entries(t)}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -179,7 +179,7 @@ func Return(ctx context.Context, m api.Module, b []byte) uint32 {
 	}
 	alloc := Alloc(ctx, m)
 	if alloc == nil {
-		st.fail(fmt.Errorf("%w: the module exports no %s", ErrTrap, AllocExport))
+		st.fail(fmt.Errorf("%w: %w: the module exports no %s", ErrTrap, ErrAllocFailed, AllocExport))
 	}
 	st.allocating = true
 	res, err := alloc.Call(ctx, uint64(4+len(b)))
@@ -189,7 +189,10 @@ func Return(ctx context.Context, m api.Module, b []byte) uint32 {
 	}
 	ptr := api.DecodeU32(res[0])
 	if ptr == 0 {
-		st.fail(fmt.Errorf("%w: %s(%d) failed", ErrTrap, AllocExport, 4+len(b)))
+		st.fail(fmt.Errorf("%w: %w: %s(%d) gave 0", ErrTrap, ErrAllocFailed, AllocExport, 4+len(b)))
+	}
+	if mem := m.Memory(); mem != nil && uint64(ptr)+4+uint64(len(b)) > uint64(mem.Size()) {
+		st.fail(fmt.Errorf("%w: %w: %s(%d) gave a block outside memory", ErrTrap, ErrAllocFailed, AllocExport, 4+len(b)))
 	}
 	out := make([]byte, 4+len(b))
 	binary.LittleEndian.PutUint32(out, uint32(len(b)))

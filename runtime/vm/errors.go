@@ -31,6 +31,10 @@ var (
 	// ErrHostPanic: a host function panicked (a bug in the host, not an
 	// outcome of the contract: callers must not record it as one).
 	ErrHostPanic = errors.New("host function panicked")
+	// ErrAllocFailed: orama_alloc is missing, returned 0, or returned a
+	// block the result does not fit in (spec/hostfuncs.yaml alloc_failed).
+	// It is wrapped with ErrTrap.
+	ErrAllocFailed = errors.New("alloc failed")
 	// ErrNoFunction: the contract exports no function of that name.
 	ErrNoFunction = errors.New("no such exported function")
 	// ErrArgs: the parameters do not match the function's signature.

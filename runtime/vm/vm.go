@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 
@@ -252,6 +253,13 @@ func (v *VM) call(ctx context.Context, c *Contract, fn string, opts CallOptions,
 	}
 	if len(opts.Params) != len(def.ParamTypes()) {
 		return fmt.Errorf("%w: %s takes %d parameters, got %d", ErrArgs, fn, len(def.ParamTypes()), len(opts.Params))
+	}
+	for i, t := range def.ParamTypes() {
+		// An engine may read the upper bits of a 32-bit parameter or not:
+		// a value that does not fit is refused, never truncated (vm.md).
+		if (t == api.ValueTypeI32 || t == api.ValueTypeF32) && opts.Params[i] > math.MaxUint32 {
+			return fmt.Errorf("%w: %s parameter %d is 32 bits, got %d", ErrArgs, fn, i, opts.Params[i])
+		}
 	}
 	entry := meter.CallGas + c.info.InitGas
 	if opts.Gas < entry {

@@ -249,6 +249,8 @@ func TestCallErrors(t *testing.T) {
 	}{
 		{"nope", bigGas, nil, ErrNoFunction},
 		{"add", bigGas, []uint64{1}, ErrArgs},
+		{"add", bigGas, []uint64{1 << 32, 2}, ErrArgs},             // an i32 parameter is not truncated
+		{"add", bigGas, []uint64{1, 0xffffffff_00000002}, ErrArgs}, // whatever the engine would read
 		{"add", meter.MaxGas + 1, []uint64{1, 2}, ErrGasLimit},
 		{"div", bigGas, []uint64{1, 0}, ErrTrap},
 	} {

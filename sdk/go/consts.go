@@ -24,8 +24,8 @@ const (
 	// StatusInvalidAmount: A transfer of zero.
 	StatusInvalidAmount Status = 3
 	// StatusSQLError: SQLite refused or failed the statement: a syntax error, an
-	// unknown table or column, a datatype mismatch, the wrong number of
-	// parameters, or more than one statement.
+	// unknown table or column, a datatype mismatch, a string or blob longer than
+	// MaxResultBytes, the wrong number of parameters, or more than one statement.
 	StatusSQLError Status = 4
 	// StatusSQLConstraint: A constraint failed: UNIQUE, PRIMARY KEY, NOT NULL,
 	// CHECK or FOREIGN KEY.
@@ -37,7 +37,8 @@ const (
 	// non-deterministic function, PRAGMA, ATTACH or DETACH, transaction control
 	// (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE), a virtual table, a table
 	// named _orama_* or sqlite_*, a schema other than main, VACUUM, REINDEX or
-	// ANALYZE, or a table WITHOUT ROWID.
+	// ANALYZE, a table WITHOUT ROWID, or a row given the rowid 2^63-1 (the
+	// statement changes nothing).
 	StatusSQLDenied Status = 7
 	// StatusResultTooLarge: The result would exceed MaxResultBytes; ask for fewer
 	// rows.

@@ -1324,9 +1324,9 @@ export interface components {
             /** @description Satoshis withdrawn. */
             btc_out: components["schemas"]["U64"];
         };
-        /** @description A cache entry's value; expires is a block timestamp in ms (0 = never). */
+        /** @description A cache entry's value; expires is chain_timestamp + ttl_seconds (Unix seconds), 0 = never. */
         CacheValue: {
-            /** @description Deleted before the first entry whose chain_timestamp >= expires. */
+            /** @description Live while chain_timestamp < expires; from the first entry whose chain_timestamp >= expires it reads as absent and is deleted before an entry (at most MaxExpiredCachePerEntry per entry, earliest (expires, key) first). */
             expires: components["schemas"]["U64"];
             /** @description The value. */
             value: components["schemas"]["HexBytes"];
@@ -1340,9 +1340,10 @@ export interface components {
         SQLWriteKind: "Rows" | "DDL";
         /**
          * @description A row after a group of statements: rowid is the i64 as two's
-         *     complement; values is the Borsh vec<SQLValue> (contracts.md
-         *     Encodings) of its non-generated columns in PRAGMA table_xinfo order,
-         *     empty when present is false (deleted).
+         *     complement; values is bytes whose content is the Borsh vec<SQLValue>
+         *     (contracts.md Encodings) of its non-generated columns in PRAGMA
+         *     table_xinfo order (namespaces.md 5.2), empty when present is false
+         *     (deleted). That content is the SQL-tree row leaf's value.
          */
         RowImage: {
             /** @description The table, ASCII-lowercased. */
@@ -1358,9 +1359,9 @@ export interface components {
         SQLWrite: {
             /** @description Rows or DDL. */
             kind: components["schemas"]["SQLWriteKind"];
-            /** @description Rows: touched rows in (table, rowid) order. */
+            /** @description Rows: touched rows in (table name bytes, rowid as i64) order. */
             rows: components["schemas"]["RowImage"][];
-            /** @description DDL: the statement. */
+            /** @description DDL: sqlite3_sql() of the statement, white space trimmed (namespaces.md 5.2). */
             ddl: string;
         };
         /** @description A contract's orama.state key written by a call. */
@@ -1369,7 +1370,7 @@ export interface components {
             contract: components["schemas"]["Address"];
             /** @description The key. */
             key: components["schemas"]["HexBytes"];
-            /** @description False: deleted (value empty). */
+            /** @description False: deleted (value empty); a delete of an absent key is not recorded. */
             present: boolean;
             /** @description The new value. */
             value: components["schemas"]["HexBytes"];
@@ -1378,7 +1379,7 @@ export interface components {
         CacheWrite: {
             /** @description The key. */
             key: components["schemas"]["HexBytes"];
-            /** @description The new entry; absent: deleted. */
+            /** @description The new entry; absent: deleted (also a cache.delete of an absent or expired key, and an expired entry deleted before the entry). */
             value?: components["schemas"]["CacheValue"] | null;
         };
         /** @description An object stored by a call. */
@@ -1394,10 +1395,11 @@ export interface components {
             account: components["schemas"]["NsAccount"];
         };
         /**
-         * @description Everything an entry changed, in a canonical order: sql in execution
-         *     order; state by (contract, key); cache by key; blobs by CID; accounts by
-         *     address. Followers of a Tier 0 namespace apply it; Tier 1 ones must
-         *     reproduce it byte for byte.
+         * @description Everything an entry wrote (namespaces.md 5.3: which writes are
+         *     recorded), in a canonical order: sql in execution order; state by the
+         *     bytes contract || key; cache by key bytes; blobs by binary CID bytes;
+         *     accounts by address bytes. Followers of a Tier 0 namespace apply it;
+         *     Tier 1 ones must reproduce it byte for byte.
          */
         WriteSet: {
             /** @description SQL groups. */
@@ -1414,7 +1416,7 @@ export interface components {
             supply?: components["schemas"]["NsSupply"] | null;
         };
         /**
-         * @description The outcome of an executed request. Failures use the signer's nonce and change nothing else.
+         * @description The outcome of an executed request. A failure still uses the signer's nonce (its account is written) and the entry still deletes the expired cache entries (namespaces.md 4); the request itself changes nothing.
          *
          *     JSON: the variant name.
          * @enum {string}
@@ -1424,11 +1426,11 @@ export interface components {
         NsOutcome: {
             /** @description Ok or the failure. */
             status: components["schemas"]["NsStatus"];
-            /** @description A trap's or refusal's message; "" on success. */
+            /** @description A stable name (namespaces.md 4), never an engine's message: "" for Ok; Trap: out_of_bounds, too_long, malformed_input, alloc_failed, limit_exceeded, stack_overflow or trap; OutOfGas: out_of_gas; InvalidModule: malformed, limit, feature, reserved or import; "" for every other status. */
             trap: string;
-            /** @description Gas used by deploy, init and call. */
+            /** @description Gas used by deploy, init and call (namespaces.md 4): 0 for Deposit, Withdraw and a Call refused before the VM ran or by its checks. */
             gas_used: components["schemas"]["U64"];
-            /** @description The export's result (i32 zero-extended), if any. */
+            /** @description The export's result (i32 and f32 zero-extended), if any; a Deploy's init's. Empty unless Ok. */
             results: components["schemas"]["U64"][];
             /** @description A successful Deploy's contract address. */
             contract?: components["schemas"]["Address"] | null;
@@ -1448,7 +1450,7 @@ export interface components {
             prev_hash: components["schemas"]["Hash"];
             /** @description The executor's latest final global height: ctx.block_height; non-decreasing. */
             chain_height: components["schemas"]["U64"];
-            /** @description That block's timestamp (ms): ctx.block_timestamp and the cache's clock; non-decreasing. */
+            /** @description That block header's timestamp, Unix seconds (blocks.yaml): ctx.block_timestamp and the cache's clock; non-decreasing. */
             chain_timestamp: components["schemas"]["U64"];
             /** @description The request, with a Deploy's module. */
             submission: components["schemas"]["NamespaceSubmission"];

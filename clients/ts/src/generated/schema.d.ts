@@ -187,6 +187,7 @@ export declare const params: Readonly<{
   MaxNamespaceCallGas: bigint;
   MaxTxLogEntryBytes: number;
   MaxNamespaceBatchEntries: number;
+  MaxExpiredCachePerEntry: number;
   MaxProposalTitleBytes: number;
   MaxProposalDescriptionBytes: number;
   MaxProposalActionBytes: number;

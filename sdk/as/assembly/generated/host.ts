@@ -27,8 +27,8 @@ export namespace Status {
   export const INVALID_AMOUNT: u32 = 3;
   /**
    * SQLite refused or failed the statement: a syntax error, an unknown table or
-   * column, a datatype mismatch, the wrong number of parameters, or more than
-   * one statement.
+   * column, a datatype mismatch, a string or blob longer than MaxResultBytes,
+   * the wrong number of parameters, or more than one statement.
    */
   export const SQL_ERROR: u32 = 4;
   /**
@@ -43,8 +43,8 @@ export namespace Status {
    * The statement uses what contracts may not: a non-deterministic function,
    * PRAGMA, ATTACH or DETACH, transaction control (BEGIN, COMMIT, ROLLBACK,
    * SAVEPOINT, RELEASE), a virtual table, a table named _orama_* or sqlite_*, a
-   * schema other than main, VACUUM, REINDEX or ANALYZE, or a table WITHOUT
-   * ROWID.
+   * schema other than main, VACUUM, REINDEX or ANALYZE, a table WITHOUT ROWID,
+   * or a row given the rowid 2^63-1 (the statement changes nothing).
    */
   export const SQL_DENIED: u32 = 7;
   /**
