@@ -247,6 +247,10 @@ func protected(name string) bool {
 	return strings.HasPrefix(n, "_orama_") || strings.HasPrefix(n, "sqlite_")
 }
 
+// LowerASCII lowercases ASCII letters only, as SQLite compares names and
+// as the namespace trees key tables (namespaces.md 5.1).
+func LowerASCII(s string) string { return lowerASCII(s) }
+
 // lowerASCII lowercases ASCII letters only, as SQLite compares names.
 func lowerASCII(s string) string {
 	for i := 0; i < len(s); i++ {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/abi"
+	"github.com/oramanetwork/orama-chain/runtime/host"
 	"github.com/oramanetwork/orama-chain/runtime/smt"
 )
 
@@ -230,7 +231,7 @@ func (m *Machine) applySQL(eo *overlay, t *smt.Tree, sqlw []types.SQLWrite) erro
 	var ddl []string
 	for _, g := range sqlw {
 		if g.Kind == types.SQLWriteKindDDL {
-			ddl = append(ddl, lowerASCII(g.Ddl))
+			ddl = append(ddl, host.LowerASCII(g.Ddl))
 			continue
 		}
 		for _, img := range g.Rows {
@@ -350,16 +351,4 @@ func setRowLeaf(eo *overlay, t *smt.Tree, img types.RowImage) error {
 	}
 	eo.setRaw(rowIndexKey(img.Table, img.Rowid), []byte{})
 	return t.Update(k, img.Values)
-}
-
-// lowerASCII maps A-Z to a-z and nothing else, as table names are
-// lowercased (namespaces.md 5.1): a DDL text is matched against them.
-func lowerASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
