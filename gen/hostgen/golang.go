@@ -144,7 +144,7 @@ func emitTraps(f *File, s *Spec) {
 			g.Add(comment("Err" + Camel(t.Name) + ": " + t.Doc))
 			if t.Name == "alloc_failed" {
 				// The VM's own: vm.Return raises it when orama_alloc fails.
-				g.Id("Err" + Camel(t.Name)).Op("=").Qual(vmPkg, "ErrAllocFailed")
+				g.Id("Err"+Camel(t.Name)).Op("=").Qual(vmPkg, "ErrAllocFailed")
 				continue
 			}
 			g.Id("Err"+Camel(t.Name)).Op("=").Qual("errors", "New").Call(Lit(strings.ReplaceAll(t.Name, "_", " ")))

@@ -725,6 +725,13 @@ func (db *SQLite) Execute(ctx context.Context, query string, params []abi.Value)
 			db.Exec("ROLLBACK TO _orama_stmt; RELEASE _orama_stmt")
 		}
 	}
+	var seqBefore map[int64]seqRow
+	if !db.queryConn {
+		if seqBefore, err = db.sequence(); err != nil {
+			undo()
+			return hostabi.ExecOutcome{}, err
+		}
+	}
 	total := db.conn.TotalChanges()
 	db.conn.SetLastInsertRowID(0)
 	db.tracking, db.changed, db.stmtRows, db.maxRowid = !db.queryConn, 0, db.stmtRows[:0], false
@@ -762,6 +769,26 @@ func (db *SQLite) Execute(ctx context.Context, query string, params []abi.Value)
 	for _, k := range db.stmtRows {
 		db.touched[k] = true
 	}
+	if !db.queryConn {
+		// AUTOINCREMENT's counters move without a row event of their own
+		// (an upsert that updates, an insert that is ignored, DROP and
+		// RENAME): every row of sqlite_sequence the statement changed is
+		// touched, so its image follows (namespaces.md 5.2).
+		after, err := db.sequence()
+		if err != nil {
+			return hostabi.ExecOutcome{}, err
+		}
+		for id, r := range after {
+			if b, ok := seqBefore[id]; !ok || b != r {
+				db.touched[rowKey{"sqlite_sequence", id}] = true
+			}
+		}
+		for id := range seqBefore {
+			if _, ok := after[id]; !ok {
+				db.touched[rowKey{"sqlite_sequence", id}] = true
+			}
+		}
+	}
 	if auth.alter != "" {
 		out.RowsChanged = alterRows
 	}
@@ -781,6 +808,30 @@ func (db *SQLite) Execute(ctx context.Context, query string, params []abi.Value)
 	}
 	if auth.ddl && !db.queryConn {
 		db.writes = append(db.writes, SQLWrite{Kind: SQLWriteDDL, DDL: strings.TrimSpace(stmt.SQL())})
+	}
+	return out, nil
+}
+
+// seqRow is a row of sqlite_sequence.
+type seqRow struct {
+	name string
+	seq  int64
+}
+
+// sequence reads sqlite_sequence by rowid; nil when there is none (no
+// AUTOINCREMENT table yet).
+func (db *SQLite) sequence() (map[int64]seqRow, error) {
+	names, _, err := db.tableInfo("sqlite_sequence")
+	if err != nil || len(names) == 0 {
+		return nil, err
+	}
+	rows, err := db.QueryHost("SELECT rowid, name, seq FROM main.sqlite_sequence")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]seqRow, len(rows.Rows))
+	for _, r := range rows.Rows {
+		out[r[0].Int] = seqRow{name: string(r[1].Bytes), seq: r[2].Int}
 	}
 	return out, nil
 }

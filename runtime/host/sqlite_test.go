@@ -583,3 +583,62 @@ func TestReservedRowid(t *testing.T) {
 		}
 	}
 }
+
+// TestSequenceImages: every change of an AUTOINCREMENT counter is in the
+// write set as an image of its sqlite_sequence row, including the ones no
+// row event reports: an upsert that updates, an insert that is ignored,
+// and the DROP and RENAME of the table (its row then absent or renamed).
+func TestSequenceImages(t *testing.T) {
+	db := newDB(t)
+	ctx := context.Background()
+	if _, err := db.Execute(ctx, "CREATE TABLE a(id INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT UNIQUE, n INTEGER)", nil); err != nil {
+		t.Fatal(err)
+	}
+	seqImage := func(q string) *RowImage {
+		t.Helper()
+		if _, err := db.TakeWrites(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Execute(ctx, q, nil); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		w, err := db.TakeWrites()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var img *RowImage
+		for _, g := range w {
+			for i := range g.Rows {
+				if g.Rows[i].Table == "sqlite_sequence" {
+					img = &g.Rows[i]
+				}
+			}
+		}
+		return img
+	}
+	for _, c := range []struct {
+		q       string
+		present bool
+		name    string
+		seq     int64
+	}{
+		{"INSERT INTO a(k, n) VALUES ('x', 1)", true, "a", 1},
+		{"INSERT INTO a(k, n) VALUES ('x', 2) ON CONFLICT(k) DO UPDATE SET n = n + 1", true, "a", 2},
+		{"INSERT OR IGNORE INTO a(k, n) VALUES ('x', 3)", true, "a", 3},
+		{"ALTER TABLE a RENAME TO b", true, "b", 3},
+		{"DROP TABLE b", false, "", 0},
+	} {
+		img := seqImage(c.q)
+		switch {
+		case img == nil:
+			t.Errorf("%s: no sqlite_sequence image", c.q)
+		case img.Present != c.present:
+			t.Errorf("%s: present %v", c.q, img.Present)
+		case c.present && (string(img.Values[0].Bytes) != c.name || img.Values[1].Int != c.seq):
+			t.Errorf("%s: image %+v, want %s %d", c.q, img.Values, c.name, c.seq)
+		}
+	}
+	if img := seqImage("CREATE TABLE c(x)"); img != nil {
+		t.Errorf("a statement that moved no counter imaged %+v", img)
+	}
+}
