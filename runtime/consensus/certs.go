@@ -34,38 +34,62 @@ func timeoutPayload(view, highQCView uint64, sender types.Address) ([]byte, erro
 	return t.SigningPayload()
 }
 
-// qcKey identifies a verified QC by everything its votes sign except the
-// voter, so a forged QC differing in any signed field is verified afresh.
-type qcKey struct {
-	view, height uint64
-	hash         types.Hash
+// sigKey identifies one verified signature by everything it signs and
+// the signature itself: a vote (view, height, block hash) or a timeout
+// (view, high QC view). A certificate is valid only if every entry it
+// lists is checked (consensus.md "Quorum"): the cache spares the
+// signature checks of entries seen before, never the membership, ordering
+// and quorum checks of the certificate at hand, so a certificate whose
+// signed fields match one verified before but whose entries differ is
+// judged on its own entries.
+type sigKey struct {
+	domain    types.SigningDomain
+	view, aux uint64 // aux: a vote's height, a timeout's high QC view
+	hash      types.Hash
+	signer    types.Address
+	sig       types.Signature
 }
 
-// prune forgets verified certificates below view: they can no longer
+// maxSeenSigs bounds the cache: beyond it signatures are checked without
+// being remembered (a Byzantine validator can sign many messages a view).
+const maxSeenSigs = 1 << 16
+
+func voteKey(v *types.Vote) sigKey {
+	return sigKey{types.SigningDomainVote, v.View, v.Height, v.BlockHash, v.Voter, v.Signature}
+}
+
+func timeoutKey(t *types.Timeout) sigKey {
+	return sigKey{domain: types.SigningDomainTimeout, view: t.View, aux: t.HighQCView, signer: t.Sender, sig: t.Signature}
+}
+
+// remember records a signature verified elsewhere (a vote or timeout the
+// core checked on arrival, or signed itself).
+func (c *certVerifier) remember(k sigKey) {
+	if len(c.seen) < maxSeenSigs {
+		c.seen[k] = struct{}{}
+	}
+}
+
+// prune forgets verified signatures below view: they can no longer
 // matter once a block of that view is final.
 func (c *certVerifier) prune(view uint64) {
-	for k := range c.seenQC {
+	for k := range c.seen {
 		if k.view < view {
-			delete(c.seenQC, k)
-		}
-	}
-	for v := range c.seenTC {
-		if v < view {
-			delete(c.seenTC, v)
+			delete(c.seen, k)
 		}
 	}
 }
 
-// certVerifier checks certificates and remembers the ones already verified.
+// certVerifier checks certificates and remembers the signatures already
+// verified.
 type certVerifier struct {
 	set      *ValidatorSet
 	verifier Verifier
-	seenQC   map[qcKey]struct{}
-	seenTC   map[uint64]struct{}
+	seen     map[sigKey]struct{}
 }
 
 func newCertVerifier(set *ValidatorSet, v Verifier) *certVerifier {
-	return &certVerifier{set: set, verifier: v, seenQC: map[qcKey]struct{}{}, seenTC: map[uint64]struct{}{}}
+	return &certVerifier{set: set, verifier: v, seen: map[sigKey]struct{}{}}
 }
 
 // verifyQC checks that qc is the genesis QC or carries valid votes, one per
@@ -74,31 +98,22 @@ func (c *certVerifier) verifyQC(qc *types.QuorumCert) error {
 	if IsGenesisQC(qc) {
 		return nil
 	}
-	k := qcKey{qc.View, qc.Height, qc.BlockHash}
-	if _, ok := c.seenQC[k]; ok {
-		return nil
-	}
-	err := c.verifySigners(types.SigningDomainVote, len(qc.Votes),
+	return c.verifySigners(types.SigningDomainVote, len(qc.Votes),
 		func(i int) (types.Address, types.Signature, error) {
 			return qc.Votes[i].Validator, qc.Votes[i].Signature, nil
+		},
+		func(i int) sigKey {
+			return sigKey{types.SigningDomainVote, qc.View, qc.Height, qc.BlockHash, qc.Votes[i].Validator, qc.Votes[i].Signature}
 		},
 		func(i int) ([]byte, error) {
 			return votePayload(qc.View, qc.Height, qc.BlockHash, qc.Votes[i].Validator)
 		})
-	if err != nil {
-		return err
-	}
-	c.seenQC[k] = struct{}{}
-	return nil
 }
 
 // verifyTC checks tc's timeouts like verifyQC, each also naming a high QC
 // view below the TC's view.
 func (c *certVerifier) verifyTC(tc *types.TimeoutCert) error {
-	if _, ok := c.seenTC[tc.View]; ok {
-		return nil
-	}
-	err := c.verifySigners(types.SigningDomainTimeout, len(tc.Timeouts),
+	return c.verifySigners(types.SigningDomainTimeout, len(tc.Timeouts),
 		func(i int) (types.Address, types.Signature, error) {
 			t := &tc.Timeouts[i]
 			if t.HighQCView >= tc.View {
@@ -106,14 +121,13 @@ func (c *certVerifier) verifyTC(tc *types.TimeoutCert) error {
 			}
 			return t.Validator, t.Signature, nil
 		},
+		func(i int) sigKey {
+			t := &tc.Timeouts[i]
+			return sigKey{domain: types.SigningDomainTimeout, view: tc.View, aux: t.HighQCView, signer: t.Validator, sig: t.Signature}
+		},
 		func(i int) ([]byte, error) {
 			return timeoutPayload(tc.View, tc.Timeouts[i].HighQCView, tc.Timeouts[i].Validator)
 		})
-	if err != nil {
-		return err
-	}
-	c.seenTC[tc.View] = struct{}{}
-	return nil
 }
 
 // verifySigners is the one loop behind verifyQC and verifyTC, so that the
@@ -126,6 +140,7 @@ func (c *certVerifier) verifyTC(tc *types.TimeoutCert) error {
 // power must be a quorum. The first failure is returned.
 func (c *certVerifier) verifySigners(d types.SigningDomain, n int,
 	entry func(i int) (types.Address, types.Signature, error),
+	key func(i int) sigKey,
 	payload func(i int) ([]byte, error)) error {
 	var (
 		power uint64
@@ -144,12 +159,15 @@ func (c *certVerifier) verifySigners(d types.SigningDomain, n int,
 		if !ok {
 			return fmt.Errorf("%w: %x", ErrUnknownValidator, signer)
 		}
-		msg, err := payload(i)
-		if err != nil {
-			return err
-		}
-		if err := c.verifier.Verify(d, msg, sig, signer); err != nil {
-			return fmt.Errorf("%w: %v", ErrBadSignature, err)
+		if k := key(i); !c.isSeen(k) {
+			msg, err := payload(i)
+			if err != nil {
+				return err
+			}
+			if err := c.verifier.Verify(d, msg, sig, signer); err != nil {
+				return fmt.Errorf("%w: %v", ErrBadSignature, err)
+			}
+			c.remember(k)
 		}
 		power += p // distinct members: the sum is at most the set's total
 	}
@@ -157,6 +175,11 @@ func (c *certVerifier) verifySigners(d types.SigningDomain, n int,
 		return ErrNoQuorum
 	}
 	return nil
+}
+
+func (c *certVerifier) isSeen(k sigKey) bool {
+	_, ok := c.seen[k]
+	return ok
 }
 
 // maxHighQCView is the highest high QC view in tc.

@@ -72,3 +72,65 @@ func TestVerifyCertificates(t *testing.T) {
 		}
 	}
 }
+
+// TestCertCacheJudgesEachCertificate: what a verifier has seen never makes
+// another certificate valid. After a good QC and TC, certificates with the
+// same signed fields but other entries (none, too few, a forged signature,
+// an unknown signer) fail exactly as they do at a fresh verifier, and a
+// certificate made of entries seen before needs no new signature check.
+func TestCertCacheJudgesEachCertificate(t *testing.T) {
+	set := testSet(t, 1, 1, 1, 1)
+	h, hash := proposal(t, 3, types.QuorumCert{}, nil)
+	good := qcFor(&h, hash, 0, 1, 2)
+	goodTC := tcOf(5, good, 0, 1, 2)
+	cached := &countingVerifier{}
+	c := newCertVerifier(set, cached)
+	if err := c.verifyQC(&good); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.verifyTC(goodTC); err != nil {
+		t.Fatal(err)
+	}
+	forged := good
+	forged.Votes = append([]types.ValidatorSignature{}, good.Votes...)
+	forged.Votes[1].Signature[0] ^= 1
+	few := good
+	few.Votes = good.Votes[:2]
+	stranger := good
+	stranger.Votes = append(append([]types.ValidatorSignature{}, good.Votes[:2]...), types.ValidatorSignature{Validator: types.Address{0xff}, Signature: good.Votes[2].Signature})
+	for name, qc := range map[string]types.QuorumCert{
+		"no votes":       {View: good.View, Height: good.Height, BlockHash: good.BlockHash},
+		"two of four":    few,
+		"forged":         forged,
+		"unknown signer": stranger,
+	} {
+		fresh := newCertVerifier(set, fakeVerifier{}).verifyQC(&qc)
+		if fresh == nil {
+			t.Fatalf("%s: a fresh verifier accepts it", name)
+		}
+		if err := c.verifyQC(&qc); err == nil || err.Error() != fresh.Error() {
+			t.Errorf("QC %s: cached verifier %v, fresh %v", name, err, fresh)
+		}
+	}
+	for name, tc := range map[string]*types.TimeoutCert{
+		"no timeouts": {View: 5},
+		"two of four": {View: 5, Timeouts: goodTC.Timeouts[:2]},
+	} {
+		if err := c.verifyTC(tc); !errors.Is(err, ErrNoQuorum) {
+			t.Errorf("TC %s: %v", name, err)
+		}
+	}
+	// The same votes in another valid certificate: no signature checked again.
+	before := cached.n
+	again := qcFor(&h, hash, 0, 1, 2)
+	if err := c.verifyQC(&again); err != nil || cached.n != before {
+		t.Errorf("a QC of seen votes: %v, %d new checks", err, cached.n-before)
+	}
+}
+
+type countingVerifier struct{ n int }
+
+func (v *countingVerifier) Verify(d types.SigningDomain, p []byte, s types.Signature, a types.Address) error {
+	v.n++
+	return fakeVerifier{}.Verify(d, p, s, a)
+}

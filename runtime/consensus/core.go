@@ -425,12 +425,12 @@ func (c *Core) countVote(v *types.Vote, power uint64) error {
 	if v.View < c.safety.HighQC.View {
 		return nil // stale: a higher QC exists
 	}
+	c.certs.remember(voteKey(v)) // verified on arrival, or signed here
 	qc, conflict := c.votes.add(v, power)
 	if conflict != nil {
 		return c.reportConflict(types.EvidenceKindDoubleVote, v.Voter, v.View, conflict, v)
 	}
 	if qc != nil {
-		c.certs.seenQC[qcKey{qc.View, qc.Height, qc.BlockHash}] = struct{}{}
 		c.processQC(*qc)
 	}
 	return nil
@@ -512,12 +512,12 @@ func (c *Core) addTimeout(t *types.Timeout, power uint64) error {
 	if t.View < c.pm.view {
 		return nil
 	}
+	c.certs.remember(timeoutKey(t)) // verified on arrival, or signed here
 	tc, conflict := c.timeouts.add(t, power)
 	if conflict != nil {
 		return c.reportConflict(types.EvidenceKindDoubleTimeout, t.Sender, t.View, conflict, t)
 	}
 	if tc != nil {
-		c.certs.seenTC[tc.View] = struct{}{}
 		c.processTC(tc)
 		return nil
 	}
