@@ -16,14 +16,18 @@ const (
 	SatsPerBTC uint64 = uint64(0x5f5e100)
 
 	// SupplyCapRays: 210,000,000 ORAMA; no premine. Never changeable by
-	// governance.
+	// governance. Genesis ORAMA allocations count toward it (minted_rays starts at
+	// their sum); block rewards are clamped to it.
 	SupplyCapRays uint64 = uint64(0xbefe6f672000)
 
 	// BlockRewardRays: 100 ORAMA per block before the first halving.
 	BlockRewardRays uint64 = uint64(0x5f5e100)
 
 	// HalvingIntervalBlocks: The reward halves every 10,512,000 blocks (about 2
-	// years at 6 s).
+	// years at 6 s). At the default BlockRewardRays the supply cap binds first:
+	// 2,100,000 blocks of 100 ORAMA reach SupplyCapRays (fewer when genesis
+	// allocates ORAMA, which counts toward the cap), about 146 days at 6 s, after
+	// which the reward is 0; no halving takes effect.
 	HalvingIntervalBlocks uint64 = uint64(0xa06680)
 
 	// ProposerRewardPercent: Share of the block reward to the proposer while the

@@ -345,7 +345,9 @@ type BlockHeader struct {
 	GasUsed uint64 `json:"gas_used,string"`
 	// QC for the parent block.
 	QC QuorumCert `json:"qc"`
-	// TimeoutCert: Present when the previous view ended in a timeout.
+	// TimeoutCert: Required when view != qc.view + 1 (the previous view ended in a
+	// timeout; then timeout_cert.view + 1 = view); allowed on any block if valid
+	// for its own view (state.md, voting rules).
 	TimeoutCert *TimeoutCert `json:"timeout_cert"`
 }
 

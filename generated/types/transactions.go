@@ -130,7 +130,10 @@ const (
 	// TxTypeGovernanceVote: Votes on an open proposal.
 	TxTypeGovernanceVote TxType = 10
 	// TxTypeReportEquivocation: Submits two conflicting votes by one validator for
-	// slashing.
+	// slashing. Inactive: it pays its intrinsic gas and fails with UnsupportedType
+	// before its payload is decoded. Its payload predates consensus.md Evidence
+	// (evidence.yaml, which also covers timeouts and proposals); reconciling the
+	// two is pending.
 	TxTypeReportEquivocation TxType = 11
 	// TxTypeShield: Phase 2: moves Amount rays from the public to the private
 	// compartment.
@@ -1323,6 +1326,9 @@ func (x *GovernanceVotePayload) DecodeBorsh(r *borsh.Reader) {
 
 // EquivocationEvidence: Two votes by one validator for the same view and
 // different blocks; proof of equivocation (100% slash and a permanent ban).
+// Superseded in the node by Evidence (evidence.yaml, consensus.md
+// "Equivocation evidence"); reconciling this payload with it is pending, and
+// ReportEquivocation stays inactive (UnsupportedType) until then.
 type EquivocationEvidence struct {
 	// First: One vote.
 	First Vote `json:"first"`

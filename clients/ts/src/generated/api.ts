@@ -813,7 +813,7 @@ export interface components {
             gas_used: components["schemas"]["U64"];
             /** @description QC for the parent block. */
             qc: components["schemas"]["QuorumCert"];
-            /** @description Present when the previous view ended in a timeout. */
+            /** @description Required when view != qc.view + 1 (the previous view ended in a timeout; then timeout_cert.view + 1 = view); allowed on any block if valid for its own view (state.md, voting rules). */
             timeout_cert?: components["schemas"]["TimeoutCert"] | null;
             /** @description The header Borsh encoding, whose SHA-256 is the block hash. */
             borsh?: components["schemas"]["HexBytes"];

@@ -760,7 +760,10 @@ const GovernanceVotePayloadSchema = {
 };
 // EquivocationEvidence (spec/transactions.yaml): Two votes by one validator
 // for the same view and different blocks; proof of equivocation (100% slash
-// and a permanent ban).
+// and a permanent ban). Superseded in the node by Evidence (evidence.yaml,
+// consensus.md "Equivocation evidence"); reconciling this payload with it is
+// pending, and ReportEquivocation stays inactive (UnsupportedType) until
+// then.
 const EquivocationEvidenceSchema = {
   struct: {
     first: VoteSchema,
