@@ -470,6 +470,11 @@ func (m *Machine) deploy(ctx context.Context, eo *overlay, req *types.NamespaceR
 	}
 	c, err := m.vm.Deploy(ctx, module)
 	if err != nil {
+		if !isRefusal(err) {
+			// Not the module's fault (the node's compilation cache, memory):
+			// never recorded as the deploy's outcome.
+			return types.NsOutcome{}, nil, fmt.Errorf("%w: deploy: %w", ErrHostFailure, err)
+		}
 		return types.NsOutcome{Status: types.NsStatusInvalidModule, Trap: refusalName(err), GasUsed: gas}, nil, nil
 	}
 	addr := ContractAddress(m.meta.Name, req.Signer, req.Nonce)
@@ -598,6 +603,9 @@ func (m *Machine) run(ctx context.Context, co *overlay, c *vm.Contract, fn strin
 			return runResult{out: types.NsOutcome{Status: types.NsStatusUnknownFunction, GasUsed: used}}
 		case errors.Is(err, vm.ErrArgs), errors.Is(err, vm.ErrGasLimit):
 			return runResult{out: types.NsOutcome{Status: types.NsStatusBadArgs, GasUsed: used}}
+		case !errors.Is(err, vm.ErrTrap) && !errors.Is(err, vm.ErrStackOverflow):
+			// Neither the contract's trap nor its stack: the VM failed.
+			return runResult{err: fmt.Errorf("%w: %w", ErrHostFailure, err)}
 		}
 		return runResult{out: types.NsOutcome{Status: types.NsStatusTrap, Trap: trapName(err), GasUsed: used}}
 	}
@@ -633,6 +641,17 @@ func trapName(err error) string {
 		return r
 	}
 	return "trap"
+}
+
+// isRefusal says whether a vm.Deploy error is the module's fault (one of
+// vm.md's refusals) rather than the node's.
+func isRefusal(err error) bool {
+	for _, e := range []error{vm.ErrMalformed, vm.ErrLimit, vm.ErrFeature, vm.ErrReserved, vm.ErrImport} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // refusalName is an invalid module's trap: why vm.Deploy refused it.

@@ -30,9 +30,11 @@ type callState struct {
 	guestTrap  bool  // a trap raised by a guest instruction: it uses all the gas
 	abort      error // the error a host helper ended the call with
 	allocating bool  // inside orama_alloc on behalf of Return
-	// alloc is the instance's orama_alloc, looked up once: wazero builds a
-	// new call engine (and stack) on every ExportedFunction.
-	alloc api.Function
+	// alloc is the instance's orama_alloc, looked up once (allocFound):
+	// wazero builds a new call engine (and stack) on every
+	// ExportedFunction.
+	alloc      api.Function
+	allocFound bool
 
 	wasi wasiState
 }
@@ -128,7 +130,10 @@ func Read(ctx context.Context, m api.Module, ptr, n, max uint32) []byte {
 	if n > max {
 		st.fail(fmt.Errorf("%w: read of %d bytes, at most %d", ErrTrap, n, max))
 	}
-	mem := m.Memory()
+	if n == 0 {
+		return nil // zero bytes need no memory (contracts.md: length 0 is not checked)
+	}
+	mem := memoryOf(m)
 	if mem == nil {
 		st.fail(fmt.Errorf("%w: read from a module without memory", ErrTrap))
 	}
@@ -142,7 +147,7 @@ func Read(ctx context.Context, m api.Module, ptr, n, max uint32) []byte {
 // Write copies b into guest memory at ptr; out of bounds traps.
 func Write(ctx context.Context, m api.Module, ptr uint32, b []byte) {
 	st := state(ctx)
-	mem := m.Memory()
+	mem := memoryOf(m)
 	if mem == nil {
 		st.fail(fmt.Errorf("%w: write to a module without memory", ErrTrap))
 	}
@@ -151,18 +156,32 @@ func Write(ctx context.Context, m api.Module, ptr uint32, b []byte) {
 	}
 }
 
-// Alloc is m's AllocExport, or nil if it exports none. The function of the
-// instance a call runs is looked up once per call: wazero builds a new call
-// engine, with its own stack, for every lookup.
+// Alloc is m's AllocExport, or nil if it exports none or one of another
+// type than (i32) -> i32 (Return would miss its result or misread it). The
+// function of the instance a call runs is looked up once per call: wazero
+// builds a new call engine, with its own stack, for every lookup.
 func Alloc(ctx context.Context, m api.Module) api.Function {
 	st := state(ctx)
 	if m != st.mod {
-		return m.ExportedFunction(AllocExport)
+		return allocOf(m)
 	}
-	if st.alloc == nil {
-		st.alloc = m.ExportedFunction(AllocExport)
+	if !st.allocFound {
+		st.alloc, st.allocFound = allocOf(m), true
 	}
 	return st.alloc
+}
+
+func allocOf(m api.Module) api.Function {
+	f := m.ExportedFunction(AllocExport)
+	if f == nil {
+		return nil
+	}
+	d := f.Definition()
+	i32 := []api.ValueType{api.ValueTypeI32}
+	if string(d.ParamTypes()) != string(i32) || string(d.ResultTypes()) != string(i32) {
+		return nil
+	}
+	return f
 }
 
 // Return writes b, as a u32 little-endian length followed by b, into memory
@@ -179,7 +198,7 @@ func Return(ctx context.Context, m api.Module, b []byte) uint32 {
 	}
 	alloc := Alloc(ctx, m)
 	if alloc == nil {
-		st.fail(fmt.Errorf("%w: %w: the module exports no %s", ErrTrap, ErrAllocFailed, AllocExport))
+		st.fail(fmt.Errorf("%w: %w: the module exports no %s of type (i32) -> i32", ErrTrap, ErrAllocFailed, AllocExport))
 	}
 	st.allocating = true
 	res, err := alloc.Call(ctx, uint64(4+len(b)))
@@ -191,7 +210,8 @@ func Return(ctx context.Context, m api.Module, b []byte) uint32 {
 	if ptr == 0 {
 		st.fail(fmt.Errorf("%w: %w: %s(%d) gave 0", ErrTrap, ErrAllocFailed, AllocExport, 4+len(b)))
 	}
-	if mem := m.Memory(); mem != nil && uint64(ptr)+4+uint64(len(b)) > uint64(mem.Size()) {
+	// With no memory no block holds the result: alloc_failed too (vm.md).
+	if mem := memoryOf(m); mem == nil || uint64(ptr)+4+uint64(len(b)) > uint64(mem.Size()) {
 		st.fail(fmt.Errorf("%w: %w: %s(%d) gave a block outside memory", ErrTrap, ErrAllocFailed, AllocExport, 4+len(b)))
 	}
 	out := make([]byte, 4+len(b))

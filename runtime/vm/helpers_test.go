@@ -55,6 +55,9 @@ func testHost(ctx context.Context, r wazero.Runtime) error {
 	fn("nop", func(ctx context.Context, m api.Module, s []uint64) {
 		Charge(ctx, m, 1)
 	}, []api.ValueType{i32}, nil)
+	fn("unit", func(ctx context.Context, m api.Module, s []uint64) {
+		Charge(ctx, m, 1)
+	}, nil, nil)
 	_, err := b.Instantiate(ctx)
 	return err
 }

@@ -1,10 +1,25 @@
 package vm
 
 import (
+	"reflect"
 	"sync"
 
+	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 )
+
+// memoryOf returns m's memory, or nil if it has none: wazero then returns a
+// non-nil api.Memory holding a nil pointer, whose methods panic.
+func memoryOf(m api.Module) api.Memory {
+	mem := m.Memory()
+	if mem == nil {
+		return nil
+	}
+	if v := reflect.ValueOf(mem); v.Kind() == reflect.Pointer && v.IsNil() {
+		return nil
+	}
+	return mem
+}
 
 // memories recycles the linear memories of closed instances. Every call
 // runs in a fresh instance (spec/vm.md), and a fresh memory is a large Go

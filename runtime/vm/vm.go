@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -62,7 +63,12 @@ type VM struct {
 	mu        sync.Mutex
 	contracts map[[32]byte]*Contract
 	mems      memories // linear memories of closed instances, for later calls
+	closed    atomic.Bool
 }
+
+// errClosed is the error of a VM used after Close: the node's failure, not
+// the contract's, so it wraps none of the package's sentinels.
+var errClosed = errors.New("vm: closed")
 
 // New starts a VM.
 func New(ctx context.Context, cfg Config) (*VM, error) {
@@ -118,6 +124,7 @@ func New(ctx context.Context, cfg Config) (*VM, error) {
 
 // Close releases the runtime and the compiled contracts.
 func (v *VM) Close(ctx context.Context) error {
+	v.closed.Store(true)
 	err := v.rt.Close(ctx)
 	if cerr := v.cache.Close(ctx); err == nil {
 		err = cerr
@@ -140,6 +147,11 @@ func (c *Contract) Info() *meter.Module { return c.info }
 // Deploy checks code against the limits, instruments and compiles it. The
 // same code deploys once: later calls return the compiled contract.
 func (v *VM) Deploy(ctx context.Context, code []byte) (*Contract, error) {
+	if v.closed.Load() {
+		// Not a refusal: a closed runtime has no host modules, so every
+		// import would look unresolved.
+		return nil, errClosed
+	}
 	hash := sha256.Sum256(code)
 	v.mu.Lock()
 	c := v.contracts[hash]
@@ -154,8 +166,15 @@ func (v *VM) Deploy(ctx context.Context, code []byte) (*Contract, error) {
 	if err := v.checkImports(info.Imports); err != nil {
 		return nil, fmt.Errorf("vm: deploy: %w", err)
 	}
-	compiled, err := v.rt.CompileModule(ctx, info.Wasm)
+	if err := checkExports(info.FuncExports); err != nil {
+		return nil, fmt.Errorf("vm: deploy: %w", err)
+	}
+	compiled, err := compile(ctx, v.rt, info.Wasm)
 	if err != nil {
+		if v.validates(ctx, info.Wasm) {
+			// Not the module's fault: a plain error, not a refusal.
+			return nil, fmt.Errorf("vm: deploy: compiling a valid module: %w", err)
+		}
 		return nil, fmt.Errorf("vm: deploy: %w: %s", ErrMalformed, firstLine(err))
 	}
 	c = &Contract{Hash: hash, compiled: compiled, info: info, exports: compiled.ExportedFunctions()}
@@ -167,6 +186,53 @@ func (v *VM) Deploy(ctx context.Context, code []byte) (*Contract, error) {
 	}
 	v.contracts[hash] = c
 	return c, nil
+}
+
+// compile is rt.CompileModule, with a panic of the compiler (wazero panics
+// when it cannot map executable memory) returned as an error.
+func compile(ctx context.Context, rt wazero.Runtime, wasm []byte) (c wazero.CompiledModule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c, err = nil, fmt.Errorf("compiler panicked: %v", r)
+		}
+	}()
+	return rt.CompileModule(ctx, wasm)
+}
+
+// validates reports whether wazero accepts wasm when nothing of the node is
+// involved: a fresh interpreter runtime without a compilation cache only
+// decodes, validates and lowers it. wazero's CompileModule errors do not
+// say whether the module is invalid or the node failed (the compilation
+// cache unreadable or unwritable, the runtime closed, executable memory
+// refused), so a failed compilation is tried again this way; only the
+// failure path pays for it.
+func (v *VM) validates(ctx context.Context, wasm []byte) bool {
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().
+		WithCoreFeatures(Features).WithMemoryLimitPages(v.lim.MaxMemoryPages).WithDebugInfoEnabled(false))
+	defer rt.Close(ctx)
+	c, err := compile(ctx, rt, wasm)
+	if err != nil {
+		return false
+	}
+	c.Close(ctx)
+	return true
+}
+
+// checkExports refuses exported functions the VM cannot call: an imported
+// function (the start function, _initialize and orama_alloc included) would
+// run a host function with no guest module to read or charge, and an
+// _initialize that is not [] -> [] would make every call trap (it is called
+// without arguments and its results are dropped).
+func checkExports(exports []meter.FuncExport) error {
+	for _, e := range exports {
+		if e.Imported {
+			return fmt.Errorf("%w: export %q is an imported function", ErrImport, e.Name)
+		}
+		if e.Name == InitializeExport && len(e.Params)+len(e.Results) != 0 {
+			return fmt.Errorf("%w: %s of type %v -> %v, not [] -> []", ErrMalformed, e.Name, e.Params, e.Results)
+		}
+	}
+	return nil
 }
 
 // checkImports requires every import to be a function of a host module
@@ -248,7 +314,7 @@ func (v *VM) call(ctx context.Context, c *Contract, fn string, opts CallOptions,
 		return fmt.Errorf("%w: %d > %d", ErrGasLimit, opts.Gas, uint64(meter.MaxGas))
 	}
 	def, ok := c.exports[fn]
-	if !ok || strings.HasPrefix(fn, meter.ReservedPrefix) {
+	if !ok || strings.HasPrefix(fn, meter.ReservedPrefix) || !numeric(def) {
 		return fmt.Errorf("%w: %q", ErrNoFunction, fn)
 	}
 	if len(opts.Params) != len(def.ParamTypes()) {
@@ -270,30 +336,46 @@ func (v *VM) call(ctx context.Context, c *Contract, fn string, opts CallOptions,
 	ctx = experimental.WithMemoryAllocator(ctx, &v.mems)
 	mod, err := v.rt.InstantiateModule(ctx, c.compiled, v.modCfg)
 	if err != nil {
+		if v.closed.Load() { // the node's doing: a plain error
+			return fmt.Errorf("%w: instantiate: %s", errClosed, firstLine(err))
+		}
 		// Instantiation runs no guest code (the start function is an export
 		// the VM calls); what fails here is a data or element segment out of
-		// bounds: a trap, deterministic like any other.
+		// bounds: a trap, deterministic like any other. (Imports are checked
+		// at deploy, instances are unnamed and memory comes from v.mems,
+		// which cannot fail with an error: wazero's other errors here
+		// cannot occur, and it does not tell them apart.)
 		st.left = opts.Gas - entry
 		return fmt.Errorf("%w: instantiate: %s", ErrTrap, firstLine(err))
 	}
 	defer mod.Close(ctx)
-	st.mod, st.alloc = mod, nil
-	st.gas = mod.ExportedGlobal(meter.GasExport).(api.MutableGlobal)
-	st.depth = mod.ExportedGlobal(meter.DepthExport).(api.MutableGlobal)
+	st.mod, st.alloc, st.allocFound = mod, nil, false
+	gas, ok1 := mod.ExportedGlobal(meter.GasExport).(api.MutableGlobal)
+	depth, ok2 := mod.ExportedGlobal(meter.DepthExport).(api.MutableGlobal)
+	if !ok1 || !ok2 {
+		// Only a module the meter did not instrument lacks them: a bug of
+		// the VM, not an outcome of the contract.
+		return fmt.Errorf("vm: the instance exports no %s or %s", meter.GasExport, meter.DepthExport)
+	}
+	st.gas, st.depth = gas, depth
 	st.gas.Set(opts.Gas - entry)
 	st.depth.Set(0)
 	defer st.final() // before the instance closes
 	if c.info.HasStart {
-		if _, err := mod.ExportedFunction(meter.StartExport).Call(ctx); err != nil {
-			return st.classify(err)
+		if err := callExport(ctx, st, mod, meter.StartExport); err != nil {
+			return err
 		}
 	}
 	if _, ok := c.exports[InitializeExport]; ok && fn != InitializeExport {
-		if _, err := mod.ExportedFunction(InitializeExport).Call(ctx); err != nil {
-			return st.classify(err)
+		if err := callExport(ctx, st, mod, InitializeExport); err != nil {
+			return err
 		}
 	}
-	values, err := mod.ExportedFunction(fn).Call(ctx, opts.Params...)
+	f := mod.ExportedFunction(fn)
+	if f == nil {
+		return fmt.Errorf("vm: the instance exports no function %q", fn)
+	}
+	values, err := f.Call(ctx, opts.Params...)
 	if err != nil {
 		return st.classify(err)
 	}
@@ -315,6 +397,36 @@ func (v *VM) call(ctx context.Context, c *Contract, fn string, opts CallOptions,
 	return nil
 }
 
+// numeric reports whether a function's parameters and results are all
+// numbers: a reference crosses the call boundary as a raw u64, so one made
+// from a caller's number, or handed out as one, is a host address (deploy
+// refuses such exports; this keeps any that would reach a call out).
+func numeric(def api.FunctionDefinition) bool {
+	for _, ts := range [][]api.ValueType{def.ParamTypes(), def.ResultTypes()} {
+		for _, t := range ts {
+			switch t {
+			case api.ValueTypeI32, api.ValueTypeI64, api.ValueTypeF32, api.ValueTypeF64:
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// callExport runs a [] -> [] export the VM calls before the entry (the
+// start function, _initialize).
+func callExport(ctx context.Context, st *callState, mod api.Module, name string) error {
+	f := mod.ExportedFunction(name)
+	if f == nil {
+		return fmt.Errorf("vm: the instance exports no function %q", name)
+	}
+	if _, err := f.Call(ctx); err != nil {
+		return st.classify(err)
+	}
+	return nil
+}
+
 // readOutput copies the bytes at a result_ptr out of the instance.
 func readOutput(mod api.Module, def api.FunctionDefinition, values []uint64, max uint32, res *Result) error {
 	if len(values) != 1 || def.ResultTypes()[0] != api.ValueTypeI32 {
@@ -327,14 +439,18 @@ func readOutput(mod api.Module, def api.FunctionDefinition, values []uint64, max
 	if ptr == 0 { // no value (spec/contracts.md)
 		return nil
 	}
-	n, ok := mod.Memory().ReadUint32Le(ptr)
+	mem := memoryOf(mod)
+	if mem == nil { // every pointer is out of bounds
+		return fmt.Errorf("%w: result_ptr %d out of bounds (no memory)", ErrTrap, ptr)
+	}
+	n, ok := mem.ReadUint32Le(ptr)
 	if !ok {
 		return fmt.Errorf("%w: result_ptr %d out of bounds", ErrTrap, ptr)
 	}
 	if n > max {
 		return fmt.Errorf("%w: result of %d bytes, at most %d", ErrTrap, n, max)
 	}
-	b, ok := mod.Memory().Read(ptr+4, n)
+	b, ok := mem.Read(ptr+4, n)
 	if !ok || ptr > ptr+4 {
 		return fmt.Errorf("%w: result [%d, +%d) out of bounds", ErrTrap, ptr+4, n)
 	}

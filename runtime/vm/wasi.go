@@ -165,6 +165,12 @@ func wasiPut64(ctx context.Context, m api.Module, ptr uint32, v uint64) {
 	Write(ctx, m, ptr, b[:])
 }
 
+// wasiInBounds reports whether [ptr, ptr+n) is in mem; in a module without
+// memory (mem nil) no range is.
+func wasiInBounds(mem api.Memory, ptr uint32, n uint64) bool {
+	return mem != nil && uint64(ptr)+n <= uint64(mem.Size())
+}
+
 func wasiEmpty(context.Context, *callState, api.Module, []uint64) uint32 { return errnoSuccess }
 func wasiBadf(context.Context, *callState, api.Module, []uint64) uint32  { return errnoBadf }
 func wasiNosys(context.Context, *callState, api.Module, []uint64) uint32 { return errnoNosys }
@@ -234,15 +240,16 @@ func wasiWrite(ctx context.Context, st *callState, m api.Module, s []uint64) uin
 		return errnoBadf
 	}
 	Charge(ctx, m, uint64(n))
-	if uint64(iovs)+8*uint64(n) > uint64(m.Memory().Size()) {
+	mem := memoryOf(m)
+	if !wasiInBounds(mem, iovs, 8*uint64(n)) {
 		return errnoFault
 	}
-	vec, _ := m.Memory().Read(iovs, n*8)
+	vec, _ := mem.Read(iovs, n*8)
 	var total uint32
 	for i := uint32(0); i < n; i++ {
 		ptr := binary.LittleEndian.Uint32(vec[8*i:])
 		l := binary.LittleEndian.Uint32(vec[8*i+4:])
-		if _, ok := m.Memory().Read(ptr, l); !ok {
+		if !wasiInBounds(mem, ptr, uint64(l)) {
 			return errnoFault
 		}
 		total += l
@@ -256,7 +263,7 @@ func wasiWrite(ctx context.Context, st *callState, m api.Module, s []uint64) uin
 func wasiRandom(ctx context.Context, st *callState, m api.Module, s []uint64) uint32 {
 	ptr, n := uint32(s[0]), uint32(s[1])
 	Charge(ctx, m, uint64(n))
-	if uint64(ptr)+uint64(n) > uint64(m.Memory().Size()) {
+	if !wasiInBounds(memoryOf(m), ptr, uint64(n)) {
 		return errnoFault
 	}
 	b := make([]byte, n)
@@ -273,12 +280,12 @@ func wasiPoll(ctx context.Context, _ *callState, m api.Module, s []uint64) uint3
 		return errnoInval
 	}
 	Charge(ctx, m, 10*uint64(n))
-	if uint64(in)+uint64(n)*wasiPollSubBytes > uint64(m.Memory().Size()) ||
-		uint64(out)+uint64(n)*wasiPollEventBytes > uint64(m.Memory().Size()) {
+	mem := memoryOf(m)
+	if !wasiInBounds(mem, in, uint64(n)*wasiPollSubBytes) || !wasiInBounds(mem, out, uint64(n)*wasiPollEventBytes) {
 		return errnoFault
 	}
 	for i := uint32(0); i < n; i++ {
-		sub, _ := m.Memory().Read(in+i*wasiPollSubBytes, wasiPollSubBytes)
+		sub, _ := mem.Read(in+i*wasiPollSubBytes, wasiPollSubBytes)
 		var ev [wasiPollEventBytes]byte
 		copy(ev[:8], sub[:8]) // userdata
 		ev[10] = sub[8]       // type

@@ -9,6 +9,8 @@ type inst struct {
 	start  int    // offset of the opcode in the body
 	end    int    // offset just past its immediates
 	pushes uint32 // values it pushes (the bound used for frame weights)
+	// targets: a br_table's targets and default, which compile work counts
+	targets uint32
 }
 
 // boundary reports whether a metered segment ends with this instruction:
@@ -112,7 +114,7 @@ func (w *funcWalker) next() bool {
 			r.fail("br_table with %d targets past the end", n)
 			return false
 		}
-		w.m.brTargets += uint64(n) + 1 // the targets and the default
+		in.targets = n + 1 // the targets and the default; n < len(r.b)
 		for i := uint32(0); i <= n && r.err == nil; i++ {
 			r.u32()
 		}
@@ -339,6 +341,7 @@ func (m *module) rewriteFunc(fi int, body []byte, out []byte) ([]byte, error) {
 		in := &w.in
 		seg += InstructionGas
 		pushes += uint64(in.pushes)
+		m.brTargets += uint64(in.targets) // in this pass only: both walk the body
 		switch in.dynamic() {
 		case 'p', 'b', 'e':
 			plan.need[scratchI32], plan.need[scratchI64] = true, true

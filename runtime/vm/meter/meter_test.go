@@ -246,10 +246,15 @@ func typeSection(content ...byte) []byte {
 }
 
 // TestMaximaCapped: a memory or table without a maximum, or with one above
-// the limit, gets the limit as its maximum; memory.grow beyond fails.
+// the limit, gets the limit as its maximum; memory.grow beyond fails. A
+// maximum above what WebAssembly allows (65,536 pages) is invalid, not
+// capped.
 func TestMaximaCapped(t *testing.T) {
 	lim := DefaultLimits()
-	for _, max := range []uint32{0, lim.MaxMemoryPages + 1, 70000} {
+	if _, err := Instrument((&wasmgen.Module{MemoryMin: 1, MemoryMax: 70000}).Encode(), lim); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("max 70000: %v, want ErrMalformed", err)
+	}
+	for _, max := range []uint32{0, lim.MaxMemoryPages + 1, 65536} {
 		wasm := (&wasmgen.Module{MemoryMin: 1, MemoryMax: max}).Encode()
 		m, err := Instrument(wasm, lim)
 		if err != nil {

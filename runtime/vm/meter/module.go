@@ -3,6 +3,7 @@ package meter
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -112,6 +113,15 @@ type Import struct {
 	Params, Results []byte // value types
 }
 
+// FuncExport is a function the instrumented module exports.
+type FuncExport struct {
+	Name string
+	// Imported: the export is an imported function, not one the module
+	// defines.
+	Imported        bool
+	Params, Results []byte // value types
+}
+
 // Module is an instrumented module and what the VM needs to know about it.
 type Module struct {
 	Wasm []byte // the instrumented binary
@@ -119,6 +129,9 @@ type Module struct {
 	Imports  []Import
 	Exports  []string // exported function names, in the module's order
 	HasStart bool     // StartExport runs the original start function
+	// FuncExports are the exported functions, in the module's order, then
+	// StartExport if HasStart.
+	FuncExports []FuncExport
 
 	// InitGas is the gas of instantiation beyond CallGas: the initial
 	// memory pages, data segment bytes and initial table elements.
@@ -154,6 +167,7 @@ type module struct {
 	numTables  uint32
 	numMems    uint32
 	start      int64 // -1 if none
+	exports    []FuncExport
 
 	curLocals    uint64
 	brTargets    uint64
@@ -194,6 +208,10 @@ func (m *module) resultType(results []byte) uint32 {
 }
 
 var header = []byte{0, 'a', 's', 'm', 1, 0, 0, 0}
+
+// maxPages is the most pages a 32-bit memory's limits may give
+// (WebAssembly's validity rule: 4 GiB).
+const maxPages = 1 << 16
 
 // Section ids.
 const (
@@ -283,15 +301,19 @@ func (m *module) decode() error {
 				return unsupported("%d memories", m.numMems)
 			}
 		case secGlobal:
-			n := r.u32()
-			if r.err == nil && n > m.lim.MaxGlobals {
-				return overLimit("globals", uint64(n), uint64(m.lim.MaxGlobals))
-			}
-			m.numGlobals = n
+			err = m.decodeGlobals(&r)
 		case secStart:
 			f := r.u32()
-			if r.err == nil && f >= m.numFuncs() {
+			if r.err != nil {
+				return r.err
+			}
+			if f >= m.numFuncs() {
 				return malformed("start function %d out of range", f)
+			}
+			// The rewrite removes the start section (the VM calls it
+			// through an export), and with it the validator's check.
+			if t := m.types[m.funcType(f)]; len(t.params)+len(t.results) != 0 {
+				return malformed("start function %d of type %v -> %v, not [] -> []", f, t.params, t.results)
 			}
 			m.start = int64(f)
 		case secElement:
@@ -308,6 +330,17 @@ func (m *module) decode() error {
 		}
 		if r.err != nil {
 			return r.err
+		}
+		// Sections read in full here must end with their entries: the
+		// rewrite copies a section's bytes after its count, so trailing
+		// bytes would reach wazero as part of the entries the rewrite
+		// appends. (Table, memory, export and code sections are read in
+		// full, and checked, by encode.)
+		switch s.id {
+		case secType, secImport, secFunction, secGlobal, secStart, secElement, secData:
+			if !r.done() {
+				return malformed("bytes after the end of section %d", s.id)
+			}
 		}
 	}
 	if len(m.funcs) > 0 && !m.has(secCode) {
@@ -357,6 +390,31 @@ func (m *module) decodeTypes(r *reader) error {
 			return w.r.err
 		}
 		m.types = append(m.types, funcType{params, results})
+	}
+	return r.err
+}
+
+// decodeGlobals reads every global, so that the section is known to end
+// with them (the rewrite appends its own).
+func (m *module) decodeGlobals(r *reader) error {
+	n := r.u32()
+	if r.err == nil && n > m.lim.MaxGlobals {
+		return overLimit("globals", uint64(n), uint64(m.lim.MaxGlobals))
+	}
+	if r.err == nil && uint64(n) > uint64(len(r.b)) { // each global takes a byte at least
+		return malformed("%d globals past the end of the section", n)
+	}
+	m.numGlobals = n
+	for i := uint32(0); i < n && r.err == nil; i++ {
+		w := funcWalker{m: m}
+		w.valType(r.byte())
+		if r.err == nil && w.r.err != nil {
+			return w.r.err
+		}
+		if mut := r.byte(); r.err == nil && mut > 1 {
+			return malformed("global %d mutability %d", i, mut)
+		}
+		skipConstExpr(r)
 	}
 	return r.err
 }
@@ -534,11 +592,19 @@ func limits(r *reader, what string) (min uint32, max uint32, hasMax bool, err er
 }
 
 // capLimits rewrites limits so that the maximum is at most cap; a minimum
-// above cap is refused.
-func capLimits(b []byte, r *reader, what string, capacity uint32) ([]byte, uint32, error) {
+// above cap is refused. The limits as written are checked first against
+// the validity rule (at most valid, maximum not below minimum): capping
+// must not make an invalid module valid.
+func capLimits(b []byte, r *reader, what string, capacity, valid uint32) ([]byte, uint32, error) {
 	min, max, hasMax, err := limits(r, what)
 	if err != nil {
 		return nil, 0, err
+	}
+	if min > valid || hasMax && max > valid {
+		return nil, 0, malformed("%s limit above %d", what, valid)
+	}
+	if hasMax && max < min {
+		return nil, 0, malformed("%s maximum %d below the minimum %d", what, max, min)
 	}
 	if min > capacity {
 		return nil, 0, overLimit("initial "+what, uint64(min), uint64(capacity))
@@ -638,20 +704,33 @@ func (m *module) encode() (*Module, error) {
 	out.CompileWork = m.compileWork
 	out.SegmentWork = m.segSquares
 	out.LocalWork = m.localWork
-	for _, s := range m.sections {
-		if s.id == secExport {
-			r := reader{b: s.content}
-			n := r.u32()
-			for i := uint32(0); i < n && r.err == nil; i++ {
-				name, kind := r.name(), r.byte()
-				r.u32()
-				if kind == 0 {
-					out.Exports = append(out.Exports, name)
-				}
-			}
+	out.FuncExports = m.exports
+	for _, e := range m.exports {
+		if e.Name != StartExport {
+			out.Exports = append(out.Exports, e.Name)
 		}
 	}
 	return out, nil
+}
+
+// exportFunc records the export of function f. A reference-typed
+// parameter or result is refused: a call's parameters and results are
+// u64s, and a reference made from a caller's number, or handed out as one,
+// is a host address.
+func (m *module) exportFunc(name string, f uint32) error {
+	if f >= m.numFuncs() {
+		return nil // invalid: the validator refuses it
+	}
+	t := m.types[m.funcType(f)]
+	for _, v := range append(append([]byte(nil), t.params...), t.results...) {
+		switch v {
+		case valI32, valI64, valF32, valF64:
+		default:
+			return unsupported("export %q: a function with a reference-typed parameter or result", name)
+		}
+	}
+	m.exports = append(m.exports, FuncExport{Name: name, Imported: f < m.numImports, Params: t.params, Results: t.results})
+	return nil
 }
 
 // rewriteSection returns the content of a section as the instrumented
@@ -684,7 +763,7 @@ func (m *module) rewriteSection(s section) ([]byte, error) {
 			b = append(b, t)
 			var err error
 			var min uint32
-			if b, min, err = capLimits(b, &r, "table elements", m.lim.MaxTableElements); err != nil {
+			if b, min, err = capLimits(b, &r, "table elements", m.lim.MaxTableElements, math.MaxUint32); err != nil {
 				return nil, err
 			}
 			m.initGas += uint64(min) * ElementGas
@@ -695,7 +774,7 @@ func (m *module) rewriteSection(s section) ([]byte, error) {
 		for i := uint32(0); i < n && r.err == nil; i++ {
 			var err error
 			var min uint32
-			if b, min, err = capLimits(b, &r, "memory pages", m.lim.MaxMemoryPages); err != nil {
+			if b, min, err = capLimits(b, &r, "memory pages", m.lim.MaxMemoryPages, maxPages); err != nil {
 				return nil, err
 			}
 			m.initGas += uint64(min) * PageGas
@@ -730,9 +809,24 @@ func (m *module) rewriteSection(s section) ([]byte, error) {
 			if kind == 3 && x >= m.numGlobals {
 				return nil, malformed("export %q of global %d out of range", name, x)
 			}
+			if kind == 0 {
+				if err := m.exportFunc(name, x); err != nil {
+					return nil, err
+				}
+			}
 		}
 		if r.err != nil {
 			return nil, r.err
+		}
+		// The entries are copied, then the instrumentation's appended:
+		// bytes after the entries would be read as part of those.
+		if !r.done() {
+			return nil, malformed("bytes after the end of section %d", s.id)
+		}
+		if m.start >= 0 {
+			if err := m.exportFunc(StartExport, uint32(m.start)); err != nil {
+				return nil, err
+			}
 		}
 		extra := uint32(2)
 		if m.start >= 0 {
