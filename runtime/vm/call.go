@@ -130,9 +130,6 @@ func Read(ctx context.Context, m api.Module, ptr, n, max uint32) []byte {
 	if n > max {
 		st.fail(fmt.Errorf("%w: read of %d bytes, at most %d", ErrTrap, n, max))
 	}
-	if n == 0 {
-		return nil // zero bytes need no memory (contracts.md: length 0 is not checked)
-	}
 	mem := memoryOf(m)
 	if mem == nil {
 		st.fail(fmt.Errorf("%w: read from a module without memory", ErrTrap))

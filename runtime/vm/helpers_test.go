@@ -55,6 +55,10 @@ func testHost(ctx context.Context, r wazero.Runtime) error {
 	fn("nop", func(ctx context.Context, m api.Module, s []uint64) {
 		Charge(ctx, m, 1)
 	}, []api.ValueType{i32}, nil)
+	fn("give", func(ctx context.Context, m api.Module, s []uint64) {
+		Charge(ctx, m, 5)
+		s[0] = api.EncodeU32(Return(ctx, m, []byte("given")))
+	}, nil, []api.ValueType{i32})
 	fn("unit", func(ctx context.Context, m api.Module, s []uint64) {
 		Charge(ctx, m, 1)
 	}, nil, nil)

@@ -266,12 +266,11 @@ func TestAllocOfWrongTypeIsAbsent(t *testing.T) {
 // TestAllocWithoutMemory: with no memory no block can hold a result, so
 // an allocator's non-zero pointer is alloc_failed too (vm.md "A call").
 func TestAllocWithoutMemory(t *testing.T) {
-	// echo reads 1 byte at 0: a memory is needed for that, so the call
-	// passes an empty range (length 0) and only the result needs memory.
-	wasm := wCat(wHeader, wSec(1, wType([]byte{tI32, tI32}, []byte{tI32}), wType(nil, nil), wType([]byte{tI32}, []byte{tI32})),
-		wSec(2, wImport("test", "echo", 0)), wSec(3, []byte{1}, []byte{2}),
+	// give returns bytes and reads none: only its result needs memory.
+	wasm := wCat(wHeader, wSec(1, wType(nil, []byte{tI32}), wType(nil, nil), wType([]byte{tI32}, []byte{tI32})),
+		wSec(2, wImport("test", "give", 0)), wSec(3, []byte{1}, []byte{2}),
 		wSec(7, wExport("f", 0, 1), wExport(AllocExport, 0, 2)),
-		wSec(10, wBody(0x41, 0, 0x41, 0, 0x10, 0, 0x1a, 0x0b), wBody(0x41, 16, 0x0b)))
+		wSec(10, wBody(0x10, 0, 0x1a, 0x0b), wBody(0x41, 16, 0x0b)))
 	for _, eng := range engines {
 		v := newVM(t, eng.e)
 		c, err := v.Deploy(context.Background(), wasm)
@@ -451,13 +450,13 @@ func TestHostFailuresAreNotRefusals(t *testing.T) {
 }
 
 // TestHostHelpersWithoutMemory: wazero gives a module without memory a
-// non-nil api.Memory holding a nil pointer; Read (of a byte) and Write
-// trap on it rather than panic.
+// non-nil api.Memory holding a nil pointer; Read and Write trap on it
+// rather than panic.
 func TestHostHelpersWithoutMemory(t *testing.T) {
 	wasm := wCat(wHeader, wSec(1, wType([]byte{tI32, tI32}, []byte{tI32}), wType([]byte{tI32, tI32}, nil), wType(nil, nil)),
 		wSec(2, wImport("test", "read", 0), wImport("test", "write", 1)), wSec(3, []byte{2}, []byte{2}),
 		wSec(7, wExport("read", 0, 2), wExport("write", 0, 3)),
-		wSec(10, wBody(0x41, 0, 0x41, 1, 0x10, 0, 0x1a, 0x0b), wBody(0x41, 0, 0x41, 0, 0x10, 1, 0x0b)))
+		wSec(10, wBody(0x41, 0, 0x41, 0, 0x10, 0, 0x1a, 0x0b), wBody(0x41, 0, 0x41, 0, 0x10, 1, 0x0b)))
 	for _, eng := range engines {
 		v := newVM(t, eng.e)
 		c, err := v.Deploy(context.Background(), wasm)
