@@ -64,8 +64,25 @@ func (d *Driver) syncRange(ctx context.Context) error {
 		}
 		buf = append(buf, resp.Blocks...)
 		if resp.Proof == nil {
+			// Nothing in the answer certifies its last block (each block
+			// is certified by the next one's QC, the last by a proof): keep
+			// the others and ask again from it, so that a forged last block
+			// never becomes the header later answers must extend.
+			buf = buf[:len(buf)-1]
 			if len(buf) > maxSyncBuffer {
-				buf = nil // no proof within reach: start again
+				// No proof within reach: the answer was no help.
+				if peer != "" {
+					d.net.Penalize(peer, "sync: no commit proof within reach")
+				}
+				buf = nil
+			}
+			if len(resp.Blocks) < 2 || buf == nil {
+				// No progress: a round that does not count as one would let
+				// a peer hold this loop (and consensus) forever.
+				failures++
+				if failures >= 3 {
+					return nil
+				}
 			}
 			continue
 		}
