@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -202,11 +203,14 @@ func (n *Namespace) Events(f EventFilter) ([]EventRecord, string, error) {
 	if f.Caller != nil {
 		where = append(where, "caller = "+arg(abi.Blob(f.Caller[:])))
 	}
+	// Positions are u64 and SQLite's integers i64: a bound above the
+	// largest i64 is clamped to it (no position is that high), never
+	// wrapped to a negative one.
 	if f.FromPosition > 0 {
-		where = append(where, "pos >= "+arg(abi.Integer(int64(f.FromPosition))))
+		where = append(where, "pos >= "+arg(abi.Integer(int64(min(f.FromPosition, math.MaxInt64)))))
 	}
 	if f.ToPosition > 0 {
-		where = append(where, "pos <= "+arg(abi.Integer(int64(f.ToPosition))))
+		where = append(where, "pos <= "+arg(abi.Integer(int64(min(f.ToPosition, math.MaxInt64)))))
 	}
 	order := byte('a')
 	if f.Desc {

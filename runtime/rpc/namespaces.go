@@ -748,8 +748,15 @@ func (s *server) ViewNamespaceContract(ctx context.Context, req api.ViewNamespac
 		return nil, err
 	}
 	v.call.Contract = c.Address
-	out, pos, err := n.View(ctx, caller, &v.call)
+	// A view is unsigned and holds the namespace while it runs: the
+	// query time limit bounds its SQL (gas does not meter SQLite's work).
+	vctx, cancel := context.WithTimeout(ctx, s.queryTime)
+	defer cancel()
+	out, pos, err := n.View(vctx, caller, &v.call)
 	if err != nil {
+		if errors.Is(vctx.Err(), context.DeadlineExceeded) {
+			return nil, newError(http.StatusBadRequest, CodeQueryTimeout, "the view ran longer than the query time limit and was interrupted")
+		}
 		return nil, nsError(err)
 	}
 	return api.ViewNamespaceContract200JSONResponse{Position: u64(pos), Outcome: api.FromNsOutcome(&out)}, nil

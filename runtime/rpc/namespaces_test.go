@@ -432,6 +432,17 @@ func TestNamespaceAPI(t *testing.T) {
 	if len(ev.Events) != 1 {
 		t.Fatalf("alice's events %+v", ev)
 	}
+	// Bounds above the largest i64 are no position (they wrapped to -1).
+	ev = zero(ev)
+	c.getJSON("/v1/namespace/demo/events?from_position=18446744073709551615", 200, &ev)
+	if len(ev.Events) != 0 {
+		t.Fatalf("events from position 2^64-1 %+v", ev)
+	}
+	ev = zero(ev)
+	c.getJSON("/v1/namespace/demo/events?caller=@alice&to_position=18446744073709551615", 200, &ev)
+	if len(ev.Events) != 1 {
+		t.Fatalf("alice's events to position 2^64-1 %+v", ev)
+	}
 	ev = zero(ev)
 	c.getJSON("/v1/namespace/demo/events?to_position=0", 200, &ev)
 	if len(ev.Events) != 0 {
@@ -743,6 +754,24 @@ func TestNamespaceQueryTimeout(t *testing.T) {
 		t.Fatalf("interrupted after %v", d)
 	}
 	f.c.getJSON("/v1/namespace/demo/query?sql=SELECT%201", 200, nil)
+}
+
+// TestNamespaceViewTimeout: an unsigned view whose SQL never ends is
+// interrupted at the query time limit (it held the namespace, and every
+// endpoint that needs it, for as long as its client waited), and the
+// namespace answers afterwards.
+func TestNamespaceViewTimeout(t *testing.T) {
+	f := newNSFixture(t, types.NamespaceTierTier1, Config{QueryTimeout: 200 * time.Millisecond})
+	probe := f.deploy(f.keys[aliceKey], exampleModule(t, "sqlprobe"), "")
+	q := "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c"
+	body := fmt.Sprintf(`{"function":"query_input","gas_limit":"1000000","input":"0x%x"}`, q)
+	start := time.Now()
+	r := f.post("/v1/namespace/demo/contracts/"+probe+"/view", []byte(body))
+	wantError(t, "endless view", r, 400, CodeQueryTimeout)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("interrupted after %v", d)
+	}
+	f.c.getJSON("/v1/namespace/demo/status", 200, nil)
 }
 
 // TestNamespaceLargeDeploy: a deploy body far above the node's default body
