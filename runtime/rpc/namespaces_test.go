@@ -772,6 +772,21 @@ func TestNamespaceViewTimeout(t *testing.T) {
 		t.Fatalf("interrupted after %v", d)
 	}
 	f.c.getJSON("/v1/namespace/demo/status", 200, nil)
+	// An endless write in a view: SQLite rolls back the view's whole
+	// transaction when it interrupts a write; logged calls go on after it.
+	f.call(f.keys[aliceKey], probe, "exec_input", nil, []byte("CREATE TABLE t (x)"))
+	w := "INSERT INTO t WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT x FROM c"
+	r = f.post("/v1/namespace/demo/contracts/"+probe+"/view", []byte(fmt.Sprintf(`{"function":"exec_input","gas_limit":"1000000","input":"0x%x"}`, w)))
+	wantError(t, "endless write in a view", r, 400, CodeQueryTimeout)
+	res := f.call(f.keys[aliceKey], probe, "exec_input", nil, []byte("INSERT INTO t VALUES (1)"))
+	if res.Outcome.Status != api.NsStatusOk || res.Outcome.Results[0] != "0" {
+		t.Fatalf("a call after the interrupted view: %+v", res.Outcome)
+	}
+	var qr api.NamespaceQueryResult
+	f.c.getJSON("/v1/namespace/demo/query?sql="+url.QueryEscape("SELECT count(*) FROM t"), 200, &qr)
+	if string(qr.Rows) != `[[{"i":"1"}]]` {
+		t.Fatalf("t after the view and the call: %s", qr.Rows)
+	}
 }
 
 // TestNamespaceLargeDeploy: a deploy body far above the node's default body
