@@ -199,7 +199,7 @@ func (p *queryPool) ReadQuery(ctx context.Context, sql string, params []abi.Valu
 	select {
 	case q = <-p.conns:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: waiting for a query connection: %w", hostabi.ErrSQLError, ctx.Err())
+		return nil, fmt.Errorf("%w: %w", ErrBusy, ctx.Err())
 	}
 	defer func() { p.conns <- q }()
 	res := &QueryResult{Rows: [][]abi.Value{}}

@@ -126,6 +126,10 @@ var ErrStoresDisagree = errors.New("ns: the StateDB and the replica disagree")
 // ErrClosed: the namespace is shutting down.
 var ErrClosed = errors.New("ns: namespace closed")
 
+// ErrBusy: every read-only query connection stayed busy until the query's
+// deadline; the query never ran (the node's state, not the query's fault).
+var ErrBusy = errors.New("ns: every query connection is busy")
+
 const txlogDDL = `CREATE TABLE IF NOT EXISTS _orama_txlog (pos INTEGER PRIMARY KEY, call_id BLOB NOT NULL UNIQUE,
   signer BLOB NOT NULL, nonce INTEGER NOT NULL, entry BLOB NOT NULL, UNIQUE (signer, nonce));
 CREATE TABLE IF NOT EXISTS _orama_events (pos INTEGER NOT NULL, idx INTEGER NOT NULL, call_id BLOB NOT NULL,

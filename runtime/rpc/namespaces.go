@@ -201,6 +201,9 @@ var refusalCodes = []struct {
 
 // queryError maps an error of a namespace query.
 func queryError(ctx context.Context, err error) *apiError {
+	if errors.Is(err, ns.ErrBusy) {
+		return errUnavailable("every query connection of the namespace is busy: retry")
+	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
 		return newError(http.StatusBadRequest, CodeQueryTimeout, "the query ran longer than its time limit and was interrupted")
 	}
