@@ -27,6 +27,9 @@ type vectorFile struct {
 	// Lag and Window: the leader-schedule parameters (kind leader_schedule).
 	Lag    string `json:"lag"`
 	Window string `json:"window"`
+	// Raw is the whole file, for kinds whose cases are not a "cases" list
+	// (ns_replay: a log and its tampered copies).
+	Raw json.RawMessage `json:"-"`
 }
 
 // runManifest checks a vector tree the way conformance/README.md asks any
@@ -63,11 +66,14 @@ func runManifest(t *testing.T, dir string, version int, unlisted []string, runne
 		if "0x"+hex.EncodeToString(sum[:]) != f.SHA256 {
 			t.Errorf("%s: sha256 differs from the manifest", f.Path)
 		}
-		var vf vectorFile
+		vf := vectorFile{Raw: raw}
 		if err := json.Unmarshal(raw, &vf); err != nil {
 			t.Fatalf("%s: %v", f.Path, err)
 		}
-		if len(vf.Cases) != f.Cases {
+		// A file without a "cases" list counts its cases by its runner,
+		// against the manifest.
+		want := f.Cases
+		if vf.Cases != nil && len(vf.Cases) != f.Cases {
 			t.Errorf("%s: %d cases, manifest says %d", f.Path, len(vf.Cases), f.Cases)
 		}
 		run := runners[vf.Kind]
@@ -77,8 +83,8 @@ func runManifest(t *testing.T, dir string, version int, unlisted []string, runne
 		}
 		n := 0
 		t.Run(f.Path, func(t *testing.T) { n = run(t, vf) })
-		if n != len(vf.Cases) {
-			t.Errorf("%s: checked %d of %d cases", f.Path, n, len(vf.Cases))
+		if n != want {
+			t.Errorf("%s: checked %d of %d cases", f.Path, n, want)
 		}
 		checked[vf.Kind] += n
 	}

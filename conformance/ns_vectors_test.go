@@ -2,13 +2,9 @@ package conformance
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -55,66 +51,20 @@ type nsVector struct {
 }
 
 func TestNamespaceReplayVectors(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(nsDir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var man struct {
-		FormatVersion int `json:"format_version"`
-		Files         []struct {
-			Path   string `json:"path"`
-			Cases  int    `json:"cases"`
-			SHA256 string `json:"sha256"`
-		} `json:"files"`
-	}
-	if err := json.Unmarshal(raw, &man); err != nil {
-		t.Fatal(err)
-	}
-	if man.FormatVersion != 1 {
-		t.Fatalf("format_version %d, this runner implements 1", man.FormatVersion)
-	}
 	ctx := context.Background()
 	v, err := ns.NewVM(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer v.Close(ctx)
-	listed := map[string]bool{"manifest.json": true, "README.md": true}
-	ran, want := 0, 0
-	for _, f := range man.Files {
-		listed[f.Path] = true
-		want += f.Cases
-		data, err := os.ReadFile(filepath.Join(nsDir, filepath.FromSlash(f.Path)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if sum := sha256.Sum256(data); "0x"+hex.EncodeToString(sum[:]) != f.SHA256 {
-			t.Fatalf("%s: sha256 differs from the manifest", f.Path)
-		}
-		var vec nsVector
-		if err := json.Unmarshal(data, &vec); err != nil {
-			t.Fatalf("%s: %v", f.Path, err)
-		}
-		if vec.Kind != "ns_replay" {
-			t.Fatalf("%s: unknown kind %q", f.Path, vec.Kind)
-		}
-		if n := 1 + len(vec.Tampered); n != f.Cases {
-			t.Fatalf("%s: %d cases, manifest says %d", f.Path, n, f.Cases)
-		}
-		t.Run(f.Path, func(t *testing.T) { ran += runNsVector(t, ctx, v, &vec) })
-	}
-	if ran != want {
-		t.Errorf("ran %d cases, the manifest lists %d", ran, want)
-	}
-	filepath.WalkDir(nsDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(nsDir, p)
-		if !listed[filepath.ToSlash(rel)] {
-			t.Errorf("%s is not in the manifest", rel)
-		}
-		return nil
+	runManifest(t, nsDir, 1, []string{"README.md"}, map[string]func(*testing.T, vectorFile) int{
+		"ns_replay": func(t *testing.T, vf vectorFile) int {
+			var vec nsVector
+			if err := json.Unmarshal(vf.Raw, &vec); err != nil {
+				t.Fatal(err)
+			}
+			return runNsVector(t, ctx, v, &vec)
+		},
 	})
 }
 

@@ -28,20 +28,15 @@
 package chainvectors
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"github.com/oramanetwork/orama-chain/gen/outdir"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/oramanetwork/orama-chain/gen/outdir"
 	"github.com/oramanetwork/orama-chain/runtime/crypto"
 )
 
@@ -60,10 +55,7 @@ const keysFile = "keys.yaml"
 
 // File is one generated file: its path under the output directory (slash
 // separated) and its bytes.
-type File struct {
-	Path string
-	Data []byte
-}
+type File = outdir.File
 
 type keysSpec struct {
 	Doc  string    `yaml:"doc"`
@@ -88,7 +80,7 @@ var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 
 func loadKeys(path string) ([]namedKey, error) {
 	var ks keysSpec
-	if err := decodeYAML(path, &ks); err != nil {
+	if err := outdir.DecodeYAML(path, &ks); err != nil {
 		return nil, err
 	}
 	var out []namedKey
@@ -118,19 +110,6 @@ func loadKeys(path string) ([]namedKey, error) {
 		return nil, fmt.Errorf("%s: no keys", path)
 	}
 	return out, nil
-}
-
-func decodeYAML(path string, v any) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
 }
 
 type manifestFixture struct {
@@ -177,7 +156,7 @@ func Build(casesDir string) ([]File, error) {
 			return nil, fmt.Errorf("%s: fixture name %q: want [a-z][a-z0-9_-]*", p, name)
 		}
 		var fs fixtureSpec
-		if err := decodeYAML(p, &fs); err != nil {
+		if err := outdir.DecodeYAML(p, &fs); err != nil {
 			return nil, err
 		}
 		out, err := buildFixture(name, "spec/cases/chain/"+base, keys, &fs)
@@ -194,9 +173,9 @@ func Build(casesDir string) ([]File, error) {
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	for _, f := range files {
 		sum := sha256.Sum256(f.Data)
-		m.Files = append(m.Files, manifestEntry{Path: f.Path, SHA256: hexOf(sum[:])})
+		m.Files = append(m.Files, manifestEntry{Path: f.Path, SHA256: outdir.Hex(sum[:])})
 	}
-	md, err := marshal(m)
+	md, err := outdir.JSON(m)
 	if err != nil {
 		return nil, err
 	}
@@ -211,27 +190,8 @@ func Generate(casesDir, out string) error {
 	if err != nil {
 		return err
 	}
-	paths, data := make([]string, len(files)), make([][]byte, len(files))
-	for i, f := range files {
-		paths[i], data[i] = f.Path, f.Data
-	}
-	return outdir.Replace(out, paths, data)
+	return outdir.Write(out, files)
 }
-
-// marshal is the one JSON writer: two-space indent, a final newline, and
-// no HTML escaping.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
-
-func hexOf(b []byte) string { return "0x" + hex.EncodeToString(b) }
 
 // parseHex reads "0x" + hex of exactly n bytes (any length when n < 0).
 func parseHex(s string, n int) ([]byte, error) {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/oramanetwork/orama-chain/gen/outdir"
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/chainfile"
 	"github.com/oramanetwork/orama-chain/runtime/crypto"
@@ -122,7 +123,7 @@ func encode(v borshValue, hash func() (types.Hash, error)) (encodedOut, error) {
 	if err != nil {
 		return encodedOut{}, err
 	}
-	o := encodedOut{Value: js, Borsh: hexOf(b)}
+	o := encodedOut{Value: js, Borsh: outdir.Hex(b)}
 	if hash != nil {
 		h, err := hash()
 		if err != nil {
@@ -138,13 +139,13 @@ func accountJSON(acc types.Account, exists bool) (accountOut, error) {
 	if err != nil {
 		return accountOut{}, err
 	}
-	o := accountOut{Address: hexOf(acc.Address[:]), Exists: exists, Value: js}
+	o := accountOut{Address: outdir.Hex(acc.Address[:]), Exists: exists, Value: js}
 	if exists {
 		b, err := acc.MarshalBorsh()
 		if err != nil {
 			return accountOut{}, err
 		}
-		o.Borsh = strp(hexOf(b))
+		o.Borsh = strp(outdir.Hex(b))
 	}
 	return o, nil
 }
@@ -180,7 +181,7 @@ func (b *builder) leaves(root types.Hash, addrs []types.Address, names []string)
 			if err != nil {
 				return nil, nil, encodedOut{}, err
 			}
-			u.Address, u.Borsh = strp(hexOf(owner[:])), strp(hexOf(rb))
+			u.Address, u.Borsh = strp(outdir.Hex(owner[:])), strp(outdir.Hex(rb))
 		}
 		users = append(users, u)
 	}
@@ -268,7 +269,7 @@ func buildFixture(name, source string, keys []namedKey, fs *fixtureSpec) ([]File
 		if b.used[n] {
 			k := b.keys[n]
 			pk, a := k.Bytes(), k.Address()
-			o.Keys = append(o.Keys, keyOut{Name: n, PrivateKey: hexOf(pk[:]), Address: hexOf(a[:])})
+			o.Keys = append(o.Keys, keyOut{Name: n, PrivateKey: outdir.Hex(pk[:]), Address: outdir.Hex(a[:])})
 		}
 	}
 	if o.GenesisBlock, err = encode(&b.b0.Header, b.b0.Header.Hash); err != nil {
@@ -293,7 +294,7 @@ func buildFixture(name, source string, keys []namedKey, fs *fixtureSpec) ([]File
 		c := chain[h]
 		hdr := &c.block.Header
 		bo := blockOut{Height: u64(hdr.Height), Hash: c.hash.String(), View: u64(hdr.View),
-			Proposer: hexOf(hdr.Proposer[:]), BaseFee: u64(hdr.BaseFee), GasUsed: u64(hdr.GasUsed),
+			Proposer: outdir.Hex(hdr.Proposer[:]), BaseFee: u64(hdr.BaseFee), GasUsed: u64(hdr.GasUsed),
 			StateRoot: hdr.StateRoot.String(), TransactionsRoot: hdr.TransactionsRoot.String(),
 			ReceiptsRoot: hdr.ReceiptsRoot.String(), Transactions: []string{}, Receipts: []encodedOut{}}
 		if bo.Header, err = encode(hdr, hdr.Hash); err != nil {
@@ -336,7 +337,7 @@ func buildFixture(name, source string, keys []namedKey, fs *fixtureSpec) ([]File
 	if err != nil {
 		return nil, err
 	}
-	ej, err := marshal(o)
+	ej, err := outdir.JSON(o)
 	if err != nil {
 		return nil, err
 	}

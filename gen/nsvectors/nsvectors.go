@@ -20,12 +20,9 @@
 package nsvectors
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -33,8 +30,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/oramanetwork/orama-chain/gen/outdir"
 	"github.com/oramanetwork/orama-chain/generated/types"
@@ -188,24 +183,8 @@ type Mismatch struct {
 	What     string `json:"what"`
 }
 
-type manifestEntry struct {
-	Path   string `json:"path"`
-	Cases  int    `json:"cases"`
-	SHA256 string `json:"sha256"`
-}
-
-type manifest struct {
-	FormatVersion int             `json:"format_version"`
-	Generator     string          `json:"generator"`
-	Files         []manifestEntry `json:"files"`
-}
-
 // File is one generated file.
-type File struct {
-	Path  string
-	Data  []byte
-	Cases int
-}
+type File = outdir.File
 
 // Build reads every *.yaml file in casesDir (in name order) and returns the
 // vector files and the manifest.
@@ -225,15 +204,9 @@ func Build(ctx context.Context, casesDir string) ([]File, error) {
 	defer v.Close(ctx)
 	var files []File
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
 		var cf caseFile
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cf); err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
+		if err := outdir.DecodeYAML(p, &cf); err != nil {
+			return nil, err
 		}
 		base := strings.TrimSuffix(filepath.Base(p), ".yaml")
 		vec, err := build(ctx, v, casesDir, &cf)
@@ -241,22 +214,13 @@ func Build(ctx context.Context, casesDir string) ([]File, error) {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 		vec.Source = "spec/cases/ns/" + base + ".yaml"
-		out, err := marshal(vec)
+		out, err := outdir.JSON(vec)
 		if err != nil {
 			return nil, err
 		}
 		files = append(files, File{Path: "replay/" + base + ".json", Data: out, Cases: 1 + len(vec.Tampered)})
 	}
-	m := manifest{FormatVersion: FormatVersion, Generator: Generator}
-	for _, f := range files {
-		sum := sha256.Sum256(f.Data)
-		m.Files = append(m.Files, manifestEntry{Path: f.Path, Cases: f.Cases, SHA256: hexOf(sum[:])})
-	}
-	md, err := marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	return append(files, File{Path: "manifest.json", Data: md}), nil
+	return outdir.WithManifest(files, FormatVersion, Generator)
 }
 
 // Generate writes the vectors of casesDir under out; every file there but
@@ -266,11 +230,7 @@ func Generate(ctx context.Context, casesDir, out string) error {
 	if err != nil {
 		return err
 	}
-	paths, data := make([]string, len(files)), make([][]byte, len(files))
-	for i, f := range files {
-		paths[i], data[i] = f.Path, f.Data
-	}
-	return outdir.Replace(out, paths, data)
+	return outdir.Write(out, files)
 }
 
 // build executes the case's steps and derives the tampered logs.
@@ -352,21 +312,21 @@ func build(ctx context.Context, v *vm.VM, casesDir string, cf *caseFile) (*Vecto
 	vec := &Vector{
 		Kind:        KindReplay,
 		Description: strings.TrimSpace(cf.Description),
-		Namespace: Meta{Name: meta.Name, Tier: meta.Tier.String(), Owner: hexOf(owner[:]),
-			CreatedHeight: strconv.FormatUint(meta.CreatedHeight, 10), Borsh: hexOf(mb)},
+		Namespace: Meta{Name: meta.Name, Tier: meta.Tier.String(), Owner: outdir.Hex(owner[:]),
+			CreatedHeight: strconv.FormatUint(meta.CreatedHeight, 10), Borsh: outdir.Hex(mb)},
 		ChainID:   strconv.FormatUint(cf.ChainID, 10),
-		Authority: hexOf(authority[:]),
+		Authority: outdir.Hex(authority[:]),
 	}
 	raw := make([][]byte, len(entries))
 	for i, e := range entries {
 		raw[i] = e.Bytes
-		vec.Entries = append(vec.Entries, hexOf(e.Bytes))
+		vec.Entries = append(vec.Entries, outdir.Hex(e.Bytes))
 		vec.Positions = append(vec.Positions, Position{Position: strconv.FormatUint(e.Log.Position, 10),
 			Kind: e.Log.Submission.Request.Kind.String(), Status: e.Log.Outcome.Status.String(),
-			Hash: hexOf(e.Hash[:]), Root: hexOf(e.Log.Root[:])})
+			Hash: outdir.Hex(e.Hash[:]), Root: outdir.Hex(e.Log.Root[:])})
 	}
 	last := entries[len(entries)-1]
-	vec.Head = Head{Entries: strconv.Itoa(len(entries)), Hash: hexOf(last.Hash[:]), Root: hexOf(last.Log.Root[:])}
+	vec.Head = Head{Entries: strconv.Itoa(len(entries)), Hash: outdir.Hex(last.Hash[:]), Root: outdir.Hex(last.Log.Root[:])}
 	cfg := ns.VerifyConfig{Meta: meta, ChainID: cf.ChainID, Authority: authority, VM: v}
 	rep, err := ns.Verify(ctx, cfg, &ns.SliceSource{Entries: raw})
 	if err != nil {
@@ -408,11 +368,7 @@ func request(casesDir string, st *step, contracts []types.Address) (any, []byte,
 	}
 	switch {
 	case st.Deposit != nil:
-		var a types.Asset
-		if err := a.UnmarshalText([]byte(st.Deposit.Asset)); err != nil {
-			return nil, nil, err
-		}
-		to, err := address(st.Deposit.To)
+		a, to, err := assetTo(st.Deposit.Asset, st.Deposit.To)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -420,11 +376,7 @@ func request(casesDir string, st *step, contracts []types.Address) (any, []byte,
 		binary.BigEndian.PutUint64(src[24:], st.Deposit.Source)
 		return &types.NsDeposit{Asset: a, Amount: st.Deposit.Amount, To: to, Source: src}, nil, nil
 	case st.Withdraw != nil:
-		var a types.Asset
-		if err := a.UnmarshalText([]byte(st.Withdraw.Asset)); err != nil {
-			return nil, nil, err
-		}
-		to, err := address(st.Withdraw.To)
+		a, to, err := assetTo(st.Withdraw.Asset, st.Withdraw.To)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -457,6 +409,16 @@ func request(casesDir string, st *step, contracts []types.Address) (any, []byte,
 		return &types.NsCall{Contract: to, Function: c.Function, Args: c.Args, Input: in, OramaValue: c.OramaValue,
 			BTCValue: c.BtcValue, GasLimit: c.Gas}, nil, nil
 	}
+}
+
+// assetTo reads a deposit's or withdrawal's asset name and recipient seed.
+func assetTo(asset string, to byte) (types.Asset, types.Address, error) {
+	var a types.Asset
+	if err := a.UnmarshalText([]byte(asset)); err != nil {
+		return a, types.Address{}, err
+	}
+	addr, err := address(to)
+	return a, addr, err
 }
 
 func input(parts []inputPart) ([]byte, error) {
@@ -507,18 +469,3 @@ func Apply(entries [][]byte, e Edit) ([][]byte, error) {
 	}
 	return out, nil
 }
-
-// marshal is the one JSON writer: two-space indent, a final newline, no
-// HTML escaping.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
-
-func hexOf(b []byte) string { return "0x" + hex.EncodeToString(b) }

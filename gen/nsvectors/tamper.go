@@ -3,6 +3,7 @@ package nsvectors
 import (
 	"strconv"
 
+	"github.com/oramanetwork/orama-chain/gen/outdir"
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/ns"
 )
@@ -29,11 +30,11 @@ func tamper(entries []*ns.Entry, signers []byte) ([]Tampered, error) {
 		if b, err = e.MarshalBorsh(); err != nil {
 			return
 		}
-		out = append(out, Tampered{Name: name, Why: why, Edit: Edit{Op: "replace", Index: strconv.Itoa(k), Entry: hexOf(b)},
+		out = append(out, Tampered{Name: name, Why: why, Edit: Edit{Op: "replace", Index: strconv.Itoa(k), Entry: outdir.Hex(b)},
 			Mismatch: Mismatch{Position: strconv.Itoa(k), What: what}})
 	}
 	raw := func(name, why string, k int, what string, b []byte) {
-		out = append(out, Tampered{Name: name, Why: why, Edit: Edit{Op: "replace", Index: strconv.Itoa(k), Entry: hexOf(b)},
+		out = append(out, Tampered{Name: name, Why: why, Edit: Edit{Op: "replace", Index: strconv.Itoa(k), Entry: outdir.Hex(b)},
 			Mismatch: Mismatch{Position: strconv.Itoa(k), What: what}})
 	}
 	// find returns the last entry (1-based) that pred accepts, 0 if none.

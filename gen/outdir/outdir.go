@@ -1,6 +1,8 @@
 // Package outdir writes a generated tree of files into a directory, so
-// that what a generator no longer produces does not linger there. It is
-// used by the vector generators; it must not depend on any of them.
+// that what a generator no longer produces does not linger there, and
+// holds what the vector generators share: their JSON form, their
+// manifest, strict reading of case files. It is used by the vector
+// generators; it must not depend on any of them.
 package outdir
 
 import (

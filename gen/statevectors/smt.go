@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/oramanetwork/orama-chain/gen/outdir"
 	"github.com/oramanetwork/orama-chain/runtime/smt"
 )
 
@@ -146,9 +147,9 @@ func smtVector(c smtCase) (smtCaseOut, error) {
 			if err := tr.Update(k, v); err != nil {
 				return o, fmt.Errorf("step %d: %w", i, err)
 			}
-			present[hexOf(k)] = v
-			touched[hexOf(k)] = true
-			st = smtStepOut{Op: "set", Key: hexOf(k), Value: strp(hexOf(v))}
+			present[outdir.Hex(k)] = v
+			touched[outdir.Hex(k)] = true
+			st = smtStepOut{Op: "set", Key: outdir.Hex(k), Value: strp(outdir.Hex(v))}
 		case s.Delete != nil && s.Set == nil && s.Value == "":
 			k, err := parseBytes(*s.Delete)
 			if err != nil {
@@ -157,9 +158,9 @@ func smtVector(c smtCase) (smtCaseOut, error) {
 			if err := tr.Delete(k); err != nil {
 				return o, err
 			}
-			delete(present, hexOf(k))
-			touched[hexOf(k)] = true
-			st = smtStepOut{Op: "delete", Key: hexOf(k)}
+			delete(present, outdir.Hex(k))
+			touched[outdir.Hex(k)] = true
+			st = smtStepOut{Op: "delete", Key: outdir.Hex(k)}
 		default:
 			return o, fmt.Errorf("step %d: want {set, value} or {delete}", i)
 		}
@@ -167,12 +168,12 @@ func smtVector(c smtCase) (smtCaseOut, error) {
 		if err != nil {
 			return o, err
 		}
-		st.Root = hexOf(root[:])
+		st.Root = outdir.Hex(root[:])
 		roots = append(roots, root)
 		o.Steps = append(o.Steps, st)
 	}
 	root := tr.Root()
-	o.Root = hexOf(root[:])
+	o.Root = outdir.Hex(root[:])
 
 	// Proofs: every present key, then every absent key (deleted ones and
 	// those listed), each group sorted by key bytes.
@@ -187,10 +188,10 @@ func smtVector(c smtCase) (smtCaseOut, error) {
 		if err != nil {
 			return o, err
 		}
-		if _, ok := present[hexOf(k)]; ok {
+		if _, ok := present[outdir.Hex(k)]; ok {
 			return o, fmt.Errorf("absent key %q is present", a)
 		}
-		absent[hexOf(k)] = true
+		absent[outdir.Hex(k)] = true
 	}
 	type proved struct {
 		key, value []byte
@@ -217,9 +218,9 @@ func smtVector(c smtCase) (smtCaseOut, error) {
 				return nil, fmt.Errorf("proof of %s does not verify: %w", kh, err)
 			}
 			ps = append(ps, proved{key: k, value: v, proof: p, enc: enc})
-			po := smtProofOut{Key: kh, Proof: hexOf(enc), Root: o.Root}
+			po := smtProofOut{Key: kh, Proof: outdir.Hex(enc), Root: o.Root}
 			if inclusion {
-				po.Value = strp(hexOf(v))
+				po.Value = strp(outdir.Hex(v))
 			}
 			o.Proofs = append(o.Proofs, po)
 		}
@@ -244,9 +245,9 @@ func smtVector(c smtCase) (smtCaseOut, error) {
 		if !errors.Is(got, want) {
 			return fmt.Errorf("malformed %s: fails with %v, labelled %s", m.Name, got, m.Error)
 		}
-		m.Key, m.Proof, m.Root = hexOf(key), hexOf(enc), hexOf(root[:])
+		m.Key, m.Proof, m.Root = outdir.Hex(key), outdir.Hex(enc), outdir.Hex(root[:])
 		if m.Claim == "inclusion" {
-			m.Value = strp(hexOf(value))
+			m.Value = strp(outdir.Hex(value))
 		}
 		o.Malformed = append(o.Malformed, m)
 		return nil

@@ -17,18 +17,13 @@
 package statevectors
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"github.com/oramanetwork/orama-chain/gen/outdir"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/oramanetwork/orama-chain/gen/outdir"
 )
 
 // FormatVersion changes when the vector layout changes incompatibly.
@@ -61,29 +56,13 @@ type caseFile struct {
 
 // File is one generated file: its path under the output directory (slash
 // separated), its bytes and its number of cases.
-type File struct {
-	Path  string
-	Data  []byte
-	Cases int
-}
+type File = outdir.File
 
 // vectorFile is the top level of every vector file.
 type vectorFile struct {
 	Kind   string `json:"kind"`
 	Source string `json:"source"`
 	Cases  any    `json:"cases"`
-}
-
-type manifestEntry struct {
-	Path   string `json:"path"`
-	Cases  int    `json:"cases"`
-	SHA256 string `json:"sha256"`
-}
-
-type manifest struct {
-	FormatVersion int             `json:"format_version"`
-	Generator     string          `json:"generator"`
-	Files         []manifestEntry `json:"files"`
 }
 
 // Build reads every *.yaml file in casesDir (in name order) and returns the
@@ -100,15 +79,9 @@ func Build(casesDir string) ([]File, error) {
 	var files []File
 	names := map[string]string{} // case name -> file, across all files
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
 		var cf caseFile
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cf); err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
+		if err := outdir.DecodeYAML(p, &cf); err != nil {
+			return nil, err
 		}
 		base := strings.TrimSuffix(filepath.Base(p), ".yaml")
 		// Each kind a file holds becomes one vector file.
@@ -149,16 +122,7 @@ func Build(casesDir string) ([]File, error) {
 		}
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	m := manifest{FormatVersion: FormatVersion, Generator: Generator}
-	for _, f := range files {
-		sum := sha256.Sum256(f.Data)
-		m.Files = append(m.Files, manifestEntry{Path: f.Path, Cases: f.Cases, SHA256: hexOf(sum[:])})
-	}
-	md, err := marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	return append(files, File{Path: "manifest.json", Data: md}), nil
+	return outdir.WithManifest(files, FormatVersion, Generator)
 }
 
 func caseNames(cf caseFile) []string {
@@ -176,24 +140,11 @@ func caseNames(cf caseFile) []string {
 }
 
 func vectorJSON(kind, base string, cases any, n int) (File, error) {
-	data, err := marshal(vectorFile{Kind: kind, Source: "spec/cases/state/" + base + ".yaml", Cases: cases})
+	data, err := outdir.JSON(vectorFile{Kind: kind, Source: "spec/cases/state/" + base + ".yaml", Cases: cases})
 	if err != nil {
 		return File{}, fmt.Errorf("%s/%s: %w", kind, base, err)
 	}
 	return File{Path: kind + "/" + base + ".json", Data: data, Cases: n}, nil
-}
-
-// marshal is the one JSON writer: two-space indent, a final newline, and no
-// HTML escaping (so "<" stays readable in docs).
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }
 
 // Generate writes the vectors of casesDir under out. Every file under out
@@ -203,14 +154,8 @@ func Generate(casesDir, out string) error {
 	if err != nil {
 		return err
 	}
-	paths, data := make([]string, len(files)), make([][]byte, len(files))
-	for i, f := range files {
-		paths[i], data[i] = f.Path, f.Data
-	}
-	return outdir.Replace(out, paths, data)
+	return outdir.Write(out, files)
 }
-
-func hexOf(b []byte) string { return "0x" + hex.EncodeToString(b) }
 
 // parseBytes reads a YAML byte string: "0x" + hex, or else the UTF-8 bytes
 // of the text itself.

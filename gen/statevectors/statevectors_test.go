@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oramanetwork/orama-chain/gen/outdir"
 	"github.com/oramanetwork/orama-chain/generated/types"
 )
 
@@ -163,7 +164,7 @@ func TestSMTGolden(t *testing.T) {
 			"376d5dd52b8c39fea43d899bc399ea263af815da920f2a88cd48357ad22b9cb0" +
 			"61d77ec3899fb16d89a56a188fdfd2bd9d14ee9c5bbc4da52118c55e193e519a" + "00",
 	} {
-		if got := proofs[hexOf([]byte(key))]; got != "0x"+enc {
+		if got := proofs[outdir.Hex([]byte(key))]; got != "0x"+enc {
 			t.Errorf("ten_keys proof of %s:\n%s\ngolden\n0x%s", key, got, enc)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/oramanetwork/orama-chain/gen/outdir"
 	"github.com/oramanetwork/orama-chain/generated/types"
 	"github.com/oramanetwork/orama-chain/runtime/exec"
 	"github.com/oramanetwork/orama-chain/runtime/smt"
@@ -217,7 +218,7 @@ func (r resolver) addr(s string) (types.Address, error) {
 func (r resolver) list() []namedAddr {
 	out := []namedAddr{}
 	for n, a := range r {
-		out = append(out, namedAddr{Name: n, Address: hexOf(a[:])})
+		out = append(out, namedAddr{Name: n, Address: outdir.Hex(a[:])})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -395,7 +396,7 @@ func encode(v borshValue, withHash func() (types.Hash, error)) (encodedOut, erro
 	if err != nil {
 		return encodedOut{}, err
 	}
-	return encodedOut{Value: js, Borsh: hexOf(b), Hash: h.String()}, nil
+	return encodedOut{Value: js, Borsh: outdir.Hex(b), Hash: h.String()}, nil
 }
 
 func u64(n uint64) string { return strconv.FormatUint(n, 10) }
@@ -440,7 +441,7 @@ func stVector(def *genesisSpec, c stCase) (stCaseOut, error) {
 	if o.Genesis, err = canonicalJSON(g); err != nil {
 		return o, err
 	}
-	o.GenesisBorsh, o.GenesisHash = hexOf(gb), gh.String()
+	o.GenesisBorsh, o.GenesisHash = outdir.Hex(gb), gh.String()
 
 	store := smt.NewMemStore()
 	blk, err := exec.GenesisBlock(store, g)
@@ -454,7 +455,7 @@ func stVector(def *genesisSpec, c stCase) (stCaseOut, error) {
 	// The pool namespaces are placed on: the genesis validators (staking is
 	// inactive, DECISIONS.md D10).
 	env := exec.Env{Height: c.Env.Height, Proposer: proposer, BaseFee: c.Env.BaseFee, Validators: exec.ValidatorAddresses(g.Validators)}
-	o.Env = envOut{Height: u64(env.Height), Proposer: hexOf(proposer[:]), BaseFee: u64(env.BaseFee)}
+	o.Env = envOut{Height: u64(env.Height), Proposer: outdir.Hex(proposer[:]), BaseFee: u64(env.BaseFee)}
 	o.Transactions = []encodedOut{}
 	for i := range txs {
 		e, err := encode(&txs[i], txs[i].Hash)
@@ -557,13 +558,13 @@ func stVector(def *genesisSpec, c stCase) (stCaseOut, error) {
 		if err != nil {
 			return o, err
 		}
-		ao := accountOut{Address: hexOf(a[:]), Exists: ok, Value: js, Proof: hexOf(pe)}
+		ao := accountOut{Address: outdir.Hex(a[:]), Exists: ok, Value: js, Proof: outdir.Hex(pe)}
 		if ok {
 			b, err := acc.MarshalBorsh()
 			if err != nil {
 				return o, err
 			}
-			ao.Borsh = strp(hexOf(b))
+			ao.Borsh = strp(outdir.Hex(b))
 			if err := smt.VerifyInclusion(res.StateRoot, state.AccountKey(a), b, proof); err != nil {
 				return o, fmt.Errorf("account %v: %w", a, err)
 			}
@@ -593,7 +594,7 @@ func stVector(def *genesisSpec, c stCase) (stCaseOut, error) {
 	if err != nil {
 		return o, err
 	}
-	p.Supply = supplyOut{Value: sj, Borsh: hexOf(sb), Proof: hexOf(spe)}
+	p.Supply = supplyOut{Value: sj, Borsh: outdir.Hex(sb), Proof: outdir.Hex(spe)}
 
 	// Every username the case names (genesis and claims), sorted.
 	nameSet := map[string]bool{}
@@ -618,11 +619,11 @@ func stVector(def *genesisSpec, c stCase) (stCaseOut, error) {
 		if err != nil {
 			return o, err
 		}
-		uo := usernameOut{Username: n, Proof: hexOf(pe)}
+		uo := usernameOut{Username: n, Proof: outdir.Hex(pe)}
 		if ok {
 			rec := types.UsernameRecord{Address: owner}
 			b, _ := rec.MarshalBorsh()
-			uo.Address, uo.Borsh = strp(hexOf(owner[:])), strp(hexOf(b))
+			uo.Address, uo.Borsh = strp(outdir.Hex(owner[:])), strp(outdir.Hex(b))
 			err = smt.VerifyInclusion(res.StateRoot, state.UsernameKey(n), b, pr)
 		} else {
 			err = smt.VerifyNonExistence(res.StateRoot, state.UsernameKey(n), pr)
@@ -662,7 +663,7 @@ func namespaceLeaves(p *postOut, post *state.State, tree *smt.Tree, root types.H
 			return "", err
 		}
 		pe, err := pr.MarshalBinary()
-		return hexOf(pe), err
+		return outdir.Hex(pe), err
 	}
 	for _, n := range sortedSet(set) {
 		rec, ok, err := post.Namespace(n)
@@ -678,7 +679,7 @@ func namespaceLeaves(p *postOut, post *state.State, tree *smt.Tree, root types.H
 			if no.Value, err = canonicalJSON(&rec); err != nil {
 				return err
 			}
-			no.Borsh = strp(hexOf(b))
+			no.Borsh = strp(outdir.Hex(b))
 		}
 		if no.Proof, err = prove(state.NamespaceKey(n), b, ok); err != nil {
 			return fmt.Errorf("namespace %q: %w", n, err)
@@ -694,13 +695,13 @@ func namespaceLeaves(p *postOut, post *state.State, tree *smt.Tree, root types.H
 		if err != nil {
 			return err
 		}
-		oo := nodeOut{Address: hexOf(v.Address[:]), Value: js}
+		oo := nodeOut{Address: outdir.Hex(v.Address[:]), Value: js}
 		var b []byte
 		if len(nn.Slots) > 0 {
 			if b, err = nn.MarshalBorsh(); err != nil {
 				return err
 			}
-			oo.Borsh = strp(hexOf(b))
+			oo.Borsh = strp(outdir.Hex(b))
 		}
 		if oo.Proof, err = prove(state.NodeNamespacesKey(v.Address), b, len(nn.Slots) > 0); err != nil {
 			return fmt.Errorf("node %v: %w", v.Address, err)

@@ -13,22 +13,16 @@
 package vectors
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/oramanetwork/orama-chain/gen/outdir"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/oramanetwork/orama-chain/gen/hostgen"
 	"github.com/oramanetwork/orama-chain/gen/hostgen/wasm"
+	"github.com/oramanetwork/orama-chain/gen/outdir"
 	"github.com/oramanetwork/orama-chain/runtime/abi"
 	"github.com/oramanetwork/orama-chain/runtime/host"
 )
@@ -58,11 +52,7 @@ var defaultContext = contextSpec{
 }
 
 // File is one generated file.
-type File struct {
-	Path  string
-	Data  []byte
-	Cases int
-}
+type File = outdir.File
 
 // Case is one vector (JSON).
 type Case struct {
@@ -176,20 +166,6 @@ type vectorFile struct {
 	Cases  []Case `json:"cases"`
 }
 
-type manifestEntry struct {
-	Path   string `json:"path"`
-	Cases  int    `json:"cases"`
-	SHA256 string `json:"sha256"`
-}
-
-type manifest struct {
-	FormatVersion int             `json:"format_version"`
-	Generator     string          `json:"generator"`
-	Files         []manifestEntry `json:"files"`
-}
-
-func hx(b []byte) string { return "0x" + hex.EncodeToString(b) }
-
 func str(s string) *string { return &s }
 
 // Build reads the spec and every case file and returns the vector files and
@@ -211,15 +187,9 @@ func Build(specDir, casesDir string) ([]File, error) {
 	names := map[string]bool{}
 	covered := map[string]bool{}
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
 		var cf caseFile
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cf); err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
+		if err := outdir.DecodeYAML(p, &cf); err != nil {
+			return nil, err
 		}
 		base := strings.TrimSuffix(filepath.Base(p), ".yaml")
 		vf := vectorFile{Kind: Kind, Source: "spec/cases/abi/" + filepath.Base(p)}
@@ -246,16 +216,7 @@ func Build(specDir, casesDir string) ([]File, error) {
 			return nil, fmt.Errorf("vectors: no case calls %s", fn.Import())
 		}
 	}
-	m := manifest{FormatVersion: FormatVersion, Generator: Generator}
-	for _, f := range files {
-		sum := sha256.Sum256(f.Data)
-		m.Files = append(m.Files, manifestEntry{Path: f.Path, Cases: f.Cases, SHA256: hx(sum[:])})
-	}
-	md, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return append(files, File{Path: "manifest.json", Data: append(md, '\n')}), nil
+	return outdir.WithManifest(files, FormatVersion, Generator)
 }
 
 // Generate writes the vectors into out, replacing every file but README.md.
@@ -264,11 +225,7 @@ func Generate(specDir, casesDir, out string) error {
 	if err != nil {
 		return err
 	}
-	paths, data := make([]string, len(files)), make([][]byte, len(files))
-	for i, f := range files {
-		paths[i], data[i] = f.Path, f.Data
-	}
-	return outdir.Replace(out, paths, data)
+	return outdir.Write(out, files)
 }
 
 func function(s *hostgen.Spec, name string) *hostgen.Function {
@@ -546,17 +503,17 @@ func setup(cs caseSpec, cc contextSpec) (*host.Env, error) {
 func state(env *host.Env) StateJS {
 	st := StateJS{Cache: []CacheJS{}, Storage: []string{}, State: []StateJS1{}, Balances: []BalanceJS{}}
 	for _, e := range env.CacheEntries() {
-		st.Cache = append(st.Cache, CacheJS{Key: hx(e.Key), Value: hx(e.Value), Expires: strconv.FormatUint(e.Expires, 10)})
+		st.Cache = append(st.Cache, CacheJS{Key: outdir.Hex(e.Key), Value: outdir.Hex(e.Value), Expires: strconv.FormatUint(e.Expires, 10)})
 	}
 	for _, c := range env.Objects() {
 		d, _ := env.Object(c)
-		st.Storage = append(st.Storage, hx(d))
+		st.Storage = append(st.Storage, outdir.Hex(d))
 	}
 	for _, e := range env.StateEntries() {
-		st.State = append(st.State, StateJS1{Contract: hx(e.Contract[:]), Key: hx(e.Key), Value: hx(e.Value)})
+		st.State = append(st.State, StateJS1{Contract: outdir.Hex(e.Contract[:]), Key: outdir.Hex(e.Key), Value: outdir.Hex(e.Value)})
 	}
 	for _, b := range env.Balances() {
-		st.Balances = append(st.Balances, BalanceJS{Address: hx(b.Address[:]), Orama: strconv.FormatUint(b.Orama, 10), BTC: strconv.FormatUint(b.BTC, 10)})
+		st.Balances = append(st.Balances, BalanceJS{Address: outdir.Hex(b.Address[:]), Orama: strconv.FormatUint(b.Orama, 10), BTC: strconv.FormatUint(b.BTC, 10)})
 	}
 	return st
 }
@@ -601,7 +558,7 @@ func vector(s *hostgen.Spec, fn *hostgen.Function, cs caseSpec, cc contextSpec, 
 		Function: fn.Import(),
 		Context: ContextJS{Contract: cc.Contract, Caller: cc.Caller, BlockHeight: strconv.FormatUint(cc.BlockHeight, 10),
 			BlockTimestamp: strconv.FormatUint(cc.BlockTimestamp, 10), OramaValue: strconv.FormatUint(cc.OramaValue, 10),
-			BTCValue: strconv.FormatUint(cc.BTCValue, 10), Input: hx(hcc.Input)},
+			BTCValue: strconv.FormatUint(cc.BTCValue, 10), Input: outdir.Hex(hcc.Input)},
 		Before: state(before),
 		Memory: MemoryJS{Pages: pages, Data: []DataJS{}},
 		Alloc:  alloc,
@@ -609,7 +566,7 @@ func vector(s *hostgen.Spec, fn *hostgen.Function, cs caseSpec, cc contextSpec, 
 	}
 	c.Before.SQL = cs.Setup.SQL
 	for _, d := range data {
-		c.Memory.Data = append(c.Memory.Data, DataJS{Offset: d.Offset, Bytes: hx(d.Bytes)})
+		c.Memory.Data = append(c.Memory.Data, DataJS{Offset: d.Offset, Bytes: outdir.Hex(d.Bytes)})
 	}
 	for _, a := range args {
 		c.Args = append(c.Args, strconv.FormatUint(a, 10))
@@ -639,16 +596,16 @@ func vector(s *hostgen.Spec, fn *hostgen.Function, cs caseSpec, cc contextSpec, 
 			c.Expect.Result = str(strconv.FormatUint(*o.result, 10))
 		}
 		if fn.Result.Type == hostgen.RResult && !o.null {
-			c.Expect.Payload = str(hx(o.payload))
+			c.Expect.Payload = str(outdir.Hex(o.payload))
 		}
 		if o.out != nil {
-			c.Expect.Out = str(hx(o.out))
+			c.Expect.Out = str(outdir.Hex(o.out))
 		}
 	}
 	c.Expect.After = AfterJS{StateJS: state(env), Events: []EventJS{}, Logs: []LogJS{}, Checks: []CheckJS{}}
 	if o.trap == "" {
 		for _, ev := range o.call.Events {
-			c.Expect.After.Events = append(c.Expect.After.Events, EventJS{Emitter: hx(ev.Emitter[:]), Topic: ev.Topic, Data: hx(ev.Data)})
+			c.Expect.After.Events = append(c.Expect.After.Events, EventJS{Emitter: outdir.Hex(ev.Emitter[:]), Topic: ev.Topic, Data: outdir.Hex(ev.Data)})
 		}
 		for _, l := range o.call.Logs {
 			c.Expect.After.Logs = append(c.Expect.After.Logs, LogJS{Level: l.Level, Msg: l.Msg})
@@ -663,7 +620,7 @@ func vector(s *hostgen.Spec, fn *hostgen.Function, cs caseSpec, cc contextSpec, 
 		if err != nil {
 			return nil, err
 		}
-		c.Expect.After.Checks = append(c.Expect.After.Checks, CheckJS{Query: q, Rows: hx(enc)})
+		c.Expect.After.Checks = append(c.Expect.After.Checks, CheckJS{Query: q, Rows: outdir.Hex(enc)})
 	}
 
 	// The probe: it checks the raw result, the payload and the digest.
@@ -695,6 +652,6 @@ func vector(s *hostgen.Spec, fn *hostgen.Function, cs caseSpec, cc contextSpec, 
 		}
 	}
 	p.AllocBase = (expectAt + uint32(len(p.WantPayload)) + 128) &^ 7
-	c.Wasm = hx(p.Build().Bytes())
+	c.Wasm = outdir.Hex(p.Build().Bytes())
 	return c, nil
 }
